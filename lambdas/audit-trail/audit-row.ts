@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { CertificateStatus } from '../iot-api/field-rules';
+
+export const TRANSFER_ACTIONS = [
+  'TransferCertificate',
+  'AcceptCertificateTransfer',
+  'RejectCertificateTransfer',
+  'CancelCertificateTransfer',
+] as const;
+export type TransferActionName = (typeof TRANSFER_ACTIONS)[number];
+
+export type AuditOutcome = 'SUCCEEDED' | 'FAILED';
+
+/** One immutable row per attempt at an IoT transfer Action. */
+export interface AuditRow {
+  /** Deterministic: the same attempt scope, Action, certificate and outcome always give the same id. */
+  rowId: string;
+  certificateId: string;
+  action: TransferActionName;
+  outcome: AuditOutcome;
+  sourceAwsAccount?: string;
+  targetAwsAccount?: string;
+  requestedBy?: string;
+  approvedBy?: string;
+  /** transferMessage for TransferCertificate, rejectReason for RejectCertificateTransfer. */
+  message?: string;
+  setAsActive?: boolean;
+  errorName?: string;
+  errorMessage?: string;
+  /** The request id AWS IoT returned for the call this row records. */
+  awsRequestId?: string;
+  /** The Step Functions execution that made the attempt. */
+  executionId?: string;
+  /** The Lambda invocation that made the attempt. */
+  invocationId: string;
+  /** True when the Action had already taken effect and this attempt only confirmed it. */
+  alreadyApplied?: boolean;
+  transferredCertificateArn?: string;
+  certificateStatus?: CertificateStatus;
+  recordedAt: string;
+}
+
+export interface AttemptScope {
+  certificateId: string;
+  action: TransferActionName;
+  executionId?: string;
+  invocationId: string;
+}
+
+/**
+ * A retried invocation of the same workflow step carries the same execution id, so
+ * it maps to the same row id and the conditional put turns the repeat into a no-op.
+ * Outside a workflow the Lambda request id is the scope (Lambda keeps it across its
+ * own retries of an asynchronous invocation).
+ */
+export function auditRowId(scope: AttemptScope, outcome: AuditOutcome, errorName?: string): string {
+  const attempt = scope.executionId ?? `invocation:${scope.invocationId}`;
+  const outcomeKey = outcome === 'SUCCEEDED' ? outcome : `${outcome}:${errorName ?? 'Unknown'}`;
+  const digest = createHash('sha256')
+    .update([attempt, scope.action, scope.certificateId, outcomeKey].join('\n'))
+    .digest('hex');
+  return `${scope.certificateId}#${scope.action}#${digest.slice(0, 32)}`;
+}
