@@ -1,0 +1,43 @@
+import * as path from 'node:path';
+import type { LocalStackResources } from '../cloudformation/cloudformation-template';
+import { LocalLambdaFunction } from './local-lambda-function';
+
+/** Lambda's defaults when the template gives no Timeout. */
+const DEFAULT_TIMEOUT_SECONDS = 3;
+
+/**
+ * Starts every AWS::Lambda::Function of a synthesized template from its bundled asset,
+ * with the environment the template gives it (tokens resolved to sandbox names) plus
+ * `sandboxEnvironment`: endpoints, region and the account's credentials. Handlers cannot
+ * tell they run locally: only endpoints and credentials differ.
+ */
+export function startTemplateFunctions(
+  resources: LocalStackResources,
+  assemblyDir: string,
+  sandboxEnvironment: Record<string, string>,
+): LocalLambdaFunction[] {
+  return resources.resourcesOfType('AWS::Lambda::Function').map(([logicalId, resource]) => {
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    if (typeof assetPath !== 'string') {
+      throw new Error(`${logicalId} has no aws:asset:path metadata: synthesize with the cdk CLI (npm run synth)`);
+    }
+    const properties = resources.resolve(resource.Properties ?? {}) as {
+      Handler?: string;
+      Timeout?: number;
+      Environment?: { Variables?: Record<string, string> };
+    };
+    const [file, handlerExport] = (properties.Handler ?? 'index.handler').split('.');
+    return new LocalLambdaFunction({
+      functionName: resources.physicalName(logicalId),
+      functionArn: resources.arn(logicalId),
+      bundleFile: path.resolve(assemblyDir, assetPath, `${file ?? 'index'}.js`),
+      handlerExport: handlerExport ?? 'handler',
+      timeoutMs: (properties.Timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      environment: {
+        ...(properties.Environment?.Variables ?? {}),
+        ...sandboxEnvironment,
+        AWS_LAMBDA_FUNCTION_NAME: resources.physicalName(logicalId),
+      },
+    });
+  });
+}

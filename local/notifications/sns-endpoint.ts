@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SnsError, type NotificationSink } from './notification-sink';
+
+const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
+
+export interface SnsEndpoint {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A local Amazon SNS endpoint (Query protocol: form-encoded POST, XML answers) for
+ * Publish and ListTopics, so `aws sns publish --endpoint-url` reaches the sink; plus
+ * `GET /_certflow/notifications[?topicArn=]` with the sink's messages as JSON.
+ */
+export async function startSnsEndpoint(
+  sink: NotificationSink,
+  options: { host?: string; port?: number } = {},
+): Promise<SnsEndpoint> {
+  const server = createServer((request, response) => {
+    handle(sink, request, response).catch((error: unknown) => {
+      answerError(response, new SnsError('InvalidAction', error instanceof Error ? error.message : String(error), 500));
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function handle(sink: NotificationSink, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  if (request.method === 'GET' && url.pathname === '/_certflow/notifications') {
+    const topicArn = url.searchParams.get('topicArn') ?? undefined;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ notifications: sink.list({ topicArn }) }));
+    return;
+  }
+  if (request.method !== 'POST') {
+    answerError(response, new SnsError('InvalidAction', `${request.method} ${url.pathname} is not an SNS action`, 400));
+    return;
+  }
+  const form = new URLSearchParams(await readBody(request));
+  const action = form.get('Action');
+  try {
+    if (action === 'Publish') {
+      const notification = sink.publish({
+        topicArn: form.get('TopicArn') ?? form.get('TargetArn') ?? undefined,
+        message: form.get('Message') ?? undefined,
+        subject: form.get('Subject') ?? undefined,
+      });
+      answer(response, 'Publish', `<MessageId>${notification.messageId}</MessageId>`);
+    } else if (action === 'ListTopics') {
+      const members = sink.topicArns().map((arn) => `<member><TopicArn>${escapeXml(arn)}</TopicArn></member>`).join('');
+      answer(response, 'ListTopics', `<Topics>${members}</Topics>`);
+    } else {
+      throw new SnsError('InvalidAction', `The action ${action ?? '(none)'} is not valid for this endpoint.`, 400);
+    }
+  } catch (error) {
+    if (error instanceof SnsError) answerError(response, error);
+    else throw error;
+  }
+}
+
+function answer(response: ServerResponse, action: string, result: string): void {
+  response.writeHead(200, { 'content-type': 'text/xml' });
+  response.end(
+    `<${action}Response xmlns="${SNS_NAMESPACE}"><${action}Result>${result}</${action}Result>` +
+      `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
+  );
+}
+
+function answerError(response: ServerResponse, error: SnsError): void {
+  response.writeHead(error.status, { 'content-type': 'text/xml' });
+  response.end(
+    `<ErrorResponse xmlns="${SNS_NAMESPACE}"><Error><Type>Sender</Type><Code>${error.code}</Code>` +
+      `<Message>${escapeXml(error.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  );
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
