@@ -3,6 +3,12 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 /** What a signed approval link carries. The task token never does: it stays server-side. */
 export interface ApprovalLinkClaims {
   requestId: string;
+  /**
+   * Who the link was sent to. Each approver gets a link of their own (one SNS publish
+   * per approver, delivered through a subscription filter policy on this address), so
+   * holding the link is what identifies the approver.
+   */
+  approver: string;
   /** Epoch seconds after which the link is refused. */
   expiresAt: number;
   /** Random per link; a decision consumes it, so the link works once. */
@@ -17,6 +23,7 @@ const SIGNATURE_VERSION = 'v1';
 const MIN_KEY_BYTES = 32;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const NONCE_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
+const APPROVER_MAX_LENGTH = 256;
 
 /**
  * Signs and verifies approval links with HMAC-SHA256. The key comes from Secrets
@@ -33,10 +40,11 @@ export class ApprovalLinkSigner {
     return randomBytes(24).toString('base64url');
   }
 
-  /** Query parameters for the link: `r` request, `e` expiry, `n` nonce, `s` signature. */
+  /** Query parameters for the link: `r` request, `a` approver, `e` expiry, `n` nonce, `s` signature. */
   sign(claims: ApprovalLinkClaims): URLSearchParams {
     return new URLSearchParams({
       r: claims.requestId,
+      a: claims.approver,
       e: String(claims.expiresAt),
       n: claims.nonce,
       s: this.signature(claims),
@@ -45,13 +53,15 @@ export class ApprovalLinkSigner {
 
   verify(params: URLSearchParams, now: Date = new Date()): LinkVerification {
     const requestId = params.get('r') ?? '';
+    const approver = params.get('a') ?? '';
     const expiresText = params.get('e') ?? '';
     const nonce = params.get('n') ?? '';
     const signature = params.get('s') ?? '';
-    if (!REQUEST_ID_PATTERN.test(requestId) || !/^[0-9]{1,12}$/.test(expiresText) || !NONCE_PATTERN.test(nonce) || !signature) {
+    const approverValid = approver.length > 0 && approver.length <= APPROVER_MAX_LENGTH && !/[\r\n]/.test(approver);
+    if (!approverValid || !REQUEST_ID_PATTERN.test(requestId) || !/^[0-9]{1,12}$/.test(expiresText) || !NONCE_PATTERN.test(nonce) || !signature) {
       return { valid: false, reason: 'malformed' };
     }
-    const claims: ApprovalLinkClaims = { requestId, expiresAt: Number(expiresText), nonce };
+    const claims: ApprovalLinkClaims = { requestId, approver, expiresAt: Number(expiresText), nonce };
     const expected = Buffer.from(this.signature(claims));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
@@ -63,7 +73,7 @@ export class ApprovalLinkSigner {
 
   private signature(claims: ApprovalLinkClaims): string {
     return createHmac('sha256', this.key)
-      .update([SIGNATURE_VERSION, claims.requestId, claims.expiresAt, claims.nonce].join('\n'))
+      .update([SIGNATURE_VERSION, claims.requestId, claims.approver, claims.expiresAt, claims.nonce].join('\n'))
       .digest('base64url');
   }
 }

@@ -3,7 +3,7 @@ import { ApprovalLinkSigner } from '../../../lambdas/approvals/approval-link-sig
 
 const signer = new ApprovalLinkSigner(randomBytes(32));
 const NOW = new Date('2026-11-24T10:00:00Z');
-const claims = { requestId: 'req-42', expiresAt: NOW.getTime() / 1000 + 3600, nonce: ApprovalLinkSigner.newNonce() };
+const claims = { requestId: 'req-42', approver: 'bob@example.com', expiresAt: NOW.getTime() / 1000 + 3600, nonce: ApprovalLinkSigner.newNonce() };
 
 describe('ApprovalLinkSigner', () => {
   it('verifies a link it signed, returning its claims', () => {
@@ -16,6 +16,7 @@ describe('ApprovalLinkSigner', () => {
 
   it.each([
     ['another request id', { r: 'req-43' }],
+    ['another approver', { a: 'mallory@example.com' }],
     ['a later expiry', { e: String(claims.expiresAt + 86400) }],
     ['another nonce', { n: ApprovalLinkSigner.newNonce() }],
     ['another signature', { s: 'A'.repeat(43) }],
@@ -30,7 +31,7 @@ describe('ApprovalLinkSigner', () => {
     expect(signer.verify(other.sign(claims), NOW)).toEqual({ valid: false, reason: 'forged' });
   });
 
-  it.each([['r'], ['e'], ['n'], ['s']])('refuses a link without %s as malformed', (missing) => {
+  it.each([['r'], ['a'], ['e'], ['n'], ['s']])('refuses a link without %s as malformed', (missing) => {
     const params = signer.sign(claims);
     params.delete(missing);
     expect(signer.verify(params, NOW)).toEqual({ valid: false, reason: 'malformed' });

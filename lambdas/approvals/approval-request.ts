@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+
+export type ApprovalSide = 'SOURCE' | 'TARGET';
+export type ApprovalStatus = 'PENDING' | 'DECIDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'CANCELLED';
+export type ApprovalDecision = 'APPROVED' | 'REJECTED';
+
+/** What must change on the certificate before AWS IoT accepts the transfer. */
+export interface TransferPreparation {
+  /** The certificate is ACTIVE and must be set INACTIVE: its devices disconnect. */
+  deactivate: boolean;
+  /** Policies attached to the certificate, which must be detached. */
+  detachPolicies: string[];
+  /** Things the certificate is attached to (shown; the transfer does not require detaching them). */
+  attachedThings: string[];
+}
+
+/** One human approval a workflow waits for. The task token never leaves the server side. */
+export interface ApprovalRequest {
+  requestId: string;
+  side: ApprovalSide;
+  executionId: string;
+  taskToken: string;
+  certificateId: string;
+  sourceAwsAccount: string;
+  targetAwsAccount: string;
+  transferMessage?: string;
+  requestedBy: string;
+  reason?: string;
+  preparation: TransferPreparation;
+  approvers: string[];
+  status: ApprovalStatus;
+  createdAt: string;
+  /** Epoch seconds: the approval deadline. */
+  expiresAt: number;
+  decision?: ApprovalDecision;
+  decidedBy?: string;
+  decidedAt?: string;
+  rejectReason?: string;
+  setAsActive?: boolean;
+}
+
+/** The output a decided approval task sends back to its workflow. */
+export interface ApprovalOutcome {
+  decision: ApprovalDecision;
+  approvedBy: string;
+  rejectReason?: string;
+  setAsActive?: boolean;
+  consentToPrepare?: boolean;
+}
+
+/** A request's id follows from the execution and the side, so a retried step finds the same request. */
+export function approvalRequestId(executionId: string, side: ApprovalSide): string {
+  return createHash('sha256').update(`${side}\n${executionId}`).digest('base64url').slice(0, 32);
+}
+
+export function needsPreparation(preparation: TransferPreparation): boolean {
+  return preparation.deactivate || preparation.detachPolicies.length > 0;
+}
+
+/** The request as an approver may see it: everything but the task token. */
+export type ApprovalRequestView = Omit<ApprovalRequest, 'taskToken'>;
+
+export function viewOf(request: ApprovalRequest): ApprovalRequestView {
+  const { taskToken: _secret, ...view } = request;
+  return view;
+}

@@ -1,0 +1,129 @@
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ApprovalDecision, ApprovalRequest, ApprovalStatus } from './approval-request';
+
+export const APPROVAL_PARTITION_KEY = 'requestId';
+
+/** Thrown when a request is no longer in the status a change requires; `current` says where it is. */
+export class ApprovalStatusConflict extends Error {
+  override readonly name = 'ApprovalStatusConflict';
+
+  constructor(
+    readonly requestId: string,
+    readonly current: ApprovalStatus | undefined,
+  ) {
+    super(`approval request ${requestId} is ${current ?? 'missing'}`);
+  }
+}
+
+export interface DecisionClaim {
+  decision: ApprovalDecision;
+  decidedBy: string;
+  decidedAt: string;
+  rejectReason?: string;
+  setAsActive?: boolean;
+}
+
+/** Approval requests in DynamoDB; every status change is conditional on the status before it. */
+export class ApprovalStore {
+  constructor(
+    private readonly dynamodb: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Stores a new request; a retried step whose request exists gets the stored one back. */
+  async create(request: ApprovalRequest): Promise<{ request: ApprovalRequest; created: boolean }> {
+    try {
+      await this.dynamodb.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(request, { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(#id)',
+          ExpressionAttributeNames: { '#id': APPROVAL_PARTITION_KEY },
+        }),
+      );
+      return { request, created: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(request.requestId);
+      if (!existing) throw error;
+      return { request: existing, created: false };
+    }
+  }
+
+  async get(requestId: string): Promise<ApprovalRequest | undefined> {
+    const { Item } = await this.dynamodb.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }), ConsistentRead: true }),
+    );
+    return Item ? (unmarshall(Item) as ApprovalRequest) : undefined;
+  }
+
+  /** A pending request's wait moved to a new task (the reminder phase): the links stay the same. */
+  async replaceTaskToken(requestId: string, taskToken: string): Promise<void> {
+    await this.transition(requestId, ['PENDING'], 'PENDING', { taskToken });
+  }
+
+  /** PENDING → DECIDING: only one decision can hold the claim. */
+  async claimDecision(requestId: string, claim: DecisionClaim): Promise<ApprovalRequest> {
+    return this.transition(requestId, ['PENDING'], 'DECIDING', { ...claim });
+  }
+
+  async settle(requestId: string, status: ApprovalStatus, from: ApprovalStatus[]): Promise<ApprovalRequest> {
+    return this.transition(requestId, from, status, {});
+  }
+
+  /** DECIDING → PENDING, clearing the claim, when the workflow could not be told. */
+  async releaseClaim(requestId: string): Promise<void> {
+    await this.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
+        UpdateExpression: 'SET #status = :pending REMOVE decision, decidedBy, decidedAt, rejectReason, setAsActive',
+        ConditionExpression: '#status = :deciding',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: marshall({ ':pending': 'PENDING', ':deciding': 'DECIDING' }),
+      }),
+    );
+  }
+
+  private async transition(
+    requestId: string,
+    from: ApprovalStatus[],
+    to: ApprovalStatus,
+    fields: Record<string, unknown>,
+  ): Promise<ApprovalRequest> {
+    const assignments = Object.entries(fields).filter(([, value]) => value !== undefined);
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':to': to };
+    from.forEach((status, index) => (values[`:from${index}`] = status));
+    const sets = ['#status = :to'];
+    assignments.forEach(([key, value], index) => {
+      names[`#f${index}`] = key;
+      values[`:f${index}`] = value;
+      sets.push(`#f${index} = :f${index}`);
+    });
+    try {
+      const { Attributes } = await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return unmarshall(Attributes ?? {}) as ApprovalRequest;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw new ApprovalStatusConflict(requestId, (await this.get(requestId))?.status);
+    }
+  }
+}
