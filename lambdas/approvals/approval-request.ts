@@ -61,6 +61,6 @@ export function needsPreparation(preparation: TransferPreparation): boolean {
 export type ApprovalRequestView = Omit<ApprovalRequest, 'taskToken'>;
 
 export function viewOf(request: ApprovalRequest): ApprovalRequestView {
-  const { taskToken: _secret, ...view } = request;
+  const { taskToken, ...view } = request;
   return view;
 }
