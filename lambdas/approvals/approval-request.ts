@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
 
+/** The one value of the reminder index's partition key. */
+export const REMINDER_DUE = 'DUE';
+export const REMINDER_INDEX = 'remindersDue';
+
 export type ApprovalSide = 'SOURCE' | 'TARGET';
 export type ApprovalStatus = 'PENDING' | 'DECIDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'CANCELLED';
 export type ApprovalDecision = 'APPROVED' | 'REJECTED';
@@ -32,6 +36,12 @@ export interface ApprovalRequest {
   createdAt: string;
   /** Epoch seconds: the approval deadline. */
   expiresAt: number;
+  /** ISO time a reminder is due; set while one is owed, so the sparse reminder index holds only those. */
+  remindAt?: string;
+  /** Partition key of the sparse reminder index: present only while a reminder is owed. */
+  reminderDue?: typeof REMINDER_DUE;
+  /** When the approvers were notified; a retried step does not notify them twice. */
+  notifiedAt?: string;
   decision?: ApprovalDecision;
   decidedBy?: string;
   decidedAt?: string;

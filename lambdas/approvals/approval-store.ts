@@ -2,11 +2,12 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ApprovalDecision, ApprovalRequest, ApprovalStatus } from './approval-request';
+import { REMINDER_DUE, REMINDER_INDEX, type ApprovalDecision, type ApprovalRequest, type ApprovalStatus } from './approval-request';
 
 export const APPROVAL_PARTITION_KEY = 'requestId';
 
@@ -64,9 +65,49 @@ export class ApprovalStore {
     return Item ? (unmarshall(Item) as ApprovalRequest) : undefined;
   }
 
-  /** A pending request's wait moved to a new task (the reminder phase): the links stay the same. */
-  async replaceTaskToken(requestId: string, taskToken: string): Promise<void> {
-    await this.transition(requestId, ['PENDING'], 'PENDING', { taskToken });
+  /**
+   * A retried approval state issues a new task token: the pending request must answer
+   * the new one, or a decision would be sent to a task that is over.
+   */
+  async replaceTaskToken(requestId: string, taskToken: string): Promise<ApprovalRequest> {
+    return this.transition(requestId, ['PENDING'], 'PENDING', { taskToken });
+  }
+
+  async markNotified(requestId: string, notifiedAt: string): Promise<void> {
+    await this.transition(requestId, ['PENDING'], 'PENDING', { notifiedAt });
+  }
+
+  /** Drops the request out of the sparse reminder index. */
+  async clearReminder(requestId: string): Promise<void> {
+    await this.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
+        UpdateExpression: 'REMOVE reminderDue, remindAt',
+        ConditionExpression: 'attribute_exists(#id)',
+        ExpressionAttributeNames: { '#id': APPROVAL_PARTITION_KEY },
+      }),
+    );
+  }
+
+  /** Requests whose reminder is due at `now`, oldest first. */
+  async dueReminders(now: Date): Promise<ApprovalRequest[]> {
+    const requests: ApprovalRequest[] = [];
+    let exclusiveStartKey: QueryCommand['input']['ExclusiveStartKey'];
+    do {
+      const page = await this.dynamodb.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: REMINDER_INDEX,
+          KeyConditionExpression: 'reminderDue = :due AND remindAt <= :now',
+          ExpressionAttributeValues: marshall({ ':due': REMINDER_DUE, ':now': now.toISOString() }),
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      requests.push(...(page.Items ?? []).map((item) => unmarshall(item) as ApprovalRequest));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return requests;
   }
 
   /** PENDING → DECIDING: only one decision can hold the claim. */

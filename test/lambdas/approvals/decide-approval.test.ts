@@ -1,38 +1,22 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { approvalRequestId, type ApprovalRequest } from '../../../lambdas/approvals/approval-request';
-import { ApprovalStore } from '../../../lambdas/approvals/approval-store';
 import { cancelApprovalRequest, decideApproval, type DecisionDeps } from '../../../lambdas/approvals/decide-approval';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../../local/dynamodb/local-dynamodb';
+import { approvalTableFixture, type ApprovalTableFixture } from './approval-table-fixture';
 
 const sfnMock = mockClient(SFNClient);
 const NOW = new Date('2026-11-24T10:00:00Z');
-const TABLE = 'approvals';
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
+let table: ApprovalTableFixture;
 let deps: DecisionDeps;
 let counter = 0;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' } });
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [{ AttributeName: 'requestId', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  deps = { store: new ApprovalStore(client, TABLE), sfn: new SFNClient({ region: 'us-east-1' }), now: () => NOW };
+  table = await approvalTableFixture();
+  deps = { store: table.store, sfn: new SFNClient({ region: 'us-east-1' }), now: () => NOW };
 });
 
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
+afterAll(() => table.close());
 
 beforeEach(() => {
   sfnMock.reset();

@@ -1,0 +1,175 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  ValidationError,
+  parseAwsAccountId,
+  parseCertificateId,
+  parseOptionalMessage,
+} from '../iot-api/field-rules';
+import { approvalNotification } from './approval-notification';
+import { ApprovalLinkSigner } from './approval-link-signer';
+import {
+  REMINDER_DUE,
+  approvalRequestId,
+  type ApprovalRequest,
+  type ApprovalSide,
+  type TransferPreparation,
+} from './approval-request';
+import type { ApprovalStore } from './approval-store';
+
+export interface RequestApprovalDeps {
+  store: ApprovalStore;
+  sns: SNSClient;
+  signer: ApprovalLinkSigner;
+  topicArn: string;
+  /** Everyone who may decide this side's requests; each is notified separately. */
+  approvers: string[];
+  /** The approval page; links are this URL with signed query parameters. */
+  approvalPageUrl: string;
+  /** How long before the deadline the reminder goes out. */
+  reminderLeadSeconds: number;
+  now?: () => Date;
+}
+
+/** What the workflow's approval task sends (its Payload), task token included. */
+export interface ApprovalTaskInput {
+  taskToken: string;
+  executionId: string;
+  side: ApprovalSide;
+  certificateId: string;
+  sourceAwsAccount: string;
+  targetAwsAccount: string;
+  transferMessage?: string;
+  requestedBy: string;
+  reason?: string;
+  preparation: TransferPreparation;
+  deadlineSeconds: number;
+}
+
+export interface RequestApprovalResult {
+  requestId: string;
+  notified: string[];
+}
+
+const NO_PREPARATION: TransferPreparation = { deactivate: false, detachPolicies: [], attachedThings: [] };
+
+/**
+ * Records an approval request for a waiting workflow task and notifies every approver
+ * but the requester, each with a link of their own. Safe to retry: the request is found
+ * again by execution and side, and approvers already notified are not notified twice.
+ */
+export async function requestApproval(deps: RequestApprovalDeps, input: ApprovalTaskInput): Promise<RequestApprovalResult> {
+  const now = deps.now?.() ?? new Date();
+  const approvers = deps.approvers.filter((approver) => approver.trim().toLowerCase() !== input.requestedBy.trim().toLowerCase());
+  if (approvers.length === 0) {
+    throw new ValidationError('approvers', 'must name at least one approver other than the requester');
+  }
+  const expiresAt = Math.floor(now.getTime() / 1000) + input.deadlineSeconds;
+  const remindAtSeconds = expiresAt - deps.reminderLeadSeconds;
+  const fresh: ApprovalRequest = {
+    requestId: approvalRequestId(input.executionId, input.side),
+    side: input.side,
+    executionId: input.executionId,
+    taskToken: input.taskToken,
+    certificateId: input.certificateId,
+    sourceAwsAccount: input.sourceAwsAccount,
+    targetAwsAccount: input.targetAwsAccount,
+    transferMessage: input.transferMessage,
+    requestedBy: input.requestedBy,
+    reason: input.reason,
+    preparation: input.side === 'SOURCE' ? input.preparation : NO_PREPARATION,
+    approvers,
+    status: 'PENDING',
+    createdAt: now.toISOString(),
+    expiresAt,
+    ...(remindAtSeconds * 1000 > now.getTime()
+      ? { remindAt: new Date(remindAtSeconds * 1000).toISOString(), reminderDue: REMINDER_DUE }
+      : {}),
+  };
+  let { request, created } = await deps.store.create(fresh);
+  if (!created && request.taskToken !== input.taskToken && request.status === 'PENDING') {
+    request = await deps.store.replaceTaskToken(request.requestId, input.taskToken);
+  }
+  if (request.notifiedAt || request.status !== 'PENDING') return { requestId: request.requestId, notified: [] };
+
+  await notifyApprovers(deps, request, 'REQUEST');
+  await deps.store.markNotified(request.requestId, now.toISOString());
+  return { requestId: request.requestId, notified: request.approvers };
+}
+
+/** Sends the reminders that are due and takes them off the reminder index. */
+export async function sendDueReminders(deps: RequestApprovalDeps): Promise<{ reminded: string[] }> {
+  const now = deps.now?.() ?? new Date();
+  const reminded: string[] = [];
+  for (const request of await deps.store.dueReminders(now)) {
+    if (request.status === 'PENDING' && now.getTime() / 1000 < request.expiresAt) {
+      await notifyApprovers(deps, request, 'REMINDER');
+      reminded.push(request.requestId);
+    }
+    await deps.store.clearReminder(request.requestId);
+  }
+  return { reminded };
+}
+
+async function notifyApprovers(deps: RequestApprovalDeps, request: ApprovalRequest, kind: 'REQUEST' | 'REMINDER'): Promise<void> {
+  for (const approver of request.approvers) {
+    const params = deps.signer.sign({ requestId: request.requestId, approver, expiresAt: request.expiresAt, nonce: ApprovalLinkSigner.newNonce() });
+    const notification = approvalNotification(request, `${deps.approvalPageUrl}?${params.toString()}`, kind);
+    await deps.sns.send(
+      new PublishCommand({
+        TopicArn: deps.topicArn,
+        Subject: notification.subject,
+        Message: notification.message,
+        // Each approver's e-mail subscription filters on its own address.
+        MessageAttributes: { approver: { DataType: 'String', StringValue: approver } },
+      }),
+    );
+  }
+}
+
+const TASK_TOKEN_MAX_LENGTH = 2048;
+const ACTOR_MAX_LENGTH = 256;
+
+export function parseApprovalTaskInput(event: unknown): ApprovalTaskInput {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new ValidationError('event', 'must be a JSON object');
+  const fields = event as Record<string, unknown>;
+  const text = (field: string, max: number): string => {
+    const value = fields[field];
+    if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'is required and must be a non-empty string');
+    if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters long (got ${value.length})`);
+    return value;
+  };
+  const side = fields.side;
+  if (side !== 'SOURCE' && side !== 'TARGET') throw new ValidationError('side', 'must be SOURCE or TARGET');
+  const deadlineSeconds = fields.deadlineSeconds;
+  if (typeof deadlineSeconds !== 'number' || !Number.isInteger(deadlineSeconds) || deadlineSeconds < 60) {
+    throw new ValidationError('deadlineSeconds', 'must be a whole number of seconds, at least 60');
+  }
+  const reason = fields.reason === undefined || fields.reason === null ? undefined : text('reason', ACTOR_MAX_LENGTH);
+  return {
+    taskToken: text('taskToken', TASK_TOKEN_MAX_LENGTH),
+    executionId: text('executionId', 2048),
+    side,
+    certificateId: parseCertificateId(fields.certificateId),
+    sourceAwsAccount: parseAwsAccountId(fields.sourceAwsAccount, 'sourceAwsAccount'),
+    targetAwsAccount: parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount'),
+    transferMessage: parseOptionalMessage(fields.transferMessage, 'transferMessage'),
+    requestedBy: text('requestedBy', ACTOR_MAX_LENGTH),
+    reason,
+    preparation: parsePreparation(fields.preparation),
+    deadlineSeconds,
+  };
+}
+
+function parsePreparation(value: unknown): TransferPreparation {
+  if (value === undefined || value === null) return NO_PREPARATION;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ValidationError('preparation', 'must be an object');
+  const fields = value as Record<string, unknown>;
+  const names = (field: string): string[] => {
+    const list = fields[field] ?? [];
+    if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
+      throw new ValidationError(`preparation.${field}`, 'must be a list of names');
+    }
+    return list as string[];
+  };
+  return { deactivate: fields.deactivate === true, detachPolicies: names('detachPolicies'), attachedThings: names('attachedThings') };
+}
