@@ -85,8 +85,9 @@ export async function requestApproval(deps: RequestApprovalDeps, input: Approval
       ? { remindAt: new Date(remindAtSeconds * 1000).toISOString(), reminderDue: REMINDER_DUE }
       : {}),
   };
-  let { request, created } = await deps.store.create(fresh);
-  if (!created && request.taskToken !== input.taskToken && request.status === 'PENDING') {
+  const stored = await deps.store.create(fresh);
+  let request = stored.request;
+  if (!stored.created && request.taskToken !== input.taskToken && request.status === 'PENDING') {
     request = await deps.store.replaceTaskToken(request.requestId, input.taskToken);
   }
   if (request.notifiedAt || request.status !== 'PENDING') return { requestId: request.requestId, notified: [] };
