@@ -9,14 +9,20 @@ export const TRANSFER_ACTIONS = [
 ] as const;
 export type TransferActionName = (typeof TRANSFER_ACTIONS)[number];
 
+/** Changes certflow makes to a certificate so AWS IoT accepts its transfer, and undoes after. */
+export const PREPARATION_ACTIONS = ['UpdateCertificate', 'DetachPolicy', 'AttachPolicy'] as const;
+export type PreparationActionName = (typeof PREPARATION_ACTIONS)[number];
+
+export type AuditedAction = TransferActionName | PreparationActionName;
+
 export type AuditOutcome = 'SUCCEEDED' | 'FAILED';
 
-/** One immutable row per attempt at an IoT transfer Action. */
+/** One immutable row per attempt at an IoT Action certflow makes. */
 export interface AuditRow {
   /** Deterministic: the same attempt scope, Action, certificate and outcome always give the same id. */
   rowId: string;
   certificateId: string;
-  action: TransferActionName;
+  action: AuditedAction;
   outcome: AuditOutcome;
   sourceAwsAccount?: string;
   targetAwsAccount?: string;
@@ -37,12 +43,18 @@ export interface AuditRow {
   alreadyApplied?: boolean;
   transferredCertificateArn?: string;
   certificateStatus?: CertificateStatus;
+  /** UpdateCertificate: the status before the change, so that it can be restored. */
+  previousStatus?: CertificateStatus;
+  /** DetachPolicy / AttachPolicy: the policy. */
+  policyName?: string;
   recordedAt: string;
 }
 
 export interface AttemptScope {
   certificateId: string;
-  action: TransferActionName;
+  action: AuditedAction;
+  /** What within the certificate the Action touched, when one step does it several times (a policy name). */
+  subject?: string;
   executionId?: string;
   invocationId: string;
 }
@@ -57,7 +69,7 @@ export function auditRowId(scope: AttemptScope, outcome: AuditOutcome, errorName
   const attempt = scope.executionId ?? `invocation:${scope.invocationId}`;
   const outcomeKey = outcome === 'SUCCEEDED' ? outcome : `${outcome}:${errorName ?? 'Unknown'}`;
   const digest = createHash('sha256')
-    .update([attempt, scope.action, scope.certificateId, outcomeKey].join('\n'))
+    .update([attempt, scope.action, scope.certificateId, ...(scope.subject ? [scope.subject] : []), outcomeKey].join('\n'))
     .digest('hex');
   return `${scope.certificateId}#${scope.action}#${digest.slice(0, 32)}`;
 }

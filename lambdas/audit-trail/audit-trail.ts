@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AuditTrailUnavailableError } from '../iot-api/iot-errors';
-import type { AuditRow, TransferActionName } from './audit-row';
+import type { AuditRow, AuditedAction } from './audit-row';
 
 /** Index names; each read the audit trail serves is one Query on one of them, newest first. */
 export const AUDIT_INDEXES = {
@@ -25,7 +25,7 @@ export interface AuditTrail {
   record(row: AuditRow): Promise<boolean>;
   find(rowId: string): Promise<AuditRow | undefined>;
   /** The newest successful row of the Action for the certificate, if any. */
-  latestSuccess(certificateId: string, action: TransferActionName): Promise<AuditRow | undefined>;
+  latestSuccess(certificateId: string, action: AuditedAction): Promise<AuditRow | undefined>;
   query(index: AuditIndex, key: string, options?: { limit?: number }): Promise<AuditRow[]>;
 }
 
@@ -68,7 +68,7 @@ export class DynamoDbAuditTrail implements AuditTrail {
     }
   }
 
-  async latestSuccess(certificateId: string, action: TransferActionName): Promise<AuditRow | undefined> {
+  async latestSuccess(certificateId: string, action: AuditedAction): Promise<AuditRow | undefined> {
     let exclusiveStartKey: QueryCommand['input']['ExclusiveStartKey'];
     do {
       const page = await this.dynamodb.send(

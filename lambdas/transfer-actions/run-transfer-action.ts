@@ -1,5 +1,5 @@
 import type { IoTClient } from '@aws-sdk/client-iot';
-import { auditRowId, type AuditRow, type AttemptScope, type TransferActionName } from '../audit-trail/audit-row';
+import { auditRowId, type AuditRow, type AttemptScope, type AuditedAction } from '../audit-trail/audit-row';
 import type { AuditTrail } from '../audit-trail/audit-trail';
 import type { CertificateStatus } from '../iot-api/field-rules';
 import { toIotActionError, type IotActionError } from '../iot-api/iot-errors';
@@ -21,7 +21,7 @@ export interface AttemptContext {
 }
 
 export interface TransferActionResult {
-  action: TransferActionName;
+  action: AuditedAction;
   certificateId: string;
   /** True when the Action had already taken effect before this attempt (a retried step). */
   alreadyApplied: boolean;
@@ -38,10 +38,12 @@ export interface ActionEffect {
 }
 
 export interface ActionAttempt {
-  action: TransferActionName;
+  action: AuditedAction;
   certificateId: string;
+  /** What within the certificate the Action touches, when one step does it several times (a policy name). */
+  subject?: string;
   context: AttemptContext;
-  auditFields: Pick<AuditRow, 'sourceAwsAccount' | 'targetAwsAccount' | 'message' | 'setAsActive'>;
+  auditFields: Pick<AuditRow, 'sourceAwsAccount' | 'targetAwsAccount' | 'message' | 'setAsActive' | 'previousStatus' | 'policyName'>;
   call(): Promise<ActionEffect>;
   /**
    * Asked after a terminal IoT error: resolves to the effect when the Action had in
@@ -62,6 +64,7 @@ export async function runTransferAction(
   const scope: AttemptScope = {
     certificateId: attempt.certificateId,
     action: attempt.action,
+    subject: attempt.subject,
     executionId: attempt.context.executionId,
     invocationId: attempt.context.invocationId,
   };

@@ -1,0 +1,50 @@
+import type { IoTClient } from '@aws-sdk/client-iot';
+import { toIotActionError } from '../iot-api/iot-errors';
+import { describeCertificate } from '../transfer-actions/certificate-description';
+
+export type TransferState = 'PENDING' | 'ACCEPTED' | 'REJECTED' | 'CANCELLED' | 'DEADLINE_PASSED';
+
+export interface FollowTransferRequest {
+  certificateId: string;
+  /** ISO time after which a still-pending transfer is cancelled. */
+  transferDeadline: string;
+  /** The wait before this check; the next one doubles it, within the bounds. */
+  pollSeconds: number;
+  minPollSeconds: number;
+  maxPollSeconds: number;
+}
+
+export interface FollowTransferResult {
+  state: TransferState;
+  rejectReason?: string;
+  /** How long the workflow waits before it checks again (only while PENDING). */
+  nextPollSeconds: number;
+}
+
+/**
+ * Checks, from the source account, where an offered certificate stands. AWS sends the
+ * source no notification: once the target accepts, the certificate is no longer the
+ * source's to describe (ResourceNotFoundException); a reject brings it back INACTIVE
+ * with a rejectDate; a cancel brings it back INACTIVE without one.
+ */
+export async function followTransfer(deps: { iot: IoTClient; now?: () => Date }, request: FollowTransferRequest): Promise<FollowTransferResult> {
+  const nextPollSeconds = Math.min(request.maxPollSeconds, Math.max(request.minPollSeconds, request.pollSeconds * 2));
+  let description;
+  try {
+    ({ description } = await describeCertificate(deps.iot, request.certificateId));
+  } catch (error) {
+    const iotError = toIotActionError(error);
+    if (iotError.name === 'ResourceNotFoundException') return { state: 'ACCEPTED', nextPollSeconds };
+    throw iotError;
+  }
+  if (description.status === 'PENDING_TRANSFER') {
+    const now = deps.now?.() ?? new Date();
+    const deadlinePassed = now.getTime() >= Date.parse(request.transferDeadline);
+    return { state: deadlinePassed ? 'DEADLINE_PASSED' : 'PENDING', nextPollSeconds };
+  }
+  const transfer = description.transferData;
+  const rejectedThisTransfer =
+    transfer?.rejectDate !== undefined && (transfer.transferDate === undefined || transfer.rejectDate >= transfer.transferDate);
+  if (rejectedThisTransfer) return { state: 'REJECTED', rejectReason: transfer?.rejectReason, nextPollSeconds };
+  return { state: 'CANCELLED', nextPollSeconds };
+}
