@@ -1,15 +1,12 @@
-import * as path from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TransferActionName } from '../lambdas/audit-trail/audit-row';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
-
-const PROJECT_ROOT = path.join(__dirname, '..');
+import { CertflowFunction } from './certflow-function';
 
 /** Handler file and IoT permissions of each transfer Action. */
 export const TRANSFER_ACTION_FUNCTIONS: Record<TransferActionName, { entry: string; iotActions: string[] }> = {
@@ -40,71 +37,45 @@ export interface TransferActionFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** The IoT certificates of the stack's own account and region: the only IoT resources certflow touches. */
+export function thisAccountsCertificates(scope: Construct): string {
+  return Stack.of(scope).formatArn({ service: 'iot', resource: 'cert', resourceName: '*' });
+}
+
+/** Read and conditional-write access to the audit table and its indexes, nothing else. */
+export function auditTableAccess(auditTable: dynamodb.ITable): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+    resources: [auditTable.tableArn, `${auditTable.tableArn}/index/*`],
+  });
+}
+
 /**
  * One Lambda function calling one IoT certificate-transfer Action, with a role that
  * may call only that Action (and DescribeCertificate where it confirms a re-run) on
  * this account's certificates, and write only to the audit table.
  */
 export class TransferActionFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.IFunction;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: TransferActionFunctionProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const spec = TRANSFER_ACTION_FUNCTIONS[props.action];
-
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-    });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `certflow ${props.action}: this Action on this account's IoT certificates, audit writes only`,
-    });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: spec.iotActions,
-        resources: [stack.formatArn({ service: 'iot', resource: 'cert', resourceName: '*' })],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
-        resources: [props.auditTable.tableArn, `${props.auditTable.tableArn}/index/*`],
-      }),
-    );
-
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(PROJECT_ROOT, spec.entry),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      tracing: lambda.Tracing.ACTIVE,
-      role: this.role,
-      logGroup,
-      description: `certflow: calls IoT ${props.action} and records the attempt`,
+    const built = new CertflowFunction(this, 'Handler', {
+      entry: spec.entry,
+      description: `calls IoT ${props.action} and records the attempt`,
+      logRetention: props.logRetention,
+      statements: [
+        new iam.PolicyStatement({ actions: spec.iotActions, resources: [thisAccountsCertificates(this)] }),
+        auditTableAccess(props.auditTable),
+      ],
       environment: {
         [HANDLER_ENVIRONMENT.auditTableName]: props.auditTable.tableName,
-        [HANDLER_ENVIRONMENT.accountId]: stack.account,
-        POWERTOOLS_SERVICE_NAME: 'certflow',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
-      bundling: {
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        forceDockerBundling: false,
+        [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
       },
     });
+    this.function = built.function;
+    this.role = built.role;
   }
 }

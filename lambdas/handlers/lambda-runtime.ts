@@ -6,12 +6,12 @@ import { DynamoDbAuditTrail } from '../audit-trail/audit-trail';
 import type { TransferActionName } from '../audit-trail/audit-row';
 import { ValidationError } from '../iot-api/field-rules';
 import type { TransferActionDeps, TransferActionResult } from '../transfer-actions/run-transfer-action';
-import { HANDLER_ENVIRONMENT } from './handler-environment';
+import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
 
 export const logger = new Logger({ serviceName: 'certflow' });
 
 // Created once per container and reused by every invocation it serves.
-const iot = new IoTClient({});
+export const iot = new IoTClient({});
 const dynamodb = new DynamoDBClient({});
 let deps: (TransferActionDeps & { auditTableName: string }) | undefined;
 
@@ -24,10 +24,35 @@ function transferActionDeps(): TransferActionDeps {
   return deps;
 }
 
-function requiredEnvironment(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
+/** The IoT client and audit trail every step that changes a certificate uses. */
+export function certificateStepDeps(): TransferActionDeps {
+  return transferActionDeps();
+}
+
+/**
+ * Builds a Lambda handler for a workflow step: parse and validate before any AWS call,
+ * run, log one structured line for the outcome. Events are never logged whole.
+ */
+export function workflowStepHandler<Request, Result>(
+  step: string,
+  parse: (event: unknown, invocationId: string) => Request,
+  run: (request: Request) => Promise<Result>,
+): (event: unknown, context: Context) => Promise<Result> {
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      const result = await run(parse(event, context.awsRequestId));
+      logger.info('workflow step succeeded', { step });
+      return result;
+    } catch (error) {
+      logger.error('workflow step failed', {
+        step,
+        errorName: error instanceof Error ? error.name : 'Unknown',
+        errorMessage: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+  };
 }
 
 interface CertificateRequest {

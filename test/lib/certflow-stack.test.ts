@@ -93,7 +93,7 @@ describe('TransferActionFunction', () => {
 
   it.each(Object.entries(TRANSFER_ACTION_FUNCTIONS))('lets the %s function call only its own IoT Actions, on this account\'s certificates', (action, spec) => {
     const policies = template.findResources('AWS::IAM::Policy', {
-      Properties: { PolicyName: Match.stringLikeRegexp(`^${action}Role`) },
+      Properties: { PolicyName: Match.stringLikeRegexp(`^${action}HandlerRole`) },
     });
     const statements = Object.values(policies).flatMap(
       (policy) => (policy as { Properties: { PolicyDocument: { Statement: PolicyStatement[] } } }).Properties.PolicyDocument.Statement,

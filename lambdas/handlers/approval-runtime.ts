@@ -1,0 +1,44 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { ApprovalLinkSigner } from '../approvals/approval-link-signer';
+import { ApprovalStore } from '../approvals/approval-store';
+import type { RequestApprovalDeps } from '../approvals/request-approval';
+import { readSigningKey } from '../approvals/signing-key';
+import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
+
+// Created once per container and reused by every invocation it serves.
+const dynamodb = new DynamoDBClient({});
+const secrets = new SecretsManagerClient({});
+export const sfn = new SFNClient({});
+const sns = new SNSClient({});
+let signer: Promise<ApprovalLinkSigner> | undefined;
+
+export function approvalStore(): ApprovalStore {
+  return new ApprovalStore(dynamodb, requiredEnvironment(HANDLER_ENVIRONMENT.approvalTableName));
+}
+
+/** The signing key is read once per container; a failed read is retried on the next invocation. */
+export function approvalLinkSigner(): Promise<ApprovalLinkSigner> {
+  signer ??= readSigningKey(secrets, requiredEnvironment(HANDLER_ENVIRONMENT.signingKeySecretArn)).then(
+    (key) => new ApprovalLinkSigner(key),
+    (error: unknown) => {
+      signer = undefined;
+      throw error;
+    },
+  );
+  return signer;
+}
+
+export async function requestApprovalDeps(): Promise<RequestApprovalDeps> {
+  return {
+    store: approvalStore(),
+    sns,
+    signer: await approvalLinkSigner(),
+    topicArn: requiredEnvironment(HANDLER_ENVIRONMENT.approvalTopicArn),
+    approvers: requiredEnvironment(HANDLER_ENVIRONMENT.approvers).split(',').map((address) => address.trim()).filter(Boolean),
+    approvalPageUrl: requiredEnvironment(HANDLER_ENVIRONMENT.approvalPageUrl),
+    reminderLeadSeconds: Number(process.env[HANDLER_ENVIRONMENT.reminderLeadSeconds] ?? '3600'),
+  };
+}

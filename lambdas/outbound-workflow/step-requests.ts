@@ -1,0 +1,106 @@
+import type { TransferPreparation } from '../approvals/approval-request';
+import { ValidationError, parseAwsAccountId, parseCertificateId, parseOptionalBoolean } from '../iot-api/field-rules';
+import type { AttemptContext } from '../transfer-actions/run-transfer-action';
+import type { FollowTransferRequest } from './follow-transfer';
+import type { PreparationChanges, PreparationRequest } from './prepare-certificate';
+
+type Fields = Record<string, unknown>;
+
+function asObject(event: unknown, field = 'event'): Fields {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new ValidationError(field, 'must be a JSON object');
+  return event as Fields;
+}
+
+function text(fields: Fields, field: string, max: number, required: true): string;
+function text(fields: Fields, field: string, max: number, required?: false): string | undefined;
+function text(fields: Fields, field: string, max: number, required = false): string | undefined {
+  const value = fields[field];
+  if (value === undefined || value === null) {
+    if (required) throw new ValidationError(field, 'is required');
+    return undefined;
+  }
+  if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'must be a non-empty string');
+  if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters long (got ${value.length})`);
+  return value;
+}
+
+function names(fields: Fields, field: string): string[] {
+  const value = fields[field] ?? [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new ValidationError(field, 'must be a list of names');
+  return value as string[];
+}
+
+function wholeSeconds(fields: Fields, field: string): number {
+  const value = fields[field];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new ValidationError(field, 'must be a whole number of seconds, at least 1');
+  return value;
+}
+
+function attemptContext(fields: Fields, invocationId: string): AttemptContext {
+  return {
+    invocationId,
+    executionId: text(fields, 'executionId', 2048),
+    requestedBy: text(fields, 'requestedBy', 256),
+    approvedBy: text(fields, 'approvedBy', 256),
+  };
+}
+
+function certificateArn(fields: Fields): string {
+  const arn = text(fields, 'certificateArn', 2048, true);
+  if (!/^arn:aws[a-z-]*:iot:[a-z0-9-]+:[0-9]{12}:cert\/(0x)?[a-fA-F0-9]{62,64}$/.test(arn)) {
+    throw new ValidationError('certificateArn', 'must be an IoT certificate ARN (arn:aws:iot:<region>:<account>:cert/<id>)');
+  }
+  return arn;
+}
+
+export function parseInspectRequest(event: unknown): { certificateId: string; targetAwsAccount: string } {
+  const fields = asObject(event);
+  return { certificateId: parseCertificateId(fields.certificateId), targetAwsAccount: parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount') };
+}
+
+export function parsePreparationRequest(event: unknown, invocationId: string): PreparationRequest {
+  const fields = asObject(event);
+  const preparation = asObject(fields.preparation, 'preparation');
+  const parsed: TransferPreparation = {
+    deactivate: parseOptionalBoolean(preparation.deactivate, 'preparation.deactivate') ?? false,
+    detachPolicies: names(preparation, 'detachPolicies'),
+    attachedThings: names(preparation, 'attachedThings'),
+  };
+  return {
+    ...attemptContext(fields, invocationId),
+    certificateId: parseCertificateId(fields.certificateId),
+    certificateArn: certificateArn(fields),
+    preparation: parsed,
+    consentToPrepare: parseOptionalBoolean(fields.consentToPrepare, 'consentToPrepare') ?? false,
+  };
+}
+
+export function parseRestoreRequest(
+  event: unknown,
+  invocationId: string,
+): AttemptContext & { certificateId: string; certificateArn: string; changes: PreparationChanges } {
+  const fields = asObject(event);
+  const changes = asObject(fields.changes, 'changes');
+  return {
+    ...attemptContext(fields, invocationId),
+    certificateId: parseCertificateId(fields.certificateId),
+    certificateArn: certificateArn(fields),
+    changes: {
+      deactivated: parseOptionalBoolean(changes.deactivated, 'changes.deactivated') ?? false,
+      detachedPolicies: names(changes, 'detachedPolicies'),
+    },
+  };
+}
+
+export function parseFollowTransferRequest(event: unknown): FollowTransferRequest {
+  const fields = asObject(event);
+  const transferDeadline = text(fields, 'transferDeadline', 64, true);
+  if (Number.isNaN(Date.parse(transferDeadline))) throw new ValidationError('transferDeadline', 'must be an ISO 8601 time');
+  return {
+    certificateId: parseCertificateId(fields.certificateId),
+    transferDeadline,
+    pollSeconds: wholeSeconds(fields, 'pollSeconds'),
+    minPollSeconds: wholeSeconds(fields, 'minPollSeconds'),
+    maxPollSeconds: wholeSeconds(fields, 'maxPollSeconds'),
+  };
+}
