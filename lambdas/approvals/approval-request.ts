@@ -49,13 +49,17 @@ export interface ApprovalRequest {
   setAsActive?: boolean;
 }
 
-/** The output a decided approval task sends back to its workflow. */
+/**
+ * The output a decided approval task sends back to its workflow. Every field is always
+ * present (null or false when it does not apply) so the workflow's paths never miss.
+ */
 export interface ApprovalOutcome {
   decision: ApprovalDecision;
+  /** The approver who decided, approving or rejecting. */
   approvedBy: string;
-  rejectReason?: string;
-  setAsActive?: boolean;
-  consentToPrepare?: boolean;
+  rejectReason: string | null;
+  setAsActive: boolean;
+  consentToPrepare: boolean;
 }
 
 /** A request's id follows from the execution and the side, so a retried step finds the same request. */

@@ -52,7 +52,7 @@ export async function decideApproval(deps: DecisionDeps, input: DecisionInput): 
       decision: outcome.decision,
       decidedBy: approver,
       decidedAt: now.toISOString(),
-      rejectReason: outcome.rejectReason,
+      rejectReason: outcome.rejectReason ?? undefined,
       setAsActive: outcome.setAsActive,
     });
   } catch (error) {
@@ -106,7 +106,7 @@ function decisionOutcome(input: DecisionInput, approver: string, preparationNeed
     if (!rejectReason || rejectReason.trim().length === 0) {
       throw new ValidationError('rejectReason', 'is required to reject, at most 128 characters');
     }
-    return { decision: 'REJECTED', approvedBy: approver, rejectReason };
+    return { decision: 'REJECTED', approvedBy: approver, rejectReason, setAsActive: false, consentToPrepare: false };
   }
   const consentToPrepare = parseOptionalBoolean(input.consentToPrepare, 'consentToPrepare') ?? false;
   if (preparationNeeded && !consentToPrepare) {
@@ -115,8 +115,8 @@ function decisionOutcome(input: DecisionInput, approver: string, preparationNeed
       'must be true to approve: the certificate must be deactivated and its policies detached before the transfer',
     );
   }
-  const setAsActive = side === 'TARGET' ? (parseOptionalBoolean(input.setAsActive, 'setAsActive') ?? false) : undefined;
-  return { decision: 'APPROVED', approvedBy: approver, consentToPrepare, setAsActive };
+  const setAsActive = side === 'TARGET' ? (parseOptionalBoolean(input.setAsActive, 'setAsActive') ?? false) : false;
+  return { decision: 'APPROVED', approvedBy: approver, rejectReason: null, setAsActive, consentToPrepare };
 }
 
 function sameIdentity(a: string, b: string): boolean {

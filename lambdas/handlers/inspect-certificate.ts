@@ -1,5 +1,9 @@
 import { inspectCertificate } from '../outbound-workflow/inspect-certificate';
-import { parseInspectRequest } from '../outbound-workflow/step-requests';
+import { parseOutboundTransferRequest } from '../outbound-workflow/step-requests';
 import { certificateStepDeps, workflowStepHandler } from './lambda-runtime';
 
-export const handler = workflowStepHandler('InspectCertificate', parseInspectRequest, (request) => inspectCertificate(certificateStepDeps(), request));
+/** The outbound workflow's first step: validates the whole input and looks at the certificate. */
+export const handler = workflowStepHandler('InspectCertificate', parseOutboundTransferRequest, async (request) => ({
+  request,
+  certificate: await inspectCertificate(certificateStepDeps(), request),
+}));

@@ -6,7 +6,8 @@ import { describeCertificate } from '../transfer-actions/certificate-description
 export interface InboundReviewInput {
   certificateId: string;
   sourceAwsAccount: string;
-  transferMessage?: string;
+  /** Null when the source sent none: always present, so the workflow's paths never miss. */
+  transferMessage: string | null;
   transferDate: string;
 }
 
@@ -57,7 +58,7 @@ export async function startInboundReviews(
       const input: InboundReviewInput = {
         certificateId: summary.certificateId,
         sourceAwsAccount: description.ownedBy,
-        transferMessage: description.transferData?.transferMessage,
+        transferMessage: description.transferData?.transferMessage ?? null,
         transferDate: transferDate.toISOString(),
       };
       const name = inboundExecutionName(summary.certificateId, transferDate);

@@ -6,8 +6,8 @@ export type TransferState = 'PENDING' | 'ACCEPTED' | 'REJECTED' | 'CANCELLED' | 
 
 export interface FollowTransferRequest {
   certificateId: string;
-  /** ISO time after which a still-pending transfer is cancelled. */
-  transferDeadline: string;
+  /** How long the target has to decide, counted from the transfer date AWS IoT recorded. */
+  transferDeadlineSeconds: number;
   /** The wait before this check; the next one doubles it, within the bounds. */
   pollSeconds: number;
   minPollSeconds: number;
@@ -16,7 +16,8 @@ export interface FollowTransferRequest {
 
 export interface FollowTransferResult {
   state: TransferState;
-  rejectReason?: string;
+  /** The target's reason when REJECTED, else null (always present, so workflow paths never miss). */
+  rejectReason: string | null;
   /** How long the workflow waits before it checks again (only while PENDING). */
   nextPollSeconds: number;
 }
@@ -34,17 +35,18 @@ export async function followTransfer(deps: { iot: IoTClient; now?: () => Date },
     ({ description } = await describeCertificate(deps.iot, request.certificateId));
   } catch (error) {
     const iotError = toIotActionError(error);
-    if (iotError.name === 'ResourceNotFoundException') return { state: 'ACCEPTED', nextPollSeconds };
+    if (iotError.name === 'ResourceNotFoundException') return { state: 'ACCEPTED', rejectReason: null, nextPollSeconds };
     throw iotError;
   }
   if (description.status === 'PENDING_TRANSFER') {
     const now = deps.now?.() ?? new Date();
-    const deadlinePassed = now.getTime() >= Date.parse(request.transferDeadline);
-    return { state: deadlinePassed ? 'DEADLINE_PASSED' : 'PENDING', nextPollSeconds };
+    const transferredAt = description.transferData?.transferDate ?? description.lastModifiedDate ?? now;
+    const deadlinePassed = now.getTime() >= transferredAt.getTime() + request.transferDeadlineSeconds * 1000;
+    return { state: deadlinePassed ? 'DEADLINE_PASSED' : 'PENDING', rejectReason: null, nextPollSeconds };
   }
   const transfer = description.transferData;
   const rejectedThisTransfer =
     transfer?.rejectDate !== undefined && (transfer.transferDate === undefined || transfer.rejectDate >= transfer.transferDate);
-  if (rejectedThisTransfer) return { state: 'REJECTED', rejectReason: transfer?.rejectReason, nextPollSeconds };
-  return { state: 'CANCELLED', nextPollSeconds };
+  if (rejectedThisTransfer) return { state: 'REJECTED', rejectReason: transfer?.rejectReason ?? '', nextPollSeconds };
+  return { state: 'CANCELLED', rejectReason: null, nextPollSeconds };
 }

@@ -1,5 +1,5 @@
 import type { TransferPreparation } from '../approvals/approval-request';
-import { ValidationError, parseAwsAccountId, parseCertificateId, parseOptionalBoolean } from '../iot-api/field-rules';
+import { ValidationError, parseAwsAccountId, parseCertificateId, parseOptionalBoolean, parseOptionalMessage } from '../iot-api/field-rules';
 import type { AttemptContext } from '../transfer-actions/run-transfer-action';
 import type { FollowTransferRequest } from './follow-transfer';
 import type { PreparationChanges, PreparationRequest } from './prepare-certificate';
@@ -53,9 +53,30 @@ function certificateArn(fields: Fields): string {
   return arn;
 }
 
-export function parseInspectRequest(event: unknown): { certificateId: string; targetAwsAccount: string } {
+/**
+ * The outbound workflow's input, validated once at its first step and carried on with
+ * every optional field present (null when not given), so later states' paths never miss.
+ */
+export interface OutboundTransferRequest {
+  certificateId: string;
+  targetAwsAccount: string;
+  transferMessage: string | null;
+  requestedBy: string;
+  reason: string | null;
+  /** After a reject, a cancel or a passed deadline, put back the status and policies preparation changed. */
+  restoreOnFailure: boolean;
+}
+
+export function parseOutboundTransferRequest(event: unknown): OutboundTransferRequest {
   const fields = asObject(event);
-  return { certificateId: parseCertificateId(fields.certificateId), targetAwsAccount: parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount') };
+  return {
+    certificateId: parseCertificateId(fields.certificateId),
+    targetAwsAccount: parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount'),
+    transferMessage: parseOptionalMessage(fields.transferMessage, 'transferMessage') ?? null,
+    requestedBy: text(fields, 'requestedBy', 256, true),
+    reason: text(fields, 'reason', 256) ?? null,
+    restoreOnFailure: parseOptionalBoolean(fields.restoreOnFailure, 'restoreOnFailure') ?? true,
+  };
 }
 
 export function parsePreparationRequest(event: unknown, invocationId: string): PreparationRequest {
@@ -94,11 +115,9 @@ export function parseRestoreRequest(
 
 export function parseFollowTransferRequest(event: unknown): FollowTransferRequest {
   const fields = asObject(event);
-  const transferDeadline = text(fields, 'transferDeadline', 64, true);
-  if (Number.isNaN(Date.parse(transferDeadline))) throw new ValidationError('transferDeadline', 'must be an ISO 8601 time');
   return {
     certificateId: parseCertificateId(fields.certificateId),
-    transferDeadline,
+    transferDeadlineSeconds: wholeSeconds(fields, 'transferDeadlineSeconds'),
     pollSeconds: wholeSeconds(fields, 'pollSeconds'),
     minPollSeconds: wholeSeconds(fields, 'minPollSeconds'),
     maxPollSeconds: wholeSeconds(fields, 'maxPollSeconds'),

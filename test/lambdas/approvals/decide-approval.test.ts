@@ -62,7 +62,7 @@ describe('decideApproval', () => {
     expect(result).not.toHaveProperty('request.taskToken');
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
       taskToken: request.taskToken,
-      output: JSON.stringify({ decision: 'APPROVED', approvedBy: 'bob@example.com', consentToPrepare: false }),
+      output: JSON.stringify({ decision: 'APPROVED', approvedBy: 'bob@example.com', rejectReason: null, setAsActive: false, consentToPrepare: false }),
     });
   });
 
@@ -71,7 +71,7 @@ describe('decideApproval', () => {
     const result = await decideApproval(deps, { link: link(request), decision: 'REJECTED', rejectReason: 'not in the change window' });
     expect(result).toMatchObject({ kind: 'decided', request: { status: 'REJECTED', rejectReason: 'not in the change window' } });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
-      output: JSON.stringify({ decision: 'REJECTED', approvedBy: 'bob@example.com', rejectReason: 'not in the change window' }),
+      output: JSON.stringify({ decision: 'REJECTED', approvedBy: 'bob@example.com', rejectReason: 'not in the change window', setAsActive: false, consentToPrepare: false }),
     });
   });
 

@@ -1,0 +1,89 @@
+import { Duration } from 'aws-cdk-lib';
+import type { Node } from 'constructs';
+
+/** How a certflow deployment behaves, read from CDK context (`cdk.json` or `cdk deploy -c key=value`). */
+export interface CertflowConfig {
+  /** E-mail addresses of the people who approve outgoing transfers (source side). */
+  readonly sourceApprovers: string[];
+  /** E-mail addresses of the people who approve incoming transfers (target side). */
+  readonly targetApprovers: string[];
+  /** Addresses told when an execution fails or times out. */
+  readonly alarmEmails: string[];
+  /** How long approvers have to decide; the request expires then. */
+  readonly approvalDeadline: Duration;
+  /** How long before the approval deadline the reminder goes out. */
+  readonly reminderLead: Duration;
+  /** How long the target has to decide before the source cancels the transfer. */
+  readonly transferDeadline: Duration;
+  /** The source's first and longest wait between checks of a pending transfer. */
+  readonly minPoll: Duration;
+  readonly maxPoll: Duration;
+  /** How often the target side looks for certificates offered to it. */
+  readonly inboundPollInterval: Duration;
+}
+
+export const CONTEXT_KEYS = {
+  sourceApprovers: 'certflow:sourceApprovers',
+  targetApprovers: 'certflow:targetApprovers',
+  alarmEmails: 'certflow:alarmEmails',
+  approvalDeadlineMinutes: 'certflow:approvalDeadlineMinutes',
+  reminderLeadMinutes: 'certflow:reminderLeadMinutes',
+  transferDeadlineMinutes: 'certflow:transferDeadlineMinutes',
+  minPollSeconds: 'certflow:minPollSeconds',
+  maxPollSeconds: 'certflow:maxPollSeconds',
+  inboundPollMinutes: 'certflow:inboundPollMinutes',
+} as const;
+
+export class CertflowConfigError extends Error {
+  override readonly name = 'CertflowConfigError';
+
+  constructor(key: string, rule: string) {
+    super(`context ${key}: ${rule}`);
+  }
+}
+
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+function emails(node: Node, key: string, required: boolean): string[] {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined && !required) return [];
+  const list = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value;
+  if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || !EMAIL.test(item))) {
+    throw new CertflowConfigError(key, 'must be a list of e-mail addresses (a JSON array, or comma-separated with -c)');
+  }
+  if (required && list.length === 0) throw new CertflowConfigError(key, 'must name at least one approver');
+  return list as string[];
+}
+
+function whole(node: Node, key: string, fallback: number, min: number, max: number): number {
+  const raw: unknown = node.tryGetContext(key);
+  const value = raw === undefined ? fallback : typeof raw === 'string' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new CertflowConfigError(key, `must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Reads and checks the configuration; every rule names its context key. */
+export function readCertflowConfig(node: Node): CertflowConfig {
+  const approvalMinutes = whole(node, CONTEXT_KEYS.approvalDeadlineMinutes, 24 * 60, 5, 365 * 24 * 60);
+  const reminderMinutes = whole(node, CONTEXT_KEYS.reminderLeadMinutes, 60, 1, 365 * 24 * 60);
+  if (reminderMinutes >= approvalMinutes) {
+    throw new CertflowConfigError(CONTEXT_KEYS.reminderLeadMinutes, `must be less than ${CONTEXT_KEYS.approvalDeadlineMinutes} (${approvalMinutes})`);
+  }
+  const minPoll = whole(node, CONTEXT_KEYS.minPollSeconds, 60, 1, 86400);
+  const maxPoll = whole(node, CONTEXT_KEYS.maxPollSeconds, 3600, 1, 86400);
+  if (maxPoll < minPoll) throw new CertflowConfigError(CONTEXT_KEYS.maxPollSeconds, `must be at least ${CONTEXT_KEYS.minPollSeconds} (${minPoll})`);
+  return {
+    sourceApprovers: emails(node, CONTEXT_KEYS.sourceApprovers, true),
+    targetApprovers: emails(node, CONTEXT_KEYS.targetApprovers, true),
+    alarmEmails: emails(node, CONTEXT_KEYS.alarmEmails, false),
+    approvalDeadline: Duration.minutes(approvalMinutes),
+    reminderLead: Duration.minutes(reminderMinutes),
+    // A Standard execution lives at most a year.
+    transferDeadline: Duration.minutes(whole(node, CONTEXT_KEYS.transferDeadlineMinutes, 7 * 24 * 60, 5, 300 * 24 * 60)),
+    minPoll: Duration.seconds(minPoll),
+    maxPoll: Duration.seconds(maxPoll),
+    inboundPollInterval: Duration.minutes(whole(node, CONTEXT_KEYS.inboundPollMinutes, 5, 1, 1440)),
+  };
+}

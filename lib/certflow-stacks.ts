@@ -1,0 +1,90 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { Approvals } from './approvals';
+import { AuditTable } from './audit-table';
+import { readCertflowConfig, type CertflowConfig } from './certflow-config';
+import { InboundTransferWorkflow } from './inbound-transfer-workflow';
+import { OutboundTransferWorkflow } from './outbound-transfer-workflow';
+import { TransferActionFunction } from './transfer-action-function';
+import { acknowledgeCertflowWildcards } from './wildcard-acknowledgements';
+
+export interface CertflowSideStackProps extends StackProps {
+  /** Defaults to the configuration in CDK context. */
+  readonly config?: CertflowConfig;
+}
+
+function alarmTopic(stack: Stack, config: CertflowConfig): sns.Topic {
+  const topic = new sns.Topic(stack, 'Alarms', { displayName: 'certflow alarms', enforceSSL: true });
+  for (const address of config.alarmEmails) topic.addSubscription(new subscriptions.EmailSubscription(address));
+  return topic;
+}
+
+/**
+ * What the account that gives certificates away runs: its audit table, the
+ * TransferCertificate and CancelCertificateTransfer functions, the source approvals and
+ * the outbound transfer workflow.
+ */
+export class SourceSideStack extends Stack {
+  readonly auditTable: AuditTable;
+  readonly approvals: Approvals;
+  readonly workflow: OutboundTransferWorkflow;
+  readonly transferFunction: TransferActionFunction;
+  readonly cancelFunction: TransferActionFunction;
+
+  constructor(scope: Construct, id: string, props: CertflowSideStackProps = {}) {
+    super(scope, id, { description: 'certflow source side: outbound certificate transfers with approvals', ...props });
+    const config = props.config ?? readCertflowConfig(this.node);
+    this.auditTable = new AuditTable(this, 'AuditTable');
+    const table = this.auditTable.table;
+    this.transferFunction = new TransferActionFunction(this, 'TransferCertificate', { action: 'TransferCertificate', auditTable: table });
+    this.cancelFunction = new TransferActionFunction(this, 'CancelCertificateTransfer', { action: 'CancelCertificateTransfer', auditTable: table });
+    this.approvals = new Approvals(this, 'SourceApprovals', { side: 'SOURCE', approvers: config.sourceApprovers, reminderLead: config.reminderLead });
+    this.workflow = new OutboundTransferWorkflow(this, 'OutboundTransfer', {
+      config,
+      auditTable: table,
+      approvals: this.approvals,
+      transferFunction: this.transferFunction,
+      cancelFunction: this.cancelFunction,
+      alarmTopic: alarmTopic(this, config),
+    });
+    acknowledgeCertflowWildcards(this, table);
+    new CfnOutput(this, 'OutboundStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ApprovalPageUrl', { value: this.approvals.api.pageUrl });
+    new CfnOutput(this, 'AuditTableName', { value: table.tableName });
+    new CfnOutput(this, 'CancelFunctionName', { value: this.cancelFunction.function.functionName });
+  }
+}
+
+/**
+ * What the account that receives certificates runs: its audit table, the
+ * AcceptCertificateTransfer and RejectCertificateTransfer functions, the target
+ * approvals, the inbound review workflow and its poller.
+ */
+export class TargetSideStack extends Stack {
+  readonly auditTable: AuditTable;
+  readonly approvals: Approvals;
+  readonly workflow: InboundTransferWorkflow;
+
+  constructor(scope: Construct, id: string, props: CertflowSideStackProps = {}) {
+    super(scope, id, { description: 'certflow target side: inbound certificate transfers with approvals', ...props });
+    const config = props.config ?? readCertflowConfig(this.node);
+    this.auditTable = new AuditTable(this, 'AuditTable');
+    const table = this.auditTable.table;
+    this.approvals = new Approvals(this, 'TargetApprovals', { side: 'TARGET', approvers: config.targetApprovers, reminderLead: config.reminderLead });
+    this.workflow = new InboundTransferWorkflow(this, 'InboundTransfer', {
+      config,
+      auditTable: table,
+      approvals: this.approvals,
+      acceptFunction: new TransferActionFunction(this, 'AcceptCertificateTransfer', { action: 'AcceptCertificateTransfer', auditTable: table }),
+      rejectFunction: new TransferActionFunction(this, 'RejectCertificateTransfer', { action: 'RejectCertificateTransfer', auditTable: table }),
+      alarmTopic: alarmTopic(this, config),
+    });
+    acknowledgeCertflowWildcards(this, table);
+    new CfnOutput(this, 'InboundStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ApprovalPageUrl', { value: this.approvals.api.pageUrl });
+    new CfnOutput(this, 'AuditTableName', { value: table.tableName });
+    new CfnOutput(this, 'PollerFunctionName', { value: this.workflow.pollerFunction.function.functionName });
+  }
+}

@@ -1,0 +1,40 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { RETRYABLE_ERROR_NAMES } from '../lambdas/iot-api/iot-errors';
+
+export interface LambdaStepProps {
+  readonly fn: lambda.IFunction;
+  /** The event the function gets: an object whose `.$` paths are filled in, or a whole TaskInput. */
+  readonly payload: Record<string, unknown> | sfn.TaskInput;
+  /** Where the step's result goes in the state; `'$'` replaces the state with it. */
+  readonly resultPath: string;
+  readonly comment?: string;
+}
+
+/**
+ * A workflow step that calls one certflow function and retries, with jittered backoff,
+ * what is worth retrying: IoT throttling and outages, the audit table being unreachable,
+ * and Lambda's own transient errors. Every handler is safe to re-run.
+ */
+export function lambdaStep(scope: Construct, id: string, props: LambdaStepProps): tasks.LambdaInvoke {
+  const step = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: props.fn,
+    payload: props.payload instanceof sfn.TaskInput ? props.payload : sfn.TaskInput.fromObject(props.payload),
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    resultPath: props.resultPath,
+    comment: props.comment,
+  });
+  step.addRetry({
+    errors: [...RETRYABLE_ERROR_NAMES, 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 8,
+    maxDelay: Duration.seconds(60),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return step;
+}
