@@ -183,6 +183,7 @@ export class OutboundTransferWorkflow extends Construct {
       payload: {
         certificateId: request('certificateId'),
         transferDeadlineSeconds: config.transferDeadline.toSeconds(),
+        waitedSeconds: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.follow.waitedSeconds'), sfn.JsonPath.numberAt('$.follow.nextPollSeconds')),
         pollSeconds: sfn.JsonPath.stringAt('$.follow.nextPollSeconds'),
         minPollSeconds: config.minPoll.toSeconds(),
         maxPollSeconds: config.maxPoll.toSeconds(),
@@ -202,7 +203,7 @@ export class OutboundTransferWorkflow extends Construct {
     cancelAtDeadline.addCatch(failWith('CancelFailed'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' });
 
     const followTransfer = new sfn.Pass(this, 'FollowTransfer', {
-      result: sfn.Result.fromObject({ state: 'PENDING', rejectReason: null, nextPollSeconds: config.minPoll.toSeconds() }),
+      result: sfn.Result.fromObject({ state: 'PENDING', rejectReason: null, nextPollSeconds: config.minPoll.toSeconds(), waitedSeconds: 0 }),
       resultPath: '$.follow',
     })
       .next(waitForTarget)

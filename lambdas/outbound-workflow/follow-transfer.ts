@@ -6,8 +6,10 @@ export type TransferState = 'PENDING' | 'ACCEPTED' | 'REJECTED' | 'CANCELLED' | 
 
 export interface FollowTransferRequest {
   certificateId: string;
-  /** How long the target has to decide, counted from the transfer date AWS IoT recorded. */
+  /** How long the target has to decide, counted in the workflow's own waits since the transfer. */
   transferDeadlineSeconds: number;
+  /** The workflow's waits so far, this one included. Counting waits rather than reading a clock keeps the deadline in workflow time. */
+  waitedSeconds: number;
   /** The wait before this check; the next one doubles it, within the bounds. */
   pollSeconds: number;
   minPollSeconds: number;
@@ -20,6 +22,7 @@ export interface FollowTransferResult {
   rejectReason: string | null;
   /** How long the workflow waits before it checks again (only while PENDING). */
   nextPollSeconds: number;
+  waitedSeconds: number;
 }
 
 /**
@@ -28,25 +31,24 @@ export interface FollowTransferResult {
  * source's to describe (ResourceNotFoundException); a reject brings it back INACTIVE
  * with a rejectDate; a cancel brings it back INACTIVE without one.
  */
-export async function followTransfer(deps: { iot: IoTClient; now?: () => Date }, request: FollowTransferRequest): Promise<FollowTransferResult> {
+export async function followTransfer(deps: { iot: IoTClient }, request: FollowTransferRequest): Promise<FollowTransferResult> {
+  const { waitedSeconds } = request;
   const nextPollSeconds = Math.min(request.maxPollSeconds, Math.max(request.minPollSeconds, request.pollSeconds * 2));
   let description;
   try {
     ({ description } = await describeCertificate(deps.iot, request.certificateId));
   } catch (error) {
     const iotError = toIotActionError(error);
-    if (iotError.name === 'ResourceNotFoundException') return { state: 'ACCEPTED', rejectReason: null, nextPollSeconds };
+    if (iotError.name === 'ResourceNotFoundException') return { state: 'ACCEPTED', rejectReason: null, nextPollSeconds, waitedSeconds };
     throw iotError;
   }
   if (description.status === 'PENDING_TRANSFER') {
-    const now = deps.now?.() ?? new Date();
-    const transferredAt = description.transferData?.transferDate ?? description.lastModifiedDate ?? now;
-    const deadlinePassed = now.getTime() >= transferredAt.getTime() + request.transferDeadlineSeconds * 1000;
-    return { state: deadlinePassed ? 'DEADLINE_PASSED' : 'PENDING', rejectReason: null, nextPollSeconds };
+    const deadlinePassed = waitedSeconds >= request.transferDeadlineSeconds;
+    return { state: deadlinePassed ? 'DEADLINE_PASSED' : 'PENDING', rejectReason: null, nextPollSeconds, waitedSeconds };
   }
   const transfer = description.transferData;
   const rejectedThisTransfer =
     transfer?.rejectDate !== undefined && (transfer.transferDate === undefined || transfer.rejectDate >= transfer.transferDate);
-  if (rejectedThisTransfer) return { state: 'REJECTED', rejectReason: transfer?.rejectReason ?? '', nextPollSeconds };
-  return { state: 'CANCELLED', rejectReason: null, nextPollSeconds };
+  if (rejectedThisTransfer) return { state: 'REJECTED', rejectReason: transfer?.rejectReason ?? '', nextPollSeconds, waitedSeconds };
+  return { state: 'CANCELLED', rejectReason: null, nextPollSeconds, waitedSeconds };
 }

@@ -118,6 +118,7 @@ export function parseFollowTransferRequest(event: unknown): FollowTransferReques
   return {
     certificateId: parseCertificateId(fields.certificateId),
     transferDeadlineSeconds: wholeSeconds(fields, 'transferDeadlineSeconds'),
+    waitedSeconds: wholeSeconds(fields, 'waitedSeconds'),
     pollSeconds: wholeSeconds(fields, 'pollSeconds'),
     minPollSeconds: wholeSeconds(fields, 'minPollSeconds'),
     maxPollSeconds: wholeSeconds(fields, 'maxPollSeconds'),

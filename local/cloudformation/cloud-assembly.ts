@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readTemplate, type CfnTemplate } from './cloudformation-template';
 
@@ -13,16 +13,24 @@ export interface SynthesizedStack {
   assemblyDir: string;
 }
 
-/** Runs `cdk synth` (offline, no Docker) when the cloud assembly is missing or older than the app's sources. */
-export function ensureSynthesized(assemblyDir: string, log: (line: string) => void = () => undefined): void {
+/**
+ * Runs `cdk synth` (offline, no Docker) when the cloud assembly is missing, older than
+ * the app's sources, or was synthesized with other `context` (given as `-c key=value`).
+ */
+export function ensureSynthesized(assemblyDir: string, log: (line: string) => void = () => undefined, context: Record<string, string> = {}): void {
   const manifest = path.join(assemblyDir, 'manifest.json');
-  if (existsSync(manifest) && newestSourceChange() <= statSync(manifest).mtimeMs) return;
+  const contextFile = path.join(assemblyDir, 'certflow-context.json');
+  const wanted = JSON.stringify(context);
+  const sameContext = existsSync(contextFile) ? readFileSync(contextFile, 'utf8') === wanted : Object.keys(context).length === 0;
+  if (existsSync(manifest) && sameContext && newestSourceChange() <= statSync(manifest).mtimeMs) return;
   log(`synthesizing the CDK app into ${assemblyDir} ...`);
-  execFileSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', assemblyDir], {
+  const contextArguments = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+  execFileSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', assemblyDir, ...contextArguments], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
+  writeFileSync(contextFile, wanted);
 }
 
 export function readSynthesizedStacks(assemblyDir: string): SynthesizedStack[] {

@@ -156,4 +156,5 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::SNS::Topic': 'TopicName',
   'AWS::IAM::Role': 'RoleName',
   'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::ApiGateway::Stage': 'StageName',
 };

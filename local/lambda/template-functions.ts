@@ -15,6 +15,8 @@ export function startTemplateFunctions(
   resources: LocalStackResources,
   assemblyDir: string,
   sandboxEnvironment: Record<string, string>,
+  /** Maps a resolved value to where the sandbox serves it (e.g. an API Gateway URL to the local one). */
+  localValue: (value: string) => string = (value) => value,
 ): LocalLambdaFunction[] {
   return resources.resourcesOfType('AWS::Lambda::Function').map(([logicalId, resource]) => {
     const assetPath = resource.Metadata?.['aws:asset:path'];
@@ -34,7 +36,7 @@ export function startTemplateFunctions(
       handlerExport: handlerExport ?? 'handler',
       timeoutMs: (properties.Timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
       environment: {
-        ...(properties.Environment?.Variables ?? {}),
+        ...Object.fromEntries(Object.entries(properties.Environment?.Variables ?? {}).map(([name, value]) => [name, localValue(value)])),
         ...sandboxEnvironment,
         AWS_LAMBDA_FUNCTION_NAME: resources.physicalName(logicalId),
       },

@@ -7,6 +7,8 @@ export interface Notification {
   topicArn: string;
   subject?: string;
   message: string;
+  /** String message attributes; subscription filter policies match on these (e.g. `approver`). */
+  attributes: Record<string, string>;
   publishedAt: string;
 }
 
@@ -54,7 +56,7 @@ export class NotificationSink {
     return [...this.topics].sort();
   }
 
-  publish(input: { topicArn?: string; message?: string; subject?: string }): Notification {
+  publish(input: { topicArn?: string; message?: string; subject?: string; attributes?: Record<string, string> }): Notification {
     if (!input.topicArn) throw new SnsError('InvalidParameter', 'Invalid parameter: TopicArn is required', 400);
     if (!this.topics.has(input.topicArn)) throw new SnsError('NotFound', 'Topic does not exist', 404);
     if (input.message === undefined || input.message.length === 0) {
@@ -71,6 +73,7 @@ export class NotificationSink {
       topicArn: input.topicArn,
       subject: input.subject,
       message: input.message,
+      attributes: input.attributes ?? {},
       publishedAt: new Date().toISOString(),
     };
     this.notifications.push(notification);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readRequestBody } from '../aws-protocol/request-body';
 import { SnsError, type NotificationSink } from './notification-sink';
 
 const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
@@ -50,7 +51,7 @@ async function handle(sink: NotificationSink, request: IncomingMessage, response
     answerError(response, new SnsError('InvalidAction', `${request.method} ${url.pathname} is not an SNS action`, 400));
     return;
   }
-  const form = new URLSearchParams(await readBody(request));
+  const form = new URLSearchParams(await readRequestBody(request));
   const action = form.get('Action');
   try {
     if (action === 'Publish') {
@@ -58,6 +59,7 @@ async function handle(sink: NotificationSink, request: IncomingMessage, response
         topicArn: form.get('TopicArn') ?? form.get('TargetArn') ?? undefined,
         message: form.get('Message') ?? undefined,
         subject: form.get('Subject') ?? undefined,
+        attributes: messageAttributes(form),
       });
       answer(response, 'Publish', `<MessageId>${notification.messageId}</MessageId>`);
     } else if (action === 'ListTopics') {
@@ -70,6 +72,17 @@ async function handle(sink: NotificationSink, request: IncomingMessage, response
     if (error instanceof SnsError) answerError(response, error);
     else throw error;
   }
+}
+
+/** Query-protocol attributes: MessageAttributes.entry.N.Name / .Value.StringValue. */
+function messageAttributes(form: URLSearchParams): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (let index = 1; form.has(`MessageAttributes.entry.${index}.Name`); index += 1) {
+    const name = form.get(`MessageAttributes.entry.${index}.Name`) ?? '';
+    const value = form.get(`MessageAttributes.entry.${index}.Value.StringValue`);
+    if (name && value !== null) attributes[name] = value;
+  }
+  return attributes;
 }
 
 function answer(response: ServerResponse, action: string, result: string): void {
@@ -88,14 +101,6 @@ function answerError(response: ServerResponse, error: SnsError): void {
   );
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

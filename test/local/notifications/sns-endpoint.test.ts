@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NotificationSink } from '../../../local/notifications/notification-sink';
 import { startSnsEndpoint, type SnsEndpoint } from '../../../local/notifications/sns-endpoint';
 
@@ -33,6 +34,18 @@ describe('local SNS endpoint', () => {
     const listed = (await (await fetch(`${endpoint.url}/_certflow/notifications?topicArn=${encodeURIComponent(TOPIC)}`)).json()) as { notifications: Array<{ messageId: string; message: string; subject: string }> };
     expect(listed.notifications).toEqual([expect.objectContaining({ messageId, message: 'please approve', subject: 'Approve', topicArn: TOPIC })]);
     expect(new NotificationSink({ dataDir }).list()).toEqual([expect.objectContaining({ messageId })]);
+  });
+
+  it('keeps the string message attributes a subscription filter policy matches on', async () => {
+    const client = new SNSClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' } });
+    try {
+      const published = await client.send(
+        new PublishCommand({ TopicArn: TOPIC, Message: 'for bob', MessageAttributes: { approver: { DataType: 'String', StringValue: 'bob@example.com' } } }),
+      );
+      expect(new NotificationSink({ dataDir }).list()).toContainEqual(expect.objectContaining({ messageId: published.MessageId, attributes: { approver: 'bob@example.com' } }));
+    } finally {
+      client.destroy();
+    }
   });
 
   it('answers NotFound (404) for a topic that does not exist', async () => {
