@@ -1,0 +1,27 @@
+/** The IoT Actions the local endpoint answers, by their API names. */
+export const IOT_OPERATIONS = [
+  'CreateKeysAndCertificate',
+  'DescribeCertificate',
+  'ListCertificates',
+  'ListOutgoingCertificates',
+  'UpdateCertificate',
+  'DeleteCertificate',
+  'TransferCertificate',
+  'AcceptCertificateTransfer',
+  'RejectCertificateTransfer',
+  'CancelCertificateTransfer',
+  'CreatePolicy',
+  'AttachPolicy',
+  'DetachPolicy',
+  'ListAttachedPolicies',
+  'CreateThing',
+  'AttachThingPrincipal',
+  'DetachThingPrincipal',
+  'ListPrincipalThings',
+] as const;
+
+export type IotOperation = (typeof IOT_OPERATIONS)[number];
+
+export function isIotOperation(value: string): value is IotOperation {
+  return (IOT_OPERATIONS as readonly string[]).includes(value);
+}

@@ -1,0 +1,58 @@
+import type { IotOperation } from './iot-operations';
+
+/**
+ * Per-account, per-Action request-rate limits, as token buckets: a bucket holds up to
+ * `rate` tokens (the burst), refills at `rate` per second, and a request takes one. A
+ * request that finds the bucket empty is throttled.
+ */
+export type QuotaSettings = false | Partial<Record<IotOperation, number>>;
+
+/** Requests per second that certflow's Actions get by default; the other Actions are unlimited. */
+export const DEFAULT_QUOTAS: Partial<Record<IotOperation, number>> = {
+  TransferCertificate: 10,
+  AcceptCertificateTransfer: 10,
+  RejectCertificateTransfer: 10,
+  CancelCertificateTransfer: 10,
+  DescribeCertificate: 10,
+  ListCertificates: 10,
+  UpdateCertificate: 10,
+};
+
+interface Bucket {
+  tokens: number;
+  refilledAt: number;
+}
+
+export class RequestQuotas {
+  private rates: Partial<Record<IotOperation, number>> = {};
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(settings: QuotaSettings | undefined) {
+    this.configure(settings);
+  }
+
+  /** Replaces the limits: `false` lifts them all; an object overrides the defaults Action by Action. */
+  configure(settings: QuotaSettings | undefined): void {
+    this.rates = settings === false ? {} : { ...DEFAULT_QUOTAS, ...(settings ?? {}) };
+    this.buckets.clear();
+  }
+
+  limits(): Partial<Record<IotOperation, number>> {
+    return { ...this.rates };
+  }
+
+  /** Takes a token for the request; false means the request is throttled. */
+  tryTake(accountId: string, operation: IotOperation, nowMs: number): boolean {
+    const rate = this.rates[operation];
+    if (rate === undefined || !Number.isFinite(rate)) return true;
+    const key = `${accountId}/${operation}`;
+    const bucket = this.buckets.get(key) ?? { tokens: rate, refilledAt: nowMs };
+    const elapsedSeconds = Math.max(0, nowMs - bucket.refilledAt) / 1000;
+    bucket.tokens = Math.min(rate, bucket.tokens + elapsedSeconds * rate);
+    bucket.refilledAt = nowMs;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
