@@ -6,5 +6,6 @@ module.exports = {
   // Transpile only: `npm run lint` type-checks the whole tree once, faster than per test file.
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   setupFiles: ['<rootDir>/test/jest.setup.ts'],
+  globalSetup: '<rootDir>/test/e2e/global-setup.ts',
   testTimeout: 60000,
 };

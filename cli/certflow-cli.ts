@@ -140,7 +140,8 @@ async function cancel(target: CliTarget, values: Values): Promise<unknown> {
 async function audit(target: CliTarget, values: Values, side: Side): Promise<unknown> {
   const certificateId = parseCertificateId(values['certificate-id']);
   const trail = new DynamoDbAuditTrail(new DynamoDBClient(target.clientConfig(side, 'dynamodb')), stackOutput(target, side, 'AuditTableName'));
-  return trail.query('byCertificate', certificateId);
+  // The index reads newest first; a history reads better in the order it happened.
+  return (await trail.query('byCertificate', certificateId)).sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
 }
 
 export async function runCli(argv: string[]): Promise<unknown> {

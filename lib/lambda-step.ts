@@ -7,8 +7,8 @@ import { RETRYABLE_ERROR_NAMES } from '../lambdas/iot-api/iot-errors';
 
 export interface LambdaStepProps {
   readonly fn: lambda.IFunction;
-  /** The event the function gets: an object whose `.$` paths are filled in, or a whole TaskInput. */
-  readonly payload: Record<string, unknown> | sfn.TaskInput;
+  /** The event the function gets, an object whose `.$` paths are filled in; the whole state when unset. */
+  readonly payload?: Record<string, unknown>;
   /** Where the step's result goes in the state; `'$'` replaces the state with it. */
   readonly resultPath: string;
   readonly comment?: string;
@@ -22,7 +22,7 @@ export interface LambdaStepProps {
 export function lambdaStep(scope: Construct, id: string, props: LambdaStepProps): tasks.LambdaInvoke {
   const step = new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: props.fn,
-    payload: props.payload instanceof sfn.TaskInput ? props.payload : sfn.TaskInput.fromObject(props.payload),
+    payload: props.payload === undefined ? undefined : sfn.TaskInput.fromObject(props.payload),
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
     resultPath: props.resultPath,

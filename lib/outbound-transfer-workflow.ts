@@ -83,7 +83,6 @@ export class OutboundTransferWorkflow extends Construct {
 
     const inspect = lambdaStep(this, 'InspectCertificate', {
       fn: this.functions.inspect.function,
-      payload: sfn.TaskInput.fromJsonPathAt('$'),
       resultPath: '$',
       comment: 'Validate the request; check the certificate can be transferred and what must change first',
     });

@@ -1,0 +1,225 @@
+import { AttachPolicyCommand, CreatePolicyCommand, DescribeCertificateCommand, ListAttachedPoliciesCommand, type IoTClient } from '@aws-sdk/client-iot';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { approvalLinkFor, submitDecision } from './approval-links';
+import {
+  auditSummary,
+  createCertificate,
+  eventually,
+  finishedExecution,
+  startExecution,
+  startSandboxFixture,
+  type SandboxFixture,
+} from './sandbox-fixture';
+
+const SOURCE_APPROVER = 'source-approver-1@example.com';
+const TARGET_APPROVER = 'target-approver-1@example.com';
+const REQUESTER = 'requester@example.com';
+
+let fixture: SandboxFixture;
+let source: string;
+let target: string;
+let sourceIot: IoTClient;
+let targetIot: IoTClient;
+let sourceSfn: SFNClient;
+let targetSfn: SFNClient;
+
+beforeAll(async () => {
+  fixture = await startSandboxFixture();
+  ({ source, target } = fixture.sandbox.accounts);
+  sourceIot = fixture.iot(source);
+  targetIot = fixture.iot(target);
+  sourceSfn = fixture.sfn(source);
+  targetSfn = fixture.sfn(target);
+}, 180_000);
+afterAll(() => fixture?.close());
+
+const outputs = (stack: 'CertflowSource' | 'CertflowTarget') => fixture.sandbox.stacks[stack]?.outputs ?? {};
+const functionArn = (account: string, name: string | undefined) => `arn:aws:lambda:${fixture.sandbox.region}:${account}:function:${name ?? ''}`;
+
+async function certificateIn(iot: IoTClient, certificateId: string) {
+  try {
+    return (await iot.send(new DescribeCertificateCommand({ certificateId }))).certificateDescription;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+async function attachedPolicies(iot: IoTClient, certificateArn: string): Promise<string[]> {
+  const page = await iot.send(new ListAttachedPoliciesCommand({ target: certificateArn }));
+  return (page.policies ?? []).map((policy) => policy.policyName ?? '');
+}
+
+/** An ACTIVE certificate with a policy attached: it needs preparation before AWS IoT lets it go. */
+async function activeCertificateWithPolicy(): Promise<{ certificateId: string; certificateArn: string; policyName: string }> {
+  const certificate = await createCertificate(sourceIot, true);
+  const policyName = `device-${certificate.certificateId.slice(0, 8)}`;
+  await sourceIot.send(new CreatePolicyCommand({ policyName, policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] }) }));
+  await sourceIot.send(new AttachPolicyCommand({ policyName, target: certificate.certificateArn }));
+  return { ...certificate, policyName };
+}
+
+function startOutbound(certificateId: string, extra: Record<string, unknown> = {}): Promise<string> {
+  return startExecution(sourceSfn, outputs('CertflowSource').OutboundStateMachineArn, {
+    certificateId,
+    targetAwsAccount: target,
+    transferMessage: 'fleet moves to the new account',
+    requestedBy: REQUESTER,
+    reason: 'account migration',
+    ...extra,
+  });
+}
+
+async function decide(approver: string, certificateId: string, decision: Record<string, string>): Promise<void> {
+  const link = await eventually(`a link for ${approver}`, async () => approvalLinkFor(fixture.sandbox, approver, certificateId));
+  const answer = await submitDecision(link, decision);
+  expect(answer.status).toBe(200);
+}
+
+async function pendingInSource(certificateId: string): Promise<void> {
+  await eventually('the certificate to be offered', async () => ((await certificateIn(sourceIot, certificateId))?.status === 'PENDING_TRANSFER' ? true : undefined));
+}
+
+/** Runs the target's scheduled poller once and returns the inbound review it started for the certificate. */
+async function inboundReviewFor(certificateId: string): Promise<string> {
+  const poller = functionArn(target, outputs('CertflowTarget').PollerFunctionName);
+  const result = (await fixture.sandbox.invoke(poller, {})) as { started: string[] };
+  const name = result.started.find((started) => started.includes(certificateId));
+  if (!name) throw new Error(`the poller started no review for ${certificateId}: ${JSON.stringify(result)}`);
+  return `${(outputs('CertflowTarget').InboundStateMachineArn ?? '').replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+function outcomeOf(output: string | undefined): string | undefined {
+  return (JSON.parse(output ?? '{}') as { outcome?: string }).outcome;
+}
+
+const sourceAudit = (certificateId: string) => fixture.auditTrail(source, 'CertflowSource').query('byCertificate', certificateId).then(auditSummary);
+const targetAudit = (certificateId: string) => fixture.auditTrail(target, 'CertflowTarget').query('byCertificate', certificateId).then(auditSummary);
+
+describe('transfer workflows in the sandbox', () => {
+  it('moves a certificate through both approvals, preparing it with consent, and leaves it ACTIVE in the target as chosen', async () => {
+    const { certificateId, policyName } = await activeCertificateWithPolicy();
+    const outbound = await startOutbound(certificateId);
+    await decide(SOURCE_APPROVER, certificateId, { decision: 'APPROVED', consentToPrepare: 'true' });
+    await pendingInSource(certificateId);
+    const inbound = await inboundReviewFor(certificateId);
+    await decide(TARGET_APPROVER, certificateId, { decision: 'APPROVED', setAsActive: 'true' });
+
+    const inboundResult = await finishedExecution(targetSfn, inbound);
+    expect([inboundResult.status, outcomeOf(inboundResult.output)]).toEqual(['SUCCEEDED', 'ACCEPTED']);
+    const outboundResult = await finishedExecution(sourceSfn, outbound);
+    expect([outboundResult.status, outcomeOf(outboundResult.output)]).toEqual(['SUCCEEDED', 'TRANSFERRED']);
+
+    expect(await certificateIn(sourceIot, certificateId)).toBeUndefined();
+    expect(await certificateIn(targetIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: target, previousOwnedBy: source });
+    expect(await sourceAudit(certificateId)).toEqual([`UpdateCertificate SUCCEEDED INACTIVE`, `DetachPolicy SUCCEEDED ${policyName}`, 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
+    expect(await targetAudit(certificateId)).toEqual(['AcceptCertificateTransfer SUCCEEDED ACTIVE']);
+  });
+
+  it('accepts the certificate INACTIVE when the target approver does not set it active', async () => {
+    const { certificateId } = await createCertificate(sourceIot);
+    const outbound = await startOutbound(certificateId);
+    await decide(SOURCE_APPROVER, certificateId, { decision: 'APPROVED' });
+    await pendingInSource(certificateId);
+    const inbound = await inboundReviewFor(certificateId);
+    await decide(TARGET_APPROVER, certificateId, { decision: 'APPROVED' });
+    expect(outcomeOf((await finishedExecution(targetSfn, inbound)).output)).toBe('ACCEPTED');
+    expect(outcomeOf((await finishedExecution(sourceSfn, outbound)).output)).toBe('TRANSFERRED');
+    expect(await certificateIn(targetIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: target });
+    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER']);
+    expect(await targetAudit(certificateId)).toEqual(['AcceptCertificateTransfer SUCCEEDED INACTIVE']);
+  });
+
+  it('changes nothing when the source approver rejects', async () => {
+    const { certificateId, certificateArn, policyName } = await activeCertificateWithPolicy();
+    const outbound = await startOutbound(certificateId);
+    await decide(SOURCE_APPROVER, certificateId, { decision: 'REJECTED', rejectReason: 'devices still in the field' });
+    const result = await finishedExecution(sourceSfn, outbound);
+    expect([result.status, outcomeOf(result.output)]).toEqual(['SUCCEEDED', 'SOURCE_REJECTED']);
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: source });
+    expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
+    expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
+    expect(await sourceAudit(certificateId)).toEqual([]);
+  });
+
+  it('returns the certificate to the source when the target rejects, with the reason', async () => {
+    const { certificateId } = await createCertificate(sourceIot);
+    const outbound = await startOutbound(certificateId);
+    await decide(SOURCE_APPROVER, certificateId, { decision: 'APPROVED' });
+    await pendingInSource(certificateId);
+    const inbound = await inboundReviewFor(certificateId);
+    await decide(TARGET_APPROVER, certificateId, { decision: 'REJECTED', rejectReason: 'unknown device type' });
+    expect(outcomeOf((await finishedExecution(targetSfn, inbound)).output)).toBe('REJECTED');
+    const result = await finishedExecution(sourceSfn, outbound);
+    expect(outcomeOf(result.output)).toBe('TARGET_REJECTED');
+    expect(JSON.parse(result.output ?? '{}')).toMatchObject({ follow: { rejectReason: 'unknown device type' } });
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source, transferData: { rejectReason: 'unknown device type' } });
+    expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
+    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER']);
+    expect(await targetAudit(certificateId)).toEqual(['RejectCertificateTransfer SUCCEEDED']);
+  });
+
+  it('restores the status and policies preparation changed after the target rejects', async () => {
+    const { certificateId, certificateArn, policyName } = await activeCertificateWithPolicy();
+    const outbound = await startOutbound(certificateId);
+    await decide(SOURCE_APPROVER, certificateId, { decision: 'APPROVED', consentToPrepare: 'true' });
+    await pendingInSource(certificateId);
+    await inboundReviewFor(certificateId);
+    await decide(TARGET_APPROVER, certificateId, { decision: 'REJECTED', rejectReason: 'not ours' });
+    expect(outcomeOf((await finishedExecution(sourceSfn, outbound)).output)).toBe('TARGET_REJECTED');
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: source });
+    expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
+    expect(await sourceAudit(certificateId)).toEqual([
+      'UpdateCertificate SUCCEEDED INACTIVE',
+      `DetachPolicy SUCCEEDED ${policyName}`,
+      'TransferCertificate SUCCEEDED PENDING_TRANSFER',
+      `AttachPolicy SUCCEEDED ${policyName}`,
+      'UpdateCertificate SUCCEEDED ACTIVE',
+    ]);
+  });
+
+  it('ends as CANCELLED when the requester cancels the pending transfer', async () => {
+    const { certificateId } = await createCertificate(sourceIot);
+    const outbound = await startOutbound(certificateId);
+    await decide(SOURCE_APPROVER, certificateId, { decision: 'APPROVED' });
+    await pendingInSource(certificateId);
+    const cancel = functionArn(source, outputs('CertflowSource').CancelFunctionName);
+    await fixture.sandbox.invoke(cancel, { certificateId, targetAwsAccount: target, requestedBy: REQUESTER });
+    const result = await finishedExecution(sourceSfn, outbound);
+    expect([result.status, outcomeOf(result.output)]).toEqual(['SUCCEEDED', 'CANCELLED']);
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
+    expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
+    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
+  });
+
+  it('expires the request when nobody approves by the approval deadline, and the link then refuses', async () => {
+    const { certificateId } = await createCertificate(sourceIot);
+    const outbound = await startOutbound(certificateId);
+    const link = await eventually('the source link', async () => approvalLinkFor(fixture.sandbox, SOURCE_APPROVER, certificateId));
+    const result = await finishedExecution(sourceSfn, outbound);
+    expect([result.status, outcomeOf(result.output)]).toEqual(['SUCCEEDED', 'APPROVAL_EXPIRED']);
+    const late = await submitDecision(link, { decision: 'APPROVED' });
+    expect(late.status).toBe(410);
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
+    expect(await sourceAudit(certificateId)).toEqual([]);
+  });
+
+  it('cancels the transfer when the target does not decide by the transfer deadline', async () => {
+    const { certificateId } = await createCertificate(sourceIot);
+    const outbound = await startOutbound(certificateId);
+    await decide(SOURCE_APPROVER, certificateId, { decision: 'APPROVED' });
+    const result = await finishedExecution(sourceSfn, outbound, 60_000);
+    expect([result.status, outcomeOf(result.output)]).toEqual(['SUCCEEDED', 'TRANSFER_EXPIRED']);
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
+    expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
+    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
+  });
+
+  it('fails early, naming the rule, when the input is bad', async () => {
+    const executionArn = await startExecution(sourceSfn, outputs('CertflowSource').OutboundStateMachineArn, { certificateId: 'abc', targetAwsAccount: target, requestedBy: REQUESTER });
+    const result = await finishedExecution(sourceSfn, executionArn);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ValidationError');
+    expect(result.cause).toContain('certificateId: must be exactly 64 characters long (got 3)');
+  });
+});
