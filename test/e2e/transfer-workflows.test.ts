@@ -1,5 +1,6 @@
 import { AttachPolicyCommand, CreatePolicyCommand, DescribeCertificateCommand, ListAttachedPoliciesCommand, type IoTClient } from '@aws-sdk/client-iot';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { APPROVAL_EXPIRED_REASON } from '../../lib/inbound-transfer-workflow';
 import { approvalLinkFor, submitDecision } from './approval-links';
 import {
   auditSummary,
@@ -140,6 +141,7 @@ describe('transfer workflows in the sandbox', () => {
     expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
     expect(await sourceAudit(certificateId)).toEqual([]);
+    expect(await targetAudit(certificateId)).toEqual([]);
   });
 
   it('returns the certificate to the source when the target rejects, with the reason', async () => {
@@ -169,6 +171,8 @@ describe('transfer workflows in the sandbox', () => {
     expect(outcomeOf((await finishedExecution(sourceSfn, outbound)).output)).toBe('TARGET_REJECTED');
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: source });
     expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
+    expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
+    expect(await targetAudit(certificateId)).toEqual(['RejectCertificateTransfer SUCCEEDED']);
     expect(await sourceAudit(certificateId)).toEqual([
       'UpdateCertificate SUCCEEDED INACTIVE',
       `DetachPolicy SUCCEEDED ${policyName}`,
@@ -190,6 +194,7 @@ describe('transfer workflows in the sandbox', () => {
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
     expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
+    expect(await targetAudit(certificateId)).toEqual([]);
   });
 
   it('expires the request when nobody approves by the approval deadline, and the link then refuses', async () => {
@@ -201,7 +206,24 @@ describe('transfer workflows in the sandbox', () => {
     const late = await submitDecision(link, { decision: 'APPROVED' });
     expect(late.status).toBe(410);
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
+    expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
     expect(await sourceAudit(certificateId)).toEqual([]);
+    expect(await targetAudit(certificateId)).toEqual([]);
+  });
+
+  it('rejects the offer with an expiry reason when the target approvers do not decide by the deadline', async () => {
+    const { certificateId } = await createCertificate(sourceIot);
+    const outbound = await startOutbound(certificateId);
+    await decide(SOURCE_APPROVER, certificateId, { decision: 'APPROVED' });
+    await pendingInSource(certificateId);
+    const inbound = await inboundReviewFor(certificateId);
+    expect(outcomeOf((await finishedExecution(targetSfn, inbound)).output)).toBe('EXPIRED');
+    const result = await finishedExecution(sourceSfn, outbound);
+    expect(outcomeOf(result.output)).toBe('TARGET_REJECTED');
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source, transferData: { rejectReason: APPROVAL_EXPIRED_REASON } });
+    expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
+    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER']);
+    expect(await targetAudit(certificateId)).toEqual(['RejectCertificateTransfer SUCCEEDED']);
   });
 
   it('cancels the transfer when the target does not decide by the transfer deadline', async () => {
@@ -213,6 +235,7 @@ describe('transfer workflows in the sandbox', () => {
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
     expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
+    expect(await targetAudit(certificateId)).toEqual([]);
   });
 
   it('fails early, naming the rule, when the input is bad', async () => {
