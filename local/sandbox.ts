@@ -15,7 +15,7 @@ import { NotificationSink } from './notifications/notification-sink';
 import { startSnsEndpoint, type SnsEndpoint } from './notifications/sns-endpoint';
 import { credentialsFor, DEFAULT_ACCOUNTS, type SandboxAccounts } from './sandbox-accounts';
 import { LocalSecrets, startSecretsManagerEndpoint, type SecretsManagerEndpoint } from './secretsmanager/secrets-manager-endpoint';
-import { StepFunctionsEngine, startStepFunctionsEndpoint } from './state-machines';
+import { StepFunctionsEngine, startStepFunctionsEndpoint } from './stepfunctions';
 
 export interface SandboxPorts {
   iot: number;

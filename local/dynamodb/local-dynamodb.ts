@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   ResourceInUseException,
@@ -8,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { LocalStackResources } from '../cloudformation/cloudformation-template';
+import { listenLocally } from '../aws-protocol/local-server';
 
 export interface LocalDynamoDbOptions {
   host?: string;
@@ -26,17 +26,7 @@ export interface LocalDynamoDb {
 export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listenLocally(server, options);
 }
 
 /** Creates the template's tables as CloudFormation would; tables that already exist are kept. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { callerAccountId } from '../aws-protocol/caller-account';
+import { listenLocally } from '../aws-protocol/local-server';
 import { readRequestBody } from '../aws-protocol/request-body';
 import { LambdaInvocationError, type LocalLambdaFunction } from './local-lambda-function';
 
@@ -49,21 +49,7 @@ export async function startLambdaEndpoint(functions: Map<string, LocalLambdaFunc
       }
     })().catch((error: unknown) => answerError(response, 500, 'ServiceException', error instanceof Error ? error.message : String(error)));
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocally(server, options);
 }
 
 function answerError(response: ServerResponse, status: number, type: string, message: string): void {

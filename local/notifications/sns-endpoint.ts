@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocally } from '../aws-protocol/local-server';
 import { readRequestBody } from '../aws-protocol/request-body';
 import { SnsError, type NotificationSink } from './notification-sink';
 
@@ -26,17 +26,7 @@ export async function startSnsEndpoint(
       answerError(response, new SnsError('InvalidAction', error instanceof Error ? error.message : String(error), 500));
     });
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listenLocally(server, options);
 }
 
 async function handle(sink: NotificationSink, request: IncomingMessage, response: ServerResponse): Promise<void> {

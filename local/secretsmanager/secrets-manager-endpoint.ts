@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocally } from '../aws-protocol/local-server';
 import { readRequestBody } from '../aws-protocol/request-body';
 import * as path from 'node:path';
 import { callerAccountId } from '../aws-protocol/caller-account';
@@ -93,21 +93,7 @@ export async function startSecretsManagerEndpoint(secrets: LocalSecrets, options
       answerError(response, 500, new SecretsManagerError('InternalServiceError', error instanceof Error ? error.message : String(error)));
     });
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocally(server, options);
 }
 
 async function handle(secrets: LocalSecrets, request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -13,7 +13,7 @@ import {
   StopExecutionCommand,
   type DescribeExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
-import { StepFunctionsEngine, startStepFunctionsEndpoint, type StepFunctionsEndpoint } from '../../../local/state-machines';
+import { StepFunctionsEngine, startStepFunctionsEndpoint, type StepFunctionsEndpoint } from '../../../local/stepfunctions';
 
 const ACCOUNT = '111111111111';
 const REGION = 'us-east-1';
@@ -76,7 +76,7 @@ const MACHINES: Record<string, unknown> = {
   longWait: { StartAt: 'Wait', States: { Wait: { Type: 'Wait', SecondsPath: '$.seconds', Next: 'Done' }, Done: { Type: 'Succeed' } } },
 };
 
-describe('the local Step Functions engine and API', () => {
+describe('the local Step Functions API, driven with the SDK', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'certflow-sfn-'));
   let engine: StepFunctionsEngine;
   let endpoint: StepFunctionsEndpoint;
@@ -159,11 +159,12 @@ describe('the local Step Functions engine and API', () => {
   it('completes a callback task with SendTaskSuccess, and the token then no longer works', async () => {
     const executionArn = await start('callback', { marker: 'success' });
     const token = await tokenFor('success');
-    expect(token).toMatch(/^[A-Za-z0-9_-]{128}$/);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{128,}$/);
     await client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ decision: 'APPROVED' }) }));
     const result = await finished(executionArn);
     expect(JSON.parse(result.output ?? '{}')).toEqual({ marker: 'success', answer: { decision: 'APPROVED' } });
-    await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    // A closed task's token is "expired or already closed": TaskTimedOut, per the API reference.
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
     await expect(client.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' }))).rejects.toMatchObject({ name: 'InvalidToken' });
   });
 
@@ -228,6 +229,6 @@ describe('the local Step Functions engine and API', () => {
   it('refuses a JSONata definition rather than mis-running it', () => {
     expect(() =>
       engine.createStateMachine({ name: 'jsonata', arn: machineArn('jsonata'), definition: JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }) }),
-    ).toThrow('JSONPath definitions only');
+    ).toThrow('runs only the JSONPath dialect');
   });
 });

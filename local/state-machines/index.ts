@@ -1,2 +1,0 @@
-export { StepFunctionsEngine, type StepFunctionsEngineOptions } from './step-functions-engine';
-export { startStepFunctionsEndpoint, type StepFunctionsEndpoint } from './step-functions-endpoint';
