@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { approvalRequestId } from '../lambdas/approvals/approval-request';
+import { ApprovalStore } from '../lambdas/approvals/approval-store';
+import { cancelApprovalRequest } from '../lambdas/approvals/decide-approval';
 import { DynamoDbAuditTrail } from '../lambdas/audit-trail/audit-trail';
 import { parseAwsAccountId, parseCertificateId, parseOptionalMessage } from '../lambdas/iot-api/field-rules';
 import { parseOutboundTransferRequest } from '../lambdas/outbound-workflow/step-requests';
@@ -119,9 +122,41 @@ async function decide(link: string | undefined, decision: Record<string, string>
   return { httpStatus: response.status, page: heading, ...(problem ? { problem } : {}) };
 }
 
+/** The outbound execution of this certificate that is still running, if any. */
+async function runningTransferOf(target: CliTarget, certificateId: string): Promise<string | undefined> {
+  const client = sfn(target, 'source');
+  const stateMachineArn = stackOutput(target, 'source', 'OutboundStateMachineArn');
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
+    for (const execution of page.executions ?? []) {
+      const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+      if ((JSON.parse(described.input ?? '{}') as { certificateId?: string }).certificateId === certificateId) return execution.executionArn;
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+/**
+ * Withdraws a transfer at any point: while it waits for the source approval, the
+ * approval request is cancelled (the workflow ends CANCELLED); once offered, the
+ * deployed CancelCertificateTransfer function withdraws the offer (audited), and the
+ * workflow sees it, restores the certificate and ends CANCELLED.
+ */
 async function cancel(target: CliTarget, values: Values): Promise<unknown> {
   const certificateId = parseCertificateId(values['certificate-id']);
   const by = required(values, 'by');
+  const executionArn = await runningTransferOf(target, certificateId);
+  if (executionArn) {
+    const store = new ApprovalStore(new DynamoDBClient(target.clientConfig('source', 'dynamodb')), stackOutput(target, 'source', 'ApprovalTableName'));
+    const requestId = approvalRequestId(executionArn, 'SOURCE');
+    if ((await store.get(requestId))?.status === 'PENDING') {
+      const result = await cancelApprovalRequest({ store, sfn: sfn(target, 'source') }, requestId, by);
+      if (result.kind === 'refused') throw new CliUsageError(`cannot cancel the approval request: ${result.reason}`);
+      return { cancelled: 'approval request', executionArn };
+    }
+  }
   const lambda = new LambdaClient(target.clientConfig('source', 'lambda'));
   const invoked = await lambda.send(
     new InvokeCommand({
@@ -134,7 +169,7 @@ async function cancel(target: CliTarget, values: Values): Promise<unknown> {
     const failure = result as { errorType?: string; errorMessage?: string };
     throw new CliUsageError(`CancelCertificateTransfer failed: ${failure.errorType ?? 'Error'}: ${failure.errorMessage ?? ''}`);
   }
-  return result;
+  return { cancelled: 'transfer', executionArn, result };
 }
 
 async function audit(target: CliTarget, values: Values, side: Side): Promise<unknown> {

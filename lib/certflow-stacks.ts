@@ -54,6 +54,7 @@ export class SourceSideStack extends Stack {
     new CfnOutput(this, 'ApprovalPageUrl', { value: this.approvals.api.pageUrl });
     new CfnOutput(this, 'AuditTableName', { value: table.tableName });
     new CfnOutput(this, 'CancelFunctionName', { value: this.cancelFunction.function.functionName });
+    new CfnOutput(this, 'ApprovalTableName', { value: this.approvals.table.table.tableName });
   }
 }
 
@@ -86,5 +87,6 @@ export class TargetSideStack extends Stack {
     new CfnOutput(this, 'ApprovalPageUrl', { value: this.approvals.api.pageUrl });
     new CfnOutput(this, 'AuditTableName', { value: table.tableName });
     new CfnOutput(this, 'PollerFunctionName', { value: this.workflow.pollerFunction.function.functionName });
+    new CfnOutput(this, 'ApprovalTableName', { value: this.approvals.table.table.tableName });
   }
 }

@@ -38,6 +38,23 @@ describe('the certflow CLI against the sandbox', () => {
     expect(audit.map((row) => `${row.action} ${row.outcome}`)).toEqual(['TransferCertificate SUCCEEDED', 'CancelCertificateTransfer SUCCEEDED']);
   });
 
+  it('cancels a transfer still waiting for its source approval: the request is withdrawn and the workflow ends CANCELLED', async () => {
+    const { source, target } = fixture.sandbox.accounts;
+    const { certificateId } = await createCertificate(fixture.iot(source));
+    const started = (await cli('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', 'requester@example.com')) as { executionArn: string };
+    const link = await eventually('the approval link', async () => approvalLinkFor(fixture.sandbox, 'source-approver-1@example.com', certificateId));
+    await expect(cli('cancel', '--certificate-id', certificateId, '--by', 'someone-else@example.com')).rejects.toThrow('cannot cancel the approval request: not-allowed');
+    expect(await cli('cancel', '--certificate-id', certificateId, '--by', 'requester@example.com')).toEqual({ cancelled: 'approval request', executionArn: started.executionArn });
+    const finished = await eventually('the workflow to end', async () => {
+      const shown = (await cli('status', started.executionArn)) as { status: string; outcome?: string };
+      return shown.status === 'RUNNING' ? undefined : shown;
+    });
+    expect(finished).toMatchObject({ status: 'SUCCEEDED', outcome: 'CANCELLED' });
+    expect(await cli('approve', link)).toMatchObject({ httpStatus: 409 });
+    expect((await fixture.iot(source).send(new DescribeCertificateCommand({ certificateId }))).certificateDescription?.status).toBe('INACTIVE');
+    expect(await cli('audit', '--certificate-id', certificateId)).toEqual([]);
+  });
+
   it('refuses bad input before calling anything, naming the field and the rule', async () => {
     await expect(cli('transfer', '--certificate-id', 'abc', '--to', '222222222222', '--requested-by', 'me@example.com')).rejects.toThrow('certificateId: must be exactly 64 characters long (got 3)');
     await expect(cli('transfer', '--certificate-id', 'a'.repeat(64), '--to', '12', '--requested-by', 'me@example.com')).rejects.toThrow('to: must be exactly 12 digits');
