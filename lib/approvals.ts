@@ -3,6 +3,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { REMINDER_INDEX, type ApprovalSide } from '../lambdas/approvals/approval-request';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
@@ -84,6 +86,24 @@ export class Approvals extends Construct {
       schedule: events.Schedule.rate(REMINDER_SWEEP_INTERVAL),
       targets: [new targets.LambdaFunction(this.reminderFunction.function, { retryAttempts: 2 })],
     });
+  }
+
+  /**
+   * The workflow step that asks this side's approvers and waits (`.waitForTaskToken`)
+   * until one decides or the deadline passes (States.Timeout). The payload must carry
+   * `taskToken: JsonPath.taskToken`; its result is the decision (ApprovalOutcome).
+   */
+  requestStep(scope: Construct, id: string, props: { payload: Record<string, unknown>; deadline: Duration; resultPath: string; comment: string }): tasks.LambdaInvoke {
+    const step = new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: this.requestFunction.function,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ ...props.payload, deadlineSeconds: props.deadline.toSeconds() }),
+      taskTimeout: sfn.Timeout.duration(props.deadline),
+      resultPath: props.resultPath,
+      comment: props.comment,
+    });
+    step.addRetry({ errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'ThrottlingException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+    return step;
   }
 
   /** Lets approvers' decisions complete the approval tasks of this workflow. */

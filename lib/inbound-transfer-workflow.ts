@@ -5,7 +5,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import type { Approvals } from './approvals';
@@ -90,10 +89,8 @@ export class InboundTransferWorkflow extends Construct {
       resultPath: '$.approval',
     }).next(reject('RejectExpired', 'EXPIRED'));
 
-    const requestApproval = new tasks.LambdaInvoke(this, 'RequestTargetApproval', {
-      lambdaFunction: props.approvals.requestFunction.function,
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({
+    const requestApproval = props.approvals.requestStep(this, 'RequestTargetApproval', {
+      payload: {
         taskToken: sfn.JsonPath.taskToken,
         executionId: sfn.JsonPath.executionId,
         side: 'TARGET',
@@ -104,13 +101,11 @@ export class InboundTransferWorkflow extends Construct {
         requestedBy: sfn.JsonPath.format('account {}', field('sourceAwsAccount')),
         reason: null,
         preparation: { deactivate: false, detachPolicies: [], attachedThings: [] },
-        deadlineSeconds: config.approvalDeadline.toSeconds(),
-      }),
-      taskTimeout: sfn.Timeout.duration(config.approvalDeadline),
+      },
+      deadline: config.approvalDeadline,
       resultPath: '$.approval',
       comment: 'Notify the target approvers and wait for a decision until the approval deadline',
     });
-    requestApproval.addRetry({ errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'ThrottlingException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
     requestApproval.addCatch(expired, { errors: ['States.Timeout', 'RequestCancelled'], resultPath: '$.error' });
 
     const definition = requestApproval.next(

@@ -1,9 +1,8 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { TERMINAL_IOT_ERRORS } from '../lambdas/iot-api/iot-errors';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
@@ -88,6 +87,17 @@ export class OutboundTransferWorkflow extends Construct {
     });
 
     const finished = new sfn.Succeed(this, 'Finished', { comment: 'The outcome field says how the transfer ended' });
+    const restoreStep = (stateId: string) =>
+      lambdaStep(this, stateId, {
+        fn: this.functions.restore.function,
+        payload: {
+          ...approvedAttempt,
+          certificateId: request('certificateId'),
+          certificateArn: sfn.JsonPath.stringAt('$.certificate.certificateArn'),
+          changes: sfn.JsonPath.objectAt('$.preparationChanges'),
+        },
+        resultPath: '$.restored',
+      });
 
     const restoreWanted = new sfn.Choice(this, 'RestoreWanted')
       .when(
@@ -99,25 +109,14 @@ export class OutboundTransferWorkflow extends Construct {
             sfn.Condition.isPresent('$.preparationChanges.detachedPolicies[0]'),
           ),
         ),
-        lambdaStep(this, 'RestoreCertificate', {
-          fn: this.functions.restore.function,
-          payload: {
-            ...approvedAttempt,
-            certificateId: request('certificateId'),
-            certificateArn: sfn.JsonPath.stringAt('$.certificate.certificateArn'),
-            changes: sfn.JsonPath.objectAt('$.preparationChanges'),
-          },
-          resultPath: '$.restored',
-        })
+        restoreStep('RestoreCertificate')
           .addCatch(failWith('RestoreFailed'), { errors: ['States.ALL'], resultPath: '$.error' })
           .next(finished),
       )
       .otherwise(finished);
 
-    const requestApproval = new tasks.LambdaInvoke(this, 'RequestSourceApproval', {
-      lambdaFunction: props.approvals.requestFunction.function,
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({
+    const requestApproval = props.approvals.requestStep(this, 'RequestSourceApproval', {
+      payload: {
         taskToken: sfn.JsonPath.taskToken,
         executionId: sfn.JsonPath.executionId,
         side: 'SOURCE',
@@ -128,13 +127,11 @@ export class OutboundTransferWorkflow extends Construct {
         requestedBy: request('requestedBy'),
         reason: request('reason'),
         preparation: sfn.JsonPath.objectAt('$.certificate.preparation'),
-        deadlineSeconds: config.approvalDeadline.toSeconds(),
-      }),
-      taskTimeout: sfn.Timeout.duration(config.approvalDeadline),
+      },
+      deadline: config.approvalDeadline,
       resultPath: '$.sourceApproval',
       comment: 'Notify the source approvers and wait for a decision until the approval deadline',
     });
-    requestApproval.addRetry({ errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'ThrottlingException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
     requestApproval.addCatch(outcome('SourceApprovalExpired', 'APPROVAL_EXPIRED').next(finished), { errors: ['States.Timeout'], resultPath: '$.error' });
     requestApproval.addCatch(outcome('CancelledBeforeApproval', 'CANCELLED').next(finished), { errors: ['RequestCancelled'], resultPath: '$.error' });
 
@@ -163,16 +160,7 @@ export class OutboundTransferWorkflow extends Construct {
       },
       resultPath: '$.transfer',
     });
-    const restoreAfterFailedTransfer = lambdaStep(this, 'RestoreAfterFailedTransfer', {
-      fn: this.functions.restore.function,
-      payload: {
-        ...approvedAttempt,
-        certificateId: request('certificateId'),
-        certificateArn: sfn.JsonPath.stringAt('$.certificate.certificateArn'),
-        changes: sfn.JsonPath.objectAt('$.preparationChanges'),
-      },
-      resultPath: '$.restored',
-    });
+    const restoreAfterFailedTransfer = restoreStep('RestoreAfterFailedTransfer');
     restoreAfterFailedTransfer.addCatch(transferFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
     transfer.addCatch(restoreAfterFailedTransfer.next(transferFailed), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' });
 
