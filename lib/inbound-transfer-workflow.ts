@@ -24,10 +24,13 @@ export interface InboundTransferWorkflowProps {
 }
 
 /** How an inbound review ended, in the execution's `outcome` field. */
-export const INBOUND_OUTCOMES = ['ACCEPTED', 'REJECTED', 'EXPIRED', 'OFFER_WITHDRAWN'] as const;
+export const INBOUND_OUTCOMES = ['ACCEPTED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'REVIEW_FAILED', 'OFFER_WITHDRAWN'] as const;
 
 /** The reason a review nobody decided in time is rejected with (IoT allows 128 characters). */
 export const APPROVAL_EXPIRED_REASON = 'certflow: the target approvers did not decide by the approval deadline';
+export const REVIEW_CANCELLED_REASON = 'certflow: the target review was cancelled';
+/** An offer whose review cannot ask anyone is rejected (the source may offer it again) rather than left pending. */
+export const REVIEW_FAILED_REASON = 'certflow: the target review could not ask its approvers; offer the certificate again';
 
 /**
  * The target account's side. AWS IoT tells the target nothing of an offer, so a
@@ -78,16 +81,14 @@ export class InboundTransferWorkflow extends Construct {
         .next(outcome(`${stateId}Done`, result))
         .next(finished);
 
-    const expired = new sfn.Pass(this, 'ApprovalExpired', {
-      result: sfn.Result.fromObject({
-        decision: 'REJECTED',
-        approvedBy: 'certflow',
-        rejectReason: APPROVAL_EXPIRED_REASON,
-        setAsActive: false,
-        consentToPrepare: false,
-      }),
-      resultPath: '$.approval',
-    }).next(reject('RejectExpired', 'EXPIRED'));
+    const rejectWithout = (stateId: string, rejectReason: string, result: (typeof INBOUND_OUTCOMES)[number]) =>
+      new sfn.Pass(this, stateId, {
+        result: sfn.Result.fromObject({ decision: 'REJECTED', approvedBy: 'certflow', rejectReason, setAsActive: false, consentToPrepare: false }),
+        resultPath: '$.approval',
+      }).next(reject(`Reject${stateId}`, result));
+    const expired = rejectWithout('ApprovalExpired', APPROVAL_EXPIRED_REASON, 'EXPIRED');
+    const cancelled = rejectWithout('ReviewCancelled', REVIEW_CANCELLED_REASON, 'CANCELLED');
+    const reviewFailed = rejectWithout('ReviewFailed', REVIEW_FAILED_REASON, 'REVIEW_FAILED');
 
     const requestApproval = props.approvals.requestStep(this, 'RequestTargetApproval', {
       payload: {
@@ -106,7 +107,9 @@ export class InboundTransferWorkflow extends Construct {
       resultPath: '$.approval',
       comment: 'Notify the target approvers and wait for a decision until the approval deadline',
     });
-    requestApproval.addCatch(expired, { errors: ['States.Timeout', 'RequestCancelled'], resultPath: '$.error' });
+    requestApproval.addCatch(expired, { errors: ['States.Timeout'], resultPath: '$.error' });
+    requestApproval.addCatch(cancelled, { errors: ['RequestCancelled'], resultPath: '$.error' });
+    requestApproval.addCatch(reviewFailed, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const definition = requestApproval.next(
       new sfn.Choice(this, 'TargetDecision')

@@ -43,7 +43,6 @@ export class OutboundTransferWorkflow extends Construct {
     super(scope, id);
     const { config } = props;
     const certificates = thisAccountsCertificates(this);
-    const policies = Stack.of(this).formatArn({ service: 'iot', resource: 'policy', resourceName: '*' });
     const environment = {
       [HANDLER_ENVIRONMENT.auditTableName]: props.auditTable.tableName,
       [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
@@ -56,13 +55,12 @@ export class OutboundTransferWorkflow extends Construct {
         iotAccess(['DescribeCertificate', 'ListAttachedPolicies', 'ListPrincipalThings']),
       ]),
       prepare: stepFunction('Prepare', 'prepare-certificate', 'outbound: deactivates the certificate and detaches its policies, with consent', [
-        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'ListAttachedPolicies']),
-        iotAccess(['DetachPolicy'], [certificates, policies]),
+        // Attach/DetachPolicy are authorized on the certificate (their resource types are cert and thinggroup).
+        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'ListAttachedPolicies', 'DetachPolicy']),
         auditTableAccess(props.auditTable),
       ]),
       restore: stepFunction('Restore', 'restore-certificate', 'outbound: puts back the status and policies preparation changed', [
-        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'ListAttachedPolicies']),
-        iotAccess(['AttachPolicy'], [certificates, policies]),
+        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'ListAttachedPolicies', 'AttachPolicy']),
         auditTableAccess(props.auditTable),
       ]),
       follow: stepFunction('Follow', 'follow-transfer', 'outbound: checks whether the target accepted or rejected the transfer', [
@@ -147,7 +145,18 @@ export class OutboundTransferWorkflow extends Construct {
       resultPath: '$.preparationChanges',
       comment: 'Deactivate and detach policies, as the approver agreed; records what changed',
     });
-    prepare.addCatch(failWith('PreparationFailed'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' });
+    // Whatever stopped preparation (a terminal error or retries run out), put back what the
+    // plan may have changed: re-attaching a still-attached policy and re-activating an
+    // ACTIVE certificate change nothing.
+    const preparationFailed = failWith('PreparationFailed');
+    const restorePlanned = new sfn.Pass(this, 'PlannedChanges', {
+      parameters: {
+        'deactivated.$': '$.certificate.preparation.deactivate',
+        'detachedPolicies.$': '$.certificate.preparation.detachPolicies',
+      },
+      resultPath: '$.preparationChanges',
+    }).next(restoreStep('RestoreAfterFailedPreparation').addCatch(preparationFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' }).next(preparationFailed));
+    prepare.addCatch(restorePlanned, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const transferFailed = failWith('TransferFailed');
     const transfer = lambdaStep(this, 'TransferCertificate', {
@@ -162,7 +171,7 @@ export class OutboundTransferWorkflow extends Construct {
     });
     const restoreAfterFailedTransfer = restoreStep('RestoreAfterFailedTransfer');
     restoreAfterFailedTransfer.addCatch(transferFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
-    transfer.addCatch(restoreAfterFailedTransfer.next(transferFailed), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' });
+    transfer.addCatch(restoreAfterFailedTransfer.next(transferFailed), { errors: ['States.ALL'], resultPath: '$.error' });
 
     const waitForTarget = new sfn.Wait(this, 'WaitForTarget', { time: sfn.WaitTime.secondsPath('$.follow.nextPollSeconds') });
     const checkTransfer = lambdaStep(this, 'CheckTransfer', {
@@ -178,7 +187,19 @@ export class OutboundTransferWorkflow extends Construct {
       resultPath: '$.follow',
       comment: 'Where the transfer stands: PENDING, ACCEPTED, REJECTED, CANCELLED or DEADLINE_PASSED',
     });
-    checkTransfer.addCatch(failWith('FollowFailed'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' });
+    // Unable to follow the transfer: withdraw the offer and restore rather than leave it pending.
+    const followFailed = failWith('FollowFailed');
+    checkTransfer.addCatch(
+      lambdaStep(this, 'CancelAfterFollowFailure', {
+        fn: props.cancelFunction.function,
+        payload: { ...attempt, certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount') },
+        resultPath: '$.cancel',
+      })
+        .addCatch(followFailed, { errors: ['States.ALL'], resultPath: '$.cancelError' })
+        .next(restoreStep('RestoreAfterFollowFailure').addCatch(followFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' }))
+        .next(followFailed),
+      { errors: ['States.ALL'], resultPath: '$.error' },
+    );
     const cancelAtDeadline = lambdaStep(this, 'CancelAtDeadline', {
       fn: props.cancelFunction.function,
       payload: { ...attempt, certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount') },
@@ -186,7 +207,7 @@ export class OutboundTransferWorkflow extends Construct {
       comment: 'The target did not decide by the transfer deadline: withdraw the offer',
     });
     // The target decided while the deadline passed: look again instead of failing.
-    cancelAtDeadline.addCatch(checkTransfer, { errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException'], resultPath: '$.cancelError' });
+    cancelAtDeadline.addCatch(waitForTarget, { errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException'], resultPath: '$.cancelError' });
     cancelAtDeadline.addCatch(failWith('CancelFailed'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' });
 
     const followTransfer = new sfn.Pass(this, 'FollowTransfer', {

@@ -7,7 +7,7 @@ function rendered(value: string, pseudo: string): string {
 
 /**
  * The wildcards certflow grants on purpose, acknowledged for cdk-nag with their reasons:
- * IoT Actions on this account's certificates and policies (which certificate a workflow
+ * IoT Actions on this account's certificates (which certificate a workflow
  * moves is only known at run time), and Query on the audit table's own indexes.
  */
 export function acknowledgeCertflowWildcards(stack: Stack, auditTable: dynamodb.Table): void {
@@ -17,10 +17,6 @@ export function acknowledgeCertflowWildcards(stack: Stack, auditTable: dynamodb.
     {
       id: `AwsSolutions-IAM5[Resource::${iotArn}:cert/*]`,
       reason: "Which certificate a workflow moves is known only at run time; the grant is limited to this account's certificates and to named Actions",
-    },
-    {
-      id: `AwsSolutions-IAM5[Resource::${iotArn}:policy/*]`,
-      reason: 'Preparation detaches, and restore re-attaches, whatever policies the certificate had; limited to this account and to Attach/DetachPolicy',
     },
     {
       id: `AwsSolutions-IAM5[Resource::<${auditTableId}.Arn>/index/*]`,

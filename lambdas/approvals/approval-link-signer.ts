@@ -11,7 +11,7 @@ export interface ApprovalLinkClaims {
   approver: string;
   /** Epoch seconds after which the link is refused. */
   expiresAt: number;
-  /** Random per link; a decision consumes it, so the link works once. */
+  /** Random per link, so no two links are alike; a request is decided once, whichever link decides it. */
   nonce: string;
 }
 

@@ -55,7 +55,7 @@ const NO_PREPARATION: TransferPreparation = { deactivate: false, detachPolicies:
 /**
  * Records an approval request for a waiting workflow task and notifies every approver
  * but the requester, each with a link of their own. Safe to retry: the request is found
- * again by execution and side, and approvers already notified are not notified twice.
+ * again by execution and side, and once every approver was notified a retry notifies no one.
  */
 export async function requestApproval(deps: RequestApprovalDeps, input: ApprovalTaskInput): Promise<RequestApprovalResult> {
   const now = deps.now?.() ?? new Date();

@@ -238,6 +238,28 @@ describe('transfer workflows in the sandbox', () => {
     expect(await targetAudit(certificateId)).toEqual([]);
   });
 
+  it('restores the certificate and fails when preparation cannot finish (IoT keeps failing DetachPolicy)', async () => {
+    const { certificateId, certificateArn, policyName } = await activeCertificateWithPolicy();
+    const outbound = await startOutbound(certificateId);
+    fixture.sandbox.iot.setFaults({ DetachPolicy: { errorRate: 1, errorType: 'ServiceUnavailableException' } });
+    try {
+      await decide(SOURCE_APPROVER, certificateId, { decision: 'APPROVED', consentToPrepare: 'true' });
+      const result = await finishedExecution(sourceSfn, outbound);
+      expect([result.status, result.error]).toEqual(['FAILED', 'ServiceUnavailableException']);
+    } finally {
+      fixture.sandbox.iot.setFaults({});
+    }
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: source });
+    expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
+    expect(await sourceAudit(certificateId)).toEqual([
+      'UpdateCertificate SUCCEEDED INACTIVE',
+      `DetachPolicy FAILED ${policyName}`,
+      `AttachPolicy SUCCEEDED ${policyName}`,
+      'UpdateCertificate SUCCEEDED ACTIVE',
+    ]);
+    expect(await targetAudit(certificateId)).toEqual([]);
+  });
+
   it('fails early, naming the rule, when the input is bad', async () => {
     const executionArn = await startExecution(sourceSfn, outputs('CertflowSource').OutboundStateMachineArn, { certificateId: 'abc', targetAwsAccount: target, requestedBy: REQUESTER });
     const result = await finishedExecution(sourceSfn, executionArn);
