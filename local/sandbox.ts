@@ -14,6 +14,8 @@ import { startTemplateFunctions } from './lambda/template-functions';
 import { NotificationSink } from './notifications/notification-sink';
 import { startSnsEndpoint, type SnsEndpoint } from './notifications/sns-endpoint';
 import { credentialsFor, DEFAULT_ACCOUNTS, type SandboxAccounts } from './sandbox-accounts';
+import { LocalObjectStore } from './s3/object-store';
+import { startS3Endpoint } from './s3/s3-endpoint';
 import { LocalSecrets, startSecretsManagerEndpoint, type SecretsManagerEndpoint } from './secretsmanager/secrets-manager-endpoint';
 import { StepFunctionsEngine, startStepFunctionsEndpoint } from './stepfunctions';
 
@@ -25,11 +27,12 @@ export interface SandboxPorts {
   apigateway: number;
   secretsmanager: number;
   lambda: number;
+  s3: number;
 }
 
 /** Fixed ports for `npm start`; tests pass 0 for any free port. */
-export const DEFAULT_PORTS: SandboxPorts = { iot: 7701, dynamodb: 7702, stepfunctions: 7703, sns: 7704, apigateway: 7705, secretsmanager: 7706, lambda: 7707 };
-export const ANY_FREE_PORTS: SandboxPorts = { iot: 0, dynamodb: 0, stepfunctions: 0, sns: 0, apigateway: 0, secretsmanager: 0, lambda: 0 };
+export const DEFAULT_PORTS: SandboxPorts = { iot: 7701, dynamodb: 7702, stepfunctions: 7703, sns: 7704, apigateway: 7705, secretsmanager: 7706, lambda: 7707, s3: 7708 };
+export const ANY_FREE_PORTS: SandboxPorts = { iot: 0, dynamodb: 0, stepfunctions: 0, sns: 0, apigateway: 0, secretsmanager: 0, lambda: 0, s3: 0 };
 
 /** Which account each synthesized stack is deployed into. */
 export const STACK_SIDES: Record<string, keyof SandboxAccounts> = { CertflowSource: 'source', CertflowTarget: 'target' };
@@ -132,6 +135,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stoppers.push(() => apigateway.close());
     const lambdaEndpoint: LambdaEndpoint = await startLambdaEndpoint(functions, { host, port: ports.lambda, region });
     stoppers.push(() => lambdaEndpoint.close());
+    const objectStore = new LocalObjectStore(dataDir && path.join(dataDir, 's3'));
+    const s3 = await startS3Endpoint(objectStore, { host, port: ports.s3 });
+    stoppers.push(() => s3.close());
     const scheduleRunner = new ScheduleRunner(invoke, { timeScale, log });
     stoppers.push(() => scheduleRunner.stop());
 
@@ -143,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       apigateway: apigateway.url,
       secretsmanager: secretsEndpoint.url,
       lambda: lambdaEndpoint.url,
+      s3: s3.url,
     };
     const stacks: Record<string, DeployedStack> = {};
     const schedules: ScheduledTarget[] = [];
@@ -163,6 +170,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         dynamodbClient.destroy();
       }
       for (const [logicalId] of resources.resourcesOfType('AWS::SNS::Topic')) notifications.registerTopic(resources.arn(logicalId));
+      for (const [logicalId] of resources.resourcesOfType('AWS::S3::Bucket')) objectStore.createBucket(accountId, resources.physicalName(logicalId));
       for (const [logicalId, secret] of resources.resourcesOfType('AWS::SecretsManager::Secret')) {
         const generate = (secret.Properties?.GenerateSecretString ?? {}) as { PasswordLength?: number; ExcludePunctuation?: boolean };
         secrets.ensureGenerated(resources.arn(logicalId), resources.physicalName(logicalId), {

@@ -10,7 +10,8 @@ const USAGE = `Usage: npm start -- [options]
   --data-dir DIR       where state is kept across restarts (default .certflow-data)
   --in-memory          keep nothing across restarts
   --port-base N        ports N+1 IoT, N+2 DynamoDB, N+3 Step Functions, N+4 SNS,
-                       N+5 API Gateway (approval pages), N+6 Secrets Manager, N+7 Lambda; default 7700
+                       N+5 API Gateway (approval pages), N+6 Secrets Manager, N+7 Lambda, N+8 S3;
+                       default 7700
   --time-scale X       Wait states and retry delays run X times real time (default 1)
   --no-quotas          turn off the IoT request-rate quotas
   --help`;
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   if (!(timeScale > 0)) throw new Error('--time-scale: must be a number greater than 0');
   const ports: SandboxPorts = portBase === undefined
     ? DEFAULT_PORTS
-    : { iot: portBase + 1, dynamodb: portBase + 2, stepfunctions: portBase + 3, sns: portBase + 4, apigateway: portBase + 5, secretsmanager: portBase + 6, lambda: portBase + 7 };
+    : { iot: portBase + 1, dynamodb: portBase + 2, stepfunctions: portBase + 3, sns: portBase + 4, apigateway: portBase + 5, secretsmanager: portBase + 6, lambda: portBase + 7, s3: portBase + 8 };
 
   const sandbox = await startSandbox({
     ports,
@@ -66,6 +67,7 @@ certflow sandbox is up (region ${sandbox.region}; state: ${values['in-memory'] ?
   API Gateway     ${sandbox.endpoints.apigateway}
   Secrets Manager ${sandbox.endpoints.secretsmanager}
   Lambda          ${sandbox.endpoints.lambda}
+  S3              ${sandbox.endpoints.s3}
 
 Workflows:
   outbound (source) ${source.outputs.OutboundStateMachineArn ?? '-'}

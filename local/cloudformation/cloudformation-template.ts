@@ -46,8 +46,10 @@ export class LocalStackResources {
     const named = explicit ? resource.Properties?.[explicit] : undefined;
     if (typeof named === 'string') return named;
     // CloudFormation appends a random suffix; the account id keeps two accounts' resources
-    // apart in emulators that have one namespace for all accounts (dynalite).
-    return `${this.target.stackName}-${logicalId}-${this.target.accountId}`.slice(0, 64);
+    // apart in emulators that have one namespace for all accounts (dynalite, S3).
+    const generated = `${this.target.stackName}-${logicalId}-${this.target.accountId}`;
+    // Bucket names are lowercase and at most 63 characters.
+    return resource.Type === 'AWS::S3::Bucket' ? generated.toLowerCase().slice(-63).replace(/^[^a-z0-9]+/, '') : generated.slice(0, 64);
   }
 
   arn(logicalId: string): string {
@@ -67,6 +69,8 @@ export class LocalStackResources {
         return `arn:aws:iam::${accountId}:role/${name}`;
       case 'AWS::Logs::LogGroup':
         return `arn:aws:logs:${region}:${accountId}:log-group:${name}:*`;
+      case 'AWS::S3::Bucket':
+        return `arn:aws:s3:::${name}`;
       case 'AWS::SecretsManager::Secret':
         return `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}`;
       case 'AWS::SQS::Queue':
@@ -157,4 +161,5 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::IAM::Role': 'RoleName',
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::ApiGateway::Stage': 'StageName',
+  'AWS::S3::Bucket': 'BucketName',
 };
