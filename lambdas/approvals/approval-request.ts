@@ -40,8 +40,10 @@ export interface ApprovalRequest {
   remindAt?: string;
   /** Partition key of the sparse reminder index: present only while a reminder is owed. */
   reminderDue?: typeof REMINDER_DUE;
-  /** When the approvers were notified; a retried step does not notify them twice. */
+  /** When every approver had been notified; a retried step then notifies no one. */
   notifiedAt?: string;
+  /** Approvers notified so far (a string set), so that a step retried after a partial failure notifies only the rest. */
+  notifiedApprovers?: Iterable<string>;
   decision?: ApprovalDecision;
   decidedBy?: string;
   decidedAt?: string;

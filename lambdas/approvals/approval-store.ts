@@ -73,6 +73,20 @@ export class ApprovalStore {
     return this.transition(requestId, ['PENDING'], 'PENDING', { taskToken });
   }
 
+  /** Records one approver as notified, so that a retried step does not notify them again. */
+  async markApproverNotified(requestId: string, approver: string): Promise<void> {
+    await this.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
+        UpdateExpression: 'ADD notifiedApprovers :approver',
+        ConditionExpression: 'attribute_exists(#id)',
+        ExpressionAttributeNames: { '#id': APPROVAL_PARTITION_KEY },
+        ExpressionAttributeValues: marshall({ ':approver': new Set([approver]) }),
+      }),
+    );
+  }
+
   async markNotified(requestId: string, notifiedAt: string): Promise<void> {
     await this.transition(requestId, ['PENDING'], 'PENDING', { notifiedAt });
   }

@@ -92,9 +92,16 @@ export async function requestApproval(deps: RequestApprovalDeps, input: Approval
   }
   if (request.notifiedAt || request.status !== 'PENDING') return { requestId: request.requestId, notified: [] };
 
-  await notifyApprovers(deps, request, 'REQUEST');
+  const alreadyNotified = new Set(request.notifiedApprovers ?? []);
+  const notified: string[] = [];
+  for (const approver of request.approvers) {
+    if (alreadyNotified.has(approver)) continue;
+    await notifyApprover(deps, request, approver, 'REQUEST');
+    await deps.store.markApproverNotified(request.requestId, approver);
+    notified.push(approver);
+  }
   await deps.store.markNotified(request.requestId, now.toISOString());
-  return { requestId: request.requestId, notified: request.approvers };
+  return { requestId: request.requestId, notified };
 }
 
 /** Sends the reminders that are due and takes them off the reminder index. */
@@ -103,7 +110,7 @@ export async function sendDueReminders(deps: RequestApprovalDeps): Promise<{ rem
   const reminded: string[] = [];
   for (const request of await deps.store.dueReminders(now)) {
     if (request.status === 'PENDING' && now.getTime() / 1000 < request.expiresAt) {
-      await notifyApprovers(deps, request, 'REMINDER');
+      for (const approver of request.approvers) await notifyApprover(deps, request, approver, 'REMINDER');
       reminded.push(request.requestId);
     }
     await deps.store.clearReminder(request.requestId);
@@ -111,20 +118,18 @@ export async function sendDueReminders(deps: RequestApprovalDeps): Promise<{ rem
   return { reminded };
 }
 
-async function notifyApprovers(deps: RequestApprovalDeps, request: ApprovalRequest, kind: 'REQUEST' | 'REMINDER'): Promise<void> {
-  for (const approver of request.approvers) {
-    const params = deps.signer.sign({ requestId: request.requestId, approver, expiresAt: request.expiresAt, nonce: ApprovalLinkSigner.newNonce() });
-    const notification = approvalNotification(request, `${deps.approvalPageUrl}?${params.toString()}`, kind);
-    await deps.sns.send(
-      new PublishCommand({
-        TopicArn: deps.topicArn,
-        Subject: notification.subject,
-        Message: notification.message,
-        // Each approver's e-mail subscription filters on its own address.
-        MessageAttributes: { approver: { DataType: 'String', StringValue: approver } },
-      }),
-    );
-  }
+async function notifyApprover(deps: RequestApprovalDeps, request: ApprovalRequest, approver: string, kind: 'REQUEST' | 'REMINDER'): Promise<void> {
+  const params = deps.signer.sign({ requestId: request.requestId, approver, expiresAt: request.expiresAt, nonce: ApprovalLinkSigner.newNonce() });
+  const notification = approvalNotification(request, `${deps.approvalPageUrl}?${params.toString()}`, kind);
+  await deps.sns.send(
+    new PublishCommand({
+      TopicArn: deps.topicArn,
+      Subject: notification.subject,
+      Message: notification.message,
+      // Each approver's e-mail subscription filters on its own address.
+      MessageAttributes: { approver: { DataType: 'String', StringValue: approver } },
+    }),
+  );
 }
 
 const TASK_TOKEN_MAX_LENGTH = 2048;

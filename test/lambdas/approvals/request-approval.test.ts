@@ -95,6 +95,17 @@ describe('requestApproval', () => {
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC });
   });
 
+  it('notifies only the approvers still owed a notification when a step is retried after a failed publish', async () => {
+    snsMock.on(PublishCommand).resolvesOnce({ MessageId: 'm-1' }).rejectsOnce(new Error('SNS unavailable')).resolves({ MessageId: 'm-3' });
+    const input = taskInput();
+    await expect(requestApproval(deps, input)).rejects.toThrow('SNS unavailable');
+    const retried = await requestApproval(deps, input);
+    expect(retried.notified).toEqual(['carol@example.com']);
+    expect(publishedTo().map((m) => m.approver)).toEqual(['bob@example.com', 'carol@example.com', 'carol@example.com']);
+    expect((await deps.store.get(retried.requestId))?.notifiedAt).toBe(now.toISOString());
+    expect(await requestApproval(deps, input)).toMatchObject({ notified: [] });
+  });
+
   it('does not notify twice when the step is retried with the same token', async () => {
     const input = taskInput();
     await requestApproval(deps, input);
