@@ -87,8 +87,21 @@ export class ApprovalStore {
     );
   }
 
+  /**
+   * Records that every approver was notified. Unconditional on the status: a fast
+   * approver may already have decided, and the request step must not fail for that.
+   */
   async markNotified(requestId: string, notifiedAt: string): Promise<void> {
-    await this.transition(requestId, ['PENDING'], 'PENDING', { notifiedAt });
+    await this.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
+        UpdateExpression: 'SET notifiedAt = :notifiedAt',
+        ConditionExpression: 'attribute_exists(#id)',
+        ExpressionAttributeNames: { '#id': APPROVAL_PARTITION_KEY },
+        ExpressionAttributeValues: marshall({ ':notifiedAt': notifiedAt }),
+      }),
+    );
   }
 
   /** Drops the request out of the sparse reminder index. */

@@ -3,6 +3,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ApprovalLinkSigner } from '../../../lambdas/approvals/approval-link-signer';
+import { approvalRequestId } from '../../../lambdas/approvals/approval-request';
 import { parseApprovalTaskInput, requestApproval, sendDueReminders, type ApprovalTaskInput, type RequestApprovalDeps } from '../../../lambdas/approvals/request-approval';
 import { approvalTableFixture, type ApprovalTableFixture } from './approval-table-fixture';
 
@@ -104,6 +105,18 @@ describe('requestApproval', () => {
     expect(publishedTo().map((m) => m.approver)).toEqual(['bob@example.com', 'carol@example.com', 'carol@example.com']);
     expect((await deps.store.get(retried.requestId))?.notifiedAt).toBe(now.toISOString());
     expect(await requestApproval(deps, input)).toMatchObject({ notified: [] });
+  });
+
+  it('does not fail when an approver decides before the step has recorded that everyone was notified', async () => {
+    const input = taskInput();
+    snsMock.on(PublishCommand).callsFake(async () => {
+      // The first approver decides as soon as their link arrives.
+      const requestId = approvalRequestId(input.executionId, 'SOURCE');
+      const stored = await deps.store.get(requestId);
+      if (stored?.status === 'PENDING') await deps.store.claimDecision(requestId, { decision: 'APPROVED', decidedBy: 'bob@example.com', decidedAt: now.toISOString() });
+      return { MessageId: 'm' };
+    });
+    await expect(requestApproval(deps, input)).resolves.toMatchObject({ notified: ['bob@example.com', 'carol@example.com'] });
   });
 
   it('does not notify twice when the step is retried with the same token', async () => {
