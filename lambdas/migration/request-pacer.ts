@@ -1,17 +1,22 @@
 /**
  * Paces calls to a rate (requests per second) with a token bucket, so a migration uses
- * its IoT quota without hammering it; the burst is one second's worth.
+ * its IoT quota without hammering it. The burst defaults to one second's worth; a burst
+ * of 1 spaces every call evenly, which AWS's own token bucket throttles least.
  */
 export class RequestPacer {
   private tokens: number;
   private updatedAt: number;
+  private readonly burst: number;
 
   constructor(
     private readonly ratePerSecond: number,
     private readonly clock: { now(): number; sleep(ms: number): Promise<void> } = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    options: { burst?: number } = {},
   ) {
     if (!(ratePerSecond > 0)) throw new RangeError('ratePerSecond must be greater than 0');
-    this.tokens = ratePerSecond;
+    this.burst = options.burst ?? ratePerSecond;
+    if (!(this.burst >= 1)) throw new RangeError('burst must be at least 1');
+    this.tokens = this.burst;
     this.updatedAt = clock.now();
   }
 
@@ -19,7 +24,7 @@ export class RequestPacer {
   async take(): Promise<void> {
     for (;;) {
       const now = this.clock.now();
-      this.tokens = Math.min(this.ratePerSecond, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
       this.updatedAt = now;
       if (this.tokens >= 1) {
         this.tokens -= 1;

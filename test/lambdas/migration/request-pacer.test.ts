@@ -17,6 +17,13 @@ describe('RequestPacer', () => {
     expect(clock.now()).toBeLessThanOrEqual(2100);
   });
 
+  it('spaces calls evenly with a burst of 1', async () => {
+    const clock = fakeClock();
+    const pacer = new RequestPacer(10, clock, { burst: 1 });
+    for (let request = 0; request < 3; request += 1) await pacer.take();
+    expect(clock.slept).toEqual([100, 100]);
+  });
+
   it('refuses a rate that is not positive', () => {
     expect(() => new RequestPacer(0)).toThrow('ratePerSecond must be greater than 0');
   });
