@@ -32,7 +32,11 @@ export type HistoryEventType =
   | 'MapIterationStarted'
   | 'MapIterationSucceeded'
   | 'MapIterationFailed'
-  | 'MapIterationAborted';
+  | 'MapIterationAborted'
+  | 'MapRunStarted'
+  | 'MapRunSucceeded'
+  | 'MapRunFailed'
+  | 'MapRunAborted';
 
 export type EventDetails = Record<string, string | number | boolean | { truncated: boolean } | undefined>;
 
@@ -71,6 +75,8 @@ const DETAILS_KEYS: Partial<Record<HistoryEventType, string>> = {
   MapIterationSucceeded: 'mapIterationSucceededEventDetails',
   MapIterationFailed: 'mapIterationFailedEventDetails',
   MapIterationAborted: 'mapIterationAbortedEventDetails',
+  MapRunStarted: 'mapRunStartedEventDetails',
+  MapRunFailed: 'mapRunFailedEventDetails',
 };
 
 function detailsKeyOf(type: HistoryEventType): string | undefined {
@@ -120,4 +126,21 @@ export function historyEventForApi(event: HistoryEvent, includeExecutionData: bo
     shaped[event.detailsKey] = details;
   }
   return shaped;
+}
+
+/**
+ * The history of a Distributed Map's child execution: event ids advance but no event is
+ * kept, so thousands of children cost the parent neither history nor memory.
+ */
+export class DiscardedHistory extends ExecutionHistory {
+  private count = 0;
+
+  override get lastEventId(): number {
+    return this.count;
+  }
+
+  override add(): number {
+    this.count += 1;
+    return this.count;
+  }
 }

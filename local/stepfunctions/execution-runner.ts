@@ -1,5 +1,18 @@
 import { choiceRuleMatches, parseTimestamp } from './choice-rules';
-import { type EventDetails, type ExecutionHistory, type HistoryEventType } from './execution-history';
+import { randomUUID } from 'node:crypto';
+import {
+  batchItems,
+  type ChildExecutionResult,
+  DISTRIBUTED_MAP_DEFAULT_CONCURRENCY,
+  exceededThresholdError,
+  childResultEntry,
+  type MapRunObjectStore,
+  readItems,
+  s3Location,
+  toleratedFailures,
+  writeMapRunResults,
+} from './distributed-map';
+import { DiscardedHistory, type EventDetails, type ExecutionHistory, type HistoryEventType } from './execution-history';
 import { type ExecutionCursor, type ExecutionRecord } from './execution-store';
 import { ReferencePathConflictError, setAtReferencePath } from './json-path';
 import { isJsonObject, type Json } from './json-value';
@@ -23,6 +36,8 @@ export interface RunningExecution {
   readonly parsedInput: Json;
   /** Set once the engine closes: the execution stays RUNNING on disk and records nothing more. */
   halted: boolean;
+  /** Set on a Distributed Map's child execution: it is neither saved nor kept in its parent's history. */
+  readonly parent?: RunningExecution;
 }
 
 /** Why an execution's work stops without any state failing (the stopper records the outcome). */
@@ -46,6 +61,8 @@ export interface ExecutionRunnerDependencies {
   readonly save: (execution: RunningExecution) => void;
   /** Records how the execution ended; ignored when it already ended. */
   readonly close: (execution: RunningExecution, outcome: ExecutionOutcome) => void;
+  /** Where Distributed Map ItemReader reads and ResultWriter writes. */
+  readonly objectStore?: MapRunObjectStore;
 }
 
 export type ExecutionOutcome = { status: 'SUCCEEDED'; output: Json } | { status: 'FAILED'; error: string; cause: string };
@@ -84,7 +101,8 @@ function asStatesError(error: unknown): StatesError {
 /**
  * The interpreter of the JSONPath dialect of the States language. Each execution runs as
  * one async chain; Parallel branches and Map iterations run as concurrent chains that share
- * the execution's history. Stop, time-out and engine close abort the execution's signal.
+ * the execution's history; a Distributed Map's children run as child executions whose events
+ * are not kept. Stop, time-out and engine close abort the execution's signal.
  */
 export class ExecutionRunner {
   constructor(private readonly deps: ExecutionRunnerDependencies) {}
@@ -107,7 +125,7 @@ export class ExecutionRunner {
     const { execution } = scope;
     if (execution.halted || execution.record.status !== 'RUNNING') return scope.lastEventId;
     scope.lastEventId = execution.history.add(type, scope.lastEventId, details);
-    this.deps.save(execution);
+    if (!execution.parent) this.deps.save(execution);
     return scope.lastEventId;
   }
 
@@ -459,9 +477,7 @@ export class ExecutionRunner {
 
   private async runMapAttempt(run: StateRun, retryCount: number): Promise<Json> {
     const { state, scope, name } = run;
-    if (isDistributedMap(state)) {
-      throw runtimeError(`The Map state '${name}' uses Distributed mode (ItemReader / ItemBatcher / ResultWriter / Mode DISTRIBUTED), which the local Step Functions engine does not support`);
-    }
+    if (isDistributedMap(state)) return this.runDistributedMapAttempt(run, retryCount);
     const processor = state.ItemProcessor ?? state.Iterator;
     if (!processor) throw runtimeError(`The Map state '${name}' has no ItemProcessor`);
     const context = this.contextObject(run, retryCount);
@@ -513,6 +529,124 @@ export class ExecutionRunner {
       scope.lastEventId = scope.execution.history.lastEventId;
       this.emit(scope, 'MapStateFailed');
       throw firstFailure ?? error;
+    } finally {
+      dispose();
+    }
+  }
+
+  /**
+   * A Distributed Map: each item (or batch) runs the ItemProcessor as a child execution whose
+   * events are discarded, so the parent records only the Map Run. Children are not
+   * checkpointed: after a restart the Map state re-runs from its start, as an inline Map does.
+   */
+  private async runDistributedMapAttempt(run: StateRun, retryCount: number): Promise<Json> {
+    const { state, scope, name } = run;
+    const { execution } = scope;
+    const processor = state.ItemProcessor ?? state.Iterator;
+    if (!processor) throw runtimeError(`The Map state '${name}' has no ItemProcessor`);
+    const context = this.contextObject(run, retryCount);
+    const input = applySelectionPath(state.InputPath, run.input, context, 'InputPath');
+    const data = { input, context };
+    const items = isJsonObject(state.ItemReader) ? readItems(state.ItemReader, data, this.deps.objectStore, execution.accountId) : applySelectionPath(state.ItemsPath, input, context, 'ItemsPath');
+    if (!Array.isArray(items)) throw runtimeError(`Invalid path '${state.ItemsPath ?? '$'}': the ItemsPath of the Map state '${name}' must select an array, got ${JSON.stringify(items)}`);
+    const writerTarget = isJsonObject(state.ResultWriter) ? s3Location(state.ResultWriter.Parameters, data, 'Prefix') : undefined;
+    let maxConcurrency = state.MaxConcurrency ?? 0;
+    if (state.MaxConcurrencyPath !== undefined) {
+      const found = lookUpPath(state.MaxConcurrencyPath, data);
+      if (!found.found || typeof found.value !== 'number' || !Number.isInteger(found.value) || found.value < 0) throw runtimeError(`MaxConcurrencyPath of the Map state '${name}' must select a non-negative integer`);
+      maxConcurrency = found.value;
+    }
+    const tolerated = toleratedFailures(state, data, items.length);
+    const template = state.ItemSelector ?? state.Parameters;
+    const select = (index: number): Json => {
+      const value = items[index] as Json;
+      return template !== undefined ? applyPayloadTemplate(template, { input, context: this.contextObject(run, retryCount, { mapItem: { index, value } }) }) : value;
+    };
+    const batches = isJsonObject(state.ItemBatcher) ? batchItems(state.ItemBatcher, items.map((_, index) => select(index)), data) : undefined;
+    const childCount = batches ? batches.length : items.length;
+
+    const { region, accountId, stateMachineName } = execution;
+    const label = state.Label ?? name;
+    const mapRunId = randomUUID();
+    const mapRunArn = `arn:aws:states:${region}:${accountId}:mapRun:${stateMachineName}/${label}:${mapRunId}`;
+    const childMachineArn = `${execution.record.stateMachineArn}/${label}`;
+    const childArnPrefix = `arn:aws:states:${region}:${accountId}:${state.ItemProcessor?.ProcessorConfig?.ExecutionType === 'EXPRESS' ? 'express' : 'execution'}:${stateMachineName}/${label}`;
+
+    this.emit(scope, 'MapStateStarted', { length: items.length });
+    this.emit(scope, 'MapRunStarted', { mapRunArn });
+    const { controller, dispose } = childAbortController(scope.signal);
+    const outputs: Json[] = writerTarget ? [] : new Array<Json>(childCount).fill(null);
+    const written: ChildExecutionResult[] = [];
+    let failedItems = 0;
+    let thresholdError: StatesError | undefined;
+    let next = 0;
+
+    const runChild = async (index: number): Promise<void> => {
+      const childInput = batches ? (batches[index] as { input: Json }).input : select(index);
+      const childName = randomUUID();
+      const startDate = Date.now();
+      const inputText = JSON.stringify(childInput);
+      const child: RunningExecution = {
+        record: {
+          executionArn: `${childArnPrefix}:${childName}`,
+          stateMachineArn: childMachineArn,
+          name: childName,
+          status: 'RUNNING',
+          startDate,
+          input: inputText,
+          definition: '',
+          roleArn: execution.record.roleArn,
+          taskTokens: [],
+        },
+        history: new DiscardedHistory(),
+        machine: { StartAt: processor.StartAt, States: processor.States },
+        stateMachineName: `${stateMachineName}/${label}`,
+        region,
+        accountId,
+        controller,
+        parsedInput: childInput,
+        get halted() {
+          return execution.halted;
+        },
+        parent: execution,
+      };
+      let outcome: ChildExecutionResult['outcome'];
+      try {
+        const output = await this.runBlock(processor, processor.StartAt, childInput, { execution: child, signal: controller.signal, lastEventId: 0, topLevel: false });
+        if (!writerTarget) outputs[index] = output;
+        outcome = { status: 'SUCCEEDED', output: JSON.stringify(output) };
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        const failure = asStatesError(error);
+        outcome = { status: 'FAILED', error: failure.error, cause: failure.cause };
+        failedItems += batches ? (batches[index] as { size: number }).size : 1;
+        if (failedItems > tolerated) {
+          thresholdError = exceededThresholdError(failedItems, items.length);
+          controller.abort(new SiblingFailed('the Map Run exceeded its tolerated failures'));
+        }
+      }
+      const result: ChildExecutionResult = { executionArn: child.record.executionArn, name: childName, stateMachineArn: childMachineArn, input: inputText, startDate, stopDate: Date.now(), outcome };
+      if (writerTarget) written.push(result);
+      else if (outcome.status === 'FAILED') outputs[index] = childResultEntry(result);
+    };
+    const worker = async (): Promise<void> => {
+      while (next < childCount && !controller.signal.aborted) await runChild(next++);
+    };
+    const limit = maxConcurrency > 0 ? maxConcurrency : DISTRIBUTED_MAP_DEFAULT_CONCURRENCY;
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, childCount)) }, worker));
+      if (scope.signal.aborted) throw scope.signal.reason;
+      const result = writerTarget ? writeMapRunResults(this.deps.objectStore, writerTarget, accountId, { arn: mapRunArn, id: mapRunId }, written) : outputs;
+      if (thresholdError) throw thresholdError;
+      this.emit(scope, 'MapRunSucceeded');
+      this.emit(scope, 'MapStateSucceeded');
+      return result;
+    } catch (error) {
+      if (scope.signal.aborted) throw error;
+      const failure = thresholdError ?? asStatesError(error);
+      this.emit(scope, 'MapRunFailed', { error: failure.error, cause: failure.cause });
+      this.emit(scope, 'MapStateFailed');
+      throw failure;
     } finally {
       dispose();
     }

@@ -2,3 +2,4 @@ export { StepFunctionsEngine, type ExecutionDescription, type StepFunctionsEngin
 export { startStepFunctionsEndpoint, type StepFunctionsEndpoint } from './stepfunctions-endpoint';
 export { StepFunctionsApiError, StatesError } from './stepfunctions-errors';
 export { type LambdaInvoker } from './lambda-integration';
+export { type MapRunObjectStore } from './distributed-map';

@@ -1,5 +1,6 @@
 import aslValidator from 'asl-validator';
 import { type ChoiceRule } from './choice-rules';
+import { unsupportedDistributedMapFeature } from './distributed-map';
 import { isJsonObject, type Json, type JsonObject } from './json-value';
 import { type Catcher, type Retrier } from './retry-policy';
 import { StepFunctionsApiError } from './stepfunctions-errors';
@@ -58,7 +59,10 @@ export interface StateDefinition {
   ItemBatcher?: Json;
   ResultWriter?: Json;
   ToleratedFailurePercentage?: number;
+  ToleratedFailurePercentagePath?: string;
   ToleratedFailureCount?: number;
+  ToleratedFailureCountPath?: string;
+  Label?: string;
 }
 
 export interface StateMachineDefinition extends StatesBlock {
@@ -91,6 +95,7 @@ export function parseStateMachineDefinition(definition: string): StateMachineDef
     throw new StepFunctionsApiError('InvalidDefinition', `Invalid State Machine Definition: ${problems}`);
   }
   const machine = parsed as unknown as StateMachineDefinition;
+  rejectUnsupportedDistributedMaps(machine);
   if (validated.size > 1000) validated.clear();
   validated.set(definition, machine);
   return machine;
@@ -116,6 +121,19 @@ function rejectUnsupportedDialect(node: JsonObject, where: string): void {
     rejectUnsupportedDialect(state, path);
     for (const branch of Array.isArray(state.Branches) ? state.Branches : []) if (isJsonObject(branch)) rejectUnsupportedDialect(branch, `a branch of ${path}`);
     for (const processor of [state.ItemProcessor, state.Iterator]) if (isJsonObject(processor)) rejectUnsupportedDialect(processor, `the item processor of ${path}`);
+  }
+}
+
+/** Refuses, at CreateStateMachine, a Distributed Map that reads or writes something this engine cannot. */
+function rejectUnsupportedDistributedMaps(block: StatesBlock): void {
+  for (const [name, state] of Object.entries(block.States)) {
+    if (state.Type === 'Map' && isDistributedMap(state)) {
+      const problem = unsupportedDistributedMapFeature(state);
+      if (problem) throw new StepFunctionsApiError('InvalidDefinition', `Invalid State Machine Definition: the Distributed Map state '${name}' cannot run on the local Step Functions engine: ${problem}`);
+    }
+    for (const branch of state.Branches ?? []) rejectUnsupportedDistributedMaps(branch);
+    const processor = state.ItemProcessor ?? state.Iterator;
+    if (processor) rejectUnsupportedDistributedMaps(processor);
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type MapRunObjectStore } from './distributed-map';
 import { ExecutionHistory, historyEventForApi } from './execution-history';
 import { ExecutionInterrupted, type ExecutionOutcome, ExecutionRunner, type RunningExecution } from './execution-runner';
 import { type ExecutionCursor, type ExecutionRecord, type ExecutionStatus, ExecutionStore, type StoredStateMachine } from './execution-store';
@@ -17,6 +18,8 @@ export interface StepFunctionsEngineOptions {
   /** Where state machines and executions are kept across restarts; in memory only when unset. */
   dataDir?: string;
   log?: (line: string) => void;
+  /** The sandbox's S3 objects (`LocalObjectStore`): what Distributed Map ItemReader reads and ResultWriter writes. */
+  objectStore?: MapRunObjectStore;
 }
 
 export interface ExecutionDescription {
@@ -106,6 +109,7 @@ export class StepFunctionsEngine {
       time: this.time,
       save: (execution) => this.store.save(execution.record, execution.history.events),
       close: (execution, outcome) => this.closeExecution(execution as EngineExecution, outcome),
+      objectStore: options.objectStore,
     });
     this.load();
   }

@@ -39,6 +39,9 @@ export const StatesErrorName = {
   NoChoiceMatched: 'States.NoChoiceMatched',
   DataLimitExceeded: 'States.DataLimitExceeded',
   ResultPathMatchFailure: 'States.ResultPathMatchFailure',
+  ItemReaderFailed: 'States.ItemReaderFailed',
+  ResultWriterFailed: 'States.ResultWriterFailed',
+  ExceedToleratedFailureThreshold: 'States.ExceedToleratedFailureThreshold',
 } as const;
 
 /** An error raised inside an execution: what Retry and Catch match on, and what a failed execution reports. */

@@ -236,15 +236,6 @@ describe('StepFunctionsEngine', () => {
     expect(result.parsedOutput).toEqual({ items: [1, 2, 3], failure: { Error: 'BadItem', Cause: 'two' } });
   });
 
-  it('refuses a Distributed Map with a clear States.Runtime error', async () => {
-    const result = await run({
-      StartAt: 'Each',
-      States: { Each: { Type: 'Map', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'S', States: { S: { Type: 'Succeed' } } }, End: true } },
-    }, []);
-    expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
-    expect(result.cause).toContain('Distributed');
-  });
-
   it('runs Parallel branches on the same input and collects their outputs in branch order', async () => {
     const result = await run(
       {
