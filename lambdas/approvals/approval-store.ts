@@ -75,16 +75,7 @@ export class ApprovalStore {
 
   /** Records one approver as notified, so that a retried step does not notify them again. */
   async markApproverNotified(requestId: string, approver: string): Promise<void> {
-    await this.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
-        UpdateExpression: 'ADD notifiedApprovers :approver',
-        ConditionExpression: 'attribute_exists(#id)',
-        ExpressionAttributeNames: { '#id': APPROVAL_PARTITION_KEY },
-        ExpressionAttributeValues: marshall({ ':approver': new Set([approver]) }),
-      }),
-    );
+    await this.updateExisting(requestId, 'ADD notifiedApprovers :approver', { ':approver': new Set([approver]) });
   }
 
   /**
@@ -92,27 +83,24 @@ export class ApprovalStore {
    * approver may already have decided, and the request step must not fail for that.
    */
   async markNotified(requestId: string, notifiedAt: string): Promise<void> {
-    await this.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
-        UpdateExpression: 'SET notifiedAt = :notifiedAt',
-        ConditionExpression: 'attribute_exists(#id)',
-        ExpressionAttributeNames: { '#id': APPROVAL_PARTITION_KEY },
-        ExpressionAttributeValues: marshall({ ':notifiedAt': notifiedAt }),
-      }),
-    );
+    await this.updateExisting(requestId, 'SET notifiedAt = :notifiedAt', { ':notifiedAt': notifiedAt });
   }
 
   /** Drops the request out of the sparse reminder index. */
   async clearReminder(requestId: string): Promise<void> {
+    await this.updateExisting(requestId, 'REMOVE reminderDue, remindAt');
+  }
+
+  /** An update of a request that must exist, whatever its status. */
+  private async updateExisting(requestId: string, updateExpression: string, values?: Record<string, unknown>): Promise<void> {
     await this.dynamodb.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
-        UpdateExpression: 'REMOVE reminderDue, remindAt',
+        UpdateExpression: updateExpression,
         ConditionExpression: 'attribute_exists(#id)',
         ExpressionAttributeNames: { '#id': APPROVAL_PARTITION_KEY },
+        ...(values ? { ExpressionAttributeValues: marshall(values) } : {}),
       }),
     );
   }

@@ -11,7 +11,6 @@ import {
   REMINDER_DUE,
   approvalRequestId,
   type ApprovalRequest,
-  type ApprovalSide,
   type TransferPreparation,
 } from './approval-request';
 import type { ApprovalStore } from './approval-store';
@@ -30,20 +29,11 @@ export interface RequestApprovalDeps {
   now?: () => Date;
 }
 
-/** What the workflow's approval task sends (its Payload), task token included. */
-export interface ApprovalTaskInput {
-  taskToken: string;
-  executionId: string;
-  side: ApprovalSide;
-  certificateId: string;
-  sourceAwsAccount: string;
-  targetAwsAccount: string;
-  transferMessage?: string;
-  requestedBy: string;
-  reason?: string;
-  preparation: TransferPreparation;
-  deadlineSeconds: number;
-}
+/** What the workflow's approval task sends (its Payload), task token included: the request's own fields and its deadline. */
+export type ApprovalTaskInput = Pick<
+  ApprovalRequest,
+  'taskToken' | 'executionId' | 'side' | 'certificateId' | 'sourceAwsAccount' | 'targetAwsAccount' | 'transferMessage' | 'requestedBy' | 'reason' | 'preparation'
+> & { deadlineSeconds: number };
 
 export interface RequestApprovalResult {
   requestId: string;

@@ -2,7 +2,7 @@ import { AttachPolicyCommand, DetachPolicyCommand, UpdateCertificateCommand } fr
 import type { TransferPreparation } from '../approvals/approval-request';
 import { ValidationError } from '../iot-api/field-rules';
 import { describeCertificate } from '../transfer-actions/certificate-description';
-import { runTransferAction, type AttemptContext, type TransferActionDeps } from '../transfer-actions/run-transfer-action';
+import { runTransferAction, type ActionAttempt, type AttemptContext, type TransferActionDeps } from '../transfer-actions/run-transfer-action';
 import { attachedPolicies } from './inspect-certificate';
 
 export interface PreparationRequest extends AttemptContext {
@@ -31,20 +31,9 @@ export async function prepareCertificate(deps: TransferActionDeps, request: Prep
   }
   if (preparation.deactivate) await setStatus(deps, request, 'INACTIVE', 'ACTIVE');
   for (const policyName of preparation.detachPolicies) {
-    await runTransferAction(deps, {
-      action: 'DetachPolicy',
-      certificateId: request.certificateId,
-      subject: policyName,
-      context: request,
-      auditFields: { sourceAwsAccount: deps.accountId, policyName },
-      async call() {
-        const output = await deps.iot.send(new DetachPolicyCommand({ policyName, target: request.certificateArn }));
-        return { awsRequestId: output.$metadata.requestId };
-      },
-      async confirmAlreadyApplied(error) {
-        if (error.name !== 'ResourceNotFoundException' && error.name !== 'InvalidRequestException') return undefined;
-        return (await attachedPolicies(deps.iot, request.certificateArn)).includes(policyName) ? undefined : {};
-      },
+    await changePolicy(deps, request, 'DetachPolicy', policyName, async (error) => {
+      if (error.name !== 'ResourceNotFoundException' && error.name !== 'InvalidRequestException') return undefined;
+      return (await attachedPolicies(deps.iot, request.certificateArn)).includes(policyName) ? undefined : {};
     });
   }
   return { deactivated: preparation.deactivate, detachedPolicies: [...preparation.detachPolicies] };
@@ -55,21 +44,32 @@ export async function restoreCertificate(
   deps: TransferActionDeps,
   request: AttemptContext & { certificateId: string; certificateArn: string; changes: PreparationChanges },
 ): Promise<{ restored: PreparationChanges }> {
-  for (const policyName of request.changes.detachedPolicies) {
-    await runTransferAction(deps, {
-      action: 'AttachPolicy',
-      certificateId: request.certificateId,
-      subject: policyName,
-      context: request,
-      auditFields: { sourceAwsAccount: deps.accountId, policyName },
-      async call() {
-        const output = await deps.iot.send(new AttachPolicyCommand({ policyName, target: request.certificateArn }));
-        return { awsRequestId: output.$metadata.requestId };
-      },
-    });
-  }
+  for (const policyName of request.changes.detachedPolicies) await changePolicy(deps, request, 'AttachPolicy', policyName);
   if (request.changes.deactivated) await setStatus(deps, request, 'ACTIVE', 'INACTIVE');
   return { restored: request.changes };
+}
+
+/** One audited AttachPolicy or DetachPolicy on the certificate. */
+async function changePolicy(
+  deps: TransferActionDeps,
+  request: AttemptContext & { certificateId: string; certificateArn: string },
+  action: 'AttachPolicy' | 'DetachPolicy',
+  policyName: string,
+  confirmAlreadyApplied?: ActionAttempt['confirmAlreadyApplied'],
+): Promise<void> {
+  const input = { policyName, target: request.certificateArn };
+  await runTransferAction(deps, {
+    action,
+    certificateId: request.certificateId,
+    subject: policyName,
+    context: request,
+    auditFields: { sourceAwsAccount: deps.accountId, policyName },
+    async call() {
+      const output = await deps.iot.send(action === 'AttachPolicy' ? new AttachPolicyCommand(input) : new DetachPolicyCommand(input));
+      return { awsRequestId: output.$metadata.requestId };
+    },
+    confirmAlreadyApplied,
+  });
 }
 
 async function setStatus(

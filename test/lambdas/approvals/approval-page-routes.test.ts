@@ -4,15 +4,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ApprovalLinkSigner } from '../../../lambdas/approvals/approval-link-signer';
 import { serveApprovalPage, type ApprovalPageDeps } from '../../../lambdas/approvals/approval-page-routes';
-import { approvalRequestId, type ApprovalRequest } from '../../../lambdas/approvals/approval-request';
-import { approvalTableFixture, type ApprovalTableFixture } from './approval-table-fixture';
+import type { ApprovalRequest } from '../../../lambdas/approvals/approval-request';
+import { approvalTableFixture, storePendingRequest, type ApprovalTableFixture } from './approval-table-fixture';
 
 const sfnMock = mockClient(SFNClient);
 const NOW = new Date('2026-11-24T10:00:00Z');
 const signer = new ApprovalLinkSigner(randomBytes(32));
 let table: ApprovalTableFixture;
 let deps: ApprovalPageDeps;
-let counter = 0;
 
 beforeAll(async () => {
   table = await approvalTableFixture();
@@ -24,28 +23,8 @@ beforeEach(() => {
   sfnMock.on(SendTaskSuccessCommand).resolves({ $metadata: {} });
 });
 
-async function pendingRequest(change: Partial<ApprovalRequest> = {}): Promise<ApprovalRequest> {
-  counter += 1;
-  const executionId = `arn:aws:states:us-east-1:111111111111:execution:Outbound:page-${counter}`;
-  const request: ApprovalRequest = {
-    requestId: approvalRequestId(executionId, 'SOURCE'),
-    side: 'SOURCE',
-    executionId,
-    taskToken: `SECRET-TASK-TOKEN-${counter}`,
-    certificateId: 'd'.repeat(64),
-    sourceAwsAccount: '111111111111',
-    targetAwsAccount: '222222222222',
-    transferMessage: '<script>alert(1)</script>',
-    requestedBy: 'alice@example.com',
-    preparation: { deactivate: true, detachPolicies: ['device-policy'], attachedThings: [] },
-    approvers: ['bob@example.com'],
-    status: 'PENDING',
-    createdAt: NOW.toISOString(),
-    expiresAt: NOW.getTime() / 1000 + 3600,
-    ...change,
-  };
-  await deps.store.create(request);
-  return request;
+function pendingRequest(change: Partial<ApprovalRequest> = {}): Promise<ApprovalRequest> {
+  return storePendingRequest(deps.store, NOW, { certificateId: 'd'.repeat(64), transferMessage: '<script>alert(1)</script>', preparation: { deactivate: true, detachPolicies: ['device-policy'], attachedThings: [] }, approvers: ['bob@example.com'], ...change });
 }
 
 function linkFor(request: ApprovalRequest, approver = 'bob@example.com'): URLSearchParams {

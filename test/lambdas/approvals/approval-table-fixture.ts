@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { REMINDER_INDEX } from '../../../lambdas/approvals/approval-request';
+import { approvalRequestId, REMINDER_INDEX, type ApprovalRequest } from '../../../lambdas/approvals/approval-request';
 import { ApprovalStore } from '../../../lambdas/approvals/approval-store';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../../../local/dynamodb/local-dynamodb';
 
@@ -41,4 +41,31 @@ export async function approvalTableFixture(tableName = 'approvals'): Promise<App
       await dynamo.close();
     },
   };
+}
+
+let stored = 0;
+
+/** Stores a PENDING source-side request, created at `now` and due an hour later; `change` overrides any field. */
+export async function storePendingRequest(store: ApprovalStore, now: Date, change: Partial<ApprovalRequest> = {}): Promise<ApprovalRequest> {
+  stored += 1;
+  const executionId = `arn:aws:states:us-east-1:111111111111:execution:Outbound:run-${stored}`;
+  const request: ApprovalRequest = {
+    requestId: approvalRequestId(executionId, 'SOURCE'),
+    side: 'SOURCE',
+    executionId,
+    taskToken: `SECRET-TASK-TOKEN-${stored}`,
+    certificateId: 'a'.repeat(64),
+    sourceAwsAccount: '111111111111',
+    targetAwsAccount: '222222222222',
+    transferMessage: 'fleet move',
+    requestedBy: 'alice@example.com',
+    preparation: { deactivate: false, detachPolicies: [], attachedThings: [] },
+    approvers: ['bob@example.com', 'carol@example.com', 'alice@example.com'],
+    status: 'PENDING',
+    createdAt: now.toISOString(),
+    expiresAt: now.getTime() / 1000 + 3600,
+    ...change,
+  };
+  await store.create(request);
+  return request;
 }

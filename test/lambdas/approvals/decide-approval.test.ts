@@ -1,15 +1,14 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { approvalRequestId, type ApprovalRequest } from '../../../lambdas/approvals/approval-request';
+import type { ApprovalRequest } from '../../../lambdas/approvals/approval-request';
 import { cancelApprovalRequest, decideApproval, type DecisionDeps } from '../../../lambdas/approvals/decide-approval';
-import { approvalTableFixture, type ApprovalTableFixture } from './approval-table-fixture';
+import { approvalTableFixture, storePendingRequest, type ApprovalTableFixture } from './approval-table-fixture';
 
 const sfnMock = mockClient(SFNClient);
 const NOW = new Date('2026-11-24T10:00:00Z');
 let table: ApprovalTableFixture;
 let deps: DecisionDeps;
-let counter = 0;
 
 beforeAll(async () => {
   table = await approvalTableFixture();
@@ -24,28 +23,8 @@ beforeEach(() => {
   sfnMock.on(SendTaskFailureCommand).resolves({ $metadata: {} });
 });
 
-async function pendingRequest(change: Partial<ApprovalRequest> = {}): Promise<ApprovalRequest> {
-  counter += 1;
-  const executionId = `arn:aws:states:us-east-1:111111111111:execution:Outbound:run-${counter}`;
-  const request: ApprovalRequest = {
-    requestId: approvalRequestId(executionId, 'SOURCE'),
-    side: 'SOURCE',
-    executionId,
-    taskToken: `token-${counter}`,
-    certificateId: 'a'.repeat(64),
-    sourceAwsAccount: '111111111111',
-    targetAwsAccount: '222222222222',
-    transferMessage: 'fleet move',
-    requestedBy: 'alice@example.com',
-    preparation: { deactivate: false, detachPolicies: [], attachedThings: [] },
-    approvers: ['bob@example.com', 'carol@example.com', 'alice@example.com'],
-    status: 'PENDING',
-    createdAt: NOW.toISOString(),
-    expiresAt: NOW.getTime() / 1000 + 3600,
-    ...change,
-  };
-  await deps.store.create(request);
-  return request;
+function pendingRequest(change: Partial<ApprovalRequest> = {}): Promise<ApprovalRequest> {
+  return storePendingRequest(deps.store, NOW, { ...change });
 }
 
 function link(request: ApprovalRequest, approver = 'bob@example.com') {
