@@ -85,21 +85,33 @@ async function status(target: CliTarget, executionArn: string | undefined, side:
   return { status: execution.status, outcome: output?.outcome, currentState: current, startDate: execution.startDate, stopDate: execution.stopDate, error: execution.error, cause: execution.cause };
 }
 
+interface RunningExecution {
+  executionArn: string;
+  startDate?: Date;
+  input: { certificateId?: string; targetAwsAccount?: string; sourceAwsAccount?: string };
+}
+
+/** The side's workflow executions still RUNNING, each with its input. */
+async function* runningExecutions(target: CliTarget, side: Side): AsyncGenerator<RunningExecution> {
+  const stateMachineArn = stackOutput(target, side, side === 'source' ? 'OutboundStateMachineArn' : 'InboundStateMachineArn');
+  const client = sfn(target, side);
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
+    for (const execution of page.executions ?? []) {
+      const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+      yield { executionArn: execution.executionArn ?? '', startDate: execution.startDate, input: JSON.parse(described.input ?? '{}') as RunningExecution['input'] };
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+}
+
 async function pending(target: CliTarget, sides: Side[]): Promise<unknown> {
   const listed: unknown[] = [];
   for (const side of sides) {
-    const stateMachineArn = stackOutput(target, side, side === 'source' ? 'OutboundStateMachineArn' : 'InboundStateMachineArn');
-    const client = sfn(target, side);
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
-      for (const execution of page.executions ?? []) {
-        const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-        const input = JSON.parse(described.input ?? '{}') as { certificateId?: string; targetAwsAccount?: string; sourceAwsAccount?: string };
-        listed.push({ side, executionArn: execution.executionArn, startDate: execution.startDate, certificateId: input.certificateId, from: input.sourceAwsAccount, to: input.targetAwsAccount });
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    for await (const { executionArn, startDate, input } of runningExecutions(target, side)) {
+      listed.push({ side, executionArn, startDate, certificateId: input.certificateId, from: input.sourceAwsAccount, to: input.targetAwsAccount });
+    }
   }
   return listed;
 }
@@ -124,17 +136,7 @@ async function decide(link: string | undefined, decision: Record<string, string>
 
 /** The outbound execution of this certificate that is still running, if any. */
 async function runningTransferOf(target: CliTarget, certificateId: string): Promise<string | undefined> {
-  const client = sfn(target, 'source');
-  const stateMachineArn = stackOutput(target, 'source', 'OutboundStateMachineArn');
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
-    for (const execution of page.executions ?? []) {
-      const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-      if ((JSON.parse(described.input ?? '{}') as { certificateId?: string }).certificateId === certificateId) return execution.executionArn;
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const execution of runningExecutions(target, 'source')) if (execution.input.certificateId === certificateId) return execution.executionArn;
   return undefined;
 }
 

@@ -69,8 +69,8 @@ export async function startS3Endpoint(store: LocalObjectStore, options: { host?:
       }
       if (request.method === 'GET' && !key && url.searchParams.get('list-type') === '2') {
         const prefix = url.searchParams.get('prefix') ?? '';
-        const contents = store
-          .listKeys(bucket, prefix)
+        const keys = store.listKeys(bucket, prefix);
+        const contents = keys
           .map((listed) => {
             const object = store.getObject(bucket, listed);
             return `<Contents><Key>${escapeXml(listed)}</Key><LastModified>${new Date(object?.lastModified ?? 0).toISOString()}</LastModified><ETag>${escapeXml(object?.etag ?? '')}</ETag><Size>${object?.body.length ?? 0}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
@@ -78,7 +78,7 @@ export async function startS3Endpoint(store: LocalObjectStore, options: { host?:
           .join('');
         response.writeHead(200, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID() });
         return response.end(
-          `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${store.listKeys(bucket, prefix).length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
+          `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
         );
       }
       answerError(response, 501, 'NotImplemented', `${request.method} ${resource} is not implemented by the sandbox's S3`, resource);
