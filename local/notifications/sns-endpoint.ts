@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenLocally } from '../aws-protocol/local-server';
 import { readRequestBody } from '../aws-protocol/request-body';
+import { escapeXml } from '../aws-protocol/xml-text';
 import { SnsError, type NotificationSink } from './notification-sink';
 
 const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
@@ -91,7 +92,3 @@ function answerError(response: ServerResponse, error: SnsError): void {
   );
 }
 
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}

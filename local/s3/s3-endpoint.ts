@@ -3,12 +3,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import { callerAccountId } from '../aws-protocol/caller-account';
 import { listenLocally, type ListeningEndpoint } from '../aws-protocol/local-server';
 import { readRequestBytes } from '../aws-protocol/request-body';
+import { escapeXml } from '../aws-protocol/xml-text';
 import type { LocalObjectStore } from './object-store';
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 
 function answerError(response: ServerResponse, status: number, code: string, message: string, resource: string): void {
   response.writeHead(status, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID() });
