@@ -1,14 +1,19 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { approvalRequestId } from '../lambdas/approvals/approval-request';
+import { approvalRequestId, type ApprovalSide } from '../lambdas/approvals/approval-request';
 import { ApprovalStore } from '../lambdas/approvals/approval-store';
 import { cancelApprovalRequest } from '../lambdas/approvals/decide-approval';
 import { DynamoDbAuditTrail } from '../lambdas/audit-trail/audit-trail';
 import { parseAwsAccountId, parseCertificateId, parseOptionalMessage } from '../lambdas/iot-api/field-rules';
 import { parseOutboundTransferRequest } from '../lambdas/outbound-workflow/step-requests';
+import { parseCsvManifest, parseJsonManifest } from '../lambdas/migration/migration-manifest';
+import { migrationReportCsv, migrationReportJson } from '../lambdas/migration/migration-report';
 import { CliUsageError, resolveCliTarget, stackOutput, type CliTarget, type Side } from './cli-target';
+import { MigrationRunFailed, MigrationStopped, progressLine, runMigrationJob, type MigrationSide } from './migration-job';
 
 const USAGE = `certflow: move IoT certificates between accounts with approvals
 
@@ -19,6 +24,7 @@ const USAGE = `certflow: move IoT certificates between accounts with approvals
   certflow reject LINK --reason "WHY"
   certflow cancel --certificate-id ID --by YOU
   certflow audit --certificate-id ID [--side source|target]
+  certflow migrate --manifest certs.csv|certs.json --to ACCOUNT --requested-by YOU [--reason R] [--message M] [--report PATH]
 
 Against the local sandbox (started with \`npm start\`) by default; against AWS with
 --profile NAME --outputs cdk-outputs.json [--region R] (the file \`cdk deploy --outputs-file\` writes).`;
@@ -38,6 +44,8 @@ const OPTIONS = {
   outputs: { type: 'string' },
   region: { type: 'string' },
   'sandbox-file': { type: 'string' },
+  manifest: { type: 'string' },
+  report: { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -88,7 +96,7 @@ async function status(target: CliTarget, executionArn: string | undefined, side:
 interface RunningExecution {
   executionArn: string;
   startDate?: Date;
-  input: { certificateId?: string; targetAwsAccount?: string; sourceAwsAccount?: string };
+  input: { certificateId?: string; migrationId?: string; targetAwsAccount?: string; sourceAwsAccount?: string };
 }
 
 /** The side's workflow executions still RUNNING, each with its input. */
@@ -109,11 +117,29 @@ async function* runningExecutions(target: CliTarget, side: Side): AsyncGenerator
 async function pending(target: CliTarget, sides: Side[]): Promise<unknown> {
   const listed: unknown[] = [];
   for (const side of sides) {
+    let store: ApprovalStore | undefined;
     for await (const { executionArn, startDate, input } of runningExecutions(target, side)) {
-      listed.push({ side, executionArn, startDate, certificateId: input.certificateId, from: input.sourceAwsAccount, to: input.targetAwsAccount });
+      let subject: Awaited<ReturnType<typeof migrationOf>>;
+      if (input.certificateId === undefined) {
+        store ??= new ApprovalStore(new DynamoDBClient(target.clientConfig(side, 'dynamodb')), stackOutput(target, side, 'ApprovalTableName'));
+        subject = await migrationOf(store, side, executionArn, input);
+      }
+      listed.push({ side, executionArn, startDate, ...(subject ?? { certificateId: input.certificateId }), from: input.sourceAwsAccount, to: input.targetAwsAccount });
     }
   }
   return listed;
+}
+
+const APPROVAL_SIDES: Record<Side, ApprovalSide> = { source: 'SOURCE', target: 'TARGET' };
+
+/**
+ * What an execution without a certificate id moves, if it is a migration: its approval
+ * request holds the summary (the count is known only once the workflow has resolved the manifest).
+ */
+async function migrationOf(store: ApprovalStore, side: Side, executionArn: string, input: RunningExecution['input']): Promise<{ migrationId: string; certificateCount?: number } | undefined> {
+  const migration = (await store.get(approvalRequestId(executionArn, APPROVAL_SIDES[side])))?.migration;
+  if (migration) return { migrationId: migration.migrationId, certificateCount: migration.certificateCount };
+  return input.migrationId === undefined ? undefined : { migrationId: input.migrationId };
 }
 
 /** Submits the approval page's form for a signed link, exactly as the page's buttons do. */
@@ -181,6 +207,76 @@ async function audit(target: CliTarget, values: Values, side: Side): Promise<unk
   return (await trail.query('byCertificate', certificateId)).sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
 }
 
+function migrationSide(target: CliTarget, side: Side): MigrationSide {
+  const account = stackOutput(target, side, 'MigrationStateMachineArn').split(':')[4] ?? '';
+  return {
+    accountId: account,
+    sfn: new SFNClient(target.clientConfig(side, 'stepfunctions')),
+    // Path-style addressing, as the sandbox's S3 endpoint serves it; AWS accepts it too.
+    s3: new S3Client({ ...target.clientConfig(side, 's3'), forcePathStyle: target.clientConfig(side, 's3').endpoint !== undefined }),
+    dynamodb: new DynamoDBClient(target.clientConfig(side, 'dynamodb')),
+    stateMachineArn: stackOutput(target, side, 'MigrationStateMachineArn'),
+    bucketName: stackOutput(target, side, 'MigrationBucketName'),
+    progressTableName: stackOutput(target, side, 'MigrationProgressTableName'),
+  };
+}
+
+/**
+ * Runs a migration in the foreground with a progress line on stderr; Ctrl-C stops the
+ * running workflow, and running the same command again resumes. Writes the report as
+ * <report>.csv and <report>.json.
+ */
+async function migrate(target: CliTarget, values: Values): Promise<unknown> {
+  if (!values.manifest) throw new CliUsageError('--manifest: required (a CSV of certificate ids, or JSON: a list, {"certificateIds": [...]} or {"selector": {...}})');
+  const targetAwsAccount = parseAwsAccountId(values.to, 'to');
+  if (!values['requested-by']) throw new CliUsageError('--requested-by: required (who asks for the migration)');
+  parseOptionalMessage(values.message, 'message');
+  const text = readFileSync(values.manifest, 'utf8');
+  const { manifest, duplicates } = values.manifest.toLowerCase().endsWith('.json') ? parseJsonManifest(text) : parseCsvManifest(text);
+  if (duplicates.length > 0) process.stderr.write(`the manifest lists ${duplicates.length} certificates more than once; each is moved once\n`);
+  const controller = new AbortController();
+  const stop = () => {
+    process.stderr.write('\nstopping the migration (run the same command again to resume)...\n');
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const interactive = process.stderr.isTTY === true;
+  let lastLine = 0;
+  try {
+    const result = await runMigrationJob(
+      {
+        source: migrationSide(target, 'source'),
+        target: migrationSide(target, 'target'),
+        signal: controller.signal,
+        onProgress: (view) => {
+          const line = progressLine(view);
+          if (interactive) process.stderr.write(`\r${line.padEnd(120).slice(0, 160)}`);
+          else if (Date.now() - lastLine >= 5000) {
+            process.stderr.write(`${line}\n`);
+            lastLine = Date.now();
+          }
+        },
+      },
+      { manifest, targetAwsAccount, requestedBy: values['requested-by'], reason: values.reason, transferMessage: values.message },
+    );
+    if (interactive) process.stderr.write('\n');
+    const report = values.report ?? `certflow-migration-${result.migrationId}`;
+    const context = { migrationId: result.migrationId, targetAwsAccount, sourceRun: result.sourceRun, targetRun: result.targetRun ?? null };
+    writeFileSync(`${report}.csv`, migrationReportCsv(result.rows));
+    writeFileSync(`${report}.json`, migrationReportJson(result.rows, context));
+    const counts: Record<string, number> = {};
+    for (const row of result.rows) counts[row.outcome] = (counts[row.outcome] ?? 0) + 1;
+    return { ...context, total: result.rows.length, counts, report: [`${report}.csv`, `${report}.json`] };
+  } catch (error) {
+    if (error instanceof MigrationStopped || error instanceof MigrationRunFailed) throw new CliUsageError(error.message);
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
+}
+
 export async function runCli(argv: string[]): Promise<unknown> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const [command, argument] = positionals;
@@ -205,6 +301,8 @@ export async function runCli(argv: string[]): Promise<unknown> {
       return decide(argument, { decision: 'REJECTED', rejectReason: required(values, 'reason') });
     case 'cancel':
       return cancel(target, values);
+    case 'migrate':
+      return migrate(target, values);
     case 'audit':
       return audit(target, values, sideOf(values, 'source'));
     default:

@@ -20,6 +20,14 @@ export interface CertflowConfig {
   readonly maxPoll: Duration;
   /** How often the target side looks for certificates offered to it. */
   readonly inboundPollInterval: Duration;
+  /** The account's per-Action IoT request quota (TransferCertificate, AcceptCertificateTransfer, ...) that migrations pace themselves to. */
+  readonly iotRequestsPerSecond: number;
+  /** Certificates per Distributed Map batch (one Lambda invocation) in a migration. */
+  readonly migrationBatchSize: number;
+  /** Batches a migration runs at once; each paces itself to the quota divided by this. */
+  readonly migrationMaxConcurrency: number;
+  /** Share of batches that may fail (after their retries) before a migration run stops. */
+  readonly migrationToleratedFailurePercent: number;
 }
 
 export const CONTEXT_KEYS = {
@@ -32,6 +40,10 @@ export const CONTEXT_KEYS = {
   minPollSeconds: 'certflow:minPollSeconds',
   maxPollSeconds: 'certflow:maxPollSeconds',
   inboundPollMinutes: 'certflow:inboundPollMinutes',
+  iotRequestsPerSecond: 'certflow:iotRequestsPerSecond',
+  migrationBatchSize: 'certflow:migrationBatchSize',
+  migrationMaxConcurrency: 'certflow:migrationMaxConcurrency',
+  migrationToleratedFailurePercent: 'certflow:migrationToleratedFailurePercent',
 } as const;
 
 export class CertflowConfigError extends Error {
@@ -85,5 +97,10 @@ export function readCertflowConfig(node: Node): CertflowConfig {
     minPoll: Duration.seconds(minPoll),
     maxPoll: Duration.seconds(maxPoll),
     inboundPollInterval: Duration.minutes(whole(node, CONTEXT_KEYS.inboundPollMinutes, 5, 1, 1440)),
+    // AWS IoT's default for the certificate-transfer Actions and DescribeCertificate.
+    iotRequestsPerSecond: whole(node, CONTEXT_KEYS.iotRequestsPerSecond, 10, 1, 10_000),
+    migrationBatchSize: whole(node, CONTEXT_KEYS.migrationBatchSize, 50, 1, 1000),
+    migrationMaxConcurrency: whole(node, CONTEXT_KEYS.migrationMaxConcurrency, 1, 1, 1000),
+    migrationToleratedFailurePercent: whole(node, CONTEXT_KEYS.migrationToleratedFailurePercent, 10, 0, 100),
   };
 }

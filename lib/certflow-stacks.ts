@@ -1,11 +1,15 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, cx_api, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { Approvals } from './approvals';
 import { AuditTable } from './audit-table';
 import { readCertflowConfig, type CertflowConfig } from './certflow-config';
+import { InboundMigrationWorkflow } from './inbound-migration-workflow';
 import { InboundTransferWorkflow } from './inbound-transfer-workflow';
+import { MigrationStorage } from './migration-storage';
+import { OutboundMigrationWorkflow } from './outbound-migration-workflow';
 import { OutboundTransferWorkflow } from './outbound-transfer-workflow';
 import { TransferActionFunction } from './transfer-action-function';
 import { acknowledgeCertflowWildcards } from './wildcard-acknowledgements';
@@ -15,10 +19,25 @@ export interface CertflowSideStackProps extends StackProps {
   readonly config?: CertflowConfig;
 }
 
+/**
+ * Set on each stack, before any construct is added, so that the migration maps write
+ * their results (ResultWriterV2) whatever the app's own feature flags say.
+ */
+function useCurrentStepFunctionsFeatures(stack: Stack): void {
+  stack.node.setContext(cx_api.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
+}
+
 function alarmTopic(stack: Stack, config: CertflowConfig): sns.Topic {
   const topic = new sns.Topic(stack, 'Alarms', { displayName: 'certflow alarms', enforceSSL: true });
   for (const address of config.alarmEmails) topic.addSubscription(new subscriptions.EmailSubscription(address));
   return topic;
+}
+
+/** What the migration job needs to find a side's migration workflow, files and progress. */
+function migrationOutputs(stack: Stack, stateMachine: sfn.IStateMachine, storage: MigrationStorage): void {
+  new CfnOutput(stack, 'MigrationStateMachineArn', { value: stateMachine.stateMachineArn });
+  new CfnOutput(stack, 'MigrationBucketName', { value: storage.bucket.bucketName });
+  new CfnOutput(stack, 'MigrationProgressTableName', { value: storage.progressTable.tableName });
 }
 
 /**
@@ -32,14 +51,17 @@ export class SourceSideStack extends Stack {
   readonly workflow: OutboundTransferWorkflow;
   readonly transferFunction: TransferActionFunction;
   readonly cancelFunction: TransferActionFunction;
+  readonly migration: OutboundMigrationWorkflow;
 
   constructor(scope: Construct, id: string, props: CertflowSideStackProps = {}) {
     super(scope, id, { description: 'certflow source side: outbound certificate transfers with approvals', ...props });
+    useCurrentStepFunctionsFeatures(this);
     const config = props.config ?? readCertflowConfig(this.node);
     this.auditTable = new AuditTable(this, 'AuditTable');
     const table = this.auditTable.table;
     this.transferFunction = new TransferActionFunction(this, 'TransferCertificate', { action: 'TransferCertificate', auditTable: table });
     this.cancelFunction = new TransferActionFunction(this, 'CancelCertificateTransfer', { action: 'CancelCertificateTransfer', auditTable: table });
+    const alarms = alarmTopic(this, config);
     this.approvals = new Approvals(this, 'SourceApprovals', { side: 'SOURCE', approvers: config.sourceApprovers, reminderLead: config.reminderLead });
     this.workflow = new OutboundTransferWorkflow(this, 'OutboundTransfer', {
       config,
@@ -47,7 +69,15 @@ export class SourceSideStack extends Stack {
       approvals: this.approvals,
       transferFunction: this.transferFunction,
       cancelFunction: this.cancelFunction,
-      alarmTopic: alarmTopic(this, config),
+      alarmTopic: alarms,
+    });
+    const migrationStorage = new MigrationStorage(this, 'MigrationStorage');
+    this.migration = new OutboundMigrationWorkflow(this, 'OutboundMigration', {
+      config,
+      auditTable: table,
+      approvals: this.approvals,
+      storage: migrationStorage,
+      alarmTopic: alarms,
     });
     acknowledgeCertflowWildcards(this, table);
     new CfnOutput(this, 'OutboundStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
@@ -55,6 +85,7 @@ export class SourceSideStack extends Stack {
     new CfnOutput(this, 'AuditTableName', { value: table.tableName });
     new CfnOutput(this, 'CancelFunctionName', { value: this.cancelFunction.function.functionName });
     new CfnOutput(this, 'ApprovalTableName', { value: this.approvals.table.table.tableName });
+    migrationOutputs(this, this.migration.stateMachine, migrationStorage);
   }
 }
 
@@ -67,12 +98,15 @@ export class TargetSideStack extends Stack {
   readonly auditTable: AuditTable;
   readonly approvals: Approvals;
   readonly workflow: InboundTransferWorkflow;
+  readonly migration: InboundMigrationWorkflow;
 
   constructor(scope: Construct, id: string, props: CertflowSideStackProps = {}) {
     super(scope, id, { description: 'certflow target side: inbound certificate transfers with approvals', ...props });
+    useCurrentStepFunctionsFeatures(this);
     const config = props.config ?? readCertflowConfig(this.node);
     this.auditTable = new AuditTable(this, 'AuditTable');
     const table = this.auditTable.table;
+    const alarms = alarmTopic(this, config);
     this.approvals = new Approvals(this, 'TargetApprovals', { side: 'TARGET', approvers: config.targetApprovers, reminderLead: config.reminderLead });
     this.workflow = new InboundTransferWorkflow(this, 'InboundTransfer', {
       config,
@@ -80,7 +114,15 @@ export class TargetSideStack extends Stack {
       approvals: this.approvals,
       acceptFunction: new TransferActionFunction(this, 'AcceptCertificateTransfer', { action: 'AcceptCertificateTransfer', auditTable: table }),
       rejectFunction: new TransferActionFunction(this, 'RejectCertificateTransfer', { action: 'RejectCertificateTransfer', auditTable: table }),
-      alarmTopic: alarmTopic(this, config),
+      alarmTopic: alarms,
+    });
+    const migrationStorage = new MigrationStorage(this, 'MigrationStorage');
+    this.migration = new InboundMigrationWorkflow(this, 'InboundMigration', {
+      config,
+      auditTable: table,
+      approvals: this.approvals,
+      storage: migrationStorage,
+      alarmTopic: alarms,
     });
     acknowledgeCertflowWildcards(this, table);
     new CfnOutput(this, 'InboundStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
@@ -88,5 +130,6 @@ export class TargetSideStack extends Stack {
     new CfnOutput(this, 'AuditTableName', { value: table.tableName });
     new CfnOutput(this, 'PollerFunctionName', { value: this.workflow.pollerFunction.function.functionName });
     new CfnOutput(this, 'ApprovalTableName', { value: this.approvals.table.table.tableName });
+    migrationOutputs(this, this.migration.stateMachine, migrationStorage);
   }
 }

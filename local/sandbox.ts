@@ -50,7 +50,7 @@ export interface SandboxOptions {
   accounts?: SandboxAccounts;
   /** 1 runs Wait states, retry delays, timeouts and schedules in real time; 0.001 runs them 1000 times faster. */
   timeScale?: number;
-  iot?: Pick<IotEndpointOptions, 'quotas' | 'faults'>;
+  iot?: Pick<IotEndpointOptions, 'quotas' | 'faults' | 'keyAlgorithm'>;
   /** Run the EventBridge schedules (the inbound poller, the reminder sweep). Default true. */
   schedules?: boolean;
   /** Where to write the descriptor the `certflow` CLI reads (endpoints, accounts, stack outputs). */
@@ -191,6 +191,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
           AWS_ENDPOINT_URL_SNS: endpoints.sns,
           AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsmanager,
+          AWS_ENDPOINT_URL_S3: endpoints.s3,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
         },

@@ -1,5 +1,5 @@
-import { preparationSummary } from './approval-notification';
-import { needsPreparation, type ApprovalRequestView } from './approval-request';
+import { migrationCounts, preparationSummary } from './approval-notification';
+import { needsConsentToPrepare, type ApprovalRequestView } from './approval-request';
 import type { DecisionResult } from './decide-approval';
 
 export interface HtmlPage {
@@ -12,7 +12,8 @@ export interface HtmlPage {
 export type LinkParameters = Record<'r' | 'a' | 'e' | 'n' | 's', string>;
 
 export function requestPage(request: ApprovalRequestView, approver: string, link: LinkParameters, problem?: string): HtmlPage {
-  const title = request.side === 'SOURCE' ? 'Approve a certificate transfer' : 'Accept a certificate transfer';
+  const what = request.migration ? 'certificate migration' : 'certificate transfer';
+  const title = request.side === 'SOURCE' ? `Approve a ${what}` : `Accept a ${what}`;
   const details = detailsTable(request);
   if (request.status !== 'PENDING') {
     return { statusCode: 200, title, body: `${details}<p class="status">${statusSentence(request)}</p>` };
@@ -20,14 +21,15 @@ export function requestPage(request: ApprovalRequestView, approver: string, link
   const hidden = Object.entries(link)
     .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
     .join('');
-  const consent =
-    request.side === 'SOURCE' && needsPreparation(request.preparation)
-      ? `<p class="warning">Before the transfer certflow will ${escapeHtml(preparationSummary(request))}.</p>
-         <label><input type="checkbox" name="consentToPrepare" value="true"> I agree to these changes</label>`
-      : '';
+  const consent = needsConsentToPrepare(request)
+    ? `<p class="warning">Before the ${request.migration ? 'transfers' : 'transfer'} certflow will ${escapeHtml(preparationSummary(request))}.</p>
+         <label><input type="checkbox" name="consentToPrepare" value="true"> I agree to these changes</label>${
+           request.migration ? '<p>Without this consent, the certificates that need these changes are not transferred; the others are.</p>' : ''
+         }`
+    : '';
   const activate =
     request.side === 'TARGET'
-      ? `<label><input type="checkbox" name="setAsActive" value="true"> Set the certificate ACTIVE in this account once accepted</label>`
+      ? `<label><input type="checkbox" name="setAsActive" value="true"> Set the ${request.migration ? 'certificates' : 'certificate'} ACTIVE in this account once accepted</label>`
       : '';
   return {
     statusCode: problem ? 400 : 200,
@@ -102,7 +104,7 @@ ${page.body}
 
 function detailsTable(request: ApprovalRequestView): string {
   const rows: Array<[string, string]> = [
-    ['Certificate', request.certificateId],
+    ...(request.migration ? migrationCounts(request.migration) : ([['Certificate', request.certificateId ?? '']] as Array<[string, string]>)),
     ['From account', request.sourceAwsAccount],
     ['To account', request.targetAwsAccount],
     ['Message', request.transferMessage ?? '(none)'],
@@ -112,7 +114,14 @@ function detailsTable(request: ApprovalRequestView): string {
     ...(request.preparation.attachedThings.length > 0 ? ([['Attached things', request.preparation.attachedThings.join(', ')]] as Array<[string, string]>) : []),
     ['Decide by', new Date(request.expiresAt * 1000).toISOString()],
   ];
-  return `<table>${rows.map(([label, value]) => `<tr><th>${label}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
+  const table = `<table>${rows.map(([label, value]) => `<tr><th>${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
+  return request.migration ? `${table}${sampleList(request.migration.sampleCertificateIds, request.migration.certificateCount)}` : table;
+}
+
+function sampleList(sampleCertificateIds: string[], certificateCount: number): string {
+  if (sampleCertificateIds.length === 0) return '';
+  const items = sampleCertificateIds.map((id) => `<li><code>${escapeHtml(id)}</code></li>`).join('');
+  return `<p>Examples (${sampleCertificateIds.length} of ${certificateCount}):</p><ul class="samples">${items}</ul>`;
 }
 
 function statusSentence(request: ApprovalRequestView): string {

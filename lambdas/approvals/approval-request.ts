@@ -18,13 +18,42 @@ export interface TransferPreparation {
   attachedThings: string[];
 }
 
-/** One human approval a workflow waits for. The task token never leaves the server side. */
+/** At most this many example certificate ids travel with a migration's approval. */
+export const MIGRATION_SAMPLE_MAX = 20;
+
+/** What an approver of a whole migration sees instead of one certificate. */
+export interface MigrationSummary {
+  /** 1-64 characters of [A-Za-z0-9_-]. */
+  migrationId: string;
+  /** Certificates the approval covers. */
+  certificateCount: number;
+  /** Certificates by IoT certificate status, e.g. {"ACTIVE": 3, "INACTIVE": 120}. */
+  statusCounts: Record<string, number>;
+  /** Certificates with IoT policies attached, which must be detached first. */
+  withPolicies: number;
+  /** Certificates attached to things. */
+  withThings: number;
+  /** ACTIVE certificates that must be set INACTIVE: their devices disconnect. */
+  toDeactivate: number;
+  /** Skipped: already offered, transferred or accepted by an earlier run. */
+  alreadyDone: number;
+  /** Will fail: missing, pending transfer to another account, ... */
+  notTransferable: number;
+  /** At most MIGRATION_SAMPLE_MAX ids, shown as examples. */
+  sampleCertificateIds: string[];
+}
+
+/**
+ * One human approval a workflow waits for: of one certificate (`certificateId`) or of a
+ * whole migration (`migration`, without a certificate id). The task token never leaves the server side.
+ */
 export interface ApprovalRequest {
   requestId: string;
   side: ApprovalSide;
   executionId: string;
   taskToken: string;
-  certificateId: string;
+  certificateId?: string;
+  migration?: MigrationSummary;
   sourceAwsAccount: string;
   targetAwsAccount: string;
   transferMessage?: string;
@@ -71,6 +100,12 @@ export function approvalRequestId(executionId: string, side: ApprovalSide): stri
 
 export function needsPreparation(preparation: TransferPreparation): boolean {
   return preparation.deactivate || preparation.detachPolicies.length > 0;
+}
+
+/** Whether approving must consent to certificates being deactivated or their policies detached: source side only. */
+export function needsConsentToPrepare(request: Pick<ApprovalRequest, 'side' | 'preparation' | 'migration'>): boolean {
+  if (request.side !== 'SOURCE') return false;
+  return request.migration ? request.migration.toDeactivate > 0 || request.migration.withPolicies > 0 : needsPreparation(request.preparation);
 }
 
 /** The request as an approver may see it: everything but the task token. */

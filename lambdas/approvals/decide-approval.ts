@@ -1,7 +1,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { ValidationError, parseOptionalBoolean, parseOptionalMessage } from '../iot-api/field-rules';
 import type { ApprovalLinkClaims } from './approval-link-signer';
-import { needsPreparation, viewOf, type ApprovalDecision, type ApprovalOutcome, type ApprovalRequestView } from './approval-request';
+import { needsConsentToPrepare, viewOf, type ApprovalDecision, type ApprovalOutcome, type ApprovalRequest, type ApprovalRequestView } from './approval-request';
 import { ApprovalStatusConflict, type ApprovalStore } from './approval-store';
 
 export interface DecisionDeps {
@@ -46,7 +46,7 @@ export async function decideApproval(deps: DecisionDeps, input: DecisionInput): 
     return { kind: 'refused', reason: 'not-an-approver', request: viewOf(request) };
   }
 
-  const outcome = decisionOutcome(input, approver, needsPreparation(request.preparation) && request.side === 'SOURCE', request.side);
+  const outcome = decisionOutcome(input, approver, request);
   try {
     await deps.store.claimDecision(request.requestId, {
       decision: outcome.decision,
@@ -100,7 +100,7 @@ export async function cancelApprovalRequest(deps: DecisionDeps, requestId: strin
   return { kind: 'cancelled', request: viewOf(cancelled) };
 }
 
-function decisionOutcome(input: DecisionInput, approver: string, preparationNeeded: boolean, side: 'SOURCE' | 'TARGET'): ApprovalOutcome {
+function decisionOutcome(input: DecisionInput, approver: string, request: ApprovalRequest): ApprovalOutcome {
   if (input.decision === 'REJECTED') {
     const rejectReason = parseOptionalMessage(input.rejectReason, 'rejectReason');
     if (!rejectReason || rejectReason.trim().length === 0) {
@@ -109,13 +109,15 @@ function decisionOutcome(input: DecisionInput, approver: string, preparationNeed
     return { decision: 'REJECTED', approvedBy: approver, rejectReason, setAsActive: false, consentToPrepare: false };
   }
   const consentToPrepare = parseOptionalBoolean(input.consentToPrepare, 'consentToPrepare') ?? false;
-  if (preparationNeeded && !consentToPrepare) {
+  // A migration may be approved without consent: its certificates that need preparing
+  // then fail one by one (ConsentRequired) and the rest are transferred.
+  if (!request.migration && needsConsentToPrepare(request) && !consentToPrepare) {
     throw new ValidationError(
       'consentToPrepare',
       'must be true to approve: the certificate must be deactivated and its policies detached before the transfer',
     );
   }
-  const setAsActive = side === 'TARGET' ? (parseOptionalBoolean(input.setAsActive, 'setAsActive') ?? false) : false;
+  const setAsActive = request.side === 'TARGET' ? (parseOptionalBoolean(input.setAsActive, 'setAsActive') ?? false) : false;
   return { decision: 'APPROVED', approvedBy: approver, rejectReason: null, setAsActive, consentToPrepare };
 }
 

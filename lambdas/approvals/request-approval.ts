@@ -3,14 +3,17 @@ import {
   ValidationError,
   parseAwsAccountId,
   parseCertificateId,
+  parseCertificateStatus,
   parseOptionalMessage,
 } from '../iot-api/field-rules';
 import { approvalNotification } from './approval-notification';
 import { ApprovalLinkSigner } from './approval-link-signer';
 import {
+  MIGRATION_SAMPLE_MAX,
   REMINDER_DUE,
   approvalRequestId,
   type ApprovalRequest,
+  type MigrationSummary,
   type TransferPreparation,
 } from './approval-request';
 import type { ApprovalStore } from './approval-store';
@@ -29,10 +32,13 @@ export interface RequestApprovalDeps {
   now?: () => Date;
 }
 
-/** What the workflow's approval task sends (its Payload), task token included: the request's own fields and its deadline. */
+/**
+ * What the workflow's approval task sends (its Payload), task token included: the request's own fields and its deadline.
+ * It is about either one certificate (`certificateId`) or a whole migration (`migration`).
+ */
 export type ApprovalTaskInput = Pick<
   ApprovalRequest,
-  'taskToken' | 'executionId' | 'side' | 'certificateId' | 'sourceAwsAccount' | 'targetAwsAccount' | 'transferMessage' | 'requestedBy' | 'reason' | 'preparation'
+  'taskToken' | 'executionId' | 'side' | 'certificateId' | 'migration' | 'sourceAwsAccount' | 'targetAwsAccount' | 'transferMessage' | 'requestedBy' | 'reason' | 'preparation'
 > & { deadlineSeconds: number };
 
 export interface RequestApprovalResult {
@@ -61,12 +67,14 @@ export async function requestApproval(deps: RequestApprovalDeps, input: Approval
     executionId: input.executionId,
     taskToken: input.taskToken,
     certificateId: input.certificateId,
+    migration: input.migration,
     sourceAwsAccount: input.sourceAwsAccount,
     targetAwsAccount: input.targetAwsAccount,
     transferMessage: input.transferMessage,
     requestedBy: input.requestedBy,
     reason: input.reason,
-    preparation: input.side === 'SOURCE' ? input.preparation : NO_PREPARATION,
+    // A migration's preparation is counted in its summary: no single certificate's preparation applies.
+    preparation: input.side === 'SOURCE' && !input.migration ? input.preparation : NO_PREPARATION,
     approvers,
     status: 'PENDING',
     createdAt: now.toISOString(),
@@ -145,7 +153,7 @@ export function parseApprovalTaskInput(event: unknown): ApprovalTaskInput {
     taskToken: text('taskToken', TASK_TOKEN_MAX_LENGTH),
     executionId: text('executionId', 2048),
     side,
-    certificateId: parseCertificateId(fields.certificateId),
+    ...parseSubject(fields.certificateId, fields.migration),
     sourceAwsAccount: parseAwsAccountId(fields.sourceAwsAccount, 'sourceAwsAccount'),
     targetAwsAccount: parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount'),
     transferMessage: parseOptionalMessage(fields.transferMessage, 'transferMessage'),
@@ -154,6 +162,82 @@ export function parseApprovalTaskInput(event: unknown): ApprovalTaskInput {
     preparation: parsePreparation(fields.preparation),
     deadlineSeconds,
   };
+}
+
+/** One certificate or a whole migration, never both; null counts as absent. */
+function parseSubject(certificateId: unknown, migration: unknown): Pick<ApprovalTaskInput, 'certificateId' | 'migration'> {
+  const hasCertificate = certificateId !== undefined && certificateId !== null;
+  const hasMigration = migration !== undefined && migration !== null;
+  if (hasCertificate && hasMigration) throw new ValidationError('certificateId', 'give either certificateId or migration, not both');
+  if (hasMigration) return { migration: parseMigrationSummary(migration) };
+  if (!hasCertificate) throw new ValidationError('certificateId', 'is required unless migration is given');
+  return { certificateId: parseCertificateId(certificateId) };
+}
+
+const MIGRATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+function parseMigrationSummary(value: unknown): MigrationSummary {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError('migration', 'must be an object');
+  const fields = value as Record<string, unknown>;
+  const count = (field: keyof MigrationSummary): number => {
+    const number = fields[field];
+    if (!isCount(number)) throw new ValidationError(`migration.${field}`, 'must be a whole number, at least 0');
+    return number;
+  };
+  const migrationId = fields.migrationId;
+  if (typeof migrationId !== 'string' || !MIGRATION_ID_PATTERN.test(migrationId)) {
+    throw new ValidationError('migration.migrationId', 'must be 1-64 characters of [A-Za-z0-9_-]');
+  }
+  return {
+    migrationId,
+    certificateCount: count('certificateCount'),
+    statusCounts: parseStatusCounts(fields.statusCounts),
+    withPolicies: count('withPolicies'),
+    withThings: count('withThings'),
+    toDeactivate: count('toDeactivate'),
+    alreadyDone: count('alreadyDone'),
+    notTransferable: count('notTransferable'),
+    sampleCertificateIds: parseSampleCertificateIds(fields.sampleCertificateIds),
+  };
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function parseStatusCounts(value: unknown): Record<string, number> {
+  const field = 'migration.statusCounts';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError(field, 'must be an object of certificate status to count');
+  }
+  const counts: Record<string, number> = {};
+  for (const [status, count] of Object.entries(value)) {
+    try {
+      parseCertificateStatus(status, field);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      throw new ValidationError(field, `keys ${error.rule} (got ${JSON.stringify(status.slice(0, 40))})`);
+    }
+    if (!isCount(count)) throw new ValidationError(field, `${status} must be a whole number, at least 0`);
+    counts[status] = count;
+  }
+  return counts;
+}
+
+function parseSampleCertificateIds(value: unknown): string[] {
+  const field = 'migration.sampleCertificateIds';
+  if (!Array.isArray(value)) throw new ValidationError(field, `must be a list of at most ${MIGRATION_SAMPLE_MAX} certificate ids`);
+  if (value.length > MIGRATION_SAMPLE_MAX) {
+    throw new ValidationError(field, `must be a list of at most ${MIGRATION_SAMPLE_MAX} certificate ids (got ${value.length})`);
+  }
+  return value.map((id: unknown, index) => {
+    try {
+      return parseCertificateId(id, field);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      throw new ValidationError(field, `item ${index + 1} ${error.rule}`);
+    }
+  });
 }
 
 function parsePreparation(value: unknown): TransferPreparation {

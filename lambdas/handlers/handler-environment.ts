@@ -10,6 +10,10 @@ export const HANDLER_ENVIRONMENT = {
   signingKeySecretArn: 'SIGNING_KEY_SECRET_ARN',
   reminderLeadSeconds: 'REMINDER_LEAD_SECONDS',
   inboundStateMachineArn: 'INBOUND_STATE_MACHINE_ARN',
+  migrationBucketName: 'MIGRATION_BUCKET_NAME',
+  migrationProgressTableName: 'MIGRATION_PROGRESS_TABLE_NAME',
+  /** The account's per-Action IoT request quota the migration steps pace themselves to. */
+  iotRequestsPerSecond: 'IOT_REQUESTS_PER_SECOND',
 } as const;
 
 export function requiredEnvironment(name: string): string {

@@ -1,31 +1,71 @@
-/** How one certificate's migration ended. */
-export type MigrationOutcome = 'TRANSFERRED' | 'ACCEPTED' | 'ALREADY_DONE' | 'FAILED' | 'SKIPPED';
+import type { CertificateOutcome } from './certificate-outcome';
+
+/** Where one certificate ended, both sides taken together. */
+export type MigrationOutcome =
+  /** Accepted by the target in this job. */
+  | 'TRANSFERRED'
+  /** Accepted by the target in an earlier run of the same migration. */
+  | 'ALREADY_TRANSFERRED'
+  /** Offered and still pending: the target side did not answer it (yet). */
+  | 'PENDING'
+  /** The target approvers rejected the batch: the certificate is back in the source account, INACTIVE. */
+  | 'REJECTED'
+  /** The source approvers rejected the batch (or let it expire): nothing was changed. */
+  | 'NOT_APPROVED'
+  | 'FAILED';
 
 export interface MigrationReportRow {
   certificateId: string;
   outcome: MigrationOutcome;
-  /** The status the certificate had before, when known. */
+  sourceOutcome: string;
+  targetOutcome?: string;
+  /** The status the certificate had in the source account before, when known. */
   previousStatus?: string;
   errorName?: string;
   errorMessage?: string;
-  finishedAt: string;
 }
 
-const COLUMNS = ['certificateId', 'outcome', 'previousStatus', 'errorName', 'errorMessage', 'finishedAt'] as const;
+/** One row per certificate: the source side's outcome, then the target's for what the source offered. */
+export function migrationReportRows(source: readonly CertificateOutcome[], target: readonly CertificateOutcome[]): MigrationReportRow[] {
+  const answers = new Map(target.map((outcome) => [outcome.certificateId, outcome]));
+  return source.map((offer): MigrationReportRow => {
+    const base = { certificateId: offer.certificateId, sourceOutcome: offer.outcome, previousStatus: offer.previousStatus };
+    if (offer.outcome === 'FAILED') return { ...base, outcome: 'FAILED', errorName: offer.errorName, errorMessage: offer.errorMessage };
+    if (offer.outcome === 'NOT_APPROVED') return { ...base, outcome: 'NOT_APPROVED' };
+    if (offer.outcome === 'ALREADY_TRANSFERRED') return { ...base, outcome: 'ALREADY_TRANSFERRED' };
+    const answer = answers.get(offer.certificateId);
+    if (!answer) return { ...base, outcome: 'PENDING' };
+    const row = { ...base, targetOutcome: answer.outcome };
+    switch (answer.outcome) {
+      case 'ACCEPTED':
+        return { ...row, outcome: 'TRANSFERRED' };
+      case 'ALREADY_ACCEPTED':
+        return { ...row, outcome: 'ALREADY_TRANSFERRED' };
+      case 'REJECTED':
+        return { ...row, outcome: 'REJECTED' };
+      case 'FAILED':
+        return { ...row, outcome: 'FAILED', errorName: answer.errorName, errorMessage: answer.errorMessage };
+      default:
+        return { ...row, outcome: 'PENDING' };
+    }
+  });
+}
+
+const COLUMNS = ['certificateId', 'outcome', 'sourceOutcome', 'targetOutcome', 'previousStatus', 'errorName', 'errorMessage'] as const;
 
 function csvCell(value: string | undefined): string {
   const text = value ?? '';
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The report as CSV (RFC 4180 quoting), one row per certificate, in manifest order. */
-export function migrationReportCsv(rows: MigrationReportRow[]): string {
+/** The report as CSV (RFC 4180 quoting), one row per certificate. */
+export function migrationReportCsv(rows: readonly MigrationReportRow[]): string {
   return [COLUMNS.join(','), ...rows.map((row) => COLUMNS.map((column) => csvCell(row[column])).join(','))].join('\n') + '\n';
 }
 
 /** The report as JSON: counts by outcome, then every row. */
-export function migrationReportJson(rows: MigrationReportRow[], context: { migrationId: string; targetAwsAccount: string }): string {
-  const counts: Record<string, number> = {};
+export function migrationReportJson(rows: readonly MigrationReportRow[], context: Record<string, unknown>): string {
+  const counts: Partial<Record<MigrationOutcome, number>> = {};
   for (const row of rows) counts[row.outcome] = (counts[row.outcome] ?? 0) + 1;
   return JSON.stringify({ ...context, total: rows.length, counts, certificates: rows }, null, 2) + '\n';
 }

@@ -67,7 +67,7 @@ export async function attachedPolicies(iot: IoTClient, certificateArn: string): 
   return names;
 }
 
-async function principalThings(iot: IoTClient, certificateArn: string): Promise<string[]> {
+export async function principalThings(iot: IoTClient, certificateArn: string): Promise<string[]> {
   const names: string[] = [];
   let nextToken: string | undefined;
   try {

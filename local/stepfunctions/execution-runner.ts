@@ -63,6 +63,8 @@ export interface ExecutionRunnerDependencies {
   readonly close: (execution: RunningExecution, outcome: ExecutionOutcome) => void;
   /** Where Distributed Map ItemReader reads and ResultWriter writes. */
   readonly objectStore?: MapRunObjectStore;
+  /** Told of every state entered, in any execution (a Map Run's children too): what AWS bills as a state transition. */
+  readonly onStateEntered?: () => void;
 }
 
 export type ExecutionOutcome = { status: 'SUCCEEDED'; output: Json } | { status: 'FAILED'; error: string; cause: string };
@@ -146,7 +148,10 @@ export class ExecutionRunner {
 
   private async runState(name: string, state: StateDefinition, input: Json, scope: BranchScope, cursor: ExecutionCursor | undefined): Promise<StepResult> {
     const enteredTime = cursor?.enteredTime ?? new Date().toISOString();
-    if (!cursor) this.emit(scope, state.Type === 'Fail' ? 'FailStateEntered' : `${state.Type}StateEntered`, dataDetails(name, 'input', input));
+    if (!cursor) {
+      this.emit(scope, state.Type === 'Fail' ? 'FailStateEntered' : `${state.Type}StateEntered`, dataDetails(name, 'input', input));
+      this.deps.onStateEntered?.();
+    }
     const base: ExecutionCursor = { stateName: name, stateInput: input, enteredTime, retriesDone: cursor?.retriesDone ?? [] };
     const checkpoint = (extra: Partial<ExecutionCursor> = {}): void => {
       if (!scope.topLevel || scope.execution.halted || scope.execution.record.status !== 'RUNNING') return;

@@ -98,6 +98,9 @@ export class StepFunctionsEngine {
   private readonly awaitingResume: Array<{ execution: EngineExecution; cursor: ExecutionCursor | undefined }> = [];
   private closed = false;
 
+  /** States entered since the engine started, in every execution: for benchmarks. */
+  stateTransitions = 0;
+
   constructor(options: StepFunctionsEngineOptions) {
     this.region = options.region;
     this.time = new ScaledTime(options.timeScale ?? 1);
@@ -110,6 +113,7 @@ export class StepFunctionsEngine {
       save: (execution) => this.store.save(execution.record, execution.history.events),
       close: (execution, outcome) => this.closeExecution(execution as EngineExecution, outcome),
       objectStore: options.objectStore,
+      onStateEntered: () => void (this.stateTransitions += 1),
     });
     this.load();
   }

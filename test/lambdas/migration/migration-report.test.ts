@@ -1,23 +1,55 @@
-import { migrationReportCsv, migrationReportJson, type MigrationReportRow } from '../../../lambdas/migration/migration-report';
+import type { CertificateOutcome } from '../../../lambdas/migration/certificate-outcome';
+import { migrationReportCsv, migrationReportJson, migrationReportRows } from '../../../lambdas/migration/migration-report';
 
-const rows: MigrationReportRow[] = [
-  { certificateId: 'a'.repeat(64), outcome: 'ACCEPTED', previousStatus: 'INACTIVE', finishedAt: '2026-11-24T10:00:00.000Z' },
-  { certificateId: 'b'.repeat(64), outcome: 'FAILED', previousStatus: 'ACTIVE', errorName: 'CertificateStateException', errorMessage: 'ACTIVE, and "consent", was not given', finishedAt: '2026-11-24T10:00:01.000Z' },
-];
+const id = (letter: string) => letter.repeat(64);
 
 describe('migration reports', () => {
+  it('joins each certificate to the target side outcome of its offer', () => {
+    const source: CertificateOutcome[] = [
+      { certificateId: id('a'), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
+      { certificateId: id('b'), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' },
+      { certificateId: id('c'), outcome: 'ALREADY_TRANSFERRED' },
+      { certificateId: id('d'), outcome: 'FAILED', errorName: 'ConsentRequired', errorMessage: 'ACTIVE', previousStatus: 'ACTIVE' },
+      { certificateId: id('e'), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
+      { certificateId: id('f'), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
+      { certificateId: id('1'), outcome: 'NOT_APPROVED', previousStatus: 'INACTIVE' },
+    ];
+    const target: CertificateOutcome[] = [
+      { certificateId: id('a'), outcome: 'ACCEPTED' },
+      { certificateId: id('b'), outcome: 'ALREADY_ACCEPTED' },
+      { certificateId: id('e'), outcome: 'FAILED', errorName: 'TransferAlreadyCompletedException', errorMessage: 'gone' },
+    ];
+    expect(migrationReportRows(source, target).map((row) => [row.certificateId[0], row.outcome, row.targetOutcome, row.errorName])).toEqual([
+      ['a', 'TRANSFERRED', 'ACCEPTED', undefined],
+      ['b', 'ALREADY_TRANSFERRED', 'ALREADY_ACCEPTED', undefined],
+      ['c', 'ALREADY_TRANSFERRED', undefined, undefined],
+      ['d', 'FAILED', undefined, 'ConsentRequired'],
+      ['e', 'FAILED', 'FAILED', 'TransferAlreadyCompletedException'],
+      ['f', 'PENDING', undefined, undefined],
+      ['1', 'NOT_APPROVED', undefined, undefined],
+    ]);
+  });
+
   it('writes one CSV row per certificate, quoting commas and quotes as RFC 4180 does', () => {
+    const rows = migrationReportRows(
+      [
+        { certificateId: id('a'), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
+        { certificateId: id('b'), outcome: 'FAILED', previousStatus: 'ACTIVE', errorName: 'ConsentRequired', errorMessage: 'ACTIVE, and "consent" was not given' },
+      ],
+      [{ certificateId: id('a'), outcome: 'ACCEPTED' }],
+    );
     expect(migrationReportCsv(rows).split('\n')).toEqual([
-      'certificateId,outcome,previousStatus,errorName,errorMessage,finishedAt',
-      `${'a'.repeat(64)},ACCEPTED,INACTIVE,,,2026-11-24T10:00:00.000Z`,
-      `${'b'.repeat(64)},FAILED,ACTIVE,CertificateStateException,"ACTIVE, and ""consent"", was not given",2026-11-24T10:00:01.000Z`,
+      'certificateId,outcome,sourceOutcome,targetOutcome,previousStatus,errorName,errorMessage',
+      `${id('a')},TRANSFERRED,OFFERED,ACCEPTED,INACTIVE,,`,
+      `${id('b')},FAILED,FAILED,,ACTIVE,ConsentRequired,"ACTIVE, and ""consent"" was not given"`,
       '',
     ]);
   });
 
   it('counts outcomes in the JSON report and keeps every row', () => {
+    const rows = migrationReportRows([{ certificateId: id('a'), outcome: 'ALREADY_TRANSFERRED' }, { certificateId: id('b'), outcome: 'FAILED', errorName: 'CertificateNotFound' }], []);
     const report = JSON.parse(migrationReportJson(rows, { migrationId: 'm-1', targetAwsAccount: '222222222222' })) as Record<string, unknown>;
-    expect(report).toMatchObject({ migrationId: 'm-1', targetAwsAccount: '222222222222', total: 2, counts: { ACCEPTED: 1, FAILED: 1 } });
+    expect(report).toMatchObject({ migrationId: 'm-1', targetAwsAccount: '222222222222', total: 2, counts: { ALREADY_TRANSFERRED: 1, FAILED: 1 } });
     expect(report.certificates).toHaveLength(2);
   });
 });

@@ -1,0 +1,6 @@
+import { parseOutboundMigrationRequest } from '../migration/migration-requests';
+import { planOutboundMigration } from '../migration/plan-outbound-migration';
+import { workflowStepHandler } from './lambda-runtime';
+import { migrationStepDeps } from './migration-runtime';
+
+export const handler = workflowStepHandler('PlanOutboundMigration', parseOutboundMigrationRequest, (request) => planOutboundMigration(migrationStepDeps(), request));

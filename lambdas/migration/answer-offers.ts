@@ -1,0 +1,57 @@
+import { toIotActionError } from '../iot-api/iot-errors';
+import { acceptCertificateTransfer } from '../transfer-actions/accept-certificate-transfer';
+import { rejectCertificateTransfer } from '../transfer-actions/reject-certificate-transfer';
+import type { AttemptContext, TransferActionDeps } from '../transfer-actions/run-transfer-action';
+import { failed, type CertificateOutcome } from './certificate-outcome';
+import { batchKey, ITEM_BACKOFF } from './inspect-certificates';
+import type { MigrationProgress } from './migration-progress';
+import { withBackoff } from './request-pacer';
+
+/** What every item of an answer batch shares: the target approvers' decision and who made it. */
+export interface AnswerBatchContext extends Omit<AttemptContext, 'invocationId'> {
+  runName: string;
+  sourceAwsAccount: string;
+  decision: 'APPROVED' | 'REJECTED';
+  setAsActive: boolean;
+  rejectReason?: string;
+}
+
+/**
+ * One Distributed Map batch of the target side: accepts (or, when the approvers
+ * rejected the batch, rejects) each pending certificate with the same domain
+ * functions and audit rows as a single transfer.
+ */
+export async function answerOffers(
+  deps: TransferActionDeps & { progress: MigrationProgress },
+  batch: { context: AnswerBatchContext; invocationId: string; items: Array<{ certificateId: string }> },
+): Promise<CertificateOutcome[]> {
+  const { context } = batch;
+  const attempt: AttemptContext = { invocationId: batch.invocationId, executionId: context.executionId, requestedBy: context.requestedBy, approvedBy: context.approvedBy };
+  const outcomes: CertificateOutcome[] = [];
+  for (const { certificateId } of batch.items) {
+    try {
+      if (context.decision === 'APPROVED') {
+        await withBackoff(
+          () => acceptCertificateTransfer(deps, { ...attempt, certificateId, setAsActive: context.setAsActive, sourceAwsAccount: context.sourceAwsAccount }),
+          ITEM_BACKOFF,
+        );
+        outcomes.push({ certificateId, outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' });
+      } else {
+        await withBackoff(
+          () => rejectCertificateTransfer(deps, { ...attempt, certificateId, rejectReason: context.rejectReason, sourceAwsAccount: context.sourceAwsAccount }),
+          ITEM_BACKOFF,
+        );
+        outcomes.push({ certificateId, outcome: 'REJECTED', previousStatus: 'PENDING_TRANSFER' });
+      }
+    } catch (thrown) {
+      const error = toIotActionError(thrown);
+      if (error.retryable) throw error;
+      outcomes.push(failed(certificateId, error.name, error.message, 'PENDING_TRANSFER'));
+    }
+  }
+  await deps.progress.countBatch(context.runName, 'answer', batchKey(batch.items), {
+    done: outcomes.filter((outcome) => outcome.outcome !== 'FAILED').length,
+    failed: outcomes.filter((outcome) => outcome.outcome === 'FAILED').length,
+  });
+  return outcomes;
+}

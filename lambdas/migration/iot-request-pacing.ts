@@ -1,0 +1,27 @@
+import type { IoTClient, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-iot';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
+import { RequestPacer } from './request-pacer';
+
+/** Pace a little under the quota: AWS's buckets and ours drift apart by clock and network jitter. */
+export const PACING_SHARE_OF_QUOTA = 0.98;
+
+/**
+ * Paces every request the client sends, Action by Action, to a share of the account's
+ * per-Action quota; each SDK retry attempt takes a token too, since AWS counts it. The
+ * pacers live as long as the client, so a warm Lambda container keeps pacing across
+ * the batches it serves.
+ */
+export function paceIotRequests(iot: IoTClient, quotaPerSecond: number, pacerFor = (rate: number) => new RequestPacer(rate, undefined, { burst: 1 })): void {
+  const pacers = new Map<string, RequestPacer>();
+  const pacing: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
+    const action = String(context.commandName ?? 'unknown');
+    let pacer = pacers.get(action);
+    if (!pacer) {
+      pacer = pacerFor(quotaPerSecond * PACING_SHARE_OF_QUOTA);
+      pacers.set(action, pacer);
+    }
+    await pacer.take();
+    return next(args);
+  };
+  iot.middlewareStack.addRelativeTo(pacing, { relation: 'after', toMiddleware: 'retryMiddleware', name: 'certflowRequestPacing', override: true });
+}

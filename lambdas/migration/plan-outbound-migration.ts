@@ -1,0 +1,151 @@
+import { ListCertificatesByCACommand, ListCertificatesCommand, ListOutgoingCertificatesCommand, type IoTClient } from '@aws-sdk/client-iot';
+import type { AuditTrail } from '../audit-trail/audit-trail';
+import { toIotActionError } from '../iot-api/iot-errors';
+import { failed, MIGRATION_FAILURES, type CertificateOutcome } from './certificate-outcome';
+import { parseJsonManifest } from './migration-manifest';
+import { migrationKeys, runFiles, type MigrationObjects } from './migration-objects';
+import type { MigrationProgress } from './migration-progress';
+
+export interface MigrationRunRequest {
+  migrationId: string;
+  /** The execution's name: each run of a migration keeps its files apart. */
+  runName: string;
+}
+
+/** A source-side run's input, validated once by its first step and carried on with every field present. */
+export interface OutboundMigrationRequest extends MigrationRunRequest {
+  executionId: string;
+  targetAwsAccount: string;
+  transferMessage: string | null;
+  requestedBy: string;
+  reason: string | null;
+}
+
+/** A certificate still in this account, to be inspected and then transferred. */
+export interface CertificateToInspect {
+  certificateId: string;
+  certificateArn: string;
+  status: string;
+}
+
+export interface MigrationPlan {
+  certificateCount: number;
+  /** Certificates listed more than once in the manifest; each is moved once. */
+  duplicateCount: number;
+  itemsKey: string;
+  itemCount: number;
+  settledKey: string;
+  settledCount: number;
+  /** Where the run's Distributed Maps write their results. */
+  mapResultsPrefix: string;
+}
+
+export interface OutboundPlanDeps {
+  iot: IoTClient;
+  objects: MigrationObjects;
+  auditTrail: AuditTrail;
+  progress: MigrationProgress;
+}
+
+interface ListedCertificate {
+  certificateArn: string;
+  status: string;
+}
+
+/** Every certificate of the account (or of one CA), 250 a page: a few requests for thousands of certificates. */
+export async function listCertificates(iot: IoTClient, caCertificateId?: string): Promise<Map<string, ListedCertificate>> {
+  const listed = new Map<string, ListedCertificate>();
+  let marker: string | undefined;
+  try {
+    do {
+      const page = caCertificateId
+        ? await iot.send(new ListCertificatesByCACommand({ caCertificateId, marker, pageSize: 250 }))
+        : await iot.send(new ListCertificatesCommand({ marker, pageSize: 250 }));
+      for (const certificate of page.certificates ?? []) {
+        if (certificate.certificateId && certificate.certificateArn && certificate.status) {
+          listed.set(certificate.certificateId, { certificateArn: certificate.certificateArn, status: certificate.status });
+        }
+      }
+      marker = page.nextMarker;
+    } while (marker);
+  } catch (error) {
+    throw toIotActionError(error);
+  }
+  return listed;
+}
+
+/** The account each of this account's pending offers went to. */
+async function outgoingOffers(iot: IoTClient): Promise<Map<string, string>> {
+  const offers = new Map<string, string>();
+  let marker: string | undefined;
+  try {
+    do {
+      const page = await iot.send(new ListOutgoingCertificatesCommand({ marker, pageSize: 250 }));
+      for (const offer of page.outgoingCertificates ?? []) {
+        if (offer.certificateId && offer.transferredTo) offers.set(offer.certificateId, offer.transferredTo);
+      }
+      marker = page.nextMarker;
+    } while (marker);
+  } catch (error) {
+    throw toIotActionError(error);
+  }
+  return offers;
+}
+
+/**
+ * The source side's first step: resolves the manifest to certificate ids, and settles
+ * every certificate that needs no Action — already offered to this target or already
+ * transferred by an earlier run (so a re-run resumes), missing, pending to another
+ * account, or in a status that cannot be transferred. The rest go on to inspection.
+ */
+export async function planOutboundMigration(deps: OutboundPlanDeps, request: OutboundMigrationRequest): Promise<{ request: OutboundMigrationRequest; plan: MigrationPlan }> {
+  const { manifest, duplicates } = parseJsonManifest(JSON.stringify(await deps.objects.readJson(migrationKeys.manifest(request.migrationId))));
+  const account = await listCertificates(deps.iot);
+  let certificateIds: string[];
+  if (manifest.kind === 'list') certificateIds = manifest.certificateIds;
+  else {
+    const candidates = manifest.caCertificateId ? await listCertificates(deps.iot, manifest.caCertificateId) : account;
+    certificateIds = [...candidates].filter(([, listed]) => manifest.status === undefined || listed.status === manifest.status).map(([id]) => id);
+  }
+  const offers = await outgoingOffers(deps.iot);
+
+  const toInspect: CertificateToInspect[] = [];
+  const settled: CertificateOutcome[] = [];
+  for (const certificateId of certificateIds) {
+    const listed = account.get(certificateId);
+    if (!listed) {
+      const transfer = await deps.auditTrail.latestSuccess(certificateId, 'TransferCertificate');
+      settled.push(
+        transfer?.targetAwsAccount === request.targetAwsAccount
+          ? { certificateId, outcome: 'ALREADY_TRANSFERRED' }
+          : failed(certificateId, MIGRATION_FAILURES.notFound, 'the certificate is not in this account'),
+      );
+    } else if (listed.status === 'ACTIVE' || listed.status === 'INACTIVE') {
+      toInspect.push({ certificateId, certificateArn: listed.certificateArn, status: listed.status });
+    } else if (listed.status === 'PENDING_TRANSFER') {
+      const offeredTo = offers.get(certificateId);
+      settled.push(
+        offeredTo === request.targetAwsAccount
+          ? { certificateId, outcome: 'ALREADY_OFFERED', previousStatus: listed.status }
+          : failed(certificateId, MIGRATION_FAILURES.pendingElsewhere, `the certificate is already offered to account ${offeredTo ?? 'unknown'}`, listed.status),
+      );
+    } else {
+      settled.push(failed(certificateId, MIGRATION_FAILURES.notTransferable, `a ${listed.status} certificate cannot be transferred`, listed.status));
+    }
+  }
+
+  const files = runFiles(request.migrationId, request.runName);
+  const plan: MigrationPlan = {
+    certificateCount: certificateIds.length,
+    duplicateCount: duplicates.length,
+    itemsKey: files.inspectItems,
+    itemCount: toInspect.length,
+    settledKey: files.plannedOutcomes,
+    settledCount: settled.length,
+    mapResultsPrefix: files.mapResults,
+  };
+  await deps.objects.writeJson(plan.itemsKey, toInspect);
+  await deps.objects.writeJson(plan.settledKey, settled);
+  await deps.progress.setTotal(request.runName, 'inspect', toInspect.length);
+  return { request, plan };
+}

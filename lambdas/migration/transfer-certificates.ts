@@ -1,0 +1,81 @@
+import { needsPreparation, type TransferPreparation } from '../approvals/approval-request';
+import { toIotActionError } from '../iot-api/iot-errors';
+import { prepareCertificate, restoreCertificate, type PreparationChanges } from '../outbound-workflow/prepare-certificate';
+import type { AttemptContext, TransferActionDeps } from '../transfer-actions/run-transfer-action';
+import { transferCertificate } from '../transfer-actions/transfer-certificate';
+import { failed, MIGRATION_FAILURES, type CertificateOutcome } from './certificate-outcome';
+import { batchKey, ITEM_BACKOFF, type CertificateToTransfer } from './inspect-certificates';
+import type { MigrationProgress } from './migration-progress';
+import { withBackoff } from './request-pacer';
+
+/** What every item of a transfer batch shares: the run, the target, and who asked and approved. */
+export interface TransferBatchContext extends Omit<AttemptContext, 'invocationId'> {
+  runName: string;
+  targetAwsAccount: string;
+  transferMessage?: string;
+  /** The source approvers agreed to deactivate ACTIVE certificates and detach policies. */
+  consentToPrepare: boolean;
+}
+
+/**
+ * One Distributed Map batch of the source side: each certificate is prepared (with the
+ * approvers' consent) and offered with the same domain functions, and the same audit
+ * rows, as a single transfer. A certificate that fails is reported, not thrown, so the
+ * rest of the batch goes on; only an outage the item retries could not outlast fails
+ * the batch, which the workflow then retries whole: every step finds what it already did.
+ */
+export async function transferCertificates(
+  deps: TransferActionDeps & { progress: MigrationProgress },
+  batch: { context: TransferBatchContext; invocationId: string; items: CertificateToTransfer[] },
+): Promise<CertificateOutcome[]> {
+  const outcomes: CertificateOutcome[] = [];
+  for (const item of batch.items) outcomes.push(await transferOne(deps, batch, item));
+  await deps.progress.countBatch(batch.context.runName, 'transfer', batchKey(batch.items), {
+    done: outcomes.filter((outcome) => outcome.outcome !== 'FAILED').length,
+    failed: outcomes.filter((outcome) => outcome.outcome === 'FAILED').length,
+  });
+  return outcomes;
+}
+
+async function transferOne(
+  deps: TransferActionDeps,
+  batch: { context: TransferBatchContext; invocationId: string },
+  item: CertificateToTransfer,
+): Promise<CertificateOutcome> {
+  const { context } = batch;
+  const attempt: AttemptContext = { invocationId: batch.invocationId, executionId: context.executionId, requestedBy: context.requestedBy, approvedBy: context.approvedBy };
+  const preparation: TransferPreparation = { deactivate: item.status === 'ACTIVE', detachPolicies: item.policies, attachedThings: [] };
+  if (needsPreparation(preparation) && !context.consentToPrepare) {
+    return failed(
+      item.certificateId,
+      MIGRATION_FAILURES.consentRequired,
+      `the certificate is ${item.status}${item.policies.length > 0 ? ` with ${item.policies.length} policies attached` : ''} and the approvers did not consent to prepare it`,
+      item.status,
+    );
+  }
+  // What preparation may have changed when it stops partway: restoring a step that did not happen changes nothing.
+  const planned: PreparationChanges = { deactivated: preparation.deactivate, detachedPolicies: preparation.detachPolicies };
+  try {
+    await withBackoff(
+      () => prepareCertificate(deps, { ...attempt, certificateId: item.certificateId, certificateArn: item.certificateArn, preparation, consentToPrepare: context.consentToPrepare }),
+      ITEM_BACKOFF,
+    );
+    await withBackoff(
+      () => transferCertificate(deps, { ...attempt, certificateId: item.certificateId, targetAwsAccount: context.targetAwsAccount, transferMessage: context.transferMessage }),
+      ITEM_BACKOFF,
+    );
+    return { certificateId: item.certificateId, outcome: 'OFFERED', previousStatus: item.status };
+  } catch (thrown) {
+    const error = toIotActionError(thrown);
+    if (error.retryable) throw error;
+    let restoreProblem = '';
+    if (needsPreparation(preparation)) {
+      try {
+        await withBackoff(() => restoreCertificate(deps, { ...attempt, certificateId: item.certificateId, certificateArn: item.certificateArn, changes: planned }), ITEM_BACKOFF);
+      } catch (restoreError) {
+        restoreProblem = ` (restoring its status and policies failed too: ${toIotActionError(restoreError).message})`;
+      }
+    }
+    return failed(item.certificateId, error.name, `${error.message}${restoreProblem}`, item.status);
+  }
+}

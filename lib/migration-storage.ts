@@ -1,0 +1,46 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { MIGRATION_PROGRESS_KEY } from '../lambdas/migration/migration-progress';
+
+/**
+ * Where one side's migrations keep their working files (the manifest, the Distributed
+ * Maps' items and results, each run's outcomes) and their progress counters.
+ */
+export class MigrationStorage extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly progressTable: dynamodb.Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Files', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: false,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Working files of migrations, kept 90 days; every change to a certificate is in the audit table, so object access logs would add no record of their own',
+    });
+    this.progressTable = new dynamodb.Table(this, 'Progress', {
+      partitionKey: { name: MIGRATION_PROGRESS_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** Read and write of the migration files, and the progress counters. */
+  accessStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.bucket.arnForObjects('migrations/*')] }),
+      new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], resources: [this.progressTable.tableArn] }),
+    ];
+  }
+}
