@@ -100,25 +100,30 @@ interface RunningExecution {
 }
 
 /** The side's workflow executions still RUNNING, each with its input. */
-async function* runningExecutions(target: CliTarget, side: Side): AsyncGenerator<RunningExecution> {
-  const stateMachineArn = stackOutput(target, side, side === 'source' ? 'OutboundStateMachineArn' : 'InboundStateMachineArn');
+async function* runningExecutions(target: CliTarget, side: Side, options: { migrations?: boolean } = {}): AsyncGenerator<RunningExecution> {
+  const stateMachineArns = [stackOutput(target, side, side === 'source' ? 'OutboundStateMachineArn' : 'InboundStateMachineArn')];
+  // A deployment from before migrations existed has no migration workflow: it lists the transfers alone.
+  const migrationArn = options.migrations ? target.outputs[side === 'source' ? 'CertflowSource' : 'CertflowTarget']?.MigrationStateMachineArn : undefined;
+  if (migrationArn) stateMachineArns.push(migrationArn);
   const client = sfn(target, side);
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
-    for (const execution of page.executions ?? []) {
-      const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-      yield { executionArn: execution.executionArn ?? '', startDate: execution.startDate, input: JSON.parse(described.input ?? '{}') as RunningExecution['input'] };
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for (const stateMachineArn of stateMachineArns) {
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
+      for (const execution of page.executions ?? []) {
+        const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+        yield { executionArn: execution.executionArn ?? '', startDate: execution.startDate, input: JSON.parse(described.input ?? '{}') as RunningExecution['input'] };
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
 }
 
 async function pending(target: CliTarget, sides: Side[]): Promise<unknown> {
   const listed: unknown[] = [];
   for (const side of sides) {
     let store: ApprovalStore | undefined;
-    for await (const { executionArn, startDate, input } of runningExecutions(target, side)) {
+    for await (const { executionArn, startDate, input } of runningExecutions(target, side, { migrations: true })) {
       let subject: Awaited<ReturnType<typeof migrationOf>>;
       if (input.certificateId === undefined) {
         store ??= new ApprovalStore(new DynamoDBClient(target.clientConfig(side, 'dynamodb')), stackOutput(target, side, 'ApprovalTableName'));

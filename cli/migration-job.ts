@@ -7,6 +7,7 @@ import type { MigrationManifest } from '../lambdas/migration/migration-manifest'
 import { migrationKeys, S3MigrationObjects } from '../lambdas/migration/migration-objects';
 import { MigrationProgress, type MigrationPhase, type PhaseProgress } from '../lambdas/migration/migration-progress';
 import { migrationReportRows, type MigrationReportRow } from '../lambdas/migration/migration-report';
+import { parseMigrationId } from '../lambdas/migration/migration-requests';
 
 /** One side's deployed migration: its workflow, files and progress counters, and the clients that reach them. */
 export interface MigrationSide {
@@ -79,7 +80,7 @@ export function migrationIdOf(manifest: MigrationManifest, targetAwsAccount: str
  * stopped or failed job is resumed by running it again.
  */
 export async function runMigrationJob(deps: MigrationJobDeps, request: MigrationJobRequest): Promise<MigrationJobResult> {
-  const migrationId = request.migrationId ?? migrationIdOf(request.manifest, request.targetAwsAccount);
+  const migrationId = request.migrationId === undefined ? migrationIdOf(request.manifest, request.targetAwsAccount) : parseMigrationId(request.migrationId);
   const manifestBody = request.manifest.kind === 'list' ? { certificateIds: request.manifest.certificateIds } : { selector: { status: request.manifest.status, caCertificateId: request.manifest.caCertificateId } };
   const sourceFiles = new S3MigrationObjects(deps.source.s3, deps.source.bucketName);
   await sourceFiles.writeJson(migrationKeys.manifest(migrationId), manifestBody);
@@ -102,7 +103,7 @@ export async function runMigrationJob(deps: MigrationJobDeps, request: Migration
     targetRun = run.runName;
     targetOutcomes = (await targetFiles.readJson(run.outcomesKey)) as CertificateOutcome[];
   }
-  deps.onProgress?.({ side: 'target', phase: 'report', runName: targetRun ?? sourceRun.runName });
+  deps.onProgress?.({ side: targetRun ? 'target' : 'source', phase: 'report', runName: targetRun ?? sourceRun.runName });
   return { migrationId, sourceRun: sourceRun.runName, targetRun, rows: migrationReportRows(sourceOutcomes, targetOutcomes) };
 }
 
@@ -114,7 +115,9 @@ async function runSide(deps: MigrationJobDeps, sideName: 'source' | 'target', mi
   const now = deps.now ?? Date.now;
   const prefix = `${migrationId}-${sideName === 'source' ? 'out' : 'in'}-`;
   const running = await side.sfn.send(new ListExecutionsCommand({ stateMachineArn: side.stateMachineArn, statusFilter: 'RUNNING', maxResults: 100 }));
-  let executionArn = running.executions?.find((execution) => execution.name?.startsWith(prefix))?.executionArn;
+  // Only this migration's own runs: `<id>-out-<time>`, not another migration whose id starts with this one.
+  const ownRun = new RegExp(`^${prefix}[0-9]+$`);
+  let executionArn = running.executions?.find((execution) => ownRun.test(execution.name ?? ''))?.executionArn;
   if (!executionArn) {
     const started = await side.sfn.send(new StartExecutionCommand({ stateMachineArn: side.stateMachineArn, name: `${prefix}${now()}`, input: JSON.stringify(input) }));
     executionArn = started.executionArn;
@@ -166,11 +169,15 @@ function progressView(
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    // An abort during the poll itself has already fired its event: no listener would hear it.
+    if (signal?.aborted) return resolve();
+    const wake = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(wake, ms);
+    signal?.addEventListener('abort', wake, { once: true });
   });
 }
 

@@ -76,12 +76,26 @@ function whole(node: Node, key: string, fallback: number, min: number, max: numb
   return value;
 }
 
+/** A migration batch's pacing budget: a third of Lambda's 15-minute limit, leaving room for retries and backoff. */
+const MAX_BATCH_SECONDS = 300;
+
 /** Reads and checks the configuration; every rule names its context key. */
 export function readCertflowConfig(node: Node): CertflowConfig {
   const approvalMinutes = whole(node, CONTEXT_KEYS.approvalDeadlineMinutes, 24 * 60, 5, 365 * 24 * 60);
   const reminderMinutes = whole(node, CONTEXT_KEYS.reminderLeadMinutes, 60, 1, 365 * 24 * 60);
   if (reminderMinutes >= approvalMinutes) {
     throw new CertflowConfigError(CONTEXT_KEYS.reminderLeadMinutes, `must be less than ${CONTEXT_KEYS.approvalDeadlineMinutes} (${approvalMinutes})`);
+  }
+  const iotRequestsPerSecond = whole(node, CONTEXT_KEYS.iotRequestsPerSecond, 10, 1, 10_000);
+  const migrationBatchSize = whole(node, CONTEXT_KEYS.migrationBatchSize, 50, 1, 1000);
+  const migrationMaxConcurrency = whole(node, CONTEXT_KEYS.migrationMaxConcurrency, 1, 1, 1000);
+  // A batch paces its certificates to quota / concurrency a second and must end well within Lambda's 15 minutes.
+  const batchSeconds = migrationBatchSize / (iotRequestsPerSecond / migrationMaxConcurrency);
+  if (batchSeconds > MAX_BATCH_SECONDS) {
+    throw new CertflowConfigError(
+      CONTEXT_KEYS.migrationBatchSize,
+      `must let a batch finish within ${MAX_BATCH_SECONDS} s at ${CONTEXT_KEYS.iotRequestsPerSecond} / ${CONTEXT_KEYS.migrationMaxConcurrency} requests a second (at most ${Math.floor((MAX_BATCH_SECONDS * iotRequestsPerSecond) / migrationMaxConcurrency)}, got ${migrationBatchSize})`,
+    );
   }
   const minPoll = whole(node, CONTEXT_KEYS.minPollSeconds, 60, 1, 86400);
   const maxPoll = whole(node, CONTEXT_KEYS.maxPollSeconds, 3600, 1, 86400);
@@ -98,9 +112,9 @@ export function readCertflowConfig(node: Node): CertflowConfig {
     maxPoll: Duration.seconds(maxPoll),
     inboundPollInterval: Duration.minutes(whole(node, CONTEXT_KEYS.inboundPollMinutes, 5, 1, 1440)),
     // AWS IoT's default for the certificate-transfer Actions and DescribeCertificate.
-    iotRequestsPerSecond: whole(node, CONTEXT_KEYS.iotRequestsPerSecond, 10, 1, 10_000),
-    migrationBatchSize: whole(node, CONTEXT_KEYS.migrationBatchSize, 50, 1, 1000),
-    migrationMaxConcurrency: whole(node, CONTEXT_KEYS.migrationMaxConcurrency, 1, 1, 1000),
+    iotRequestsPerSecond,
+    migrationBatchSize,
+    migrationMaxConcurrency,
     migrationToleratedFailurePercent: whole(node, CONTEXT_KEYS.migrationToleratedFailurePercent, 10, 0, 100),
   };
 }

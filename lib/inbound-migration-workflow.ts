@@ -12,6 +12,7 @@ import { lambdaStep } from './lambda-step';
 import { migrationEnvironment, migrationMap } from './migration-map';
 import type { MigrationStorage } from './migration-storage';
 import { auditTableAccess, thisAccountsCertificates } from './transfer-action-function';
+import { acknowledgeMigrationWildcards } from './wildcard-acknowledgements';
 import { WorkflowStateMachine, stateMachineArnOf } from './workflow-state-machine';
 
 export interface InboundMigrationWorkflowProps {
@@ -153,6 +154,7 @@ export class InboundMigrationWorkflow extends Construct {
       alarmTopic: props.alarmTopic,
     });
     this.stateMachine = workflow.stateMachine;
+    acknowledgeMigrationWildcards(this, storage);
     props.approvals.allowDecisionsFor(stateMachineArnOf(this, stateMachineName));
   }
 }

@@ -12,6 +12,8 @@ import { MIGRATION_PROGRESS_KEY } from '../lambdas/migration/migration-progress'
 export class MigrationStorage extends Construct {
   readonly bucket: s3.Bucket;
   readonly progressTable: dynamodb.Table;
+  /** The objects the migration functions read and write: everything under `migrations/` (see lambdas/migration/migration-objects.ts). */
+  readonly filesArn: string;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -23,6 +25,7 @@ export class MigrationStorage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
+    this.filesArn = this.bucket.arnForObjects('migrations/*');
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'Working files of migrations, kept 90 days; every change to a certificate is in the audit table, so object access logs would add no record of their own',
@@ -39,7 +42,7 @@ export class MigrationStorage extends Construct {
   /** Read and write of the migration files, and the progress counters. */
   accessStatements(): iam.PolicyStatement[] {
     return [
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.bucket.arnForObjects('migrations/*')] }),
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.filesArn] }),
       new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], resources: [this.progressTable.tableArn] }),
     ];
   }

@@ -12,6 +12,7 @@ import { lambdaStep } from './lambda-step';
 import { migrationMap, migrationEnvironment } from './migration-map';
 import type { MigrationStorage } from './migration-storage';
 import { auditTableAccess, thisAccountsCertificates } from './transfer-action-function';
+import { acknowledgeMigrationWildcards } from './wildcard-acknowledgements';
 import { WorkflowStateMachine, stateMachineArnOf } from './workflow-state-machine';
 
 export interface OutboundMigrationWorkflowProps {
@@ -187,6 +188,7 @@ export class OutboundMigrationWorkflow extends Construct {
       alarmTopic: props.alarmTopic,
     });
     this.stateMachine = workflow.stateMachine;
+    acknowledgeMigrationWildcards(this, storage);
     props.approvals.allowDecisionsFor(stateMachineArnOf(this, stateMachineName));
   }
 }

@@ -6,6 +6,7 @@ import {
   parseCertificateStatus,
   parseOptionalMessage,
 } from '../iot-api/field-rules';
+import { parseMigrationId } from '../migration/migration-requests';
 import { approvalNotification } from './approval-notification';
 import { ApprovalLinkSigner } from './approval-link-signer';
 import {
@@ -174,8 +175,6 @@ function parseSubject(certificateId: unknown, migration: unknown): Pick<Approval
   return { certificateId: parseCertificateId(certificateId) };
 }
 
-const MIGRATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
 function parseMigrationSummary(value: unknown): MigrationSummary {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError('migration', 'must be an object');
   const fields = value as Record<string, unknown>;
@@ -184,10 +183,7 @@ function parseMigrationSummary(value: unknown): MigrationSummary {
     if (!isCount(number)) throw new ValidationError(`migration.${field}`, 'must be a whole number, at least 0');
     return number;
   };
-  const migrationId = fields.migrationId;
-  if (typeof migrationId !== 'string' || !MIGRATION_ID_PATTERN.test(migrationId)) {
-    throw new ValidationError('migration.migrationId', 'must be 1-64 characters of [A-Za-z0-9_-]');
-  }
+  const migrationId = parseMigrationId(fields.migrationId, 'migration.migrationId');
   return {
     migrationId,
     certificateCount: count('certificateCount'),

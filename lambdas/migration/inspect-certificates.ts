@@ -89,10 +89,10 @@ export async function summarizeInspection(
 
   const statusCounts: Record<string, number> = {};
   for (const item of toTransfer) statusCounts[item.status] = (statusCounts[item.status] ?? 0) + 1;
-  for (const outcome of settled) if (outcome.previousStatus) statusCounts[outcome.previousStatus] = (statusCounts[outcome.previousStatus] ?? 0) + 1;
+  // The approval covers the certificates it lets the workflow change; the others are counted beside them.
   const summary: MigrationSummary = {
     migrationId: request.migrationId,
-    certificateCount: request.plan.certificateCount,
+    certificateCount: toTransfer.length,
     statusCounts,
     withPolicies: toTransfer.filter((item) => item.policies.length > 0).length,
     withThings: toTransfer.filter((item) => item.thingCount > 0).length,

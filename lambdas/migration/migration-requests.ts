@@ -31,9 +31,14 @@ function wholeNumber(fields: Fields, field: string, path = field): number {
   return value;
 }
 
+/** At most this long, so that `<id>-out-<13-digit time>` stays within an execution name's 80 characters. */
+export const MIGRATION_ID_MAX_LENGTH = 48;
+
 /** A migration id names its files and executions: letters, digits, '-' and '_'. */
 export function parseMigrationId(value: unknown, field = 'migrationId'): string {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new ValidationError(field, 'must be 1 to 64 letters, digits, hyphens or underscores');
+  if (typeof value !== 'string' || !new RegExp(`^[A-Za-z0-9_-]{1,${MIGRATION_ID_MAX_LENGTH}}$`).test(value)) {
+    throw new ValidationError(field, `must be 1 to ${MIGRATION_ID_MAX_LENGTH} letters, digits, hyphens or underscores`);
+  }
   return value;
 }
 

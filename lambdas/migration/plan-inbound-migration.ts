@@ -56,8 +56,10 @@ export async function planInboundMigration(
   const statusCounts: Record<string, number> = {};
   for (const certificateId of offers.certificateIds) {
     const listed = account.get(certificateId);
-    if (listed) statusCounts[listed.status] = (statusCounts[listed.status] ?? 0) + 1;
-    if (listed?.status === 'PENDING_TRANSFER') toAnswer.push({ certificateId });
+    if (listed?.status === 'PENDING_TRANSFER') {
+      toAnswer.push({ certificateId });
+      statusCounts[listed.status] = (statusCounts[listed.status] ?? 0) + 1;
+    }
     else if (listed?.status === 'ACTIVE' || listed?.status === 'INACTIVE') settled.push({ certificateId, outcome: 'ALREADY_ACCEPTED', previousStatus: listed.status });
     else settled.push(failed(certificateId, MIGRATION_FAILURES.notOffered, 'no pending transfer of this certificate reached this account', listed?.status));
   }
@@ -69,7 +71,7 @@ export async function planInboundMigration(
     sourceAwsAccount: offers.sourceAwsAccount,
     summary: {
       migrationId: request.migrationId,
-      certificateCount: offers.certificateIds.length,
+      certificateCount: toAnswer.length,
       statusCounts,
       withPolicies: 0,
       withThings: 0,

@@ -36,7 +36,7 @@ export function acceptCertificateTransfer(
         request.sourceAwsAccount === undefined || description.previousOwnedBy === request.sourceAwsAccount;
       if (!acceptedHere || !fromExpectedSource) return undefined;
       if (description.status !== 'ACTIVE' && description.status !== 'INACTIVE') return undefined;
-      return { awsRequestId, certificateStatus: description.status };
+      return { awsRequestId, certificateStatus: description.status, appliedAt: description.transferData?.acceptDate };
     },
   });
 }

@@ -33,6 +33,8 @@ export interface TransferActionResult {
 /** What an Action call (or a confirmation that it already took effect) yields. */
 export interface ActionEffect {
   awsRequestId?: string;
+  /** When AWS IoT says the Action took effect (a confirmation's transfer or accept date). */
+  appliedAt?: Date;
   transferredCertificateArn?: string;
   certificateStatus?: CertificateStatus;
 }
@@ -90,6 +92,17 @@ export async function runTransferAction(
     const confirmed = await confirmOrRecordFailure(deps, attempt, scope, error);
     effect = confirmed;
     alreadyApplied = true;
+    const earlier = await earlierRecordOf(deps, attempt, effect);
+    if (earlier) {
+      return {
+        action: attempt.action,
+        certificateId: attempt.certificateId,
+        alreadyApplied,
+        transferredCertificateArn: effect.transferredCertificateArn,
+        certificateStatus: effect.certificateStatus,
+        auditRowId: earlier.rowId,
+      };
+    }
   }
 
   await deps.auditTrail.record({
@@ -108,6 +121,20 @@ export async function runTransferAction(
     certificateStatus: effect.certificateStatus,
     auditRowId: successRowId,
   };
+}
+
+/** How far apart AWS's clock and the audit row's may be. */
+const CLOCK_SKEW_MS = 5_000;
+
+/**
+ * The success row an earlier attempt (another execution, e.g. a run stopped while its
+ * batch went on) wrote for the very change this attempt confirmed: recorded after AWS
+ * applied it. Its Action has one outcome, so it keeps its one row.
+ */
+async function earlierRecordOf(deps: TransferActionDeps, attempt: ActionAttempt, effect: ActionEffect): Promise<AuditRow | undefined> {
+  if (!effect.appliedAt || attempt.subject !== undefined) return undefined;
+  const earlier = await deps.auditTrail.latestSuccess(attempt.certificateId, attempt.action);
+  return earlier && Date.parse(earlier.recordedAt) >= effect.appliedAt.getTime() - CLOCK_SKEW_MS ? earlier : undefined;
 }
 
 async function confirmOrRecordFailure(

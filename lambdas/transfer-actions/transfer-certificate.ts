@@ -46,6 +46,7 @@ export function transferCertificate(
         awsRequestId,
         transferredCertificateArn: description.certificateArn,
         certificateStatus: 'PENDING_TRANSFER',
+        appliedAt: description.transferData?.transferDate,
       };
     },
   });

@@ -7,7 +7,11 @@ import type { IotOperation } from './iot-operations';
  */
 export type QuotaSettings = false | Partial<Record<IotOperation, number>>;
 
-/** Requests per second that certflow's Actions get by default; the other Actions are unlimited. */
+/**
+ * Requests per second the Actions certflow calls get by default, as AWS IoT's API
+ * throttling table lists them (the IoT developer guide's limits page); the other
+ * Actions are unlimited here.
+ */
 export const DEFAULT_QUOTAS: Partial<Record<IotOperation, number>> = {
   TransferCertificate: 10,
   AcceptCertificateTransfer: 10,
@@ -15,7 +19,12 @@ export const DEFAULT_QUOTAS: Partial<Record<IotOperation, number>> = {
   CancelCertificateTransfer: 10,
   DescribeCertificate: 10,
   ListCertificates: 10,
+  ListOutgoingCertificates: 10,
   UpdateCertificate: 10,
+  ListAttachedPolicies: 15,
+  ListPrincipalThings: 10,
+  AttachPolicy: 15,
+  DetachPolicy: 15,
 };
 
 interface Bucket {

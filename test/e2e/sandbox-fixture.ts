@@ -22,9 +22,19 @@ export const E2E_CONTEXT = {
   'certflow:transferDeadlineMinutes': '120',
   'certflow:minPollSeconds': '60',
   'certflow:maxPollSeconds': '600',
+  // Migrations pace themselves to this quota; their test raises the emulator's quotas to match.
+  'certflow:iotRequestsPerSecond': '100',
 };
 export const E2E_TIME_SCALE = 0.002;
 export const E2E_ASSEMBLY = path.join(PROJECT_ROOT, 'cdk.out.e2e');
+
+/** Emulator quotas for E2E_CONTEXT's 100 requests per second: a few hundred certificates migrate in seconds. */
+export const E2E_MIGRATION_QUOTAS = Object.fromEntries(
+  [
+    'TransferCertificate', 'AcceptCertificateTransfer', 'RejectCertificateTransfer', 'CancelCertificateTransfer', 'DescribeCertificate',
+    'ListCertificates', 'ListOutgoingCertificates', 'UpdateCertificate', 'ListAttachedPolicies', 'ListPrincipalThings', 'AttachPolicy', 'DetachPolicy',
+  ].map((action) => [action, 100]),
+);
 
 export interface SandboxFixture {
   sandbox: Sandbox;

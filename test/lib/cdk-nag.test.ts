@@ -6,8 +6,16 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { SourceSideStack, TargetSideStack } from '../../lib/certflow-stacks';
 import { APPROVERS_CONTEXT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT } from './certflow-app-fixture';
 
+/** The CDK's validation report; a violation names its resources, its constructs, both or neither. */
 interface ValidationReport {
-  pluginReports?: Array<{ violations?: Array<{ ruleName: string; description: string; violatingResources: Array<{ resourceLogicalId: string; locations: string[] }> }> }>;
+  pluginReports?: Array<{
+    violations?: Array<{
+      ruleName: string;
+      description: string;
+      violatingResources?: Array<{ resourceLogicalId?: string; constructPath?: string }>;
+      violatingConstructs?: Array<{ constructPath?: string }>;
+    }>;
+  }>;
 }
 
 describe('cdk-nag AwsSolutions', () => {
@@ -29,9 +37,13 @@ describe('cdk-nag AwsSolutions', () => {
       .map((name) => path.join(outdir, name))
       .filter((file) => existsSync(file))
       .map((file) => JSON.parse(readFileSync(file, 'utf8')) as ValidationReport);
-    const findings = reports.flatMap((report) => report.pluginReports ?? []).flatMap((plugin) => plugin.violations ?? []).flatMap((violation) =>
-      violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.resourceLogicalId}: ${violation.description.slice(0, 100)}`),
-    );
+    const findings = reports.flatMap((report) => report.pluginReports ?? []).flatMap((plugin) => plugin.violations ?? []).flatMap((violation) => {
+      const where = [
+        ...(violation.violatingResources ?? []).map((resource) => resource.resourceLogicalId ?? resource.constructPath ?? '?'),
+        ...(violation.violatingConstructs ?? []).map((construct) => construct.constructPath ?? '?'),
+      ];
+      return (where.length > 0 ? where : ['(no resource named)']).map((place) => `${violation.ruleName} ${place}: ${violation.description.slice(0, 100)}`);
+    });
     expect(findings).toEqual([]);
     expect(failure).toBeUndefined();
   });

@@ -1,17 +1,24 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { CertflowConfigError } from '../../lib/certflow-config';
 import { TRANSFER_ACTION_FUNCTIONS } from '../../lib/transfer-action-function';
-import { actionsOf, certflowApp, statementsOf, templateOf, TARGET_ACCOUNT } from './certflow-app-fixture';
+import { actionsOf, certflowApp, grantsOf, holdersOf, SOURCE_ACCOUNT, statementsOf, templateOf, TARGET_ACCOUNT, withoutHash } from './certflow-app-fixture';
 
 const { source, target } = certflowApp();
 const sourceTemplate = templateOf(source);
 const targetTemplate = templateOf(target);
 const certificatesOf = (account: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iot:eu-west-1:${account}:cert/*`]] });
+// The list Actions have no resource type: IAM can grant them only on *.
+const UNSCOPED_IOT_ACTIONS = ['iot:ListCertificates', 'iot:ListCertificatesByCA', 'iot:ListOutgoingCertificates'];
+/** `{Ref: X}` as X without its hash; anything else (a wildcard, an ARN) as undefined. */
+const referencedResource = (resource: unknown) => {
+  const ref = (resource as { Ref?: unknown } | undefined)?.Ref;
+  return typeof ref === 'string' ? withoutHash(ref) : undefined;
+};
 
 describe.each([
-  ['source', sourceTemplate],
-  ['target', targetTemplate],
-])('the %s side', (_side, template) => {
+  ['source', sourceTemplate, { account: SOURCE_ACCOUNT, listers: ['OutboundMigrationPlanFunction'], workflows: ['CertflowSource-Migration', 'CertflowSource-OutboundTransfer'] }],
+  ['target', targetTemplate, { account: TARGET_ACCOUNT, listers: ['InboundMigrationPlanFunction', 'InboundTransferPollerFunction'], workflows: ['CertflowTarget-InboundReview', 'CertflowTarget-Migration'] }],
+])('the %s side', (side, template, expected) => {
   it('keeps an audit table that is pay-per-request, encrypted, recoverable and protected from deletion', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -46,18 +53,20 @@ describe.each([
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  it('grants no wildcard action, and IoT actions only on certificates and policies (ListCertificates excepted)', () => {
+  it('grants no wildcard action, and IoT actions only on certificates and policies (the list Actions excepted, held only by the poller and the migration plans)', () => {
     for (const statement of statementsOf(template)) {
       for (const action of actionsOf(statement)) {
         expect(action).not.toMatch(/\*/);
-        if (action === 'iot:ListCertificates') expect(statement.Resource).toBe('*');
+        if (UNSCOPED_IOT_ACTIONS.includes(action)) expect(statement.Resource).toBe('*');
         else if (action.startsWith('iot:')) expect(JSON.stringify(statement.Resource)).toMatch(/:(cert|policy)\/\*/);
       }
     }
+    const listers = UNSCOPED_IOT_ACTIONS.flatMap((action) => holdersOf(template, action));
+    expect([...new Set(listers)].sort()).toEqual(expected.listers);
   });
 
-  it('runs a Standard workflow with tracing, all events logged without their data, and alarms on failed and timed-out executions', () => {
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+  it('runs Standard workflows with tracing, all events logged without their data, and alarms on failed and timed-out executions', () => {
+    template.allResourcesProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
@@ -90,10 +99,25 @@ describe.each([
     expect(readers).toHaveLength(3);
   });
 
-  it('lets only the approval page complete approval tasks, on its own workflow', () => {
-    const statements = statementsOf(template).filter((statement) => actionsOf(statement).includes('states:SendTaskSuccess'));
-    expect(statements).toHaveLength(1);
-    expect(JSON.stringify(statements[0]?.Resource)).toMatch(/stateMachine:Certflow(Source|Target)-(OutboundTransfer|InboundReview)/);
+  it("lets only the approval page complete approval tasks, on its own side's workflows", () => {
+    expect(holdersOf(template, 'states:SendTaskSuccess')).toEqual([`${side === 'source' ? 'Source' : 'Target'}ApprovalsPageFunction`]);
+    const workflows = grantsOf(template)
+      .filter((grant) => actionsOf(grant.statement).includes('states:SendTaskSuccess'))
+      .map((grant) => JSON.stringify(grant.statement.Resource).match(/:states:eu-west-1:(\d{12}):stateMachine:([\w-]+)"/)?.slice(1));
+    expect(workflows.sort()).toEqual(expected.workflows.map((name) => [expected.account, name]));
+  });
+
+  it('lets a workflow start executions only of itself (the batches of its Distributed Maps), and describe, stop and redrive only its own', () => {
+    for (const grant of grantsOf(template).filter((candidate) => candidate.holders.some((holder) => /StateMachine$/.test(withoutHash(holder))))) {
+      const [stateMachine] = grant.holders;
+      const actions = actionsOf(grant.statement);
+      if (actions.includes('states:StartExecution')) expect(grant.statement.Resource).toEqual({ Ref: stateMachine });
+      else if (actions.some((action) => action.startsWith('states:'))) {
+        const resource = JSON.stringify(grant.statement.Resource);
+        expect(resource).toContain(':execution:');
+        expect(resource).toContain(JSON.stringify({ Ref: stateMachine }));
+      }
+    }
   });
 });
 
@@ -112,11 +136,22 @@ describe('the source side', () => {
     expect(JSON.stringify(statements)).toContain(JSON.stringify(certificatesOf('111111111111')));
   });
 
-  it('lets only the prepare and restore steps change a certificate before and after the transfer', () => {
-    const detach = statementsOf(sourceTemplate).filter((statement) => actionsOf(statement).includes('iot:DetachPolicy'));
-    const attach = statementsOf(sourceTemplate).filter((statement) => actionsOf(statement).includes('iot:AttachPolicy'));
-    expect(detach).toHaveLength(1);
-    expect(attach).toHaveLength(1);
+  it("lets only the prepare and restore steps, and the migration's transfer batches, change a certificate before and after the transfer", () => {
+    expect(holdersOf(sourceTemplate, 'iot:UpdateCertificate')).toEqual(['OutboundMigrationTransferFunction', 'OutboundTransferPrepareFunction', 'OutboundTransferRestoreFunction']);
+    expect(holdersOf(sourceTemplate, 'iot:DetachPolicy')).toEqual(['OutboundMigrationTransferFunction', 'OutboundTransferPrepareFunction']);
+    expect(holdersOf(sourceTemplate, 'iot:AttachPolicy')).toEqual(['OutboundMigrationTransferFunction', 'OutboundTransferRestoreFunction']);
+  });
+
+  it("lets only the TransferCertificate function and the migration's transfer batches offer a certificate, and only the Cancel function withdraw one", () => {
+    expect(holdersOf(sourceTemplate, 'iot:TransferCertificate')).toEqual(['OutboundMigrationTransferFunction', 'TransferCertificateHandlerFunction']);
+    expect(holdersOf(sourceTemplate, 'iot:CancelCertificateTransfer')).toEqual(['CancelCertificateTransferHandlerFunction']);
+  });
+
+  it('lets only the migration workflow start executions, of itself', () => {
+    const starters = grantsOf(sourceTemplate).filter((grant) => actionsOf(grant.statement).includes('states:StartExecution'));
+    expect(starters.map((grant) => ({ holders: grant.holders.map(withoutHash), starts: referencedResource(grant.statement.Resource) }))).toEqual([
+      { holders: ['OutboundMigrationWorkflowStateMachine'], starts: 'OutboundMigrationWorkflowStateMachine' },
+    ]);
   });
 
   it('notifies each source approver by e-mail with a filter on their own address', () => {
@@ -145,11 +180,22 @@ describe('the target side', () => {
     expect(JSON.stringify(statements)).toContain(JSON.stringify(certificatesOf(TARGET_ACCOUNT)));
   });
 
-  it('polls for offered certificates on a schedule and may start only its own review workflow', () => {
+  it("lets only the Accept and Reject functions, and the migration's answer batches, answer an offer, and nothing here change a certificate", () => {
+    expect(holdersOf(targetTemplate, 'iot:AcceptCertificateTransfer')).toEqual(['AcceptCertificateTransferHandlerFunction', 'InboundMigrationAnswerFunction']);
+    expect(holdersOf(targetTemplate, 'iot:RejectCertificateTransfer')).toEqual(['InboundMigrationAnswerFunction', 'RejectCertificateTransferHandlerFunction']);
+    for (const action of ['iot:UpdateCertificate', 'iot:DetachPolicy', 'iot:AttachPolicy', 'iot:TransferCertificate', 'iot:CancelCertificateTransfer']) {
+      expect(holdersOf(targetTemplate, action)).toEqual([]);
+    }
+  });
+
+  it('polls for offered certificates on a schedule and may start only its own review workflow (the migration workflow only itself)', () => {
     targetTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
-    const starters = statementsOf(targetTemplate).filter((statement) => actionsOf(statement).includes('states:StartExecution'));
-    expect(starters).toHaveLength(1);
-    expect(JSON.stringify(starters[0]?.Resource)).toMatch(/InboundTransferWorkflowStateMachine/);
+    const starters = grantsOf(targetTemplate).filter((grant) => actionsOf(grant.statement).includes('states:StartExecution'));
+    const starts = starters.map((grant) => ({ holders: grant.holders.map(withoutHash), starts: referencedResource(grant.statement.Resource) }));
+    expect(starts.sort((a, b) => String(a.holders).localeCompare(String(b.holders)))).toEqual([
+      { holders: ['InboundMigrationWorkflowStateMachine'], starts: 'InboundMigrationWorkflowStateMachine' },
+      { holders: ['InboundTransferPollerFunction'], starts: 'InboundTransferWorkflowStateMachine' },
+    ]);
   });
 });
 
@@ -160,6 +206,18 @@ describe('configuration from CDK context', () => {
     [{ 'certflow:approvalDeadlineMinutes': 2 }, 'context certflow:approvalDeadlineMinutes: must be a whole number from 5 to 525600'],
     [{ 'certflow:reminderLeadMinutes': 1440 }, 'context certflow:reminderLeadMinutes: must be less than certflow:approvalDeadlineMinutes (1440)'],
     [{ 'certflow:minPollSeconds': 600, 'certflow:maxPollSeconds': 60 }, 'context certflow:maxPollSeconds: must be at least certflow:minPollSeconds (600)'],
+    [{ 'certflow:iotRequestsPerSecond': 0 }, 'context certflow:iotRequestsPerSecond: must be a whole number from 1 to 10000'],
+    [{ 'certflow:iotRequestsPerSecond': 'ten' }, 'context certflow:iotRequestsPerSecond: must be a whole number from 1 to 10000'],
+    [{ 'certflow:migrationBatchSize': 1001 }, 'context certflow:migrationBatchSize: must be a whole number from 1 to 1000'],
+    [{ 'certflow:migrationBatchSize': 0 }, 'context certflow:migrationBatchSize: must be a whole number from 1 to 1000'],
+    [{ 'certflow:migrationMaxConcurrency': '2.5' }, 'context certflow:migrationMaxConcurrency: must be a whole number from 1 to 1000'],
+    [{ 'certflow:migrationMaxConcurrency': 0 }, 'context certflow:migrationMaxConcurrency: must be a whole number from 1 to 1000'],
+    [{ 'certflow:migrationToleratedFailurePercent': 101 }, 'context certflow:migrationToleratedFailurePercent: must be a whole number from 0 to 100'],
+    [{ 'certflow:migrationToleratedFailurePercent': -1 }, 'context certflow:migrationToleratedFailurePercent: must be a whole number from 0 to 100'],
+    [
+      { 'certflow:migrationBatchSize': 1000, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 },
+      'context certflow:migrationBatchSize: must let a batch finish within 300 s at certflow:iotRequestsPerSecond / certflow:migrationMaxConcurrency requests a second (at most 750, got 1000)',
+    ],
   ])('refuses %j with an error naming the key and the rule', (context, message) => {
     expect(() => certflowApp(context)).toThrow(CertflowConfigError);
     expect(() => certflowApp(context)).toThrow(message);

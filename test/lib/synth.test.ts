@@ -26,7 +26,9 @@ describe('synthesis', () => {
 
   it('bundles every handler locally with esbuild, without Docker', () => {
     const functions = artifacts.flatMap((artifact) => Object.values(artifact.template.Resources as Resources)).filter((resource) => resource.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(15);
+    // Source: 2 Action functions, 3 approval functions, 4 transfer steps, 5 migration steps;
+    // target: 2 Action functions, 3 approval functions, the poller, 3 migration steps.
+    expect(functions).toHaveLength(23);
     for (const resource of functions) {
       const assetPath = resource.Metadata?.['aws:asset:path'];
       expect(assetPath).toBeDefined();
@@ -54,6 +56,7 @@ describe('synthesis', () => {
         checked += 1;
       }
     }
-    expect(checked).toBe(2);
+    // Each side's transfer workflow and its migration workflow (Distributed Maps).
+    expect(checked).toBe(4);
   });
 });

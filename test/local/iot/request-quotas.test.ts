@@ -21,10 +21,14 @@ describe('RequestQuotas', () => {
     expect(quotas.tryTake(ACCOUNT, 'DescribeCertificate', 0)).toBe(true);
   });
 
-  it('limits the transfer, describe, list and update Actions to 10 per second by default and nothing else', () => {
+  it('limits the Actions certflow calls as AWS IoT does by default (10 or 15 per second) and nothing else', () => {
     const quotas = new RequestQuotas(undefined);
     expect(quotas.limits()).toEqual(DEFAULT_QUOTAS);
-    expect(Object.values(DEFAULT_QUOTAS).every((rate) => rate === 10)).toBe(true);
+    expect(DEFAULT_QUOTAS).toEqual({
+      TransferCertificate: 10, AcceptCertificateTransfer: 10, RejectCertificateTransfer: 10, CancelCertificateTransfer: 10,
+      DescribeCertificate: 10, ListCertificates: 10, ListOutgoingCertificates: 10, UpdateCertificate: 10,
+      ListAttachedPolicies: 15, ListPrincipalThings: 10, AttachPolicy: 15, DetachPolicy: 15,
+    });
     expect(Array.from({ length: 100 }, () => quotas.tryTake(ACCOUNT, 'CreateKeysAndCertificate', 0)).every(Boolean)).toBe(true);
   });
 
