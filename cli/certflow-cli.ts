@@ -11,6 +11,7 @@ import { DynamoDbAuditTrail } from '../lambdas/audit-trail/audit-trail';
 import { parseAwsAccountId, parseCertificateId, parseOptionalMessage } from '../lambdas/iot-api/field-rules';
 import { parseOutboundTransferRequest } from '../lambdas/outbound-workflow/step-requests';
 import { parseCsvManifest, parseJsonManifest } from '../lambdas/migration/migration-manifest';
+import { parseOutboundMigrationRequest } from '../lambdas/migration/migration-requests';
 import { migrationReportCsv, migrationReportJson } from '../lambdas/migration/migration-report';
 import { CliUsageError, resolveCliTarget, stackOutput, type CliTarget, type Side } from './cli-target';
 import { MigrationRunFailed, MigrationStopped, progressLine, runMigrationJob, type MigrationSide } from './migration-job';
@@ -235,7 +236,12 @@ async function migrate(target: CliTarget, values: Values): Promise<unknown> {
   if (!values.manifest) throw new CliUsageError('--manifest: required (a CSV of certificate ids, or JSON: a list, {"certificateIds": [...]} or {"selector": {...}})');
   const targetAwsAccount = parseAwsAccountId(values.to, 'to');
   if (!values['requested-by']) throw new CliUsageError('--requested-by: required (who asks for the migration)');
-  parseOptionalMessage(values.message, 'message');
+  // The workflow's own rules, checked before anything is uploaded or started.
+  parseOutboundMigrationRequest({
+    migration: { migrationId: 'check', targetAwsAccount, transferMessage: values.message, requestedBy: values['requested-by'], reason: values.reason },
+    runName: 'check',
+    executionId: 'check',
+  });
   const text = readFileSync(values.manifest, 'utf8');
   const { manifest, duplicates } = values.manifest.toLowerCase().endsWith('.json') ? parseJsonManifest(text) : parseCsvManifest(text);
   if (duplicates.length > 0) process.stderr.write(`the manifest lists ${duplicates.length} certificates more than once; each is moved once\n`);
@@ -248,6 +254,7 @@ async function migrate(target: CliTarget, values: Values): Promise<unknown> {
   process.once('SIGTERM', stop);
   const interactive = process.stderr.isTTY === true;
   let lastLine = 0;
+  let lastPhase = '';
   try {
     const result = await runMigrationJob(
       {
@@ -256,11 +263,14 @@ async function migrate(target: CliTarget, values: Values): Promise<unknown> {
         signal: controller.signal,
         onProgress: (view) => {
           const line = progressLine(view);
-          if (interactive) process.stderr.write(`\r${line.padEnd(120).slice(0, 160)}`);
-          else if (Date.now() - lastLine >= 5000) {
+          const phase = `${view.side} ${view.phase}`;
+          if (interactive) process.stderr.write(`${phase === lastPhase ? '\r' : '\n'}${line.padEnd(120).slice(0, 160)}`);
+          // Not a terminal: a line when the phase changes, and at most one every 5 s within it.
+          else if (phase !== lastPhase || Date.now() - lastLine >= 5000) {
             process.stderr.write(`${line}\n`);
             lastLine = Date.now();
           }
+          lastPhase = phase;
         },
       },
       { manifest, targetAwsAccount, requestedBy: values['requested-by'], reason: values.reason, transferMessage: values.message },

@@ -87,7 +87,7 @@ export function readCertflowConfig(node: Node): CertflowConfig {
     throw new CertflowConfigError(CONTEXT_KEYS.reminderLeadMinutes, `must be less than ${CONTEXT_KEYS.approvalDeadlineMinutes} (${approvalMinutes})`);
   }
   const iotRequestsPerSecond = whole(node, CONTEXT_KEYS.iotRequestsPerSecond, 10, 1, 10_000);
-  const migrationBatchSize = whole(node, CONTEXT_KEYS.migrationBatchSize, 50, 1, 1000);
+  const migrationBatchSize = whole(node, CONTEXT_KEYS.migrationBatchSize, 200, 1, 1000);
   const migrationMaxConcurrency = whole(node, CONTEXT_KEYS.migrationMaxConcurrency, 1, 1, 1000);
   // A batch paces its certificates to quota / concurrency a second and must end well within Lambda's 15 minutes.
   const batchSeconds = migrationBatchSize / (iotRequestsPerSecond / migrationMaxConcurrency);

@@ -8,6 +8,7 @@ import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import type { Approvals } from './approvals';
 import type { CertflowConfig } from './certflow-config';
 import { CertflowFunction } from './certflow-function';
+import { APPROVAL_EXPIRED_REASON, REVIEW_CANCELLED_REASON } from './inbound-transfer-workflow';
 import { lambdaStep } from './lambda-step';
 import { migrationEnvironment, migrationMap } from './migration-map';
 import type { MigrationStorage } from './migration-storage';
@@ -25,6 +26,9 @@ export interface InboundMigrationWorkflowProps {
 
 /** How a target-side migration run ended, in the execution's `outcome` field. */
 export const INBOUND_MIGRATION_OUTCOMES = ['ANSWERED', 'NOTHING_PENDING', 'APPROVAL_EXPIRED', 'CANCELLED'] as const;
+
+/** What the target approvers' silence or a cancelled review decides: every offer is rejected, as for a single transfer, rather than left pending. */
+const REJECTED_WITHOUT_DECISION = (rejectReason: string) => ({ decision: 'REJECTED', approvedBy: 'certflow', rejectReason, setAsActive: false, consentToPrepare: false });
 
 /**
  * The target account's migration workflow, started with {migrationId, requestedBy,
@@ -45,31 +49,33 @@ export class InboundMigrationWorkflow extends Construct {
       [HANDLER_ENVIRONMENT.auditTableName]: props.auditTable.tableName,
       [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
     };
-    const stepFunction = (functionId: string, entry: string, description: string, statements: iam.PolicyStatement[]) =>
+    const stepFunction = (functionId: string, entry: string, description: string, statements: iam.PolicyStatement[], access: { files: boolean; progress: boolean }) =>
       new CertflowFunction(this, functionId, {
         entry: `lambdas/handlers/${entry}.ts`,
         description,
-        statements: [...statements, ...storage.accessStatements()],
+        statements: [...statements, ...storage.accessStatements(access)],
         environment,
         timeout: Duration.minutes(15),
       });
     this.functions = {
       plan: stepFunction('Plan', 'migration-plan-inbound', 'target migration: which offered certificates are pending here', [
         new iam.PolicyStatement({ actions: ['iot:ListCertificates'], resources: ['*'] }),
-      ]),
+      ], { files: true, progress: true }),
       answer: stepFunction('Answer', 'migration-answer-batch', 'target migration: accepts or rejects a batch of pending certificates', [
         new iam.PolicyStatement({
           actions: ['iot:AcceptCertificateTransfer', 'iot:RejectCertificateTransfer', 'iot:DescribeCertificate'],
           resources: [thisAccountsCertificates(this)],
         }),
         auditTableAccess(props.auditTable),
-      ]),
-      finish: stepFunction('Finish', 'migration-finish-run', 'migration: writes every certificate outcome of a run', []),
+      ], { files: false, progress: true }),
+      finish: stepFunction('Finish', 'migration-finish-run', 'target migration: writes every certificate outcome of a run', [
+        // A failed item may have been accepted after all: this account's certificates say so.
+        new iam.PolicyStatement({ actions: ['iot:ListCertificates'], resources: ['*'] }),
+      ], { files: true, progress: false }),
     };
-    Validations.of(this.functions.plan).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ListCertificates has no resource type and can only be granted on *',
-    });
+    for (const fn of [this.functions.plan, this.functions.finish]) {
+      Validations.of(fn).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ListCertificates has no resource type and can only be granted on *' });
+    }
 
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
     const outcome = (stateId: string, value: (typeof INBOUND_MIGRATION_OUTCOMES)[number]) =>
@@ -84,6 +90,8 @@ export class InboundMigrationWorkflow extends Construct {
           itemsKey: sfn.JsonPath.stringAt('$.plan.itemsKey'),
           resultsManifestKey,
           unprocessedOutcome: 'NOT_APPROVED',
+          reconcile: 'ACCEPTANCES',
+          targetAwsAccount: null,
         },
         resultPath: '$.result',
       });
@@ -111,9 +119,6 @@ export class InboundMigrationWorkflow extends Construct {
       resultPath: '$.targetApproval',
       comment: 'One approval for the whole batch, on its summary',
     });
-    requestApproval.addCatch(outcome('ApprovalExpired', 'APPROVAL_EXPIRED').next(notAnswered), { errors: ['States.Timeout'], resultPath: '$.error' });
-    requestApproval.addCatch(outcome('CancelledBeforeApproval', 'CANCELLED').next(notAnswered), { errors: ['RequestCancelled'], resultPath: '$.error' });
-
     const answerMap = migrationMap(this, 'AnswerEachOffer', {
       config,
       storage,
@@ -133,16 +138,18 @@ export class InboundMigrationWorkflow extends Construct {
       resultPath: '$.answers',
     });
 
+    answerMap.next(finishRun('ReportAnswers', sfn.JsonPath.stringAt('$.answers.ResultWriterDetails.Key'))).next(finished);
+    const rejectWithout = (stateId: string, rejectReason: string, result: (typeof INBOUND_MIGRATION_OUTCOMES)[number]) =>
+      new sfn.Pass(this, stateId, { result: sfn.Result.fromObject(REJECTED_WITHOUT_DECISION(rejectReason)), resultPath: '$.targetApproval' })
+        .next(outcome(`${stateId}Outcome`, result))
+        .next(answerMap);
+    requestApproval.addCatch(rejectWithout('ApprovalExpired', APPROVAL_EXPIRED_REASON, 'APPROVAL_EXPIRED'), { errors: ['States.Timeout'], resultPath: '$.error' });
+    requestApproval.addCatch(rejectWithout('CancelledBeforeApproval', REVIEW_CANCELLED_REASON, 'CANCELLED'), { errors: ['RequestCancelled'], resultPath: '$.error' });
+
     const definition = plan.next(
       new sfn.Choice(this, 'AnythingPending')
         .when(sfn.Condition.numberEquals('$.plan.itemCount', 0), outcome('NothingPending', 'NOTHING_PENDING').next(notAnswered))
-        .otherwise(
-          requestApproval
-            .next(answerMap)
-            .next(outcome('Answered', 'ANSWERED'))
-            .next(finishRun('ReportAnswers', sfn.JsonPath.stringAt('$.answers.ResultWriterDetails.Key')))
-            .next(finished),
-        ),
+        .otherwise(requestApproval.next(outcome('Answered', 'ANSWERED')).next(answerMap)),
     );
 
     const stateMachineName = `${Stack.of(this).stackName}-Migration`;

@@ -39,11 +39,11 @@ export class MigrationStorage extends Construct {
     });
   }
 
-  /** Read and write of the migration files, and the progress counters. */
-  accessStatements(): iam.PolicyStatement[] {
+  /** What a migration step may touch: read and write the migration files, and/or count its progress (only the job reads it). */
+  accessStatements(access: { files: boolean; progress: boolean }): iam.PolicyStatement[] {
     return [
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.filesArn] }),
-      new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], resources: [this.progressTable.tableArn] }),
+      ...(access.files ? [new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.filesArn] })] : []),
+      ...(access.progress ? [new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.progressTable.tableArn] })] : []),
     ];
   }
 }

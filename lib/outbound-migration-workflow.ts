@@ -48,11 +48,11 @@ export class OutboundMigrationWorkflow extends Construct {
       [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
     };
     const iotAccess = (actions: string[], resources = [certificates]) => new iam.PolicyStatement({ actions: actions.map((action) => `iot:${action}`), resources });
-    const stepFunction = (functionId: string, entry: string, description: string, statements: iam.PolicyStatement[]) =>
+    const stepFunction = (functionId: string, entry: string, description: string, statements: iam.PolicyStatement[], access: { files: boolean; progress: boolean }) =>
       new CertflowFunction(this, functionId, {
         entry: `lambdas/handlers/${entry}.ts`,
         description,
-        statements: [...statements, ...storage.accessStatements()],
+        statements: [...statements, ...storage.accessStatements(access)],
         environment,
         timeout: Duration.minutes(15),
       });
@@ -60,21 +60,28 @@ export class OutboundMigrationWorkflow extends Construct {
       plan: stepFunction('Plan', 'migration-plan-outbound', 'source migration: resolves the manifest and settles what needs no Action', [
         // The list Actions have no resource type: they can only be granted on *.
         iotAccess(['ListCertificates', 'ListCertificatesByCA', 'ListOutgoingCertificates'], ['*']),
-        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [props.auditTable.tableArn, `${props.auditTable.tableArn}/index/*`] }),
-      ]),
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.auditTable.tableArn}/index/*`] }),
+      ], { files: true, progress: true }),
       inspect: stepFunction('Inspect', 'migration-inspect-batch', 'source migration: lists the policies and things of a batch of certificates', [
         iotAccess(['ListAttachedPolicies', 'ListPrincipalThings']),
-      ]),
-      summarize: stepFunction('Summarize', 'migration-summarize-inspection', 'source migration: the approvers summary and the certificates to transfer', []),
+      ], { files: false, progress: true }),
+      summarize: stepFunction('Summarize', 'migration-summarize-inspection', 'source migration: the approvers summary and the certificates to transfer', [], { files: true, progress: true }),
       transfer: stepFunction('Transfer', 'migration-transfer-batch', 'source migration: prepares and transfers a batch of certificates', [
         iotAccess(['DescribeCertificate', 'UpdateCertificate', 'ListAttachedPolicies', 'DetachPolicy', 'AttachPolicy', 'TransferCertificate']),
         auditTableAccess(props.auditTable),
-      ]),
-      finish: stepFunction('Finish', 'migration-finish-run', 'migration: writes every certificate outcome of a run', []),
+      ], { files: false, progress: true }),
+      finish: stepFunction('Finish', 'migration-finish-run', 'source migration: writes every certificate outcome of a run', [
+        // A failed item may have been offered after all: the run's pending offers say so.
+        iotAccess(['ListOutgoingCertificates'], ['*']),
+      ], { files: true, progress: false }),
     };
     Validations.of(this.functions.plan).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ListCertificates, ListCertificatesByCA and ListOutgoingCertificates have no resource type and can only be granted on *',
+    });
+    Validations.of(this.functions.finish).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ListOutgoingCertificates has no resource type and can only be granted on *',
     });
 
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
@@ -90,6 +97,8 @@ export class OutboundMigrationWorkflow extends Construct {
           itemsKey: sfn.JsonPath.stringAt('$.inspected.itemsKey'),
           resultsManifestKey,
           unprocessedOutcome: 'NOT_APPROVED',
+          reconcile: 'OFFERS',
+          targetAwsAccount: request('targetAwsAccount'),
         },
         resultPath: '$.result',
         comment: 'Every certificate outcome, in one file the migration job reads',
@@ -159,8 +168,15 @@ export class OutboundMigrationWorkflow extends Construct {
       resultPath: '$.transfers',
     });
 
+    // An empty map is skipped rather than relied on to write an empty result manifest.
+    const noInspection = new sfn.Pass(this, 'NothingToInspect', { result: sfn.Result.fromObject({ ResultWriterDetails: { Key: null } }), resultPath: '$.inspection' });
     const definition = plan
-      .next(inspectMap)
+      .next(
+        new sfn.Choice(this, 'AnythingToInspect')
+          .when(sfn.Condition.numberEquals('$.plan.itemCount', 0), noInspection)
+          .otherwise(inspectMap)
+          .afterwards(),
+      )
       .next(summarize)
       .next(
         new sfn.Choice(this, 'AnythingToTransfer')

@@ -38,7 +38,8 @@ export async function submitApproval(link: string, decision: ApproverDecision): 
 export function approveMigrationRequests(
   notifications: NotificationSink,
   migrationId: string,
-  decide: (subject: string) => ApproverDecision,
+  /** The decision for a request, by its notification's subject; undefined leaves it unanswered. */
+  decide: (subject: string) => ApproverDecision | undefined,
   options: { pollMs?: number } = {},
 ): { stop(): void; answered: string[] } {
   const answered: string[] = [];
@@ -51,11 +52,21 @@ export function approveMigrationRequests(
       for (const { link, subject } of approvalLinksMentioning(notifications, migrationId)) {
         const requestId = new URL(link).searchParams.get('r') ?? link;
         if (seen.has(requestId)) continue;
-        seen.add(requestId);
-        const { status } = await submitApproval(link, decide(subject));
-        if (status === 200) answered.push(subject);
+        const decision = decide(subject);
+        if (!decision) {
+          seen.add(requestId);
+          continue;
+        }
+        // Marked answered only once the page took the decision: a failed submission is tried again on the next poll.
+        const { status } = await submitApproval(link, decision);
+        if (status === 200) {
+          seen.add(requestId);
+          answered.push(subject);
+        }
       }
-    })().finally(() => (busy = false));
+    })()
+      .catch(() => undefined)
+      .finally(() => (busy = false));
   }, options.pollMs ?? 200);
   return { stop: () => clearInterval(timer), answered };
 }

@@ -72,11 +72,13 @@ certflow sandbox is up (region ${sandbox.region}; state: ${values['in-memory'] ?
 Workflows:
   outbound (source) ${source.outputs.OutboundStateMachineArn ?? '-'}
   inbound (target)  ${target.outputs.InboundStateMachineArn ?? '-'}
+  migrations        ${source.outputs.MigrationStateMachineArn ?? '-'} (source), ${target.outputs.MigrationStateMachineArn ?? '-'} (target)
+                    npx certflow migrate --manifest certs.csv --to ${targetAccount} --requested-by you@example.com
   approval pages    ${source.outputs.ApprovalPageUrl ?? '-'} (source), ${target.outputs.ApprovalPageUrl ?? '-'} (target)
 
 Accounts: the access key id names the account.
-  source ${sourceAccount}:  export AWS_ACCESS_KEY_ID=${sourceKeys.accessKeyId} AWS_SECRET_ACCESS_KEY=${sourceKeys.secretAccessKey} AWS_REGION=${sandbox.region}
-  target ${targetAccount}:  export AWS_ACCESS_KEY_ID=${targetKeys.accessKeyId} AWS_SECRET_ACCESS_KEY=${targetKeys.secretAccessKey} AWS_REGION=${sandbox.region}
+  source ${sourceAccount}:  export AWS_ACCESS_KEY_ID=${sourceKeys.accessKeyId} AWS_SECRET_ACCESS_KEY=${sourceKeys.secretAccessKey} AWS_REGION=${sandbox.region} AWS_DEFAULT_REGION=${sandbox.region}
+  target ${targetAccount}:  export AWS_ACCESS_KEY_ID=${targetKeys.accessKeyId} AWS_SECRET_ACCESS_KEY=${targetKeys.secretAccessKey} AWS_REGION=${sandbox.region} AWS_DEFAULT_REGION=${sandbox.region}
 
 Try (AWS CLI):
   aws iot list-certificates --endpoint-url ${sandbox.endpoints.iot}

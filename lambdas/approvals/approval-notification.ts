@@ -1,5 +1,5 @@
 import { CERTIFICATE_STATUSES } from '../iot-api/field-rules';
-import type { ApprovalRequest, MigrationSummary } from './approval-request';
+import type { ApprovalRequest, ApprovalSide, MigrationSummary } from './approval-request';
 
 export interface ApprovalNotification {
   subject: string;
@@ -17,7 +17,7 @@ export function approvalNotification(request: ApprovalRequest, link: string, kin
   const lines = [
     migration ? migrationOpening(request, migration) : certificateOpening(request),
     '',
-    ...(migration ? migrationRows(migration) : [`  Certificate:   ${request.certificateId ?? ''}`]),
+    ...(migration ? migrationRows(migration, request.side) : [`  Certificate:   ${request.certificateId ?? ''}`]),
     `  From account:  ${request.sourceAwsAccount}`,
     `  To account:    ${request.targetAwsAccount}`,
     `  Message:       ${request.transferMessage ?? '(none)'}`,
@@ -54,16 +54,24 @@ function migrationOpening(request: ApprovalRequest, migration: MigrationSummary)
     : `Account ${request.sourceAwsAccount} offers ${certificates} to this account (${request.targetAwsAccount}) (migration ${migration.migrationId}).`;
 }
 
-function migrationRows(migration: MigrationSummary): string[] {
+function migrationRows(migration: MigrationSummary, side: ApprovalSide): string[] {
   const samples = migration.sampleCertificateIds.slice(0, NOTIFIED_SAMPLES);
   return [
-    ...migrationCounts(migration).map(([label, value]) => `  ${`${label}:`.padEnd(15)}${value}`),
+    ...migrationCounts(migration, side).map(([label, value]) => `  ${`${label}:`.padEnd(15)}${value}`),
     ...samples.map((id, index) => `  ${index === 0 ? 'Examples:'.padEnd(15) : ' '.repeat(15)}${id}`),
   ];
 }
 
 /** A migration's summary as label and value pairs, in the order both the e-mail and the page show them. */
-export function migrationCounts(migration: MigrationSummary): Array<[string, string]> {
+export function migrationCounts(migration: MigrationSummary, side: ApprovalSide = 'SOURCE'): Array<[string, string]> {
+  if (side === 'TARGET') {
+    return [
+      ['Migration', migration.migrationId],
+      ['Certificates', `${migration.certificateCount} (pending transfer to this account)`],
+      ['Already done', `${migration.alreadyDone} (skipped: accepted by an earlier run)`],
+      ['Not offered', `${migration.notTransferable} (listed by the source, no pending transfer here)`],
+    ];
+  }
   return [
     ['Migration', migration.migrationId],
     ['Certificates', String(migration.certificateCount)],

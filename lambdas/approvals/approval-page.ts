@@ -104,7 +104,7 @@ ${page.body}
 
 function detailsTable(request: ApprovalRequestView): string {
   const rows: Array<[string, string]> = [
-    ...(request.migration ? migrationCounts(request.migration) : ([['Certificate', request.certificateId ?? '']] as Array<[string, string]>)),
+    ...(request.migration ? migrationCounts(request.migration, request.side) : ([['Certificate', request.certificateId ?? '']] as Array<[string, string]>)),
     ['From account', request.sourceAwsAccount],
     ['To account', request.targetAwsAccount],
     ['Message', request.transferMessage ?? '(none)'],

@@ -71,7 +71,8 @@ export class DynamoDbAuditTrail implements AuditTrail {
   async latestSuccess(certificateId: string, action: AuditedAction): Promise<AuditRow | undefined> {
     let exclusiveStartKey: QueryCommand['input']['ExclusiveStartKey'];
     do {
-      const page = await this.dynamodb.send(
+      const page = await this.read(
+        `audit rows of ${certificateId}`,
         new QueryCommand({
           TableName: this.tableName,
           IndexName: AUDIT_INDEXES.byCertificate.indexName,
@@ -94,7 +95,8 @@ export class DynamoDbAuditTrail implements AuditTrail {
     const rows: AuditRow[] = [];
     let exclusiveStartKey: QueryCommand['input']['ExclusiveStartKey'];
     do {
-      const page = await this.dynamodb.send(
+      const page = await this.read(
+        `audit rows by ${index}`,
         new QueryCommand({
           TableName: this.tableName,
           IndexName: AUDIT_INDEXES[index].indexName,
@@ -109,6 +111,15 @@ export class DynamoDbAuditTrail implements AuditTrail {
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey && (options.limit === undefined || rows.length < options.limit));
     return options.limit === undefined ? rows : rows.slice(0, options.limit);
+  }
+
+  /** A query whose failure is an unavailable audit trail, which a workflow retries. */
+  private async read(what: string, command: QueryCommand) {
+    try {
+      return await this.dynamodb.send(command);
+    } catch (error) {
+      throw new AuditTrailUnavailableError(`${what} could not be read: ${describe(error)}`);
+    }
   }
 }
 

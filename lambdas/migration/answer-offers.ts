@@ -1,9 +1,9 @@
-import { toIotActionError } from '../iot-api/iot-errors';
+import { AUDIT_TRAIL_UNAVAILABLE, toIotActionError } from '../iot-api/iot-errors';
 import { acceptCertificateTransfer } from '../transfer-actions/accept-certificate-transfer';
 import { rejectCertificateTransfer } from '../transfer-actions/reject-certificate-transfer';
 import type { AttemptContext, TransferActionDeps } from '../transfer-actions/run-transfer-action';
 import { failed, type CertificateOutcome } from './certificate-outcome';
-import { batchKey, ITEM_BACKOFF } from './inspect-certificates';
+import { countFinishedBatch, ITEM_BACKOFF } from './migration-batch';
 import type { MigrationProgress } from './migration-progress';
 import { withBackoff } from './request-pacer';
 
@@ -44,14 +44,11 @@ export async function answerOffers(
         outcomes.push({ certificateId, outcome: 'REJECTED', previousStatus: 'PENDING_TRANSFER' });
       }
     } catch (thrown) {
+      if (thrown instanceof Error && thrown.name === AUDIT_TRAIL_UNAVAILABLE) throw thrown;
       const error = toIotActionError(thrown);
-      if (error.retryable) throw error;
       outcomes.push(failed(certificateId, error.name, error.message, 'PENDING_TRANSFER'));
     }
   }
-  await deps.progress.countBatch(context.runName, 'answer', batchKey(batch.items), {
-    done: outcomes.filter((outcome) => outcome.outcome !== 'FAILED').length,
-    failed: outcomes.filter((outcome) => outcome.outcome === 'FAILED').length,
-  });
+  await countFinishedBatch(deps.progress, context.runName, 'answer', outcomes.map((outcome) => ({ certificateId: outcome.certificateId, failed: outcome.outcome === 'FAILED' })));
   return outcomes;
 }

@@ -1,11 +1,12 @@
 import type { IoTClient } from '@aws-sdk/client-iot';
-import type { MigrationSummary } from '../approvals/approval-request';
-import { RETRYABLE_ERROR_NAMES, toIotActionError } from '../iot-api/iot-errors';
+import { MIGRATION_SAMPLE_MAX, type MigrationSummary } from '../approvals/approval-request';
+import { toIotActionError } from '../iot-api/iot-errors';
 import { attachedPolicies, principalThings } from '../outbound-workflow/inspect-certificate';
 import { failed, MIGRATION_FAILURES, type CertificateOutcome } from './certificate-outcome';
 import { readMapRunResults, runFiles, type MigrationObjects } from './migration-objects';
 import type { MigrationProgress } from './migration-progress';
 import type { CertificateToInspect, MigrationPlan, MigrationRunRequest } from './plan-outbound-migration';
+import { countFinishedBatch, ITEM_BACKOFF } from './migration-batch';
 import { withBackoff } from './request-pacer';
 
 /** A certificate ready for the transfer step, with what must change first. */
@@ -15,14 +16,6 @@ export interface CertificateToTransfer extends CertificateToInspect {
 }
 
 export type InspectionResult = ({ kind: 'INSPECTED' } & CertificateToTransfer) | ({ kind: 'SETTLED' } & CertificateOutcome);
-
-/** Retries within one call; a batch that still fails is retried whole by its workflow. */
-export const ITEM_BACKOFF = { retryable: RETRYABLE_ERROR_NAMES, maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
-
-/** Batch key for the progress counters: the first certificate and the batch size identify a batch within a run. */
-export function batchKey(items: ReadonlyArray<{ certificateId: string }>): string {
-  return `${items[0]?.certificateId ?? 'empty'}+${items.length}`;
-}
 
 /**
  * One Distributed Map batch of the source side's inspection: the policies and things
@@ -47,10 +40,7 @@ export async function inspectCertificates(
       results.push({ kind: 'SETTLED', ...failed(item.certificateId, MIGRATION_FAILURES.notFound, 'the certificate was deleted during the migration', item.status) });
     }
   }
-  await deps.progress.countBatch(batch.runName, 'inspect', batchKey(batch.items), {
-    done: results.filter((result) => result.kind === 'INSPECTED').length,
-    failed: results.filter((result) => result.kind === 'SETTLED').length,
-  });
+  await countFinishedBatch(deps.progress, batch.runName, 'inspect', results.map((result) => ({ certificateId: result.certificateId, failed: result.kind === 'SETTLED' })));
   return results;
 }
 
@@ -61,17 +51,18 @@ export interface InspectionSummary {
   settledKey: string;
 }
 
-const SAMPLE_SIZE = 20;
-
 /**
  * After inspection: the certificates to transfer (for the transfer map), every settled
  * certificate (for the report) and the summary the source approvers decide on.
  */
 export async function summarizeInspection(
   deps: { objects: MigrationObjects; progress: MigrationProgress },
-  request: MigrationRunRequest & { plan: MigrationPlan; inspectionManifestKey: string },
+  request: MigrationRunRequest & { plan: MigrationPlan; inspectionManifestKey: string | null },
 ): Promise<InspectionSummary> {
-  const { results, failedBatches } = await readMapRunResults<CertificateToInspect, InspectionResult>(deps.objects, request.inspectionManifestKey);
+  const { results, failedBatches } =
+    request.inspectionManifestKey === null
+      ? { results: [], failedBatches: [] }
+      : await readMapRunResults<CertificateToInspect, InspectionResult>(deps.objects, request.inspectionManifestKey);
   const settled = (await deps.objects.readJson(request.plan.settledKey)) as CertificateOutcome[];
   const toTransfer: CertificateToTransfer[] = [];
   for (const result of results) {
@@ -99,7 +90,7 @@ export async function summarizeInspection(
     toDeactivate: toTransfer.filter((item) => item.status === 'ACTIVE').length,
     alreadyDone: settled.filter((outcome) => outcome.outcome !== 'FAILED').length,
     notTransferable: settled.filter((outcome) => outcome.outcome === 'FAILED').length,
-    sampleCertificateIds: toTransfer.slice(0, SAMPLE_SIZE).map((item) => item.certificateId),
+    sampleCertificateIds: toTransfer.slice(0, MIGRATION_SAMPLE_MAX).map((item) => item.certificateId),
   };
   const files = runFiles(request.migrationId, request.runName);
   await deps.objects.writeJson(files.transferItems, toTransfer);

@@ -4,6 +4,8 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 export const migrationKeys = {
   /** What the job uploads on the source side: `{"certificateIds": [...]}` or `{"selector": {...}}`. */
   manifest: (migrationId: string) => `migrations/${migrationId}/manifest.json`,
+  /** The certificate ids a selector resolved to on the migration's first run: later runs move the same ones. */
+  resolvedSelector: (migrationId: string) => `migrations/${migrationId}/resolved-selector.json`,
   /** What the job uploads on the target side: the source account and the certificates it offered. */
   offers: (migrationId: string) => `migrations/${migrationId}/offers.json`,
   /** One run (execution) of a migration; a resumed migration is a new run. */
@@ -52,6 +54,16 @@ export class S3MigrationObjects implements MigrationObjects {
 
   async writeJson(key: string, value: unknown): Promise<void> {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
+  }
+}
+
+/** The object's JSON, or undefined when there is no such key. */
+export async function readJsonIfExists(objects: MigrationObjects, key: string): Promise<unknown> {
+  try {
+    return await objects.readJson(key);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'NoSuchKey') return undefined;
+    throw error;
   }
 }
 

@@ -109,7 +109,7 @@ export function parseInspectBatch(event: unknown): { runName: string; items: Cer
   return { runName: text(batchInput, 'runName', 80, 'BatchInput.runName'), items };
 }
 
-export function parseSummarizeRequest(event: unknown): MigrationRunRequest & { plan: MigrationPlan; inspectionManifestKey: string } {
+export function parseSummarizeRequest(event: unknown): MigrationRunRequest & { plan: MigrationPlan; inspectionManifestKey: string | null } {
   const fields = asObject(event, 'event');
   const plan = asObject(fields.plan, 'plan');
   return {
@@ -123,7 +123,8 @@ export function parseSummarizeRequest(event: unknown): MigrationRunRequest & { p
       settledCount: wholeNumber(plan, 'settledCount', 'plan.settledCount'),
       mapResultsPrefix: text(plan, 'mapResultsPrefix', 1024, 'plan.mapResultsPrefix'),
     },
-    inspectionManifestKey: text(fields, 'inspectionManifestKey', 1024),
+    // Null when nothing was left to inspect and the map was skipped.
+    inspectionManifestKey: optionalText(fields, 'inspectionManifestKey', 1024) ?? null,
   };
 }
 
@@ -168,11 +169,15 @@ export function parseFinishRunRequest(event: unknown): FinishRunRequest {
   if (typeof unprocessed !== 'string' || !UNPROCESSED_OUTCOMES.includes(unprocessed as CertificateOutcomeName)) {
     throw new ValidationError('unprocessedOutcome', `must be one of ${UNPROCESSED_OUTCOMES.join(', ')}`);
   }
+  const reconcile = fields.reconcile;
+  if (reconcile !== 'OFFERS' && reconcile !== 'ACCEPTANCES') throw new ValidationError('reconcile', 'must be OFFERS or ACCEPTANCES');
   return {
     ...runRequest(fields),
     settledKey: text(fields, 'settledKey', 1024),
     itemsKey: text(fields, 'itemsKey', 1024),
     resultsManifestKey: optionalText(fields, 'resultsManifestKey', 1024) ?? null,
     unprocessedOutcome: unprocessed as CertificateOutcomeName,
+    reconcile,
+    targetAwsAccount: reconcile === 'OFFERS' ? parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount') : null,
   };
 }

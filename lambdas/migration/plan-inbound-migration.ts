@@ -1,10 +1,11 @@
 import type { IoTClient } from '@aws-sdk/client-iot';
-import type { MigrationSummary } from '../approvals/approval-request';
+import { MIGRATION_SAMPLE_MAX, type MigrationSummary } from '../approvals/approval-request';
 import { ValidationError, parseAwsAccountId, parseCertificateId } from '../iot-api/field-rules';
 import { failed, MIGRATION_FAILURES, type CertificateOutcome } from './certificate-outcome';
 import { migrationKeys, runFiles, type MigrationObjects } from './migration-objects';
 import type { MigrationProgress } from './migration-progress';
-import { listCertificates, type MigrationRunRequest } from './plan-outbound-migration';
+import { listCertificates } from './certificate-listing';
+import type { MigrationRunRequest } from './plan-outbound-migration';
 
 /** What the migration job hands the target side: the certificates the source offered. */
 export interface MigrationOffers {
@@ -37,8 +38,6 @@ export interface InboundPlan {
   settledKey: string;
   mapResultsPrefix: string;
 }
-
-const SAMPLE_SIZE = 20;
 
 /**
  * The target side's first step: which offered certificates are pending here (to be
@@ -78,7 +77,7 @@ export async function planInboundMigration(
       toDeactivate: 0,
       alreadyDone: settled.filter((outcome) => outcome.outcome !== 'FAILED').length,
       notTransferable: settled.filter((outcome) => outcome.outcome === 'FAILED').length,
-      sampleCertificateIds: toAnswer.slice(0, SAMPLE_SIZE).map((item) => item.certificateId),
+      sampleCertificateIds: toAnswer.slice(0, MIGRATION_SAMPLE_MAX).map((item) => item.certificateId),
     },
     itemsKey: files.answerItems,
     itemCount: toAnswer.length,

@@ -1,9 +1,9 @@
-import { ListCertificatesByCACommand, ListCertificatesCommand, ListOutgoingCertificatesCommand, type IoTClient } from '@aws-sdk/client-iot';
+import type { IoTClient } from '@aws-sdk/client-iot';
 import type { AuditTrail } from '../audit-trail/audit-trail';
-import { toIotActionError } from '../iot-api/iot-errors';
+import { listCertificates, outgoingOffers } from './certificate-listing';
 import { failed, MIGRATION_FAILURES, type CertificateOutcome } from './certificate-outcome';
 import { parseJsonManifest } from './migration-manifest';
-import { migrationKeys, runFiles, type MigrationObjects } from './migration-objects';
+import { migrationKeys, readJsonIfExists, runFiles, type MigrationObjects } from './migration-objects';
 import type { MigrationProgress } from './migration-progress';
 
 export interface MigrationRunRequest {
@@ -47,50 +47,7 @@ export interface OutboundPlanDeps {
   progress: MigrationProgress;
 }
 
-interface ListedCertificate {
-  certificateArn: string;
-  status: string;
-}
-
-/** Every certificate of the account (or of one CA), 250 a page: a few requests for thousands of certificates. */
-export async function listCertificates(iot: IoTClient, caCertificateId?: string): Promise<Map<string, ListedCertificate>> {
-  const listed = new Map<string, ListedCertificate>();
-  let marker: string | undefined;
-  try {
-    do {
-      const page = caCertificateId
-        ? await iot.send(new ListCertificatesByCACommand({ caCertificateId, marker, pageSize: 250 }))
-        : await iot.send(new ListCertificatesCommand({ marker, pageSize: 250 }));
-      for (const certificate of page.certificates ?? []) {
-        if (certificate.certificateId && certificate.certificateArn && certificate.status) {
-          listed.set(certificate.certificateId, { certificateArn: certificate.certificateArn, status: certificate.status });
-        }
-      }
-      marker = page.nextMarker;
-    } while (marker);
-  } catch (error) {
-    throw toIotActionError(error);
-  }
-  return listed;
-}
-
-/** The account each of this account's pending offers went to. */
-async function outgoingOffers(iot: IoTClient): Promise<Map<string, string>> {
-  const offers = new Map<string, string>();
-  let marker: string | undefined;
-  try {
-    do {
-      const page = await iot.send(new ListOutgoingCertificatesCommand({ marker, pageSize: 250 }));
-      for (const offer of page.outgoingCertificates ?? []) {
-        if (offer.certificateId && offer.transferredTo) offers.set(offer.certificateId, offer.transferredTo);
-      }
-      marker = page.nextMarker;
-    } while (marker);
-  } catch (error) {
-    throw toIotActionError(error);
-  }
-  return offers;
-}
+const AUDIT_LOOKUPS_AT_ONCE = 16;
 
 /**
  * The source side's first step: resolves the manifest to certificate ids, and settles
@@ -104,19 +61,35 @@ export async function planOutboundMigration(deps: OutboundPlanDeps, request: Out
   let certificateIds: string[];
   if (manifest.kind === 'list') certificateIds = manifest.certificateIds;
   else {
-    const candidates = manifest.caCertificateId ? await listCertificates(deps.iot, manifest.caCertificateId) : account;
-    certificateIds = [...candidates].filter(([, listed]) => manifest.status === undefined || listed.status === manifest.status).map(([id]) => id);
+    // A selector is resolved once: on a resumed run the certificates it chose are no longer
+    // in the status it selected (offered, or gone), and must still be followed and reported.
+    const resolvedKey = migrationKeys.resolvedSelector(request.migrationId);
+    const resolved = (await readJsonIfExists(deps.objects, resolvedKey)) as string[] | undefined;
+    if (resolved) certificateIds = resolved;
+    else {
+      const candidates = manifest.caCertificateId ? await listCertificates(deps.iot, manifest.caCertificateId) : account;
+      certificateIds = [...candidates].filter(([, listed]) => manifest.status === undefined || listed.status === manifest.status).map(([id]) => id);
+      await deps.objects.writeJson(resolvedKey, certificateIds);
+    }
   }
   const offers = await outgoingOffers(deps.iot);
+
+  // Certificates no longer in the account: did an earlier run transfer them here? One query each, several at once.
+  const transferredTo = new Map<string, string | undefined>();
+  const gone = certificateIds.filter((id) => !account.has(id));
+  for (let start = 0; start < gone.length; start += AUDIT_LOOKUPS_AT_ONCE) {
+    await Promise.all(
+      gone.slice(start, start + AUDIT_LOOKUPS_AT_ONCE).map(async (id) => transferredTo.set(id, (await deps.auditTrail.latestSuccess(id, 'TransferCertificate'))?.targetAwsAccount)),
+    );
+  }
 
   const toInspect: CertificateToInspect[] = [];
   const settled: CertificateOutcome[] = [];
   for (const certificateId of certificateIds) {
     const listed = account.get(certificateId);
     if (!listed) {
-      const transfer = await deps.auditTrail.latestSuccess(certificateId, 'TransferCertificate');
       settled.push(
-        transfer?.targetAwsAccount === request.targetAwsAccount
+        transferredTo.get(certificateId) === request.targetAwsAccount
           ? { certificateId, outcome: 'ALREADY_TRANSFERRED' }
           : failed(certificateId, MIGRATION_FAILURES.notFound, 'the certificate is not in this account'),
       );

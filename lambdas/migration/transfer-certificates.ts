@@ -1,10 +1,11 @@
 import { needsPreparation, type TransferPreparation } from '../approvals/approval-request';
-import { toIotActionError } from '../iot-api/iot-errors';
+import { AUDIT_TRAIL_UNAVAILABLE, toIotActionError } from '../iot-api/iot-errors';
 import { prepareCertificate, restoreCertificate, type PreparationChanges } from '../outbound-workflow/prepare-certificate';
 import type { AttemptContext, TransferActionDeps } from '../transfer-actions/run-transfer-action';
 import { transferCertificate } from '../transfer-actions/transfer-certificate';
 import { failed, MIGRATION_FAILURES, type CertificateOutcome } from './certificate-outcome';
-import { batchKey, ITEM_BACKOFF, type CertificateToTransfer } from './inspect-certificates';
+import type { CertificateToTransfer } from './inspect-certificates';
+import { countFinishedBatch, ITEM_BACKOFF } from './migration-batch';
 import type { MigrationProgress } from './migration-progress';
 import { withBackoff } from './request-pacer';
 
@@ -20,9 +21,10 @@ export interface TransferBatchContext extends Omit<AttemptContext, 'invocationId
 /**
  * One Distributed Map batch of the source side: each certificate is prepared (with the
  * approvers' consent) and offered with the same domain functions, and the same audit
- * rows, as a single transfer. A certificate that fails is reported, not thrown, so the
- * rest of the batch goes on; only an outage the item retries could not outlast fails
- * the batch, which the workflow then retries whole: every step finds what it already did.
+ * rows, as a single transfer. A certificate that fails, an IoT outage that outlasted its
+ * retries included, is restored and reported, not thrown, so the rest of the batch goes
+ * on; only an unreachable audit trail fails the batch, which the workflow then retries
+ * whole: every step finds what it already did.
  */
 export async function transferCertificates(
   deps: TransferActionDeps & { progress: MigrationProgress },
@@ -30,10 +32,7 @@ export async function transferCertificates(
 ): Promise<CertificateOutcome[]> {
   const outcomes: CertificateOutcome[] = [];
   for (const item of batch.items) outcomes.push(await transferOne(deps, batch, item));
-  await deps.progress.countBatch(batch.context.runName, 'transfer', batchKey(batch.items), {
-    done: outcomes.filter((outcome) => outcome.outcome !== 'FAILED').length,
-    failed: outcomes.filter((outcome) => outcome.outcome === 'FAILED').length,
-  });
+  await countFinishedBatch(deps.progress, batch.context.runName, 'transfer', outcomes.map((outcome) => ({ certificateId: outcome.certificateId, failed: outcome.outcome === 'FAILED' })));
   return outcomes;
 }
 
@@ -66,8 +65,9 @@ async function transferOne(
     );
     return { certificateId: item.certificateId, outcome: 'OFFERED', previousStatus: item.status };
   } catch (thrown) {
+    // Without the audit trail nothing can be recorded, a restore neither: the batch is retried whole.
+    if (thrown instanceof Error && thrown.name === AUDIT_TRAIL_UNAVAILABLE) throw thrown;
     const error = toIotActionError(thrown);
-    if (error.retryable) throw error;
     let restoreProblem = '';
     if (needsPreparation(preparation)) {
       try {
@@ -76,6 +76,8 @@ async function transferOne(
         restoreProblem = ` (restoring its status and policies failed too: ${toIotActionError(restoreError).message})`;
       }
     }
+    // An outage that outlasted the retries is reported like any failure; the run's last step
+    // then checks whether the offer went through after all (a lost answer).
     return failed(item.certificateId, error.name, `${error.message}${restoreProblem}`, item.status);
   }
 }

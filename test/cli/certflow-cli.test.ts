@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -13,6 +14,7 @@ import { migrationSummary } from '../lambdas/approvals/migration-summary-fixture
 
 const sfnMock = mockClient(SFNClient);
 const dynamoMock = mockClient(DynamoDBClient);
+const s3Mock = mockClient(S3Client);
 const STATE_MACHINE = 'arn:aws:states:us-east-1:111111111111:stateMachine:Outbound';
 const SINGLE = 'arn:aws:states:us-east-1:111111111111:execution:Outbound:single';
 const MIGRATION = 'arn:aws:states:us-east-1:111111111111:execution:Outbound:migration';
@@ -21,6 +23,9 @@ const STARTED = new Date('2026-11-24T10:00:00Z');
 
 const dir = mkdtempSync(path.join(tmpdir(), 'certflow-cli-pending-'));
 const sandboxFile = path.join(dir, 'sandbox.json');
+// A deployment with both sides' migration workflows, for `migrate`.
+const migrationSandboxFile = path.join(dir, 'migration-sandbox.json');
+const manifestFile = path.join(dir, 'certs.csv');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(() => {
@@ -32,11 +37,23 @@ beforeAll(() => {
     outputs: { CertflowSource: { OutboundStateMachineArn: STATE_MACHINE, ApprovalTableName: 'source-approvals' } },
   };
   writeFileSync(sandboxFile, JSON.stringify(descriptor));
+  const migrationOutputs = (account: string, stack: string) => ({
+    MigrationStateMachineArn: `arn:aws:states:us-east-1:${account}:stateMachine:${stack}-Migration`,
+    MigrationBucketName: `${stack.toLowerCase()}-migration-files`,
+    MigrationProgressTableName: `${stack}-MigrationProgress`,
+  });
+  writeFileSync(
+    migrationSandboxFile,
+    JSON.stringify({ ...descriptor, outputs: { CertflowSource: migrationOutputs('111111111111', 'CertflowSource'), CertflowTarget: migrationOutputs('222222222222', 'CertflowTarget') } }),
+  );
+  writeFileSync(manifestFile, `certificateId\n${'c'.repeat(64)}\n`);
 });
 
 beforeEach(() => {
   sfnMock.reset();
   dynamoMock.reset();
+  s3Mock.reset();
+  s3Mock.on(PutObjectCommand).resolves({});
   sfnMock.on(ListExecutionsCommand, { stateMachineArn: STATE_MACHINE }).resolves({
     executions: [SINGLE, MIGRATION, NOT_YET_APPROVED].map((executionArn) => ({ executionArn, stateMachineArn: STATE_MACHINE, name: 'x', status: 'RUNNING', startDate: STARTED })),
   });
@@ -71,5 +88,19 @@ describe('certflow pending', () => {
     for (const call of dynamoMock.commandCalls(GetItemCommand)) {
       expect(call.args[0].input.Key).not.toEqual(marshall({ requestId: approvalRequestId(SINGLE, 'SOURCE') }));
     }
+  });
+});
+
+describe('certflow migrate', () => {
+  const migrate = (...extra: string[]) => runCli(['migrate', '--manifest', manifestFile, '--to', '222222222222', '--sandbox-file', migrationSandboxFile, ...extra]);
+
+  it.each([
+    ['requestedBy', ['--requested-by', 'r'.repeat(257)]],
+    ['reason', ['--requested-by', 'alice', '--reason', 'r'.repeat(257)]],
+    ['transferMessage', ['--requested-by', 'alice', '--message', 'm'.repeat(129)]],
+  ])('refuses, naming %s, what the workflow would refuse, before uploading or starting anything', async (field, options) => {
+    await expect(migrate(...options)).rejects.toMatchObject({ name: 'ValidationError', field });
+    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 });

@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { migrationIdOf, MigrationStopped, runMigrationJob, type MigrationJobRequest, type MigrationSide } from '../../cli/migration-job';
 import type { AuditRow } from '../../lambdas/audit-trail/audit-row';
+import { APPROVAL_EXPIRED_REASON } from '../../lib/inbound-transfer-workflow';
 import { credentialsFor } from '../../local/sandbox-accounts';
 import { approveMigrationRequests, type ApproverDecision } from '../../local/sandbox-approver';
 import { createCertificate, E2E_MIGRATION_QUOTAS, eventually, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
@@ -185,6 +186,27 @@ describe('account migrations in the sandbox', () => {
     const targetRows = await auditRows(targetAccount, 'CertflowTarget', certificateIds);
     expect(tally(targetRows)).toEqual({ 'RejectCertificateTransfer SUCCEEDED': 12 });
     expect(new Set(targetRows.map((row) => row.message))).toEqual(new Set(['not expecting these']));
+  }, 120_000);
+
+  it('rejects every offer, rather than leave it pending, when the target approvers do not decide by the deadline', async () => {
+    const certificates = await Promise.all(Array.from({ length: 8 }, () => createCertificate(sourceIot)));
+    const certificateIds = certificates.map((certificate) => certificate.certificateId);
+    const request: MigrationJobRequest = { manifest: { kind: 'list', certificateIds }, targetAwsAccount: targetAccount, requestedBy: 'migration-job@example.com' };
+    // Only the source approvers answer; the target's 60-minute deadline passes in 7.2 s of sandbox time.
+    const approver = approveMigrationRequests(fixture.sandbox.notifications, migrationIdOf(request.manifest, targetAccount), (subject) =>
+      /accepting/i.test(subject) ? undefined : { decision: 'APPROVED' },
+    );
+    try {
+      const result = await runMigrationJob({ source: side('source'), target: side('target'), pollMs: 50 }, request);
+      expect(result.rows.map((row) => row.outcome)).toEqual(certificateIds.map(() => 'REJECTED'));
+    } finally {
+      approver.stop();
+    }
+    const source = await statuses(sourceIot);
+    for (const id of certificateIds) expect(source.get(id)).toBe('INACTIVE');
+    const targetRows = await auditRows(targetAccount, 'CertflowTarget', certificateIds);
+    expect(tally(targetRows)).toEqual({ 'RejectCertificateTransfer SUCCEEDED': 8 });
+    expect(new Set(targetRows.map((row) => row.message))).toEqual(new Set([APPROVAL_EXPIRED_REASON]));
   }, 120_000);
 
   it('certflow migrate shows its progress, stops on Ctrl-C, resumes when run again and writes the report as CSV and JSON', async () => {

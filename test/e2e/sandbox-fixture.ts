@@ -24,6 +24,8 @@ export const E2E_CONTEXT = {
   'certflow:maxPollSeconds': '600',
   // Migrations pace themselves to this quota; their test raises the emulator's quotas to match.
   'certflow:iotRequestsPerSecond': '100',
+  // Small batches, so that a migration test can stop a run between them.
+  'certflow:migrationBatchSize': '50',
 };
 export const E2E_TIME_SCALE = 0.002;
 export const E2E_ASSEMBLY = path.join(PROJECT_ROOT, 'cdk.out.e2e');

@@ -16,8 +16,20 @@ const referencedResource = (resource: unknown) => {
 };
 
 describe.each([
-  ['source', sourceTemplate, { account: SOURCE_ACCOUNT, listers: ['OutboundMigrationPlanFunction'], workflows: ['CertflowSource-Migration', 'CertflowSource-OutboundTransfer'] }],
-  ['target', targetTemplate, { account: TARGET_ACCOUNT, listers: ['InboundMigrationPlanFunction', 'InboundTransferPollerFunction'], workflows: ['CertflowTarget-InboundReview', 'CertflowTarget-Migration'] }],
+  [
+    'source',
+    sourceTemplate,
+    { account: SOURCE_ACCOUNT, listers: ['OutboundMigrationFinishFunction', 'OutboundMigrationPlanFunction'], workflows: ['CertflowSource-Migration', 'CertflowSource-OutboundTransfer'] },
+  ],
+  [
+    'target',
+    targetTemplate,
+    {
+      account: TARGET_ACCOUNT,
+      listers: ['InboundMigrationFinishFunction', 'InboundMigrationPlanFunction', 'InboundTransferPollerFunction'],
+      workflows: ['CertflowTarget-InboundReview', 'CertflowTarget-Migration'],
+    },
+  ],
 ])('the %s side', (side, template, expected) => {
   it('keeps an audit table that is pay-per-request, encrypted, recoverable and protected from deletion', () => {
     template.hasResource('AWS::DynamoDB::Table', {
@@ -53,7 +65,7 @@ describe.each([
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  it('grants no wildcard action, and IoT actions only on certificates and policies (the list Actions excepted, held only by the poller and the migration plans)', () => {
+  it('grants no wildcard action, and IoT actions only on certificates and policies (the list Actions excepted, held only by the poller and the migration plan and finish steps)', () => {
     for (const statement of statementsOf(template)) {
       for (const action of actionsOf(statement)) {
         expect(action).not.toMatch(/\*/);
@@ -221,6 +233,13 @@ describe('configuration from CDK context', () => {
   ])('refuses %j with an error naming the key and the rule', (context, message) => {
     expect(() => certflowApp(context)).toThrow(CertflowConfigError);
     expect(() => certflowApp(context)).toThrow(message);
+  });
+
+  it('accepts a migration batch that needs exactly 300 s at the quota / concurrency', () => {
+    expect(() => certflowApp({ 'certflow:migrationBatchSize': 750, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 })).not.toThrow();
+    expect(() => certflowApp({ 'certflow:migrationBatchSize': 751, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 })).toThrow(
+      'context certflow:migrationBatchSize: must let a batch finish within 300 s at certflow:iotRequestsPerSecond / certflow:migrationMaxConcurrency requests a second (at most 750, got 751)',
+    );
   });
 
   it('takes approvers comma-separated from the command line and deadlines in minutes', () => {

@@ -57,6 +57,16 @@ describe('approvalNotification', () => {
     expect(notification.message.endsWith(`\n${LINK}`)).toBe(true);
   });
 
+  it('tells the target approvers only what concerns them: the pending certificates, those already accepted and those never offered', () => {
+    const notification = approvalNotification(migrationRequest({ side: 'TARGET', migration: migrationSummary({ alreadyDone: 4, notTransferable: 2 }) }), LINK, 'REQUEST');
+    expect(notification.subject).toBe('certflow: approve accepting 10000 certificates from 111111111111');
+    expect(notification.message).toContain('  Certificates:  10000 (pending transfer to this account)\n');
+    expect(notification.message).toContain('  Already done:  4 (skipped: accepted by an earlier run)\n');
+    expect(notification.message).toContain('  Not offered:   2 (listed by the source, no pending transfer here)\n');
+    expect(notification.message).not.toContain('To deactivate');
+    expect(notification.message).not.toContain('With policies');
+  });
+
   it('lists the statuses in the IoT API order and says when there are none', () => {
     const unordered = migrationRequest({ migration: migrationSummary({ statusCounts: { REVOKED: 1, INACTIVE: 2, ACTIVE: 4 } }) });
     expect(approvalNotification(unordered, LINK, 'REQUEST').message).toContain('By status:     ACTIVE 4, INACTIVE 2, REVOKED 1\n');

@@ -7,7 +7,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { answerOffers, type AnswerBatchContext } from '../../../lambdas/migration/answer-offers';
-import { InMemoryAuditTrail } from '../audit-trail/in-memory-audit-trail';
+import { MigrationProgress } from '../../../lambdas/migration/migration-progress';
+import { InMemoryAuditTrail, UnreachableAuditTrail } from '../audit-trail/in-memory-audit-trail';
 import {
   certificateArnOf,
   certificateIdOf,
@@ -148,13 +149,45 @@ describe('answerOffers', () => {
     expect(outcome).toMatchObject({ outcome: 'FAILED', errorName: 'TransferAlreadyCompletedException' });
   });
 
-  it('fails the batch, uncounted, with an error still retryable after the item retries', async () => {
+  it('reports a certificate still throttled after the item retries as FAILED with the IoT error name, and goes on with the rest', async () => {
     iot.on(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(2) }).rejects(iotError('ThrottlingException', 'Rate exceeded'));
+    const batch = batchOf([1, 2, 3]);
+    await table.progress.setTotal(batch.context.runName, 'answer', 3);
+    const outcomes = await answerOffers(depsWith(new InMemoryAuditTrail()), batch);
+    expect(outcomes).toEqual([
+      { certificateId: certificateIdOf(1), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' },
+      { certificateId: certificateIdOf(2), outcome: 'FAILED', errorName: 'ThrottlingException', errorMessage: 'Rate exceeded', previousStatus: 'PENDING_TRANSFER' },
+      { certificateId: certificateIdOf(3), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' },
+    ]);
+    expect(iot.commandCalls(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(2) })).toHaveLength(5);
+    expect(await table.progress.read(batch.context.runName)).toEqual({ answer: { total: 3, done: 2, failed: 1 } });
+  });
+
+  it('reports a rejection still unavailable after the item retries as FAILED with the IoT error name', async () => {
+    iot.on(RejectCertificateTransferCommand).rejects(iotError('ServiceUnavailableException', 'try again later'));
+    const outcomes = await answerOffers(depsWith(new InMemoryAuditTrail()), batchOf([1], { decision: 'REJECTED', rejectReason: 'no' }));
+    expect(outcomes).toEqual([{ certificateId: certificateIdOf(1), outcome: 'FAILED', errorName: 'ServiceUnavailableException', errorMessage: 'try again later', previousStatus: 'PENDING_TRANSFER' }]);
+    expect(iot).toHaveReceivedCommandTimes(RejectCertificateTransferCommand, 5);
+  });
+
+  it('fails the batch, uncounted, with AuditTrailUnavailable when the audit trail stays unreachable, so the workflow retries it', async () => {
+    const auditTrail = new UnreachableAuditTrail();
+    auditTrail.unreachableFor.add(certificateIdOf(2));
     const batch = batchOf([1, 2]);
     await table.progress.setTotal(batch.context.runName, 'answer', 2);
-    await expect(answerOffers(depsWith(new InMemoryAuditTrail()), batch)).rejects.toMatchObject({ name: 'ThrottlingException', retryable: true });
-    expect(iot.commandCalls(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(2) })).toHaveLength(5);
+    await expect(answerOffers(depsWith(auditTrail), batch)).rejects.toMatchObject({ name: 'AuditTrailUnavailable' });
+    expect(iot).not.toHaveReceivedCommandWith(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(2) });
     expect(await table.progress.read(batch.context.runName)).toEqual({ answer: { total: 2, done: 0, failed: 0 } });
+
+    auditTrail.unreachableFor.clear();
+    const outcomes = await answerOffers(depsWith(auditTrail), { ...batch, invocationId: 'invocation-2' });
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['ACCEPTED', 'ACCEPTED']);
+    expect(iot.commandCalls(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(1) })).toHaveLength(1);
+  });
+
+  it('returns its outcomes when its progress cannot be counted: the counters only show progress', async () => {
+    const deps = { ...depsWith(new InMemoryAuditTrail()), progress: new MigrationProgress(table.dynamodb, 'no-such-progress-table') };
+    expect(await answerOffers(deps, batchOf([1]))).toEqual([{ certificateId: certificateIdOf(1), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' }]);
   });
 
   it('answers nothing twice and writes no second audit row when the same batch runs again in the same execution', async () => {

@@ -2,8 +2,9 @@ import { IoTClient, ListAttachedPoliciesCommand, ListPrincipalThingsCommand } fr
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { CertificateOutcome } from '../../../lambdas/migration/certificate-outcome';
-import { batchKey, inspectCertificates, summarizeInspection, type CertificateToTransfer, type InspectionResult } from '../../../lambdas/migration/inspect-certificates';
+import { inspectCertificates, summarizeInspection, type CertificateToTransfer, type InspectionResult } from '../../../lambdas/migration/inspect-certificates';
 import { runFiles } from '../../../lambdas/migration/migration-objects';
+import { MigrationProgress } from '../../../lambdas/migration/migration-progress';
 import type { CertificateToInspect, MigrationPlan } from '../../../lambdas/migration/plan-outbound-migration';
 import {
   certificateArnOf,
@@ -106,22 +107,28 @@ describe('inspectCertificates', () => {
     await inspectCertificates({ iot: new IoTClient({}), progress: table.progress }, batch);
     expect(await table.progress.read(runName)).toEqual({ inspect: { total: 3, done: 2, failed: 1 } });
   });
-});
 
-describe('batchKey', () => {
-  it('names a batch by its first certificate and its size', () => {
-    expect(batchKey([{ certificateId: certificateIdOf(1) }, { certificateId: certificateIdOf(2) }])).toBe(`${certificateIdOf(1)}+2`);
-    expect(batchKey([{ certificateId: certificateIdOf(2) }, { certificateId: certificateIdOf(1) }])).not.toBe(batchKey([{ certificateId: certificateIdOf(1) }, { certificateId: certificateIdOf(2) }]));
+  it('returns its results when its progress cannot be counted: the counters only show progress', async () => {
+    const unreachable = new MigrationProgress(table.dynamodb, 'no-such-progress-table');
+    const results = await inspectCertificates({ iot: new IoTClient({}), progress: unreachable }, { runName: freshRunName(), items: [toInspect(1)] });
+    expect(results).toEqual([{ kind: 'INSPECTED', ...toTransfer(1, 'INACTIVE') }]);
   });
 });
 
 describe('summarizeInspection', () => {
-  async function summarize(options: { settled?: CertificateOutcome[]; succeeded?: InspectionResult[][]; failed?: Array<{ items: CertificateToInspect[]; error: string; cause: string }>; certificateCount?: number }) {
+  async function summarize(options: {
+    settled?: CertificateOutcome[];
+    succeeded?: InspectionResult[][];
+    failed?: Array<{ items: CertificateToInspect[]; error: string; cause: string }>;
+    certificateCount?: number;
+    /** The workflow skipped the inspect map: nothing was left to inspect. */
+    inspectionSkipped?: boolean;
+  }) {
     const runName = freshRunName();
     const files = runFiles(MIGRATION_ID, runName);
     const objects = new InMemoryMigrationObjects();
     await objects.writeJson(files.plannedOutcomes, options.settled ?? []);
-    const inspectionManifestKey = await writeMapRunResults(objects, files.mapResults, { succeeded: options.succeeded, failed: options.failed });
+    const inspectionManifestKey = options.inspectionSkipped ? null : await writeMapRunResults(objects, files.mapResults, { succeeded: options.succeeded, failed: options.failed });
     const plan: MigrationPlan = {
       certificateCount: options.certificateCount ?? 10,
       duplicateCount: 0,
@@ -206,5 +213,22 @@ describe('summarizeInspection', () => {
     expect(result.itemCount).toBe(0);
     expect(objects.json(files.transferItems)).toEqual([]);
     expect(result.summary).toMatchObject({ alreadyDone: 1, notTransferable: 0, toDeactivate: 0, sampleCertificateIds: [] });
+  });
+
+  it('takes a skipped inspection (no results manifest) as no results: the plan settled everything', async () => {
+    const settled: CertificateOutcome[] = [
+      { certificateId: certificateIdOf(1), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' },
+      { certificateId: certificateIdOf(2), outcome: 'FAILED', errorName: 'CertificateNotFound', errorMessage: 'the certificate is not in this account' },
+    ];
+    const { result, objects, files, runName } = await summarize({ settled, inspectionSkipped: true });
+    expect(result).toEqual({
+      summary: expect.objectContaining({ certificateCount: 0, alreadyDone: 1, notTransferable: 1, statusCounts: {}, sampleCertificateIds: [] }),
+      itemsKey: files.transferItems,
+      itemCount: 0,
+      settledKey: files.inspectedOutcomes,
+    });
+    expect(objects.json(files.transferItems)).toEqual([]);
+    expect(objects.json(files.inspectedOutcomes)).toEqual(settled);
+    expect(await table.progress.read(runName)).toEqual({ transfer: { total: 0, done: 0, failed: 0 } });
   });
 });

@@ -4,6 +4,7 @@ import {
   parseFinishRunRequest,
   parseInboundMigrationRequest,
   parseInspectBatch,
+  MIGRATION_ID_MAX_LENGTH,
   parseMigrationId,
   parseOutboundMigrationRequest,
   parseSummarizeRequest,
@@ -59,7 +60,17 @@ function summarizeEvent(plan: Record<string, unknown> = {}, change: Record<strin
 }
 
 function finishEvent(change: Record<string, unknown> = {}) {
-  return { migrationId: MIGRATION_ID, runName: RUN_NAME, settledKey: 'settled.json', itemsKey: 'items.json', resultsManifestKey: 'map-results/run/manifest.json', unprocessedOutcome: 'NOT_APPROVED', ...change };
+  return {
+    migrationId: MIGRATION_ID,
+    runName: RUN_NAME,
+    settledKey: 'settled.json',
+    itemsKey: 'items.json',
+    resultsManifestKey: 'map-results/run/manifest.json',
+    unprocessedOutcome: 'NOT_APPROVED',
+    reconcile: 'OFFERS',
+    targetAwsAccount: TARGET_ACCOUNT,
+    ...change,
+  };
 }
 
 describe('parseOutboundMigrationRequest', () => {
@@ -138,11 +149,19 @@ describe('parseSummarizeRequest', () => {
   });
 
   it.each([
+    ['null', null],
+    ['absent', undefined],
+  ])('takes an inspection manifest key that is %s as an inspection skipped because nothing was left to inspect', (_case, inspectionManifestKey) => {
+    expect(parseSummarizeRequest(summarizeEvent({ itemCount: 0 }, { inspectionManifestKey })).inspectionManifestKey).toBeNull();
+  });
+
+  it.each([
     ['the plan is missing', 'plan', summarizeEvent({}, { plan: null })],
     ['the item count is negative', 'plan.itemCount', summarizeEvent({ itemCount: -1 })],
     ['the certificate count is not whole', 'plan.certificateCount', summarizeEvent({ certificateCount: 2.5 })],
     ['the settled key is missing', 'plan.settledKey', summarizeEvent({ settledKey: undefined })],
-    ['the inspection manifest is missing', 'inspectionManifestKey', summarizeEvent({}, { inspectionManifestKey: undefined })],
+    ['the inspection manifest key is empty', 'inspectionManifestKey', summarizeEvent({}, { inspectionManifestKey: '' })],
+    ['the inspection manifest key is not a string', 'inspectionManifestKey', summarizeEvent({}, { inspectionManifestKey: 42 })],
     ['the migration id is missing', 'migrationId', summarizeEvent({}, { migrationId: undefined })],
   ])('refuses a request where %s, naming %s', (_case, field, event) => {
     expect(rejectedField(() => parseSummarizeRequest(event))).toBe(field);
@@ -227,8 +246,13 @@ describe('parseAnswerBatch', () => {
 });
 
 describe('parseFinishRunRequest', () => {
-  it('reads the run files and the outcome of unprocessed items', () => {
+  it('reads the run files, the outcome of unprocessed items, and how failed items are checked on the source side', () => {
     expect(parseFinishRunRequest(finishEvent())).toEqual(finishEvent());
+  });
+
+  it('reads the target side request, which checks acceptances and names no target account', () => {
+    expect(parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: undefined }))).toMatchObject({ reconcile: 'ACCEPTANCES', targetAwsAccount: null });
+    expect(parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: null })).targetAwsAccount).toBeNull();
   });
 
   it('takes a null results manifest as a map that did not run', () => {
@@ -240,6 +264,10 @@ describe('parseFinishRunRequest', () => {
     ['the settled key is missing', 'settledKey', finishEvent({ settledKey: undefined })],
     ['the items key is empty', 'itemsKey', finishEvent({ itemsKey: '' })],
     ['the run name is missing', 'runName', finishEvent({ runName: undefined })],
+    ['it does not say how to check failed items', 'reconcile', finishEvent({ reconcile: undefined })],
+    ['the check is neither OFFERS nor ACCEPTANCES', 'reconcile', finishEvent({ reconcile: 'offers' })],
+    ['offers are checked without a target account', 'targetAwsAccount', finishEvent({ targetAwsAccount: undefined })],
+    ['offers are checked against a target account that is not 12 digits', 'targetAwsAccount', finishEvent({ targetAwsAccount: '2222' })],
   ])('refuses a request where %s, naming %s', (_case, field, event) => {
     expect(rejectedField(() => parseFinishRunRequest(event))).toBe(field);
   });
@@ -247,9 +275,16 @@ describe('parseFinishRunRequest', () => {
 
 describe('parseMigrationId', () => {
   it('accepts 1 to 48 letters, digits, hyphens and underscores (an execution name must fit after it)', () => {
+    expect(MIGRATION_ID_MAX_LENGTH).toBe(48);
     expect(parseMigrationId('m')).toBe('m');
     expect(parseMigrationId('A'.repeat(48))).toBe('A'.repeat(48));
     expect(parseMigrationId(MIGRATION_ID)).toBe(MIGRATION_ID);
+  });
+
+  it.each(['out', 'in'])('leaves room for the longest id in a run name <id>-%s-<13-digit time> that the steps accept', (side) => {
+    const migrationId = parseMigrationId('A'.repeat(MIGRATION_ID_MAX_LENGTH));
+    const runName = `${migrationId}-${side}-${9_999_999_999_999}`;
+    expect(parseFinishRunRequest(finishEvent({ migrationId, runName }))).toMatchObject({ migrationId, runName });
   });
 
   it.each([[''], ['A'.repeat(49)], ['eu.fleet'], ['../x'], [42]])('refuses %p', (value) => {

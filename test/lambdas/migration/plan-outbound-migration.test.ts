@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { AuditRow } from '../../../lambdas/audit-trail/audit-row';
+import type { AuditRow, AuditedAction } from '../../../lambdas/audit-trail/audit-row';
 import type { CertificateOutcome } from '../../../lambdas/migration/certificate-outcome';
 import { migrationKeys, runFiles } from '../../../lambdas/migration/migration-objects';
 import { planOutboundMigration, type CertificateToInspect, type OutboundMigrationRequest } from '../../../lambdas/migration/plan-outbound-migration';
@@ -62,9 +62,8 @@ function transferRow(n: number, targetAwsAccount: string): AuditRow {
   };
 }
 
-/** Plans a migration of `manifest` (as the job uploads it) against the listed certificates. */
-async function plan(manifest: unknown, certificates: Certificate[], auditTrail = new InMemoryAuditTrail(), runName = freshRunName()) {
-  const objects = new InMemoryMigrationObjects();
+/** Plans a migration of `manifest` (as the job uploads it) against the listed certificates; in the bucket of an earlier run when given. */
+async function plan(manifest: unknown, certificates: Certificate[], auditTrail = new InMemoryAuditTrail(), runName = freshRunName(), objects = new InMemoryMigrationObjects()) {
   await objects.writeJson(migrationKeys.manifest(MIGRATION_ID), manifest);
   iot.on(ListCertificatesCommand).resolves({ certificates });
   const result = await planOutboundMigration({ iot: new IoTClient({}), objects, auditTrail, progress: table.progress }, request(runName));
@@ -79,6 +78,22 @@ async function plan(manifest: unknown, certificates: Certificate[], auditTrail =
 }
 
 const ids = (...numbers: number[]) => ({ certificateIds: numbers.map(certificateIdOf) });
+
+/** An audit trail whose lookups take a moment, counting how many are under way at once. */
+class SlowAuditTrail extends InMemoryAuditTrail {
+  readonly lookedUp: string[] = [];
+  mostAtOnce = 0;
+  private underWay = 0;
+
+  override async latestSuccess(certificateId: string, action: AuditedAction): Promise<AuditRow | undefined> {
+    this.lookedUp.push(certificateId);
+    this.underWay += 1;
+    this.mostAtOnce = Math.max(this.mostAtOnce, this.underWay);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.underWay -= 1;
+    return super.latestSuccess(certificateId, action);
+  }
+}
 
 describe('planOutboundMigration', () => {
   it('sends ACTIVE and INACTIVE certificates on to inspection, with their ARN and status', async () => {
@@ -167,6 +182,53 @@ describe('planOutboundMigration', () => {
     const { toInspect, settled } = await plan({ selector: { caCertificateId: CA_ID } }, [listed(1, 'ACTIVE'), listed(2, 'REVOKED'), listed(3, 'INACTIVE')]);
     expect(toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(1)]);
     expect(settled.map((outcome) => [outcome.certificateId, outcome.errorName])).toEqual([[certificateIdOf(2), 'CertificateNotTransferable']]);
+  });
+
+  it('writes the ids a selector resolved to on the first run of the migration', async () => {
+    const { objects } = await plan({ selector: { status: 'INACTIVE' } }, [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(4, 'INACTIVE')]);
+    expect(objects.json(migrationKeys.resolvedSelector(MIGRATION_ID))).toEqual([certificateIdOf(2), certificateIdOf(4)]);
+  });
+
+  it('follows, on a later run, the certificates the selector chose on the first, though they are offered or gone by now', async () => {
+    const auditTrail = new InMemoryAuditTrail();
+    const first = await plan({ selector: { status: 'INACTIVE' } }, [listed(1, 'INACTIVE'), listed(2, 'INACTIVE'), listed(3, 'INACTIVE'), listed(4, 'ACTIVE')], auditTrail);
+    expect(first.toInspect.map((item) => item.certificateId)).toEqual([1, 2, 3].map(certificateIdOf));
+
+    // Since then: 1 is offered to the target, 2 was accepted there, 3 is as it was, and 5 is a new INACTIVE certificate.
+    iot.on(ListOutgoingCertificatesCommand).resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: TARGET_ACCOUNT }] });
+    await auditTrail.record(transferRow(2, TARGET_ACCOUNT));
+    const later = await plan({ selector: { status: 'INACTIVE' } }, [listed(1, 'PENDING_TRANSFER'), listed(3, 'INACTIVE'), listed(4, 'ACTIVE'), listed(5, 'INACTIVE')], auditTrail, freshRunName(), first.objects);
+    expect(later.plan.certificateCount).toBe(3);
+    expect(later.settled).toEqual([
+      { certificateId: certificateIdOf(1), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' },
+      { certificateId: certificateIdOf(2), outcome: 'ALREADY_TRANSFERRED' },
+    ]);
+    expect(later.toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(3)]);
+  });
+
+  it('does not resolve a CA selector again on a later run', async () => {
+    iot.on(ListCertificatesByCACommand).resolves({ certificates: [listed(1, 'INACTIVE')] });
+    const first = await plan({ selector: { caCertificateId: CA_ID } }, [listed(1, 'INACTIVE')]);
+    iot.on(ListCertificatesByCACommand).resolves({ certificates: [listed(1, 'INACTIVE'), listed(2, 'INACTIVE')] });
+    const later = await plan({ selector: { caCertificateId: CA_ID } }, [listed(1, 'INACTIVE'), listed(2, 'INACTIVE')], new InMemoryAuditTrail(), freshRunName(), first.objects);
+    expect(later.toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(1)]);
+    expect(iot).toHaveReceivedCommandTimes(ListCertificatesByCACommand, 1);
+  });
+
+  it('takes a certificate id list as it is, writing no resolved selector', async () => {
+    const { objects } = await plan(ids(1, 2), [listed(1, 'INACTIVE'), listed(2, 'INACTIVE')]);
+    expect(objects.json(migrationKeys.resolvedSelector(MIGRATION_ID))).toBeUndefined();
+  });
+
+  it('looks up in the audit trail every certificate missing from the account, at most 16 at once', async () => {
+    const auditTrail = new SlowAuditTrail();
+    for (const n of [1, 17, 40]) await auditTrail.record(transferRow(n, TARGET_ACCOUNT));
+    const missing = Array.from({ length: 40 }, (_, index) => index + 1);
+    const { settled } = await plan(ids(...missing, 41), [listed(41, 'INACTIVE')], auditTrail);
+    expect(auditTrail.lookedUp.sort()).toEqual(missing.map(certificateIdOf).sort());
+    expect(auditTrail.mostAtOnce).toBe(16);
+    expect(settled.filter((outcome) => outcome.outcome === 'ALREADY_TRANSFERRED').map((outcome) => outcome.certificateId)).toEqual([1, 17, 40].map(certificateIdOf));
+    expect(settled).toHaveLength(40);
   });
 
   it('matches upper-case manifest ids to the listed certificates and moves a duplicate once', async () => {

@@ -11,8 +11,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { AuditRow } from '../../../lambdas/audit-trail/audit-row';
 import type { CertificateToTransfer } from '../../../lambdas/migration/inspect-certificates';
+import { MigrationProgress } from '../../../lambdas/migration/migration-progress';
 import { transferCertificates, type TransferBatchContext } from '../../../lambdas/migration/transfer-certificates';
-import { InMemoryAuditTrail } from '../audit-trail/in-memory-audit-trail';
+import { InMemoryAuditTrail, UnreachableAuditTrail } from '../audit-trail/in-memory-audit-trail';
 import {
   certificateArnOf,
   certificateIdOf,
@@ -221,21 +222,67 @@ describe('transferCertificates', () => {
     expect(await table.progress.read(batch.context.runName)).toEqual({ transfer: { total: 4, done: 2, failed: 2 } });
   });
 
-  it('fails the batch, uncounted, with an error still retryable after the item retries, so the workflow retries it', async () => {
+  it('reports a certificate still throttled after the item retries as FAILED with the IoT error name, and goes on with the rest', async () => {
     iot.on(TransferCertificateCommand, { certificateId: certificateIdOf(2) }).rejects(iotError('ThrottlingException', 'Rate exceeded'));
+    const batch = batchOf([item(1, 'INACTIVE'), item(2, 'INACTIVE'), item(3, 'INACTIVE')]);
+    await table.progress.setTotal(batch.context.runName, 'transfer', 3);
+    const outcomes = await transferCertificates(depsWith(new InMemoryAuditTrail()), batch);
+    expect(outcomes).toEqual([
+      { certificateId: certificateIdOf(1), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
+      { certificateId: certificateIdOf(2), outcome: 'FAILED', errorName: 'ThrottlingException', errorMessage: 'Rate exceeded', previousStatus: 'INACTIVE' },
+      { certificateId: certificateIdOf(3), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
+    ]);
+    expect(iot.commandCalls(TransferCertificateCommand, { certificateId: certificateIdOf(2) })).toHaveLength(5);
+    expect(await table.progress.read(batch.context.runName)).toEqual({ transfer: { total: 3, done: 2, failed: 1 } });
+  });
+
+  it('restores a prepared certificate whose transfer was still unavailable after the item retries, and reports it FAILED', async () => {
+    iot.on(TransferCertificateCommand).rejects(iotError('ServiceUnavailableException', 'try again later'));
+    const outcomes = await transferCertificates(depsWith(new InMemoryAuditTrail()), batchOf([item(1, 'ACTIVE', ['fleet'])]));
+    expect(outcomes).toEqual([
+      { certificateId: certificateIdOf(1), outcome: 'FAILED', errorName: 'ServiceUnavailableException', errorMessage: 'try again later', previousStatus: 'ACTIVE' },
+    ]);
+    expect(iot).toHaveReceivedCommandWith(AttachPolicyCommand, { policyName: 'fleet', target: certificateArnOf(certificateIdOf(1)) });
+    expect(iot).toHaveReceivedNthCommandWith(iot.calls().length, UpdateCertificateCommand, { certificateId: certificateIdOf(1), newStatus: 'ACTIVE' });
+  });
+
+  it('restores what preparation changed when preparation was still throttled after the item retries', async () => {
+    iot.on(DetachPolicyCommand).rejects(iotError('ThrottlingException', 'Rate exceeded'));
+    const [outcome] = await transferCertificates(depsWith(new InMemoryAuditTrail()), batchOf([item(1, 'ACTIVE', ['fleet'])]));
+    expect(outcome).toMatchObject({ outcome: 'FAILED', errorName: 'ThrottlingException' });
+    expect(iot).not.toHaveReceivedCommand(TransferCertificateCommand);
+    expect(iot).toHaveReceivedCommandWith(UpdateCertificateCommand, { certificateId: certificateIdOf(1), newStatus: 'ACTIVE' });
+  });
+
+  it('fails the batch, uncounted, with AuditTrailUnavailable when the audit trail stays unreachable, so the workflow retries it', async () => {
+    const auditTrail = new UnreachableAuditTrail();
+    auditTrail.unreachableFor.add(certificateIdOf(2));
     const batch = batchOf([item(1, 'INACTIVE'), item(2, 'INACTIVE')]);
     await table.progress.setTotal(batch.context.runName, 'transfer', 2);
-    await expect(transferCertificates(depsWith(new InMemoryAuditTrail()), batch)).rejects.toMatchObject({ name: 'ThrottlingException', retryable: true });
-    expect(iot).toHaveReceivedCommandWith(TransferCertificateCommand, { certificateId: certificateIdOf(2) });
-    expect(iot.commandCalls(TransferCertificateCommand, { certificateId: certificateIdOf(2) })).toHaveLength(5);
+    await expect(transferCertificates(depsWith(auditTrail), batch)).rejects.toMatchObject({ name: 'AuditTrailUnavailable' });
+    expect(iot).not.toHaveReceivedCommandWith(TransferCertificateCommand, { certificateId: certificateIdOf(2) });
     expect(await table.progress.read(batch.context.runName)).toEqual({ transfer: { total: 2, done: 0, failed: 0 } });
   });
 
-  it('does not restore a certificate whose transfer is still retryable: the workflow retries the batch', async () => {
-    iot.on(TransferCertificateCommand).rejects(iotError('ServiceUnavailableException'));
-    await expect(transferCertificates(depsWith(new InMemoryAuditTrail()), batchOf([item(1, 'ACTIVE', ['fleet'])]))).rejects.toMatchObject({ name: 'ServiceUnavailableException' });
-    expect(iot).not.toHaveReceivedCommand(AttachPolicyCommand);
-    expect(iot).toHaveReceivedCommandTimes(UpdateCertificateCommand, 1);
+  it('finishes a batch retried after an audit trail outage without offering a certificate twice', async () => {
+    const auditTrail = new UnreachableAuditTrail();
+    auditTrail.unreachableFor.add(certificateIdOf(2));
+    const batch = batchOf([item(1, 'INACTIVE'), item(2, 'INACTIVE')]);
+    await table.progress.setTotal(batch.context.runName, 'transfer', 2);
+    await expect(transferCertificates(depsWith(auditTrail), batch)).rejects.toMatchObject({ name: 'AuditTrailUnavailable' });
+
+    auditTrail.unreachableFor.clear();
+    const outcomes = await transferCertificates(depsWith(auditTrail), { ...batch, invocationId: 'invocation-2' });
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['OFFERED', 'OFFERED']);
+    expect(iot.commandCalls(TransferCertificateCommand, { certificateId: certificateIdOf(1) })).toHaveLength(1);
+    for (const n of [1, 2]) expect(successfulTransfers(auditTrail.rows, certificateIdOf(n))).toHaveLength(1);
+    expect(await table.progress.read(batch.context.runName)).toEqual({ transfer: { total: 2, done: 2, failed: 0 } });
+  });
+
+  it('returns its outcomes when its progress cannot be counted: the counters only show progress', async () => {
+    const deps = { ...depsWith(new InMemoryAuditTrail()), progress: new MigrationProgress(table.dynamodb, 'no-such-progress-table') };
+    const outcomes = await transferCertificates(deps, batchOf([item(1, 'INACTIVE')]));
+    expect(outcomes).toEqual([{ certificateId: certificateIdOf(1), outcome: 'OFFERED', previousStatus: 'INACTIVE' }]);
   });
 
   it('writes no second audit row and calls no Action again when the same batch runs again in the same execution', async () => {
@@ -250,21 +297,6 @@ describe('transferCertificates', () => {
     expect(again).toEqual(first);
     expect(auditTrail.rows).toEqual(rowsAfterFirst);
     expect(iot.calls()).toHaveLength(callsAfterFirst);
-    for (const n of [1, 2]) expect(successfulTransfers(auditTrail.rows, certificateIdOf(n))).toHaveLength(1);
-    expect(await table.progress.read(batch.context.runName)).toEqual({ transfer: { total: 2, done: 2, failed: 0 } });
-  });
-
-  it('finishes a batch retried after an outage without offering a certificate twice', async () => {
-    const auditTrail = new InMemoryAuditTrail();
-    const batch = batchOf([item(1, 'INACTIVE'), item(2, 'INACTIVE')]);
-    await table.progress.setTotal(batch.context.runName, 'transfer', 2);
-    iot.on(TransferCertificateCommand, { certificateId: certificateIdOf(2) }).rejects(iotError('ServiceUnavailableException'));
-    await expect(transferCertificates(depsWith(auditTrail), batch)).rejects.toMatchObject({ name: 'ServiceUnavailableException' });
-
-    iot.on(TransferCertificateCommand, { certificateId: certificateIdOf(2) }).resolves({ transferredCertificateArn: certificateArnOf(certificateIdOf(2)), $metadata: {} });
-    const outcomes = await transferCertificates(depsWith(auditTrail), { ...batch, invocationId: 'invocation-2' });
-    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['OFFERED', 'OFFERED']);
-    expect(iot.commandCalls(TransferCertificateCommand, { certificateId: certificateIdOf(1) })).toHaveLength(1);
     for (const n of [1, 2]) expect(successfulTransfers(auditTrail.rows, certificateIdOf(n))).toHaveLength(1);
     expect(await table.progress.read(batch.context.runName)).toEqual({ transfer: { total: 2, done: 2, failed: 0 } });
   });
