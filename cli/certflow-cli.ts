@@ -25,7 +25,7 @@ const USAGE = `certflow: move IoT certificates between accounts with approvals
   certflow reject LINK --reason "WHY"
   certflow cancel --certificate-id ID --by YOU
   certflow audit --certificate-id ID [--side source|target]
-  certflow migrate --manifest certs.csv|certs.json --to ACCOUNT --requested-by YOU [--reason R] [--message M] [--report PATH]
+  certflow migrate --manifest certs.csv|certs.json --to ACCOUNT --requested-by YOU [--reason R] [--message M] [--report PATH] [--migration-id ID]
 
 Against the local sandbox (started with \`npm start\`) by default; against AWS with
 --profile NAME --outputs cdk-outputs.json [--region R] (the file \`cdk deploy --outputs-file\` writes).`;
@@ -47,6 +47,7 @@ const OPTIONS = {
   'sandbox-file': { type: 'string' },
   manifest: { type: 'string' },
   report: { type: 'string' },
+  'migration-id': { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -273,7 +274,7 @@ async function migrate(target: CliTarget, values: Values): Promise<unknown> {
           lastPhase = phase;
         },
       },
-      { manifest, targetAwsAccount, requestedBy: values['requested-by'], reason: values.reason, transferMessage: values.message },
+      { manifest, targetAwsAccount, requestedBy: values['requested-by'], reason: values.reason, transferMessage: values.message, migrationId: values['migration-id'] },
     );
     if (interactive) process.stderr.write('\n');
     const report = values.report ?? `certflow-migration-${result.migrationId}`;

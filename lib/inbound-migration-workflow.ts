@@ -80,7 +80,7 @@ export class InboundMigrationWorkflow extends Construct {
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
     const outcome = (stateId: string, value: (typeof INBOUND_MIGRATION_OUTCOMES)[number]) =>
       new sfn.Pass(this, stateId, { result: sfn.Result.fromString(value), resultPath: '$.outcome' });
-    const finishRun = (stateId: string, resultsManifestKey: string | null) =>
+    const finishRun = (stateId: string, resultsManifestKey: string | null, decision: string | null) =>
       lambdaStep(this, stateId, {
         fn: this.functions.finish.function,
         payload: {
@@ -92,11 +92,12 @@ export class InboundMigrationWorkflow extends Construct {
           unprocessedOutcome: 'NOT_APPROVED',
           reconcile: 'ACCEPTANCES',
           targetAwsAccount: null,
+          decision,
         },
         resultPath: '$.result',
       });
     const finished = new sfn.Succeed(this, 'Finished', { comment: 'The outcome field says how the run ended; result.outcomesKey names the per-certificate file' });
-    const notAnswered = finishRun('ReportNotAnswered', null).next(finished);
+    const notAnswered = finishRun('ReportNotAnswered', null, null).next(finished);
 
     const plan = lambdaStep(this, 'PlanMigration', {
       fn: this.functions.plan.function,
@@ -138,7 +139,9 @@ export class InboundMigrationWorkflow extends Construct {
       resultPath: '$.answers',
     });
 
-    answerMap.next(finishRun('ReportAnswers', sfn.JsonPath.stringAt('$.answers.ResultWriterDetails.Key'))).next(finished);
+    answerMap
+      .next(finishRun('ReportAnswers', sfn.JsonPath.stringAt('$.answers.ResultWriterDetails.Key'), sfn.JsonPath.stringAt('$.targetApproval.decision')))
+      .next(finished);
     const rejectWithout = (stateId: string, rejectReason: string, result: (typeof INBOUND_MIGRATION_OUTCOMES)[number]) =>
       new sfn.Pass(this, stateId, { result: sfn.Result.fromObject(REJECTED_WITHOUT_DECISION(rejectReason)), resultPath: '$.targetApproval' })
         .next(outcome(`${stateId}Outcome`, result))

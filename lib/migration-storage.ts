@@ -42,7 +42,13 @@ export class MigrationStorage extends Construct {
   /** What a migration step may touch: read and write the migration files, and/or count its progress (only the job reads it). */
   accessStatements(access: { files: boolean; progress: boolean }): iam.PolicyStatement[] {
     return [
-      ...(access.files ? [new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.filesArn] })] : []),
+      ...(access.files
+        ? [
+            new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.filesArn] }),
+            // Without ListBucket, S3 answers a missing key with 403 AccessDenied, not 404 NoSuchKey.
+            new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['migrations/*'] } } }),
+          ]
+        : []),
       ...(access.progress ? [new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.progressTable.tableArn] })] : []),
     ];
   }

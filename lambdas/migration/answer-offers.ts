@@ -2,8 +2,8 @@ import { AUDIT_TRAIL_UNAVAILABLE, toIotActionError } from '../iot-api/iot-errors
 import { acceptCertificateTransfer } from '../transfer-actions/accept-certificate-transfer';
 import { rejectCertificateTransfer } from '../transfer-actions/reject-certificate-transfer';
 import type { AttemptContext, TransferActionDeps } from '../transfer-actions/run-transfer-action';
-import { failed, type CertificateOutcome } from './certificate-outcome';
-import { countFinishedBatch, ITEM_BACKOFF } from './migration-batch';
+import { failed, MIGRATION_FAILURES, type CertificateOutcome } from './certificate-outcome';
+import { BATCH_TIME_BUDGET_MS, countFinishedBatch, ITEM_BACKOFF } from './migration-batch';
 import type { MigrationProgress } from './migration-progress';
 import { withBackoff } from './request-pacer';
 
@@ -28,7 +28,13 @@ export async function answerOffers(
   const { context } = batch;
   const attempt: AttemptContext = { invocationId: batch.invocationId, executionId: context.executionId, requestedBy: context.requestedBy, approvedBy: context.approvedBy };
   const outcomes: CertificateOutcome[] = [];
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now().getTime();
   for (const { certificateId } of batch.items) {
+    if (now().getTime() - startedAt >= BATCH_TIME_BUDGET_MS) {
+      outcomes.push(failed(certificateId, MIGRATION_FAILURES.notAttempted, 'the batch ran out of time before this certificate; running the migration again answers it', 'PENDING_TRANSFER'));
+      continue;
+    }
     try {
       if (context.decision === 'APPROVED') {
         await withBackoff(

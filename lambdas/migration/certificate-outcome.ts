@@ -23,6 +23,8 @@ export const MIGRATION_FAILURES = {
   notTransferable: 'CertificateNotTransferable',
   consentRequired: 'ConsentRequired',
   notOffered: 'NotOffered',
+  /** The batch used its time budget before reaching the certificate: nothing was done to it. */
+  notAttempted: 'NotAttempted',
 } as const;
 
 export interface CertificateOutcome {

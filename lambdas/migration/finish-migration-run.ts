@@ -21,6 +21,8 @@ export interface FinishRunRequest extends MigrationRunRequest {
   reconcile: 'OFFERS' | 'ACCEPTANCES';
   /** The source side's target account, for OFFERS; null on the target side. */
   targetAwsAccount: string | null;
+  /** The target approvers' decision, for ACCEPTANCES: a failed reject is never reported as accepted. */
+  decision: 'APPROVED' | 'REJECTED' | null;
 }
 
 export interface FinishedRun {
@@ -52,6 +54,7 @@ export async function finishMigrationRun(deps: { objects: MigrationObjects; iot:
 /** Failed items whose Action AWS IoT shows as done after all are reported as done. */
 async function reconciled(iot: IoTClient, request: FinishRunRequest, outcomes: CertificateOutcome[]): Promise<CertificateOutcome[]> {
   if (!outcomes.some((outcome) => outcome.outcome === 'FAILED')) return outcomes;
+  if (request.reconcile === 'ACCEPTANCES' && request.decision !== 'APPROVED') return outcomes;
   const done =
     request.reconcile === 'OFFERS'
       ? new Set([...(await outgoingOffers(iot))].filter(([, offeredTo]) => offeredTo === request.targetAwsAccount).map(([id]) => id))
@@ -64,7 +67,7 @@ async function reconciled(iot: IoTClient, request: FinishRunRequest, outcomes: C
           certificateId: outcome.certificateId,
           outcome: request.reconcile === 'OFFERS' ? 'OFFERED' : 'ACCEPTED',
           ...(outcome.previousStatus ? { previousStatus: outcome.previousStatus } : {}),
-          errorMessage: `done after all: AWS IoT shows it, though the run saw ${outcome.errorName ?? 'an error'}`,
+          errorMessage: `done after all: AWS IoT shows it, though the run saw ${outcome.errorName ?? 'an error'}: ${outcome.errorMessage ?? ''}`.slice(0, 1024),
         }
       : outcome,
   );

@@ -15,6 +15,13 @@ export function batchKey(items: ReadonlyArray<{ certificateId: string }>): strin
 }
 
 /**
+ * How long a batch starts new certificates: a third of Lambda's 15 minutes is left for
+ * the one in hand, however long its retries take, so no certificate is cut off halfway
+ * through its preparation. The rest are reported NotAttempted and the next run moves them.
+ */
+export const BATCH_TIME_BUDGET_MS = 10 * 60 * 1000;
+
+/**
  * Counts a finished batch for the job's progress line. The counters only show progress:
  * the run's outcome files are the record, so a batch whose work is done does not fail
  * (and redo it) because the counter could not be written.

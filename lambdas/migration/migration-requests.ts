@@ -179,5 +179,12 @@ export function parseFinishRunRequest(event: unknown): FinishRunRequest {
     unprocessedOutcome: unprocessed as CertificateOutcomeName,
     reconcile,
     targetAwsAccount: reconcile === 'OFFERS' ? parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount') : null,
+    decision: parseOptionalDecision(fields.decision),
   };
+}
+
+function parseOptionalDecision(value: unknown): 'APPROVED' | 'REJECTED' | null {
+  if (value === undefined || value === null) return null;
+  if (value !== 'APPROVED' && value !== 'REJECTED') throw new ValidationError('decision', 'must be APPROVED or REJECTED');
+  return value;
 }

@@ -5,7 +5,7 @@ import type { AttemptContext, TransferActionDeps } from '../transfer-actions/run
 import { transferCertificate } from '../transfer-actions/transfer-certificate';
 import { failed, MIGRATION_FAILURES, type CertificateOutcome } from './certificate-outcome';
 import type { CertificateToTransfer } from './inspect-certificates';
-import { countFinishedBatch, ITEM_BACKOFF } from './migration-batch';
+import { BATCH_TIME_BUDGET_MS, countFinishedBatch, ITEM_BACKOFF } from './migration-batch';
 import type { MigrationProgress } from './migration-progress';
 import { withBackoff } from './request-pacer';
 
@@ -31,7 +31,15 @@ export async function transferCertificates(
   batch: { context: TransferBatchContext; invocationId: string; items: CertificateToTransfer[] },
 ): Promise<CertificateOutcome[]> {
   const outcomes: CertificateOutcome[] = [];
-  for (const item of batch.items) outcomes.push(await transferOne(deps, batch, item));
+  const startedAt = (deps.now ?? (() => new Date()))().getTime();
+  for (const item of batch.items) {
+    const elapsed = (deps.now ?? (() => new Date()))().getTime() - startedAt;
+    outcomes.push(
+      elapsed < BATCH_TIME_BUDGET_MS
+        ? await transferOne(deps, batch, item)
+        : failed(item.certificateId, MIGRATION_FAILURES.notAttempted, 'the batch ran out of time before this certificate; running the migration again moves it', item.status),
+    );
+  }
   await countFinishedBatch(deps.progress, batch.context.runName, 'transfer', outcomes.map((outcome) => ({ certificateId: outcome.certificateId, failed: outcome.outcome === 'FAILED' })));
   return outcomes;
 }

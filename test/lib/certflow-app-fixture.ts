@@ -10,6 +10,7 @@ export interface PolicyStatement {
   Action: string | string[];
   Resource: unknown;
   Effect: string;
+  Condition?: unknown;
 }
 
 export const APPROVERS_CONTEXT = {

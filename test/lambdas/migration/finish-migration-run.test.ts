@@ -24,6 +24,7 @@ interface RunFiles {
   items: Array<{ certificateId: string; status?: string }>;
   map?: { succeeded?: CertificateOutcome[][]; failed?: Array<{ items: unknown[]; error: string; cause: string }> };
   reconcile?: FinishRunRequest['reconcile'];
+  decision?: FinishRunRequest['decision'];
 }
 
 /** The files a run leaves for its last step, and that step's request: the source side's (OFFERS) unless the target side's (ACCEPTANCES) is asked for. */
@@ -46,6 +47,7 @@ async function runToFinish(options: RunFiles): Promise<{ objects: InMemoryMigrat
       unprocessedOutcome: 'NOT_APPROVED',
       reconcile,
       targetAwsAccount: reconcile === 'OFFERS' ? TARGET_ACCOUNT : null,
+      decision: reconcile === 'ACCEPTANCES' ? (options.decision === undefined ? 'APPROVED' : options.decision) : null,
     },
   };
 }
@@ -182,6 +184,18 @@ describe('finishMigrationRun', () => {
       expect(outcomes).toEqual([{ certificateId: certificateIdOf(1), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER', errorMessage: expect.stringMatching(DONE_AFTER_ALL) }]);
       expect(finished.counts).toEqual({ ACCEPTED: 1 });
       expect(iot).not.toHaveReceivedCommand(ListOutgoingCertificatesCommand);
+    });
+
+    it('never reports a failed reject as accepted: with the approvers rejecting, the target side asks AWS IoT nothing', async () => {
+      iot.on(ListCertificatesCommand).resolves({ certificates: [listed(1, 'ACTIVE')] });
+      const { outcomes } = await finish({
+        reconcile: 'ACCEPTANCES',
+        decision: 'REJECTED',
+        items: [{ certificateId: certificateIdOf(1) }],
+        map: { succeeded: [[failedWith(1, 'TransferAlreadyCompletedException', 'PENDING_TRANSFER')]] },
+      });
+      expect(outcomes[0]?.outcome).toBe('FAILED');
+      expect(iot).not.toHaveReceivedCommand(ListCertificatesCommand);
     });
 
     it('keeps FAILED, on the target side, a failed item still pending here or not in this account', async () => {

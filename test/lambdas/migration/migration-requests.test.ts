@@ -247,7 +247,12 @@ describe('parseAnswerBatch', () => {
 
 describe('parseFinishRunRequest', () => {
   it('reads the run files, the outcome of unprocessed items, and how failed items are checked on the source side', () => {
-    expect(parseFinishRunRequest(finishEvent())).toEqual(finishEvent());
+    expect(parseFinishRunRequest(finishEvent())).toEqual({ ...finishEvent(), decision: null });
+  });
+
+  it('reads the target approvers decision, which decides whether failed items are checked as acceptances', () => {
+    expect(parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: undefined, decision: 'REJECTED' })).decision).toBe('REJECTED');
+    expect(() => parseFinishRunRequest(finishEvent({ decision: 'MAYBE' }))).toThrow(expect.objectContaining({ field: 'decision' }));
   });
 
   it('reads the target side request, which checks acceptances and names no target account', () => {

@@ -279,6 +279,24 @@ describe('transferCertificates', () => {
     expect(await table.progress.read(batch.context.runName)).toEqual({ transfer: { total: 2, done: 2, failed: 0 } });
   });
 
+  it('starts no certificate after its time budget, reporting the rest NotAttempted untouched, so none is cut off halfway', async () => {
+    const auditTrail = new InMemoryAuditTrail();
+    // Each transfer takes 6 minutes: the 10-minute budget is spent after the second certificate.
+    let current = NOW;
+    iot.on(TransferCertificateCommand).callsFake(() => {
+      current = new Date(current.getTime() + 6 * 60_000);
+      return { $metadata: {} };
+    });
+    const outcomes = await transferCertificates({ ...depsWith(auditTrail), now: () => current }, batchOf([item(1, 'INACTIVE'), item(2, 'INACTIVE'), item(3, 'INACTIVE'), item(4, 'INACTIVE')]));
+    expect(outcomes.map((outcome) => [outcome.outcome, outcome.errorName])).toEqual([
+      ['OFFERED', undefined],
+      ['OFFERED', undefined],
+      ['FAILED', 'NotAttempted'],
+      ['FAILED', 'NotAttempted'],
+    ]);
+    expect(commandsSent()).toEqual(['TransferCertificateCommand', 'TransferCertificateCommand']);
+  });
+
   it('returns its outcomes when its progress cannot be counted: the counters only show progress', async () => {
     const deps = { ...depsWith(new InMemoryAuditTrail()), progress: new MigrationProgress(table.dynamodb, 'no-such-progress-table') };
     const outcomes = await transferCertificates(deps, batchOf([item(1, 'INACTIVE')]));
