@@ -1,16 +1,16 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateKeysAndCertificateCommand, IoTClient, ListCertificatesCommand } from '@aws-sdk/client-iot';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { migrationIdOf, progressLine, runMigrationJob, type MigrationSide } from '../cli/migration-job';
+import { CreateKeysAndCertificateCommand, IoTClient } from '@aws-sdk/client-iot';
+import { migrationIdOf, progressLine, runMigrationJob } from '../cli/migration-job';
+import { listCertificates } from '../lambdas/migration/certificate-listing';
 import { DynamoDbAuditTrail } from '../lambdas/audit-trail/audit-trail';
 import { ensureSynthesized, PROJECT_ROOT } from '../local/cloudformation/cloud-assembly';
 import type { FaultSettings, IotOperation, IotRequestStats } from '../local/iot/iot-endpoint';
 import { ANY_FREE_PORTS, startSandbox, type Sandbox } from '../local/sandbox';
 import { credentialsFor } from '../local/sandbox-accounts';
 import { approveMigrationRequests } from '../local/sandbox-approver';
+import { sandboxMigrationSide } from '../local/sandbox-migration-side';
 
 /**
  * Migrates N certificates from the source account to the target account in the
@@ -65,19 +65,6 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
   const invocationsBefore = [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.invocations, 0);
   const transitionsBefore = sandbox.stepFunctions.stateTransitions;
 
-  const side = (name: 'source' | 'target', account: string): MigrationSide => {
-    const config = { region: sandbox.region, credentials: credentialsFor(account) };
-    const outputs = sandbox.stacks[name === 'source' ? 'CertflowSource' : 'CertflowTarget']?.outputs ?? {};
-    return {
-      accountId: account,
-      sfn: new SFNClient({ ...config, endpoint: sandbox.endpoints.stepfunctions }),
-      s3: new S3Client({ ...config, endpoint: sandbox.endpoints.s3, forcePathStyle: true }),
-      dynamodb: new DynamoDBClient({ ...config, endpoint: sandbox.endpoints.dynamodb }),
-      stateMachineArn: outputs.MigrationStateMachineArn ?? '',
-      bucketName: outputs.MigrationBucketName ?? '',
-      progressTableName: outputs.MigrationProgressTableName ?? '',
-    };
-  };
   const manifest = { kind: 'list' as const, certificateIds };
   const migrationId = migrationIdOf(manifest, targetAccount);
   const approver = approveMigrationRequests(sandbox.notifications, migrationId, (subject) =>
@@ -108,8 +95,8 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
   let lastPrinted = 0;
   const result = await runMigrationJob(
     {
-      source: side('source', sourceAccount),
-      target: side('target', targetAccount),
+      source: sandboxMigrationSide(sandbox, 'source'),
+      target: sandboxMigrationSide(sandbox, 'target'),
       onProgress: (view) => {
         if (Date.now() - lastPrinted < 30_000) return;
         lastPrinted = Date.now();
@@ -125,11 +112,11 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
   sandbox.iot.setFaults({});
 
   // Where every certificate ended: in the target, ACTIVE; none left in the source or pending.
-  const targetCertificates = await listStatuses(iot(targetAccount));
-  const sourceCertificates = await listStatuses(sourceIot);
-  const arrived = certificateIds.filter((id) => targetCertificates.get(id) === 'ACTIVE').length;
+  const targetCertificates = await listCertificates(iot(targetAccount));
+  const sourceCertificates = await listCertificates(sourceIot);
+  const arrived = certificateIds.filter((id) => targetCertificates.get(id)?.status === 'ACTIVE').length;
   const leftInSource = certificateIds.filter((id) => sourceCertificates.has(id)).length;
-  const pending = certificateIds.filter((id) => targetCertificates.get(id) === 'PENDING_TRANSFER' || sourceCertificates.get(id) === 'PENDING_TRANSFER').length;
+  const pending = certificateIds.filter((id) => targetCertificates.get(id)?.status === 'PENDING_TRANSFER' || sourceCertificates.get(id)?.status === 'PENDING_TRANSFER').length;
   const duplicateAuditRows = await countDuplicateSuccessRows(sandbox, certificateIds);
 
   const counts = (account: string, action: IotOperation) => stats.accounts[account]?.[action] ?? { requests: 0, throttled: 0, faulted: 0 };
@@ -176,16 +163,6 @@ async function iotStats(sandbox: Sandbox): Promise<IotRequestStats> {
   return (await (await fetch(`${sandbox.endpoints.iot}/_certflow/stats`)).json()) as IotRequestStats;
 }
 
-async function listStatuses(iot: IoTClient): Promise<Map<string, string>> {
-  const statuses = new Map<string, string>();
-  let marker: string | undefined;
-  do {
-    const page = await iot.send(new ListCertificatesCommand({ pageSize: 250, marker }));
-    for (const certificate of page.certificates ?? []) if (certificate.certificateId && certificate.status) statuses.set(certificate.certificateId, certificate.status);
-    marker = page.nextMarker;
-  } while (marker);
-  return statuses;
-}
 
 /** Successful TransferCertificate rows at the source and AcceptCertificateTransfer rows at the target beyond one per certificate. */
 async function countDuplicateSuccessRows(sandbox: Sandbox, certificateIds: string[]): Promise<number> {

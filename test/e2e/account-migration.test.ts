@@ -2,15 +2,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AttachPolicyCommand, CreatePolicyCommand, ListAttachedPoliciesCommand, ListCertificatesCommand, TransferCertificateCommand, type IoTClient } from '@aws-sdk/client-iot';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { migrationIdOf, MigrationStopped, runMigrationJob, type MigrationJobRequest, type MigrationSide } from '../../cli/migration-job';
+import { AttachPolicyCommand, CreatePolicyCommand, ListAttachedPoliciesCommand, TransferCertificateCommand, type IoTClient } from '@aws-sdk/client-iot';
+import { migrationIdOf, MigrationStopped, runMigrationJob, type MigrationJobRequest } from '../../cli/migration-job';
+import { listCertificates } from '../../lambdas/migration/certificate-listing';
 import type { AuditRow } from '../../lambdas/audit-trail/audit-row';
 import { APPROVAL_EXPIRED_REASON } from '../../lib/inbound-transfer-workflow';
-import { credentialsFor } from '../../local/sandbox-accounts';
 import { approveMigrationRequests, type ApproverDecision } from '../../local/sandbox-approver';
+import { sandboxMigrationSide } from '../../local/sandbox-migration-side';
 import { createCertificate, E2E_MIGRATION_QUOTAS, eventually, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
 
 const ELSEWHERE = '333333333333';
@@ -34,31 +32,11 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => fixture?.close());
 
-function side(name: 'source' | 'target'): MigrationSide {
-  const { sandbox } = fixture;
-  const account = sandbox.accounts[name];
-  const config = { region: sandbox.region, credentials: credentialsFor(account) };
-  const outputs = sandbox.stacks[name === 'source' ? 'CertflowSource' : 'CertflowTarget']?.outputs ?? {};
-  return {
-    accountId: account,
-    sfn: new SFNClient({ ...config, endpoint: sandbox.endpoints.stepfunctions }),
-    s3: new S3Client({ ...config, endpoint: sandbox.endpoints.s3, forcePathStyle: true }),
-    dynamodb: new DynamoDBClient({ ...config, endpoint: sandbox.endpoints.dynamodb }),
-    stateMachineArn: outputs.MigrationStateMachineArn ?? '',
-    bucketName: outputs.MigrationBucketName ?? '',
-    progressTableName: outputs.MigrationProgressTableName ?? '',
-  };
-}
+const side = (name: 'source' | 'target') => sandboxMigrationSide(fixture.sandbox, name);
 
+/** Each certificate's status in the account, by id. */
 async function statuses(iot: IoTClient): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  let marker: string | undefined;
-  do {
-    const page = await iot.send(new ListCertificatesCommand({ pageSize: 250, marker }));
-    for (const certificate of page.certificates ?? []) found.set(certificate.certificateId ?? '', certificate.status ?? '');
-    marker = page.nextMarker;
-  } while (marker);
-  return found;
+  return new Map([...(await listCertificates(iot))].map(([id, listed]) => [id, listed.status]));
 }
 
 async function auditRows(account: string, stackName: string, certificateIds: string[]): Promise<AuditRow[]> {
