@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CertificateFacts, LandingPlan } from '../cutover/certificate-facts';
 
 /** The one value of the reminder index's partition key. */
 export const REMINDER_DUE = 'DUE';
@@ -54,6 +55,10 @@ export interface ApprovalRequest {
   taskToken: string;
   certificateId?: string;
   migration?: MigrationSummary;
+  /** What approvers see of the certificate of a single transfer (subject, validity, policies, things). */
+  certificate?: CertificateFacts;
+  /** Target side: how the certificate will land in this account once accepted. */
+  landing?: LandingPlan;
   sourceAwsAccount: string;
   targetAwsAccount: string;
   transferMessage?: string;
