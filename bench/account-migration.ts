@@ -6,6 +6,7 @@ import { migrationIdOf, progressLine, runMigrationJob } from '../cli/migration-j
 import { listCertificates } from '../lambdas/migration/certificate-listing';
 import { DynamoDbAuditTrail } from '../lambdas/audit-trail/audit-trail';
 import { ensureSynthesized, PROJECT_ROOT } from '../local/cloudformation/cloud-assembly';
+import { sandboxSynthContext } from '../local/sandbox-accounts';
 import type { FaultSettings, IotOperation, IotRequestStats } from '../local/iot/iot-endpoint';
 import { ANY_FREE_PORTS, startSandbox, type Sandbox } from '../local/sandbox';
 import { credentialsFor } from '../local/sandbox-accounts';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   if (!(faultRate >= 0 && faultRate < 1)) throw new Error('--fault-rate: must be a number from 0 to less than 1');
 
   const assemblyDir = path.join(PROJECT_ROOT, 'cdk.out.bench');
-  ensureSynthesized(assemblyDir, (line) => console.log(line));
+  ensureSynthesized(assemblyDir, (line) => console.log(line), sandboxSynthContext());
   const sandbox = await startSandbox({ ports: ANY_FREE_PORTS, assemblyDir, schedules: false, iot: { keyAlgorithm: 'EC-P256' }, functionLogLevel: 'ERROR' });
   try {
     await benchmark(sandbox, count, faultRate);

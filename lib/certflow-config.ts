@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import { NO_LANDING, parseLandingConfig, type LandingConfig } from '../lambdas/landing/plan-landing';
 
 /** How a certflow deployment behaves, read from CDK context (`cdk.json` or `cdk deploy -c key=value`). */
 export interface CertflowConfig {
@@ -28,6 +29,18 @@ export interface CertflowConfig {
   readonly migrationMaxConcurrency: number;
   /** Share of batches that may fail (after their retries) before a migration run stops. */
   readonly migrationToleratedFailurePercent: number;
+  /** The source account, when the app names it; the target side exchanges messages with it. @default the target's own account */
+  readonly sourceAccount?: string;
+  /** The target account, when the app names it; the source side exchanges messages with it. @default the source's own account */
+  readonly targetAccount?: string;
+  /** Accounts that run no certflow: the source offers to them after its own approval and follows the offer. @default none */
+  readonly unmanagedTargetAccounts: string[];
+  /** Accounts whose offers made without a proposal (by hand) the target's poller sends to review. @default the source account, when named */
+  readonly trustedSourceAccounts: string[];
+  /** How accepted certificates land in the target account. @default no policies, things recreated */
+  readonly landing: LandingConfig;
+  /** How long the target waits for the offer after approving, and the source for the landing report after offering. @default 60 minutes */
+  readonly cutoverTimeout: Duration;
 }
 
 export const CONTEXT_KEYS = {
@@ -44,6 +57,14 @@ export const CONTEXT_KEYS = {
   migrationBatchSize: 'certflow:migrationBatchSize',
   migrationMaxConcurrency: 'certflow:migrationMaxConcurrency',
   migrationToleratedFailurePercent: 'certflow:migrationToleratedFailurePercent',
+  sourceAccount: 'certflow:sourceAccount',
+  targetAccount: 'certflow:targetAccount',
+  unmanagedTargetAccounts: 'certflow:unmanagedTargetAccounts',
+  trustedSourceAccounts: 'certflow:trustedSourceAccounts',
+  landingPolicies: 'certflow:landingPolicies',
+  landingPolicyMap: 'certflow:landingPolicyMap',
+  landingRecreateThings: 'certflow:landingRecreateThings',
+  cutoverTimeoutMinutes: 'certflow:cutoverTimeoutMinutes',
 } as const;
 
 export class CertflowConfigError extends Error {
@@ -65,6 +86,50 @@ function emails(node: Node, key: string, required: boolean): string[] {
   }
   if (required && list.length === 0) throw new CertflowConfigError(key, 'must name at least one approver');
   return list as string[];
+}
+
+function account(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[0-9]{12}$/.test(value)) throw new CertflowConfigError(key, 'must be an AWS account id of exactly 12 digits');
+  return value;
+}
+
+function accounts(node: Node, key: string): string[] | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value;
+  if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || !/^[0-9]{12}$/.test(item))) {
+    throw new CertflowConfigError(key, 'must be a list of 12-digit AWS account ids (a JSON array, or comma-separated with -c)');
+  }
+  return list as string[];
+}
+
+/** `-c` gives strings; cdk.json gives JSON values: accept both. */
+function json(node: Node, key: string): unknown {
+  const value: unknown = node.tryGetContext(key);
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    throw new CertflowConfigError(key, `must be JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function landing(node: Node): LandingConfig {
+  const policies = node.tryGetContext(CONTEXT_KEYS.landingPolicies) as unknown;
+  const value = {
+    policies: typeof policies === 'string' ? policies.split(',').map((item) => item.trim()).filter(Boolean) : (policies ?? NO_LANDING.policies),
+    policyNameMap: json(node, CONTEXT_KEYS.landingPolicyMap) ?? {},
+    recreateThings: json(node, CONTEXT_KEYS.landingRecreateThings) ?? true,
+  };
+  try {
+    return parseLandingConfig(value);
+  } catch (error) {
+    const field = error instanceof Error && 'field' in error ? String((error as { field: unknown }).field) : '';
+    const key = field.includes('policyNameMap') ? CONTEXT_KEYS.landingPolicyMap : field.includes('recreateThings') ? CONTEXT_KEYS.landingRecreateThings : CONTEXT_KEYS.landingPolicies;
+    throw new CertflowConfigError(key, error instanceof Error ? error.message : String(error));
+  }
 }
 
 function whole(node: Node, key: string, fallback: number, min: number, max: number): number {
@@ -97,6 +162,7 @@ export function readCertflowConfig(node: Node): CertflowConfig {
       `must let a batch finish within ${MAX_BATCH_SECONDS} s at ${CONTEXT_KEYS.iotRequestsPerSecond} / ${CONTEXT_KEYS.migrationMaxConcurrency} requests a second (at most ${Math.floor((MAX_BATCH_SECONDS * iotRequestsPerSecond) / migrationMaxConcurrency)}, got ${migrationBatchSize})`,
     );
   }
+  const sourceAccount = account(node, CONTEXT_KEYS.sourceAccount);
   const minPoll = whole(node, CONTEXT_KEYS.minPollSeconds, 60, 1, 86400);
   const maxPoll = whole(node, CONTEXT_KEYS.maxPollSeconds, 3600, 1, 86400);
   if (maxPoll < minPoll) throw new CertflowConfigError(CONTEXT_KEYS.maxPollSeconds, `must be at least ${CONTEXT_KEYS.minPollSeconds} (${minPoll})`);
@@ -116,5 +182,11 @@ export function readCertflowConfig(node: Node): CertflowConfig {
     migrationBatchSize,
     migrationMaxConcurrency,
     migrationToleratedFailurePercent: whole(node, CONTEXT_KEYS.migrationToleratedFailurePercent, 10, 0, 100),
+    sourceAccount,
+    targetAccount: account(node, CONTEXT_KEYS.targetAccount),
+    unmanagedTargetAccounts: accounts(node, CONTEXT_KEYS.unmanagedTargetAccounts) ?? [],
+    trustedSourceAccounts: accounts(node, CONTEXT_KEYS.trustedSourceAccounts) ?? (sourceAccount ? [sourceAccount] : []),
+    landing: landing(node),
+    cutoverTimeout: Duration.minutes(whole(node, CONTEXT_KEYS.cutoverTimeoutMinutes, 60, 1, 7 * 24 * 60)),
   };
 }

@@ -11,6 +11,9 @@ import { InboundTransferWorkflow } from './inbound-transfer-workflow';
 import { MigrationStorage } from './migration-storage';
 import { OutboundMigrationWorkflow } from './outbound-migration-workflow';
 import { OutboundTransferWorkflow } from './outbound-transfer-workflow';
+import { ProposalReviewWorkflow } from './proposal-review-workflow';
+import { TransferMessageBus } from './transfer-message-bus';
+import { TransferProposalTable } from './transfer-proposal-table';
 import { TransferActionFunction } from './transfer-action-function';
 import { acknowledgeCertflowWildcards } from './wildcard-acknowledgements';
 
@@ -52,6 +55,8 @@ export class SourceSideStack extends Stack {
   readonly transferFunction: TransferActionFunction;
   readonly cancelFunction: TransferActionFunction;
   readonly migration: OutboundMigrationWorkflow;
+  readonly messageBus: TransferMessageBus;
+  readonly proposalTable: TransferProposalTable;
 
   constructor(scope: Construct, id: string, props: CertflowSideStackProps = {}) {
     super(scope, id, { description: 'certflow source side: outbound certificate transfers with approvals', ...props });
@@ -63,6 +68,10 @@ export class SourceSideStack extends Stack {
     this.cancelFunction = new TransferActionFunction(this, 'CancelCertificateTransfer', { action: 'CancelCertificateTransfer', auditTable: table });
     const alarms = alarmTopic(this, config);
     this.approvals = new Approvals(this, 'SourceApprovals', { side: 'SOURCE', approvers: config.sourceApprovers, reminderLead: config.reminderLead });
+    // With no target account named, both sides are deployed into one account.
+    const peerAccount = config.targetAccount ?? this.account;
+    this.messageBus = new TransferMessageBus(this, 'TransferMessages', { side: 'SOURCE', peerAccount });
+    this.proposalTable = new TransferProposalTable(this, 'TransferProposals');
     this.workflow = new OutboundTransferWorkflow(this, 'OutboundTransfer', {
       config,
       auditTable: table,
@@ -70,6 +79,9 @@ export class SourceSideStack extends Stack {
       transferFunction: this.transferFunction,
       cancelFunction: this.cancelFunction,
       alarmTopic: alarms,
+      proposalTable: this.proposalTable,
+      messageBus: this.messageBus,
+      peerAccount,
     });
     const migrationStorage = new MigrationStorage(this, 'MigrationStorage');
     this.migration = new OutboundMigrationWorkflow(this, 'OutboundMigration', {
@@ -84,6 +96,8 @@ export class SourceSideStack extends Stack {
     new CfnOutput(this, 'ApprovalPageUrl', { value: this.approvals.api.pageUrl });
     new CfnOutput(this, 'AuditTableName', { value: table.tableName });
     new CfnOutput(this, 'CancelFunctionName', { value: this.cancelFunction.function.functionName });
+    new CfnOutput(this, 'ProposalTableName', { value: this.proposalTable.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.messageBus.bus.eventBusName });
     new CfnOutput(this, 'ApprovalTableName', { value: this.approvals.table.table.tableName });
     migrationOutputs(this, this.migration.stateMachine, migrationStorage);
   }
@@ -99,6 +113,9 @@ export class TargetSideStack extends Stack {
   readonly approvals: Approvals;
   readonly workflow: InboundTransferWorkflow;
   readonly migration: InboundMigrationWorkflow;
+  readonly proposalReview: ProposalReviewWorkflow;
+  readonly messageBus: TransferMessageBus;
+  readonly proposalTable: TransferProposalTable;
 
   constructor(scope: Construct, id: string, props: CertflowSideStackProps = {}) {
     super(scope, id, { description: 'certflow target side: inbound certificate transfers with approvals', ...props });
@@ -108,13 +125,28 @@ export class TargetSideStack extends Stack {
     const table = this.auditTable.table;
     const alarms = alarmTopic(this, config);
     this.approvals = new Approvals(this, 'TargetApprovals', { side: 'TARGET', approvers: config.targetApprovers, reminderLead: config.reminderLead });
+    const peerAccount = config.sourceAccount ?? this.account;
+    this.messageBus = new TransferMessageBus(this, 'TransferMessages', { side: 'TARGET', peerAccount });
+    this.proposalTable = new TransferProposalTable(this, 'TransferProposals');
+    const acceptFunction = new TransferActionFunction(this, 'AcceptCertificateTransfer', { action: 'AcceptCertificateTransfer', auditTable: table });
     this.workflow = new InboundTransferWorkflow(this, 'InboundTransfer', {
       config,
       auditTable: table,
       approvals: this.approvals,
-      acceptFunction: new TransferActionFunction(this, 'AcceptCertificateTransfer', { action: 'AcceptCertificateTransfer', auditTable: table }),
+      acceptFunction,
       rejectFunction: new TransferActionFunction(this, 'RejectCertificateTransfer', { action: 'RejectCertificateTransfer', auditTable: table }),
       alarmTopic: alarms,
+      proposalTable: this.proposalTable,
+    });
+    this.proposalReview = new ProposalReviewWorkflow(this, 'ProposalReview', {
+      config,
+      auditTable: table,
+      approvals: this.approvals,
+      acceptFunction,
+      alarmTopic: alarms,
+      proposalTable: this.proposalTable,
+      messageBus: this.messageBus,
+      peerAccount,
     });
     const migrationStorage = new MigrationStorage(this, 'MigrationStorage');
     this.migration = new InboundMigrationWorkflow(this, 'InboundMigration', {
@@ -126,6 +158,9 @@ export class TargetSideStack extends Stack {
     });
     acknowledgeCertflowWildcards(this, table);
     new CfnOutput(this, 'InboundStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ProposalReviewStateMachineArn', { value: this.proposalReview.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ProposalTableName', { value: this.proposalTable.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.messageBus.bus.eventBusName });
     new CfnOutput(this, 'ApprovalPageUrl', { value: this.approvals.api.pageUrl });
     new CfnOutput(this, 'AuditTableName', { value: table.tableName });
     new CfnOutput(this, 'PollerFunctionName', { value: this.workflow.pollerFunction.function.functionName });

@@ -12,6 +12,7 @@ import { CertflowFunction } from './certflow-function';
 import type { CertflowConfig } from './certflow-config';
 import { lambdaStep } from './lambda-step';
 import { thisAccountsCertificates, type TransferActionFunction } from './transfer-action-function';
+import type { TransferProposalTable } from './transfer-proposal-table';
 import { WorkflowStateMachine, stateMachineArnOf } from './workflow-state-machine';
 
 export interface InboundTransferWorkflowProps {
@@ -21,6 +22,8 @@ export interface InboundTransferWorkflowProps {
   readonly acceptFunction: TransferActionFunction;
   readonly rejectFunction: TransferActionFunction;
   readonly alarmTopic: sns.ITopic;
+  /** The poller skips offers that belong to a proposal recorded here. */
+  readonly proposalTable: TransferProposalTable;
 }
 
 /** How an inbound review ended, in the execution's `outcome` field. */
@@ -136,10 +139,13 @@ export class InboundTransferWorkflow extends Construct {
         new iam.PolicyStatement({ actions: ['iot:ListCertificates'], resources: ['*'] }),
         new iam.PolicyStatement({ actions: ['iot:DescribeCertificate'], resources: [thisAccountsCertificates(this)] }),
         new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
+        props.proposalTable.queryByCertificate(),
       ],
       environment: {
         [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
         [HANDLER_ENVIRONMENT.inboundStateMachineArn]: this.stateMachine.stateMachineArn,
+        [HANDLER_ENVIRONMENT.proposalTableName]: props.proposalTable.table.tableName,
+        [HANDLER_ENVIRONMENT.trustedSourceAccounts]: config.trustedSourceAccounts.join(','),
       },
     });
     new events.Rule(this, 'PollSchedule', {

@@ -1,8 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { TERMINAL_IOT_ERRORS } from '../lambdas/iot-api/iot-errors';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
@@ -11,19 +12,45 @@ import { CertflowFunction } from './certflow-function';
 import type { CertflowConfig } from './certflow-config';
 import { lambdaStep } from './lambda-step';
 import { auditTableAccess, thisAccountsCertificates, type TransferActionFunction } from './transfer-action-function';
+import type { TransferMessageBus } from './transfer-message-bus';
+import type { TransferProposalTable } from './transfer-proposal-table';
 import { WorkflowStateMachine, stateMachineArnOf } from './workflow-state-machine';
 
 export interface OutboundTransferWorkflowProps {
+  /** The deployment's configuration (deadlines, waits, accounts). */
   readonly config: CertflowConfig;
+  /** Where every IoT change is recorded. */
   readonly auditTable: dynamodb.ITable;
+  /** The source side's approvals. */
   readonly approvals: Approvals;
   readonly transferFunction: TransferActionFunction;
   readonly cancelFunction: TransferActionFunction;
+  /** Where the failed / timed-out alarms go. */
   readonly alarmTopic: sns.ITopic;
+  /** This side's transfer records (proposal, the target's answers, the waiting step's token). */
+  readonly proposalTable: TransferProposalTable;
+  /** This side's end of the cross-account channel. */
+  readonly messageBus: TransferMessageBus;
+  /** The account whose certflow receives this side's proposals. */
+  readonly peerAccount: string;
 }
 
 /** How an outbound transfer ended, in the execution's `outcome` field. */
-export const OUTBOUND_OUTCOMES = ['TRANSFERRED', 'SOURCE_REJECTED', 'TARGET_REJECTED', 'CANCELLED', 'APPROVAL_EXPIRED', 'TRANSFER_EXPIRED'] as const;
+export const OUTBOUND_OUTCOMES = [
+  'TRANSFERRED',
+  'SOURCE_REJECTED',
+  'TARGET_REJECTED',
+  'CANCELLED',
+  'APPROVAL_EXPIRED',
+  'TRANSFER_EXPIRED',
+  'TARGET_APPROVAL_EXPIRED',
+  'TARGET_CANCELLED',
+  'TARGET_DID_NOT_ANSWER',
+  'LANDING_NOT_POSSIBLE',
+  'TARGET_NOT_ACCEPTED',
+  'TRANSFERRED_LANDING_FAILED',
+  'TRANSFERRED_UNREPORTED',
+] as const;
 
 /** Errors after which no retry or approval can make the step work: the workflow stops with them. */
 const TERMINAL_STEP_ERRORS = [...TERMINAL_IOT_ERRORS, 'CertificateNotTransferable', 'ValidationError'];
@@ -37,7 +64,7 @@ const TERMINAL_STEP_ERRORS = [...TERMINAL_IOT_ERRORS, 'CertificateNotTransferabl
  */
 export class OutboundTransferWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Record<'inspect' | 'prepare' | 'restore' | 'follow', CertflowFunction>;
+  readonly functions: Record<'inspect' | 'prepare' | 'restore' | 'follow' | 'exchange' | 'receiver', CertflowFunction>;
 
   constructor(scope: Construct, id: string, props: OutboundTransferWorkflowProps) {
     super(scope, id);
@@ -46,27 +73,61 @@ export class OutboundTransferWorkflow extends Construct {
     const environment = {
       [HANDLER_ENVIRONMENT.auditTableName]: props.auditTable.tableName,
       [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
+      [HANDLER_ENVIRONMENT.peerAccountId]: props.peerAccount,
+      [HANDLER_ENVIRONMENT.unmanagedTargetAccounts]: config.unmanagedTargetAccounts.join(','),
     };
+    const exchangeEnvironment = {
+      [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
+      [HANDLER_ENVIRONMENT.peerAccountId]: props.peerAccount,
+      [HANDLER_ENVIRONMENT.proposalTableName]: props.proposalTable.table.tableName,
+      [HANDLER_ENVIRONMENT.eventBusName]: props.messageBus.bus.eventBusName,
+    };
+    const things = Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' });
     const iotAccess = (actions: string[], resources = [certificates]) => new iam.PolicyStatement({ actions: actions.map((action) => `iot:${action}`), resources });
-    const stepFunction = (functionId: string, entry: string, description: string, statements: iam.PolicyStatement[]) =>
-      new CertflowFunction(this, functionId, { entry: `lambdas/handlers/${entry}.ts`, description, statements, environment });
+    const stepFunction = (functionId: string, entry: string, description: string, statements: iam.PolicyStatement[], env: Record<string, string> = environment) =>
+      new CertflowFunction(this, functionId, { entry: `lambdas/handlers/${entry}.ts`, description, statements, environment: env });
     this.functions = {
       inspect: stepFunction('Inspect', 'inspect-certificate', 'outbound: validates the request and inspects the certificate', [
-        iotAccess(['DescribeCertificate', 'ListAttachedPolicies', 'ListPrincipalThings']),
+        iotAccess(['DescribeCertificate', 'ListPrincipalThings']),
+        // The Service Authorization Reference lists no resource type for ListAttachedPolicies: only "*" is valid.
+        iotAccess(['ListAttachedPolicies'], ['*']),
+        iotAccess(['DescribeThing'], [things]),
       ]),
-      prepare: stepFunction('Prepare', 'prepare-certificate', 'outbound: deactivates the certificate and detaches its policies, with consent', [
+      prepare: stepFunction('Prepare', 'prepare-certificate', 'outbound: deactivates the certificate, detaches its policies and things, with consent', [
         // Attach/DetachPolicy are authorized on the certificate (their resource types are cert and thinggroup).
-        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'ListAttachedPolicies', 'DetachPolicy']),
+        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'DetachPolicy', 'ListPrincipalThings']),
+        iotAccess(['ListAttachedPolicies'], ['*']),
+        iotAccess(['DetachThingPrincipal'], [certificates, things]),
         auditTableAccess(props.auditTable),
       ]),
-      restore: stepFunction('Restore', 'restore-certificate', 'outbound: puts back the status and policies preparation changed', [
-        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'ListAttachedPolicies', 'AttachPolicy']),
+      restore: stepFunction('Restore', 'restore-certificate', 'outbound: puts back the status, policies and things preparation changed', [
+        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'AttachPolicy']),
+        iotAccess(['ListAttachedPolicies'], ['*']),
+        iotAccess(['AttachThingPrincipal'], [certificates, things]),
         auditTableAccess(props.auditTable),
       ]),
       follow: stepFunction('Follow', 'follow-transfer', 'outbound: checks whether the target accepted or rejected the transfer', [
         iotAccess(['DescribeCertificate']),
       ]),
+      exchange: stepFunction(
+        'ExchangeWithTarget',
+        'exchange-with-target',
+        'outbound: proposes to the target, offers, reads its answers',
+        [props.proposalTable.readWrite(), props.messageBus.sendStatement()],
+        exchangeEnvironment,
+      ),
+      receiver: stepFunction(
+        'ReceiveTargetMessages',
+        'receive-transfer-messages',
+        'outbound: records the target account\'s messages and wakes the waiting step',
+        [
+          props.proposalTable.readWrite(),
+          new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [stateMachineArnOf(this, `${Stack.of(this).stackName}-OutboundTransfer`)] }),
+        ],
+        exchangeEnvironment,
+      ),
     };
+    props.messageBus.deliverTo(this.functions.receiver.function);
 
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
     const attempt = {
@@ -105,6 +166,7 @@ export class OutboundTransferWorkflow extends Construct {
           sfn.Condition.or(
             sfn.Condition.booleanEquals('$.preparationChanges.deactivated', true),
             sfn.Condition.isPresent('$.preparationChanges.detachedPolicies[0]'),
+            sfn.Condition.isPresent('$.preparationChanges.detachedThings[0]'),
           ),
         ),
         restoreStep('RestoreCertificate')
@@ -225,12 +287,176 @@ export class OutboundTransferWorkflow extends Construct {
           .otherwise(cancelAtDeadline.next(outcome('TransferExpired', 'TRANSFER_EXPIRED')).next(restoreWanted)),
       );
 
+    // The cutover with a target that runs certflow: propose, and change nothing until it approved.
+    const exchange = (stateId: string, step: string, payload: Record<string, unknown>, resultPath: string, comment: string) =>
+      lambdaStep(this, stateId, {
+        fn: this.functions.exchange.function,
+        payload: { step, executionId: sfn.JsonPath.executionId, ...payload },
+        resultPath,
+        comment,
+      });
+    const waitingExchange = (stateId: string, step: string, payload: Record<string, unknown>, timeout: Duration, comment: string) => {
+      const task = new tasks.LambdaInvoke(this, stateId, {
+        lambdaFunction: this.functions.exchange.function,
+        integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: sfn.TaskInput.fromObject({ step, taskToken: sfn.JsonPath.taskToken, executionId: sfn.JsonPath.executionId, ...payload }),
+        taskTimeout: sfn.Timeout.duration(timeout),
+        resultPath: sfn.JsonPath.DISCARD,
+        comment,
+      });
+      task.addRetry({
+        errors: ['TransferMessageNotSent', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 6,
+        maxDelay: Duration.seconds(30),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return task;
+    };
+    const withdraw = (stateId: string, reason: string) =>
+      exchange(stateId, 'withdraw', { certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount'), reason }, sfn.JsonPath.DISCARD, 'Tell the target no offer will come');
+    const withdrawThenFail = (stateId: string, failId: string) => {
+      const failed = failWith(failId);
+      return withdraw(stateId, 'the source could not prepare or offer the certificate; the transfer is off')
+        .addCatch(failed, { errors: ['States.ALL'], resultPath: '$.withdrawError' })
+        .next(failed);
+    };
+
+    const proposeToTarget = waitingExchange(
+      'ProposeToTarget',
+      'propose',
+      {
+        request: sfn.JsonPath.objectAt('$.request'),
+        certificate: sfn.JsonPath.objectAt('$.certificate.facts'),
+        sourceApprovedBy: sfn.JsonPath.stringAt('$.sourceApproval.approvedBy'),
+      },
+      config.approvalDeadline.plus(config.cutoverTimeout),
+      'Send the target the proposal and wait for its decision; nothing has changed yet',
+    );
+    proposeToTarget.addCatch(
+      withdraw('WithdrawUnanswered', 'the target did not answer the proposal in time').next(outcome('TargetDidNotAnswer', 'TARGET_DID_NOT_ANSWER')).next(finished),
+      { errors: ['States.Timeout'], resultPath: '$.error' },
+    );
+    const readDecision = exchange('ReadTargetDecision', 'readDecision', {}, '$.targetDecision', 'The target\'s decision, as this side\'s receiver recorded it');
+    proposeToTarget.addCatch(failWith('ProposalFailed'), { errors: ['States.ALL'], resultPath: '$.error' });
+    readDecision.addCatch(failWith('TargetDecisionUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const prepareForCutover = lambdaStep(this, 'PrepareForCutover', {
+      fn: this.functions.prepare.function,
+      payload: {
+        ...approvedAttempt,
+        certificateId: request('certificateId'),
+        certificateArn: sfn.JsonPath.stringAt('$.certificate.certificateArn'),
+        preparation: sfn.JsonPath.objectAt('$.certificate.preparation'),
+        consentToPrepare: sfn.JsonPath.stringAt('$.sourceApproval.consentToPrepare'),
+        detachThings: true,
+      },
+      resultPath: '$.preparationChanges',
+      comment: 'Both sides approved: deactivate, detach policies and things; the downtime starts here',
+    });
+    const plannedCutoverChanges = new sfn.Pass(this, 'PlannedCutoverChanges', {
+      parameters: {
+        'deactivated.$': '$.certificate.preparation.deactivate',
+        'detachedPolicies.$': '$.certificate.preparation.detachPolicies',
+        'detachedThings.$': '$.certificate.preparation.attachedThings',
+      },
+      resultPath: '$.preparationChanges',
+    });
+    const cutoverPreparationFailed = withdrawThenFail('WithdrawAfterFailedPreparation', 'CutoverPreparationFailed');
+    prepareForCutover.addCatch(
+      plannedCutoverChanges.next(
+        restoreStep('RestoreAfterFailedCutoverPreparation')
+          .addCatch(cutoverPreparationFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' })
+          .next(cutoverPreparationFailed),
+      ),
+      { errors: ['States.ALL'], resultPath: '$.error' },
+    );
+    const transferForCutover = lambdaStep(this, 'TransferForCutover', {
+      fn: props.transferFunction.function,
+      payload: {
+        ...approvedAttempt,
+        certificateId: request('certificateId'),
+        targetAwsAccount: request('targetAwsAccount'),
+        transferMessage: request('transferMessage'),
+      },
+      resultPath: '$.transfer',
+    });
+    const cutoverTransferFailed = withdrawThenFail('WithdrawAfterFailedTransfer', 'CutoverTransferFailed');
+    transferForCutover.addCatch(
+      restoreStep('RestoreAfterFailedCutoverTransfer')
+        .addCatch(cutoverTransferFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' })
+        .next(cutoverTransferFailed),
+      { errors: ['States.ALL'], resultPath: '$.error' },
+    );
+    const offerToTarget = waitingExchange(
+      'OfferToTarget',
+      'offer',
+      {
+        certificateId: request('certificateId'),
+        targetAwsAccount: request('targetAwsAccount'),
+        deactivatedAt: sfn.JsonPath.stringAt('$.preparationChanges.deactivatedAt'),
+      },
+      config.cutoverTimeout,
+      'Tell the target the certificate is offered; wait for its landing report',
+    );
+    // No report in time: withdraw the offer if it is still pending, else the target took it.
+    const cancelUnlanded = lambdaStep(this, 'CancelUnreportedOffer', {
+      fn: props.cancelFunction.function,
+      payload: { ...attempt, certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount') },
+      resultPath: '$.cancel',
+      comment: 'The target did not report in time: withdraw the offer if it is still pending',
+    });
+    cancelUnlanded.addCatch(outcome('TransferredUnreported', 'TRANSFERRED_UNREPORTED').next(finished), {
+      errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException'],
+      resultPath: '$.cancelError',
+    });
+    cancelUnlanded.addCatch(failWith('CancelUnreportedFailed'), { errors: ['States.ALL'], resultPath: '$.error' });
+    offerToTarget.addCatch(cancelUnlanded.next(outcome('CutoverExpired', 'TRANSFER_EXPIRED')).next(restoreWanted), {
+      errors: ['States.Timeout'],
+      resultPath: '$.error',
+    });
+    offerToTarget.addCatch(failWith('OfferFailed'), { errors: ['States.ALL'], resultPath: '$.error' });
+    const readLanding = exchange('ReadLandingReport', 'readLanding', {}, '$.landing', 'How the certificate landed, as the target reported it');
+    readLanding.addCatch(failWith('LandingReportUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
+    const cancelNotAccepted = lambdaStep(this, 'CancelNotAccepted', {
+      fn: props.cancelFunction.function,
+      payload: { ...attempt, certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount') },
+      resultPath: '$.cancel',
+      comment: 'The target could not accept: withdraw the offer before restoring',
+    });
+    const notAccepted = outcome('TargetNotAccepted', 'TARGET_NOT_ACCEPTED').next(restoreWanted);
+    cancelNotAccepted.addCatch(notAccepted, { errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException', 'CertificateStateException'], resultPath: '$.cancelError' });
+    cancelNotAccepted.addCatch(failWith('CancelNotAcceptedFailed'), { errors: ['States.ALL'], resultPath: '$.error' });
+    const landed = new sfn.Pass(this, 'ReportDowntime', { inputPath: '$.landing.downtimeSeconds', resultPath: '$.downtimeSeconds' })
+      .next(outcome('TransferredAndLanded', 'TRANSFERRED'))
+      .next(finished);
+    const cutover = prepareForCutover
+      .next(transferForCutover)
+      .next(offerToTarget)
+      .next(readLanding)
+      .next(
+        new sfn.Choice(this, 'LandingOutcome')
+          .when(sfn.Condition.stringEquals('$.landing.outcome', 'LANDED'), landed)
+          .when(sfn.Condition.stringEquals('$.landing.outcome', 'LANDING_FAILED'), outcome('TransferredLandingFailed', 'TRANSFERRED_LANDING_FAILED').next(finished))
+          .otherwise(cancelNotAccepted.next(notAccepted)),
+      );
+    const proposal = proposeToTarget.next(readDecision).next(
+      new sfn.Choice(this, 'TargetDecision')
+        .when(sfn.Condition.stringEquals('$.targetDecision.decision', 'APPROVED'), cutover)
+        .when(sfn.Condition.stringEquals('$.targetDecision.decision', 'EXPIRED'), outcome('TargetApprovalExpired', 'TARGET_APPROVAL_EXPIRED').next(finished))
+        .when(sfn.Condition.stringEquals('$.targetDecision.decision', 'CANCELLED'), outcome('TargetCancelled', 'TARGET_CANCELLED').next(finished))
+        .when(sfn.Condition.stringEquals('$.targetDecision.decision', 'LANDING_NOT_POSSIBLE'), outcome('LandingNotPossible', 'LANDING_NOT_POSSIBLE').next(finished))
+        .otherwise(outcome('TargetRejectedProposal', 'TARGET_REJECTED').next(finished)),
+    );
+
     const definition = inspect
       .addCatch(failWith('NotTransferable'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' })
       .next(requestApproval)
       .next(
         new sfn.Choice(this, 'SourceDecision')
           .when(sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'), outcome('SourceRejected', 'SOURCE_REJECTED').next(finished))
+          .when(sfn.Condition.booleanEquals('$.request.targetRunsCertflow', true), proposal)
           .otherwise(prepare.next(transfer).next(followTransfer)),
       );
 
@@ -244,7 +470,7 @@ export class OutboundTransferWorkflow extends Construct {
         props.transferFunction.function,
         props.cancelFunction.function,
       ],
-      comment: 'certflow outbound transfer: inspect, approve, prepare, transfer, follow until the target decides',
+      comment: 'certflow outbound transfer: inspect, approve, propose to the target, cut over once it approved (or offer and follow)',
       alarmTopic: props.alarmTopic,
     });
     this.stateMachine = workflow.stateMachine;

@@ -19,3 +19,11 @@ export function accessKeyIdFor(accountId: string): string {
 export function credentialsFor(accountId: string): { accessKeyId: string; secretAccessKey: string } {
   return { accessKeyId: accessKeyIdFor(accountId), secretAccessKey: SANDBOX_SECRET_ACCESS_KEY };
 }
+
+/**
+ * The CDK context the sandbox synthesizes with: the two accounts it deploys into, so each
+ * side's stack names its peer (bus policy, forwarding rule, trusted source) as it would in AWS.
+ */
+export function sandboxSynthContext(accounts: SandboxAccounts = DEFAULT_ACCOUNTS, context: Record<string, string> = {}): Record<string, string> {
+  return { 'certflow:sourceAccount': accounts.source, 'certflow:targetAccount': accounts.target, ...context };
+}

@@ -13,7 +13,7 @@ import type { LocalLambdaFunction } from './lambda/local-lambda-function';
 import { startTemplateFunctions } from './lambda/template-functions';
 import { NotificationSink } from './notifications/notification-sink';
 import { startSnsEndpoint, type SnsEndpoint } from './notifications/sns-endpoint';
-import { credentialsFor, DEFAULT_ACCOUNTS, type SandboxAccounts } from './sandbox-accounts';
+import { credentialsFor, DEFAULT_ACCOUNTS, sandboxSynthContext, type SandboxAccounts } from './sandbox-accounts';
 import { LocalObjectStore } from './s3/object-store';
 import { startS3Endpoint } from './s3/s3-endpoint';
 import { LocalSecrets, startSecretsManagerEndpoint, type SecretsManagerEndpoint } from './secretsmanager/secrets-manager-endpoint';
@@ -114,7 +114,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   try {
-    ensureSynthesized(assemblyDir, log, options.context);
+    ensureSynthesized(assemblyDir, log, sandboxSynthContext(accounts, options.context));
     const synthesized = readSynthesizedStacks(assemblyDir);
 
     const dynamodb: LocalDynamoDb = await startLocalDynamoDb({ host, port: ports.dynamodb, dataDir: dataDir && path.join(dataDir, 'dynamodb') });

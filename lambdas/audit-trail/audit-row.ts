@@ -13,7 +13,11 @@ export type TransferActionName = (typeof TRANSFER_ACTIONS)[number];
 export const PREPARATION_ACTIONS = ['UpdateCertificate', 'DetachPolicy', 'AttachPolicy'] as const;
 export type PreparationActionName = (typeof PREPARATION_ACTIONS)[number];
 
-export type AuditedAction = TransferActionName | PreparationActionName;
+/** Things detached before a transfer (and re-attached by a restore), created and attached where it lands. */
+export const THING_ACTIONS = ['DetachThingPrincipal', 'AttachThingPrincipal', 'CreateThing'] as const;
+export type ThingActionName = (typeof THING_ACTIONS)[number];
+
+export type AuditedAction = TransferActionName | PreparationActionName | ThingActionName;
 
 export type AuditOutcome = 'SUCCEEDED' | 'FAILED';
 
@@ -47,6 +51,8 @@ export interface AuditRow {
   previousStatus?: CertificateStatus;
   /** DetachPolicy / AttachPolicy: the policy. */
   policyName?: string;
+  /** DetachThingPrincipal / AttachThingPrincipal / CreateThing: the thing. */
+  thingName?: string;
   recordedAt: string;
 }
 

@@ -12,9 +12,28 @@ export const HANDLER_ENVIRONMENT = {
   inboundStateMachineArn: 'INBOUND_STATE_MACHINE_ARN',
   migrationBucketName: 'MIGRATION_BUCKET_NAME',
   migrationProgressTableName: 'MIGRATION_PROGRESS_TABLE_NAME',
+  /** The table of this side's transfer records (proposals, offers, landings). */
+  proposalTableName: 'PROPOSAL_TABLE_NAME',
+  /** This side's own event bus; a rule forwards certflow's messages from it to the peer's bus. */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** The one account whose certflow this side exchanges messages with. */
+  peerAccountId: 'PEER_ACCOUNT_ID',
+  /** Comma-separated accounts known to run no certflow: they get a plain offer. */
+  unmanagedTargetAccounts: 'UNMANAGED_TARGET_ACCOUNTS',
+  /** Target side: the proposal review workflow the receiver starts. */
+  reviewStateMachineArn: 'REVIEW_STATE_MACHINE_ARN',
+  /** Target side: how accepted certificates land (JSON LandingConfig). */
+  landingConfig: 'LANDING_CONFIG',
+  /** Target side: comma-separated accounts whose hand-made offers the poller sends to review. */
+  trustedSourceAccounts: 'TRUSTED_SOURCE_ACCOUNTS',
   /** The account's per-Action IoT request quota the migration steps pace themselves to. */
   iotRequestsPerSecond: 'IOT_REQUESTS_PER_SECOND',
 } as const;
+
+/** A comma-separated list; empty when unset. */
+export function listEnvironment(name: string): string[] {
+  return (process.env[name] ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+}
 
 export function requiredEnvironment(name: string): string {
   const value = process.env[name];

@@ -1,15 +1,32 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { startInboundReviews } from '../inbound-workflow/start-inbound-reviews';
-import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
-import { iot, workflowStepHandler } from './lambda-runtime';
+import { HANDLER_ENVIRONMENT, listEnvironment, requiredEnvironment } from './handler-environment';
+import { iot, logger, workflowStepHandler } from './lambda-runtime';
+import { proposalStore } from './transfer-exchange-runtime';
 
 const sfn = new SFNClient({});
 
-export const handler = workflowStepHandler('StartInboundReviews', () => undefined, () =>
-  startInboundReviews({
+/** One CloudWatch metric through the embedded metric format: a log line, no extra client. */
+function untrustedOffersMetric(count: number): void {
+  if (count === 0) return;
+  logger.warn('offers from untrusted accounts ignored', {
+    UntrustedOffers: count,
+    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: 'certflow', Dimensions: [[]], Metrics: [{ Name: 'UntrustedOffers', Unit: 'Count' }] }] },
+  });
+}
+
+export const handler = workflowStepHandler('StartInboundReviews', () => undefined, async () => {
+  const store = proposalStore();
+  const result = await startInboundReviews({
     iot,
     sfn,
     accountId: requiredEnvironment(HANDLER_ENVIRONMENT.accountId),
     stateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.inboundStateMachineArn),
-  }),
-);
+    trustedSourceAccounts: listEnvironment(HANDLER_ENVIRONMENT.trustedSourceAccounts),
+    belongsToProposal: async (certificateId, sourceAwsAccount) =>
+      (await store.forCertificate(certificateId)).some((record) => record.sourceAwsAccount === sourceAwsAccount && record.state !== 'DECLINED'),
+  });
+  untrustedOffersMetric(result.untrusted);
+  if (result.untrusted > 0) logger.warn('untrusted offer accounts', { untrustedAccounts: result.untrustedAccounts });
+  return result;
+});

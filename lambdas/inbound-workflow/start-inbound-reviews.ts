@@ -1,6 +1,7 @@
 import { ListCertificatesCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { toIotActionError } from '../iot-api/iot-errors';
+import { isMigrationOffer } from '../migration/migration-transfer-message';
 import { describeCertificate } from '../transfer-actions/certificate-description';
 
 export interface InboundReviewInput {
@@ -12,9 +13,27 @@ export interface InboundReviewInput {
 }
 
 export interface InboundPollResult {
+  /** Offers made by hand from trusted accounts: each has a review. */
   pending: number;
   started: string[];
   alreadyStarted: number;
+  /** Offers from accounts not listed as trusted sources: counted and logged, never sent to approvers. */
+  untrusted: number;
+  /** The accounts those came from. */
+  untrustedAccounts: string[];
+  /** Offers that belong to a proposal (reviewed before the offer) or a migration (reviewed as a batch). */
+  reviewedElsewhere: number;
+}
+
+export interface InboundPollDeps {
+  iot: IoTClient;
+  sfn: SFNClient;
+  accountId: string;
+  stateMachineArn: string;
+  /** Accounts whose offers made without a proposal are sent to review. */
+  trustedSourceAccounts: string[];
+  /** Whether the certificate's offer belongs to a transfer proposal recorded on this side. */
+  belongsToProposal(certificateId: string, sourceAwsAccount: string): Promise<boolean>;
 }
 
 /**
@@ -27,14 +46,14 @@ export function inboundExecutionName(certificateId: string, transferDate: Date):
 }
 
 /**
- * The target account's poller: AWS IoT sends the target no notification of an offer,
- * so this lists PENDING_TRANSFER certificates offered by other accounts and starts the
- * inbound review workflow once per offer.
+ * The target account's poller, for offers made without a proposal (someone ran
+ * TransferCertificate by hand): AWS IoT sends the target no notification of an offer, so
+ * this lists PENDING_TRANSFER certificates offered by trusted source accounts and starts
+ * the inbound review workflow once per offer. Offers that a proposal or a migration
+ * already covers are left to them.
  */
-export async function startInboundReviews(
-  deps: { iot: IoTClient; sfn: SFNClient; accountId: string; stateMachineArn: string },
-): Promise<InboundPollResult> {
-  const result: InboundPollResult = { pending: 0, started: [], alreadyStarted: 0 };
+export async function startInboundReviews(deps: InboundPollDeps): Promise<InboundPollResult> {
+  const result: InboundPollResult = { pending: 0, started: [], alreadyStarted: 0, untrusted: 0, untrustedAccounts: [], reviewedElsewhere: 0 };
   let marker: string | undefined;
   do {
     let page;
@@ -53,6 +72,15 @@ export async function startInboundReviews(
       }
       // This account's own outgoing offers are PENDING_TRANSFER here too.
       if (!description.ownedBy || description.ownedBy === deps.accountId) continue;
+      if (!deps.trustedSourceAccounts.includes(description.ownedBy)) {
+        result.untrusted += 1;
+        if (!result.untrustedAccounts.includes(description.ownedBy)) result.untrustedAccounts.push(description.ownedBy);
+        continue;
+      }
+      if (isMigrationOffer(description.transferData?.transferMessage) || (await deps.belongsToProposal(summary.certificateId, description.ownedBy))) {
+        result.reviewedElsewhere += 1;
+        continue;
+      }
       result.pending += 1;
       const transferDate = description.transferData?.transferDate ?? description.lastModifiedDate ?? new Date(0);
       const input: InboundReviewInput = {

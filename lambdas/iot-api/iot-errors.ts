@@ -17,6 +17,7 @@ export const TERMINAL_IOT_ERRORS = [
   'ResourceNotFoundException',
   'InvalidRequestException',
   'UnauthorizedException',
+  'ResourceAlreadyExistsException',
 ] as const;
 
 /** The IoT endpoint could not be reached or answered with something that is not an IoT error. */

@@ -1,3 +1,4 @@
+import { MIGRATION_MESSAGE_PREFIX, MIGRATION_USER_MESSAGE_MAX } from './migration-transfer-message';
 import { ValidationError, parseAwsAccountId, parseCertificateId, parseOptionalBoolean, parseOptionalMessage } from '../iot-api/field-rules';
 import type { AnswerBatchContext } from './answer-offers';
 import type { CertificateOutcomeName } from './certificate-outcome';
@@ -88,12 +89,23 @@ function runStart(event: unknown): { input: Fields; run: MigrationRunRequest & {
   };
 }
 
+function migrationUserMessage(value: unknown): string | null {
+  const message = parseOptionalMessage(value, 'transferMessage') ?? null;
+  if (message && message.length > MIGRATION_USER_MESSAGE_MAX) {
+    throw new ValidationError(
+      'transferMessage',
+      `must be at most ${MIGRATION_USER_MESSAGE_MAX} characters long for a migration (got ${message.length}): each offer's message starts with ${MIGRATION_MESSAGE_PREFIX}`,
+    );
+  }
+  return message;
+}
+
 export function parseOutboundMigrationRequest(event: unknown): OutboundMigrationRequest {
   const { input, run } = runStart(event);
   return {
     ...run,
     targetAwsAccount: parseAwsAccountId(input.targetAwsAccount, 'targetAwsAccount'),
-    transferMessage: parseOptionalMessage(input.transferMessage, 'transferMessage') ?? null,
+    transferMessage: migrationUserMessage(input.transferMessage),
     requestedBy: text(input, 'requestedBy', 256),
     reason: optionalText(input, 'reason', 256) ?? null,
   };

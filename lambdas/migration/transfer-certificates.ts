@@ -1,3 +1,4 @@
+import { migrationTransferMessage } from './migration-transfer-message';
 import { needsPreparation, type TransferPreparation } from '../approvals/approval-request';
 import { AUDIT_TRAIL_UNAVAILABLE, toIotActionError } from '../iot-api/iot-errors';
 import { prepareCertificate, restoreCertificate, type PreparationChanges } from '../outbound-workflow/prepare-certificate';
@@ -68,7 +69,7 @@ async function transferOne(
       ITEM_BACKOFF,
     );
     await withBackoff(
-      () => transferCertificate(deps, { ...attempt, certificateId: item.certificateId, targetAwsAccount: context.targetAwsAccount, transferMessage: context.transferMessage }),
+      () => transferCertificate(deps, { ...attempt, certificateId: item.certificateId, targetAwsAccount: context.targetAwsAccount, transferMessage: migrationTransferMessage(context.transferMessage) }),
       ITEM_BACKOFF,
     );
     return { certificateId: item.certificateId, outcome: 'OFFERED', previousStatus: item.status };

@@ -65,17 +65,41 @@ export interface OutboundTransferRequest {
   reason: string | null;
   /** After a reject, a cancel or a passed deadline, put back the status and policies preparation changed. */
   restoreOnFailure: boolean;
+  /**
+   * The target runs certflow: it reviews a proposal before anything changes, and the
+   * certificate lands there. False for an account that runs no certflow: the certificate is
+   * offered after the source approval and followed until the target answers.
+   */
+  targetRunsCertflow: boolean;
 }
 
-export function parseOutboundTransferRequest(event: unknown): OutboundTransferRequest {
+/** Which accounts the outbound workflow can send proposals to, from its configuration. */
+export interface OutboundPeers {
+  /** The account whose certflow receives this side's messages. */
+  peerAccount: string;
+  /** Accounts known to run no certflow. */
+  unmanagedAccounts: string[];
+}
+
+export function parseOutboundTransferRequest(event: unknown, peers?: OutboundPeers): OutboundTransferRequest {
   const fields = asObject(event);
+  const targetAwsAccount = parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount');
+  const asked = parseOptionalBoolean(fields.targetRunsCertflow, 'targetRunsCertflow');
+  const isPeer = peers !== undefined && targetAwsAccount === peers.peerAccount && !peers.unmanagedAccounts.includes(targetAwsAccount);
+  if (asked === true && !isPeer) {
+    throw new ValidationError(
+      'targetRunsCertflow',
+      `can be true only for this deployment's certflow target account${peers ? ` (${peers.peerAccount})` : ''}: ${targetAwsAccount} gets a plain offer`,
+    );
+  }
   return {
     certificateId: parseCertificateId(fields.certificateId),
-    targetAwsAccount: parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount'),
+    targetAwsAccount,
     transferMessage: parseOptionalMessage(fields.transferMessage, 'transferMessage') ?? null,
     requestedBy: text(fields, 'requestedBy', 256, true),
     reason: text(fields, 'reason', 256) ?? null,
     restoreOnFailure: parseOptionalBoolean(fields.restoreOnFailure, 'restoreOnFailure') ?? true,
+    targetRunsCertflow: asked ?? isPeer,
   };
 }
 
@@ -93,6 +117,7 @@ export function parsePreparationRequest(event: unknown, invocationId: string): P
     certificateArn: certificateArn(fields),
     preparation: parsed,
     consentToPrepare: parseOptionalBoolean(fields.consentToPrepare, 'consentToPrepare') ?? false,
+    detachThings: parseOptionalBoolean(fields.detachThings, 'detachThings') ?? false,
   };
 }
 
@@ -109,6 +134,7 @@ export function parseRestoreRequest(
     changes: {
       deactivated: parseOptionalBoolean(changes.deactivated, 'changes.deactivated') ?? false,
       detachedPolicies: names(changes, 'detachedPolicies'),
+      detachedThings: names(changes, 'detachedThings'),
     },
   };
 }

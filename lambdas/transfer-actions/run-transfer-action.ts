@@ -28,6 +28,8 @@ export interface TransferActionResult {
   transferredCertificateArn?: string;
   certificateStatus?: CertificateStatus;
   auditRowId: string;
+  /** When the success was recorded: right after AWS IoT answered (or the earlier run's row). */
+  recordedAt?: string;
 }
 
 /** What an Action call (or a confirmation that it already took effect) yields. */
@@ -45,7 +47,7 @@ export interface ActionAttempt {
   /** What within the certificate the Action touches, when one step does it several times (a policy name). */
   subject?: string;
   context: AttemptContext;
-  auditFields: Pick<AuditRow, 'sourceAwsAccount' | 'targetAwsAccount' | 'message' | 'setAsActive' | 'previousStatus' | 'policyName'>;
+  auditFields: Pick<AuditRow, 'sourceAwsAccount' | 'targetAwsAccount' | 'message' | 'setAsActive' | 'previousStatus' | 'policyName' | 'thingName'>;
   call(): Promise<ActionEffect>;
   /**
    * Asked after a terminal IoT error: resolves to the effect when the Action had in
@@ -80,6 +82,7 @@ export async function runTransferAction(
       transferredCertificateArn: recorded.transferredCertificateArn,
       certificateStatus: recorded.certificateStatus,
       auditRowId: successRowId,
+      recordedAt: recorded.recordedAt,
     };
   }
 
@@ -101,12 +104,14 @@ export async function runTransferAction(
         transferredCertificateArn: effect.transferredCertificateArn,
         certificateStatus: effect.certificateStatus,
         auditRowId: earlier.rowId,
+        recordedAt: earlier.recordedAt,
       };
     }
   }
 
+  const row = baseRow(deps, attempt, successRowId);
   await deps.auditTrail.record({
-    ...baseRow(deps, attempt, successRowId),
+    ...row,
     outcome: 'SUCCEEDED',
     awsRequestId: effect.awsRequestId,
     alreadyApplied: alreadyApplied || undefined,
@@ -120,6 +125,7 @@ export async function runTransferAction(
     transferredCertificateArn: effect.transferredCertificateArn,
     certificateStatus: effect.certificateStatus,
     auditRowId: successRowId,
+    recordedAt: row.recordedAt,
   };
 }
 

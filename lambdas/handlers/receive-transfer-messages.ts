@@ -1,0 +1,24 @@
+import type { Context } from 'aws-lambda';
+import { receiveSourceMessage } from '../cross-account/receive-source-message';
+import { receiveTargetMessage, type ReceiveResult } from '../cross-account/receive-target-message';
+import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
+import { logger } from './lambda-runtime';
+import { accounts, proposalStore, stepFunctions } from './transfer-exchange-runtime';
+
+/**
+ * EventBridge's target for the peer's messages, on either side (the source receives the
+ * target's, the target the source's). A message that cannot be accepted is logged and
+ * dropped; only an unreachable table or Step Functions throws, so EventBridge retries.
+ */
+export const handler = async (event: unknown, context: Context): Promise<ReceiveResult> => {
+  logger.addContext(context);
+  const deps = { store: proposalStore(), sfn: stepFunctions(), ...accounts() };
+  const reviewStateMachineArn = process.env[HANDLER_ENVIRONMENT.reviewStateMachineArn];
+  const result = reviewStateMachineArn
+    ? await receiveSourceMessage({ ...deps, reviewStateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.reviewStateMachineArn) }, event)
+    : await receiveTargetMessage(deps, event);
+  const fields = { kind: result.kind, ...('type' in result ? { messageType: result.type } : {}), ...('proposalId' in result ? { proposalId: result.proposalId } : {}) };
+  if (result.kind === 'ignored') logger.warn('transfer message ignored', { ...fields, reason: result.reason, metric: 'IgnoredTransferMessages' });
+  else logger.info('transfer message received', fields);
+  return result;
+};

@@ -1,0 +1,42 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { PROPOSALS_BY_CERTIFICATE_INDEX, PROPOSAL_PARTITION_KEY } from '../lambdas/cross-account/proposal-store';
+
+/**
+ * One side's record of each transfer it takes part in: the proposal, the peer's messages
+ * as they arrive, and the task token of the step waiting for the next one (tokens never
+ * travel between accounts). The `byCertificate` index lets the target's poller skip
+ * offers that belong to a proposal.
+ */
+export class TransferProposalTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: PROPOSAL_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: PROPOSALS_BY_CERTIFICATE_INDEX,
+      partitionKey: { name: 'certificateId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+
+  /** Reads and conditional writes of the records: what the steps and the receiver need. */
+  readWrite(): iam.PolicyStatement {
+    return new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [this.table.tableArn] });
+  }
+
+  /** The poller's look-up by certificate. */
+  queryByCertificate(): iam.PolicyStatement {
+    return new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${PROPOSALS_BY_CERTIFICATE_INDEX}`] });
+  }
+}
