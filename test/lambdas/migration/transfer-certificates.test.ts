@@ -85,7 +85,7 @@ describe('transferCertificates', () => {
     const outcomes = await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'INACTIVE')]));
     expect(outcomes).toEqual([{ certificateId: certificateIdOf(1), outcome: 'OFFERED', previousStatus: 'INACTIVE' }]);
     expect(commandsSent()).toEqual(['TransferCertificateCommand']);
-    expect(iot).toHaveReceivedCommandWith(TransferCertificateCommand, { certificateId: certificateIdOf(1), targetAwsAccount: TARGET_ACCOUNT, transferMessage: 'fleet move' });
+    expect(iot).toHaveReceivedCommandWith(TransferCertificateCommand, { certificateId: certificateIdOf(1), targetAwsAccount: TARGET_ACCOUNT, transferMessage: '[certflow-migration] fleet move' });
     expect(auditTrail.rows).toHaveLength(1);
     expect(auditTrail.rows[0]).toMatchObject({
       certificateId: certificateIdOf(1),
@@ -93,7 +93,7 @@ describe('transferCertificates', () => {
       outcome: 'SUCCEEDED',
       sourceAwsAccount: SOURCE_ACCOUNT,
       targetAwsAccount: TARGET_ACCOUNT,
-      message: 'fleet move',
+      message: '[certflow-migration] fleet move',
       requestedBy: 'alice@example.com',
       approvedBy: 'bob@example.com',
       executionId: EXECUTION_ID,
@@ -204,7 +204,7 @@ describe('transferCertificates', () => {
   it('counts as OFFERED a transfer that had already taken effect (the certificate pending with the same message)', async () => {
     iot.on(TransferCertificateCommand).rejects(iotError('CertificateStateException', 'the certificate is PENDING_TRANSFER'));
     iot.on(DescribeCertificateCommand).resolves({
-      certificateDescription: { certificateId: certificateIdOf(1), certificateArn: certificateArnOf(certificateIdOf(1)), status: 'PENDING_TRANSFER', transferData: { transferMessage: 'fleet move' } },
+      certificateDescription: { certificateId: certificateIdOf(1), certificateArn: certificateArnOf(certificateIdOf(1)), status: 'PENDING_TRANSFER', transferData: { transferMessage: '[certflow-migration] fleet move' } },
       $metadata: { requestId: 'describe-1' },
     });
     const auditTrail = new InMemoryAuditTrail();

@@ -1,6 +1,9 @@
 import {
   AttachPolicyCommand,
   DescribeCertificateCommand,
+  DescribeThingCommand,
+  DetachThingPrincipalCommand,
+  AttachThingPrincipalCommand,
   DetachPolicyCommand,
   IoTClient,
   ListAttachedPoliciesCommand,
@@ -34,6 +37,7 @@ describe('inspectCertificate', () => {
     describes({ status: 'ACTIVE' });
     iotMock.on(ListAttachedPoliciesCommand).resolvesOnce({ $metadata: {}, policies: [{ policyName: 'p1' }], nextMarker: 'm' }).resolvesOnce({ $metadata: {}, policies: [{ policyName: 'p2' }] });
     iotMock.on(ListPrincipalThingsCommand).resolves({ $metadata: {}, things: ['sensor-1'] });
+    iotMock.on(DescribeThingCommand, { thingName: 'sensor-1' }).resolves({ $metadata: {}, thingName: 'sensor-1', thingTypeName: 'sensor', attributes: { floor: '3' } });
 
     const inspection = await inspectCertificate({ iot, accountId: ACCOUNT }, { certificateId: CERTIFICATE_ID, targetAwsAccount: '222222222222' });
 
@@ -42,6 +46,13 @@ describe('inspectCertificate', () => {
       certificateArn: CERTIFICATE_ARN,
       status: 'ACTIVE',
       preparation: { deactivate: true, detachPolicies: ['p1', 'p2'], attachedThings: ['sensor-1'] },
+      facts: expect.objectContaining({
+        certificateId: CERTIFICATE_ID,
+        certificateArn: CERTIFICATE_ARN,
+        status: 'ACTIVE',
+        policies: ['p1', 'p2'],
+        things: [{ thingName: 'sensor-1', thingTypeName: 'sensor', attributes: { floor: '3' } }],
+      }),
     });
     expect(iotMock).toHaveReceivedCommandWith(ListAttachedPoliciesCommand, { target: CERTIFICATE_ARN, marker: 'm' });
   });
@@ -75,7 +86,7 @@ describe('prepareCertificate and restoreCertificate', () => {
 
     const changes = await prepareCertificate({ iot, auditTrail, accountId: ACCOUNT, now: () => NOW }, { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation, consentToPrepare: true });
 
-    expect(changes).toEqual({ deactivated: true, detachedPolicies: ['p1', 'p2'] });
+    expect(changes).toEqual({ deactivated: true, detachedPolicies: ['p1', 'p2'], detachedThings: [], deactivatedAt: NOW.toISOString() });
     expect(iotMock).toHaveReceivedCommandWith(UpdateCertificateCommand, { certificateId: CERTIFICATE_ID, newStatus: 'INACTIVE' });
     expect(iotMock).toHaveReceivedCommandWith(DetachPolicyCommand, { policyName: 'p2', target: CERTIFICATE_ARN });
     expect(auditTrail.rows.map((row) => [row.action, row.outcome, row.previousStatus ?? row.policyName])).toEqual([
@@ -84,6 +95,42 @@ describe('prepareCertificate and restoreCertificate', () => {
       ['DetachPolicy', 'SUCCEEDED', 'p2'],
     ]);
     expect(new Set(auditTrail.rows.map((row) => row.rowId)).size).toBe(3);
+  });
+
+  it('detaches the things too when asked, and records each as its own change', async () => {
+    const auditTrail = new InMemoryAuditTrail();
+    iotMock.on(UpdateCertificateCommand).resolves({ $metadata: {} });
+    iotMock.on(DetachPolicyCommand).resolves({ $metadata: {} });
+    iotMock.on(DetachThingPrincipalCommand).resolves({ $metadata: { requestId: 'r-thing' } });
+    const changes = await prepareCertificate(
+      { iot, auditTrail, accountId: ACCOUNT, now: () => NOW },
+      { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation: { ...preparation, attachedThings: ['sensor-1'] }, consentToPrepare: true, detachThings: true },
+    );
+    expect(changes.detachedThings).toEqual(['sensor-1']);
+    expect(iotMock).toHaveReceivedCommandWith(DetachThingPrincipalCommand, { thingName: 'sensor-1', principal: CERTIFICATE_ARN });
+    expect(auditTrail.rows.at(-1)).toMatchObject({ action: 'DetachThingPrincipal', outcome: 'SUCCEEDED', thingName: 'sensor-1', awsRequestId: 'r-thing' });
+  });
+
+  it('leaves the things attached when not asked (the migration path)', async () => {
+    iotMock.on(UpdateCertificateCommand).resolves({ $metadata: {} });
+    iotMock.on(DetachPolicyCommand).resolves({ $metadata: {} });
+    const changes = await prepareCertificate(
+      { iot, auditTrail: new InMemoryAuditTrail(), accountId: ACCOUNT },
+      { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation: { ...preparation, attachedThings: ['sensor-1'] }, consentToPrepare: true },
+    );
+    expect(changes.detachedThings).toEqual([]);
+    expect(iotMock).not.toHaveReceivedCommand(DetachThingPrincipalCommand);
+  });
+
+  it('re-attaches the things a restore finds detached', async () => {
+    const auditTrail = new InMemoryAuditTrail();
+    iotMock.on(AttachThingPrincipalCommand).resolves({ $metadata: {} });
+    await restoreCertificate(
+      { iot, auditTrail, accountId: ACCOUNT },
+      { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, changes: { deactivated: false, detachedPolicies: [], detachedThings: ['sensor-1'] } },
+    );
+    expect(iotMock).toHaveReceivedCommandWith(AttachThingPrincipalCommand, { thingName: 'sensor-1', principal: CERTIFICATE_ARN });
+    expect(auditTrail.rows.map((row) => row.action)).toEqual(['AttachThingPrincipal']);
   });
 
   it('refuses to change anything without the approver consent', async () => {
