@@ -62,7 +62,7 @@ export class SourceSideStack extends Stack {
     this.transferFunction = new TransferActionFunction(this, 'TransferCertificate', { action: 'TransferCertificate', auditTable: table });
     this.cancelFunction = new TransferActionFunction(this, 'CancelCertificateTransfer', { action: 'CancelCertificateTransfer', auditTable: table });
     const alarms = alarmTopic(this, config);
-    this.approvals = new Approvals(this, 'SourceApprovals', { side: 'SOURCE', approvers: config.sourceApprovers, reminderLead: config.reminderLead });
+    this.approvals = new Approvals(this, 'SourceApprovals', { side: 'SOURCE', approvers: config.sourceApprovers, reminderLead: config.reminderLead, auditTable: table });
     this.workflow = new OutboundTransferWorkflow(this, 'OutboundTransfer', {
       config,
       auditTable: table,
@@ -107,7 +107,7 @@ export class TargetSideStack extends Stack {
     this.auditTable = new AuditTable(this, 'AuditTable');
     const table = this.auditTable.table;
     const alarms = alarmTopic(this, config);
-    this.approvals = new Approvals(this, 'TargetApprovals', { side: 'TARGET', approvers: config.targetApprovers, reminderLead: config.reminderLead });
+    this.approvals = new Approvals(this, 'TargetApprovals', { side: 'TARGET', approvers: config.targetApprovers, reminderLead: config.reminderLead, auditTable: table });
     this.workflow = new InboundTransferWorkflow(this, 'InboundTransfer', {
       config,
       auditTable: table,
