@@ -47,7 +47,7 @@ export function decisionAuditRow(
     fields.outcome,
     fields.errorName,
   );
-  return {
+  const row: AuditRow = {
     rowId,
     certificateId,
     action,
@@ -62,4 +62,6 @@ export function decisionAuditRow(
     invocationId: scope.invocationId,
     recordedAt: recordedAt.toISOString(),
   };
+  // Fields that do not apply are left out, as DynamoDB stores the row.
+  return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined)) as unknown as AuditRow;
 }

@@ -19,6 +19,8 @@ const DOMAIN_LABEL_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 // Control (Cc), format (Cf: zero-width, bidi and BOM characters), unassigned and private-use code points.
 const INVISIBLE_PATTERN = /[\p{Cc}\p{Cf}\p{Cn}\p{Co}\p{Cs}]/u;
 const WHITESPACE_PATTERN = /[\s\p{Z}]/u;
+const INVISIBLE_CHARACTERS = new RegExp(INVISIBLE_PATTERN.source, 'gu');
+const WHITESPACE_CHARACTERS = new RegExp(WHITESPACE_PATTERN.source, 'gu');
 
 /**
  * The requester of a target-side review of a single transfer is the account that offered
@@ -36,8 +38,8 @@ export function parseEmailAddress(value: unknown, field: string): string {
   if (INVISIBLE_PATTERN.test(value)) {
     throw new ValidationError(field, 'must not contain control, invisible or bidirectional formatting characters (such as U+200B, U+200E, U+FEFF)');
   }
-  if (WHITESPACE_PATTERN.test(value)) throw new ValidationError(field, 'must be a bare e-mail address, without whitespace');
   if (/[<>()"]/.test(value)) throw new ValidationError(field, 'must be a bare e-mail address (local@domain), not a display-name form such as Name <local@domain>');
+  if (WHITESPACE_PATTERN.test(value)) throw new ValidationError(field, 'must be a bare e-mail address, without whitespace');
   const address = value.normalize('NFKC');
   if (INVISIBLE_PATTERN.test(address) || WHITESPACE_PATTERN.test(address)) {
     throw new ValidationError(field, 'must not contain characters that normalize to invisible characters or whitespace');
@@ -61,21 +63,21 @@ export function parseEmailAddress(value: unknown, field: string): string {
 /**
  * The comparison form of an address: NFKC, lowercase, the `+tag` subaddress dropped.
  * Two addresses with the same comparison form are one person for the four-eyes rule.
+ * What the parser refuses is also folded away here (a display name, invisible characters,
+ * whitespace), so a value stored before it was parsed strictly still compares as the
+ * person it names.
  */
-export function identityKey(address: string): string {
-  const folded = address.normalize('NFKC').toLowerCase();
+export function identityKey(identity: string): string {
+  const bracketed = /<([^<>]*)>[^<>]*$/.exec(identity)?.[1];
+  const folded = (bracketed ?? identity).normalize('NFKC').replace(INVISIBLE_CHARACTERS, '').replace(WHITESPACE_CHARACTERS, '').toLowerCase();
   const at = folded.lastIndexOf('@');
   if (at < 0) return folded;
   const localPart = folded.slice(0, at);
   const plus = localPart.indexOf('+');
-  return `${plus < 0 ? localPart : localPart.slice(0, plus)}${folded.slice(at)}`;
+  return `${plus <= 0 ? localPart : localPart.slice(0, plus)}${folded.slice(at)}`;
 }
 
-/**
- * Whether two identities are the same person. An identity that is not a valid address
- * compares by its folded text only, so a malformed stored value never matches a different
- * valid one by accident, and still matches itself.
- */
+/** Whether two identities are the same person (same comparison form). */
 export function sameIdentity(a: string, b: string): boolean {
   return identityKey(a) === identityKey(b);
 }
