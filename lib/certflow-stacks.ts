@@ -67,7 +67,7 @@ export class SourceSideStack extends Stack {
     this.transferFunction = new TransferActionFunction(this, 'TransferCertificate', { action: 'TransferCertificate', auditTable: table });
     this.cancelFunction = new TransferActionFunction(this, 'CancelCertificateTransfer', { action: 'CancelCertificateTransfer', auditTable: table });
     const alarms = alarmTopic(this, config);
-    this.approvals = new Approvals(this, 'SourceApprovals', { side: 'SOURCE', approvers: config.sourceApprovers, reminderLead: config.reminderLead });
+    this.approvals = new Approvals(this, 'SourceApprovals', { side: 'SOURCE', approvers: config.sourceApprovers, reminderLead: config.reminderLead, auditTable: table });
     // With no target account named, both sides are deployed into one account.
     const peerAccount = config.targetAccount ?? this.account;
     this.messageBus = new TransferMessageBus(this, 'TransferMessages', { side: 'SOURCE', peerAccount });
@@ -124,7 +124,7 @@ export class TargetSideStack extends Stack {
     this.auditTable = new AuditTable(this, 'AuditTable');
     const table = this.auditTable.table;
     const alarms = alarmTopic(this, config);
-    this.approvals = new Approvals(this, 'TargetApprovals', { side: 'TARGET', approvers: config.targetApprovers, reminderLead: config.reminderLead });
+    this.approvals = new Approvals(this, 'TargetApprovals', { side: 'TARGET', approvers: config.targetApprovers, reminderLead: config.reminderLead, auditTable: table });
     const peerAccount = config.sourceAccount ?? this.account;
     this.messageBus = new TransferMessageBus(this, 'TransferMessages', { side: 'TARGET', peerAccount });
     this.proposalTable = new TransferProposalTable(this, 'TransferProposals');

@@ -146,20 +146,28 @@ export class InboundMigrationWorkflow extends Construct {
       new sfn.Pass(this, stateId, { result: sfn.Result.fromObject(REJECTED_WITHOUT_DECISION(rejectReason)), resultPath: '$.targetApproval' })
         .next(outcome(`${stateId}Outcome`, result))
         .next(answerMap);
-    requestApproval.addCatch(rejectWithout('ApprovalExpired', APPROVAL_EXPIRED_REASON, 'APPROVAL_EXPIRED'), { errors: ['States.Timeout'], resultPath: '$.error' });
-    requestApproval.addCatch(rejectWithout('CancelledBeforeApproval', REVIEW_CANCELLED_REASON, 'CANCELLED'), { errors: ['RequestCancelled'], resultPath: '$.error' });
+    const verifyApproval = props.approvals.verifyStep(this, 'VerifyTargetApproval', { resultPath: '$.targetApproval' });
+    const closeApproval = (stateId: string, status: 'EXPIRED' | 'CANCELLED') => props.approvals.closeStep(this, stateId, { status });
+    requestApproval.addCatch(closeApproval('CloseExpiredApproval', 'EXPIRED').next(rejectWithout('ApprovalExpired', APPROVAL_EXPIRED_REASON, 'APPROVAL_EXPIRED')), {
+      errors: ['States.Timeout'],
+      resultPath: '$.error',
+    });
+    requestApproval.addCatch(closeApproval('CloseCancelledApproval', 'CANCELLED').next(rejectWithout('CancelledBeforeApproval', REVIEW_CANCELLED_REASON, 'CANCELLED')), {
+      errors: ['RequestCancelled'],
+      resultPath: '$.error',
+    });
 
     const definition = plan.next(
       new sfn.Choice(this, 'AnythingPending')
         .when(sfn.Condition.numberEquals('$.plan.itemCount', 0), outcome('NothingPending', 'NOTHING_PENDING').next(notAnswered))
-        .otherwise(requestApproval.next(outcome('Answered', 'ANSWERED')).next(answerMap)),
+        .otherwise(requestApproval.next(verifyApproval).next(outcome('Answered', 'ANSWERED')).next(answerMap)),
     );
 
     const stateMachineName = `${Stack.of(this).stackName}-Migration`;
     const workflow = new WorkflowStateMachine(this, 'Workflow', {
       stateMachineName,
       definition,
-      functions: [...Object.values(this.functions).map((built) => built.function), props.approvals.requestFunction.function],
+      functions: [...Object.values(this.functions).map((built) => built.function), ...props.approvals.stepFunctions],
       comment: 'certflow migration, target side: plan, one approval, accept (or reject) every certificate at the IoT quota',
       alarmTopic: props.alarmTopic,
     });

@@ -147,8 +147,16 @@ export class OutboundMigrationWorkflow extends Construct {
       resultPath: '$.sourceApproval',
       comment: 'One approval for the whole batch, on its summary',
     });
-    requestApproval.addCatch(outcome('ApprovalExpired', 'APPROVAL_EXPIRED').next(notApproved), { errors: ['States.Timeout'], resultPath: '$.error' });
-    requestApproval.addCatch(outcome('CancelledBeforeApproval', 'CANCELLED').next(notApproved), { errors: ['RequestCancelled'], resultPath: '$.error' });
+    const verifyApproval = props.approvals.verifyStep(this, 'VerifySourceApproval', { resultPath: '$.sourceApproval' });
+    const closeApproval = (stateId: string, status: 'EXPIRED' | 'CANCELLED') => props.approvals.closeStep(this, stateId, { status });
+    requestApproval.addCatch(closeApproval('CloseExpiredApproval', 'EXPIRED').next(outcome('ApprovalExpired', 'APPROVAL_EXPIRED')).next(notApproved), {
+      errors: ['States.Timeout'],
+      resultPath: '$.error',
+    });
+    requestApproval.addCatch(closeApproval('CloseCancelledApproval', 'CANCELLED').next(outcome('CancelledBeforeApproval', 'CANCELLED')).next(notApproved), {
+      errors: ['RequestCancelled'],
+      resultPath: '$.error',
+    });
 
     const transferMap = migrationMap(this, 'TransferEachCertificate', {
       config,
@@ -182,7 +190,7 @@ export class OutboundMigrationWorkflow extends Construct {
         new sfn.Choice(this, 'AnythingToTransfer')
           .when(sfn.Condition.numberEquals('$.inspected.itemCount', 0), outcome('NothingToTransfer', 'NOTHING_TO_TRANSFER').next(notApproved))
           .otherwise(
-            requestApproval.next(
+            requestApproval.next(verifyApproval).next(
               new sfn.Choice(this, 'SourceDecision')
                 .when(sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'), outcome('SourceRejected', 'SOURCE_REJECTED').next(notApproved))
                 .otherwise(
@@ -199,7 +207,7 @@ export class OutboundMigrationWorkflow extends Construct {
     const workflow = new WorkflowStateMachine(this, 'Workflow', {
       stateMachineName,
       definition,
-      functions: [...Object.values(this.functions).map((built) => built.function), props.approvals.requestFunction.function],
+      functions: [...Object.values(this.functions).map((built) => built.function), ...props.approvals.stepFunctions],
       comment: 'certflow migration, source side: plan, inspect, one approval, transfer every certificate at the IoT quota',
       alarmTopic: props.alarmTopic,
     });

@@ -8,6 +8,15 @@ export const REMINDER_INDEX = 'remindersDue';
 export type ApprovalSide = 'SOURCE' | 'TARGET';
 export type ApprovalStatus = 'PENDING' | 'DECIDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'CANCELLED';
 export type ApprovalDecision = 'APPROVED' | 'REJECTED';
+/** How a request ends without a decision: the deadline passed, or it was withdrawn. */
+export type ApprovalClosing = 'EXPIRED' | 'CANCELLED';
+
+/**
+ * How long a DECIDING claim holds the request. The page's function times out after 15
+ * seconds, so a claim older than this was left by a function that died between claiming
+ * and telling the workflow: another decision may claim the request again.
+ */
+export const DECISION_CLAIM_LEASE_SECONDS = 120;
 
 /** What must change on the certificate before AWS IoT accepts the transfer. */
 export interface TransferPreparation {
@@ -83,6 +92,16 @@ export interface ApprovalRequest {
   decidedAt?: string;
   rejectReason?: string;
   setAsActive?: boolean;
+  /** Part of the claimed decision, so the workflow's verify step can check the callback against all of it. */
+  consentToPrepare?: boolean;
+  /** Which claim holds (or settled) the request: a random id, so a claim taken over after its lease cannot be settled by its first holder. */
+  claimId?: string;
+  /** ISO time of the claim; a DECIDING claim older than DECISION_CLAIM_LEASE_SECONDS may be claimed again. */
+  claimedAt?: string;
+  /** Who withdrew the request (CANCELLED). */
+  cancelledBy?: string;
+  /** ISO time the request was settled EXPIRED or CANCELLED. */
+  closedAt?: string;
 }
 
 /**

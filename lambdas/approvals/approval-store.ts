@@ -23,13 +23,22 @@ export class ApprovalStatusConflict extends Error {
   }
 }
 
+/** A decision as the page claims it, in full: the workflow's verify step checks the callback against it. */
 export interface DecisionClaim {
   decision: ApprovalDecision;
   decidedBy: string;
   decidedAt: string;
   rejectReason?: string;
-  setAsActive?: boolean;
+  setAsActive: boolean;
+  consentToPrepare: boolean;
+  /** A random id of this claim: only its holder settles or releases it. */
+  claimId: string;
+  /** ISO time of the claim, the start of its lease. */
+  claimedAt: string;
 }
+
+/** The fields a claim writes; a released claim removes them all. */
+const CLAIM_FIELDS = ['decision', 'decidedBy', 'decidedAt', 'rejectReason', 'setAsActive', 'consentToPrepare', 'claimId', 'claimedAt'] as const;
 
 /** Approval requests in DynamoDB; every status change is conditional on the status before it. */
 export class ApprovalStore {
@@ -125,27 +134,88 @@ export class ApprovalStore {
     return requests;
   }
 
-  /** PENDING → DECIDING: only one decision can hold the claim. */
-  async claimDecision(requestId: string, claim: DecisionClaim): Promise<ApprovalRequest> {
-    return this.transition(requestId, ['PENDING'], 'DECIDING', { ...claim });
+  /**
+   * PENDING → DECIDING: only one decision can hold the claim. A DECIDING claim made at or
+   * before `staleBefore` (or, from before claims were timed, without a time) is claimed
+   * again: its holder died before telling the workflow.
+   */
+  async claimDecision(requestId: string, claim: DecisionClaim, staleBefore: string): Promise<ApprovalRequest> {
+    const values: Record<string, unknown> = { ':pending': 'PENDING', ':deciding': 'DECIDING', ':staleBefore': staleBefore };
+    const names: Record<string, string> = { '#status': 'status', '#claimedAt': 'claimedAt' };
+    const sets = ['#status = :deciding'];
+    const removes: string[] = [];
+    for (const field of CLAIM_FIELDS) {
+      names[`#${field}`] = field;
+      if (claim[field] === undefined) {
+        removes.push(`#${field}`);
+      } else {
+        values[`:${field}`] = claim[field];
+        sets.push(`#${field} = :${field}`);
+      }
+    }
+    try {
+      const { Attributes } = await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#status = :pending OR (#status = :deciding AND (attribute_not_exists(#claimedAt) OR #claimedAt <= :staleBefore))',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return unmarshall(Attributes ?? {}) as ApprovalRequest;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw new ApprovalStatusConflict(requestId, (await this.get(requestId))?.status);
+    }
   }
 
-  async settle(requestId: string, status: ApprovalStatus, from: ApprovalStatus[]): Promise<ApprovalRequest> {
-    return this.transition(requestId, from, status, {});
+  /** DECIDING → `to`, only while `claimId` still holds the claim. */
+  async settleClaim(requestId: string, claimId: string, to: ApprovalStatus): Promise<ApprovalRequest> {
+    try {
+      const { Attributes } = await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
+          UpdateExpression: 'SET #status = :to',
+          ConditionExpression: '#status = :deciding AND #claimId = :claimId',
+          ExpressionAttributeNames: { '#status': 'status', '#claimId': 'claimId' },
+          ExpressionAttributeValues: marshall({ ':to': to, ':deciding': 'DECIDING', ':claimId': claimId }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return unmarshall(Attributes ?? {}) as ApprovalRequest;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw new ApprovalStatusConflict(requestId, (await this.get(requestId))?.status);
+    }
   }
 
-  /** DECIDING → PENDING, clearing the claim, when the workflow could not be told. */
-  async releaseClaim(requestId: string): Promise<void> {
-    await this.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
-        UpdateExpression: 'SET #status = :pending REMOVE decision, decidedBy, decidedAt, rejectReason, setAsActive',
-        ConditionExpression: '#status = :deciding',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: marshall({ ':pending': 'PENDING', ':deciding': 'DECIDING' }),
-      }),
-    );
+  async settle(requestId: string, status: ApprovalStatus, from: ApprovalStatus[], fields: Record<string, unknown> = {}): Promise<ApprovalRequest> {
+    return this.transition(requestId, from, status, fields);
+  }
+
+  /**
+   * DECIDING → PENDING, clearing the claim, when the workflow could not be told. A claim
+   * that is no longer this one's (taken over after its lease) is left alone.
+   */
+  async releaseClaim(requestId: string, claimId: string): Promise<void> {
+    try {
+      await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
+          UpdateExpression: `SET #status = :pending REMOVE ${CLAIM_FIELDS.map((field) => `#${field}`).join(', ')}`,
+          ConditionExpression: '#status = :deciding AND #claimId = :claimId',
+          ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(CLAIM_FIELDS.map((field) => [`#${field}`, field])) },
+          ExpressionAttributeValues: marshall({ ':pending': 'PENDING', ':deciding': 'DECIDING', ':claimId': claimId }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   private async transition(

@@ -18,6 +18,7 @@ import {
   type TransferPreparation,
 } from './approval-request';
 import type { ApprovalStore } from './approval-store';
+import { parseApproverList, parseRequester, sameIdentity } from './approver-identity';
 
 export interface RequestApprovalDeps {
   store: ApprovalStore;
@@ -56,7 +57,8 @@ const NO_PREPARATION: TransferPreparation = { deactivate: false, detachPolicies:
  */
 export async function requestApproval(deps: RequestApprovalDeps, input: ApprovalTaskInput): Promise<RequestApprovalResult> {
   const now = deps.now?.() ?? new Date();
-  const approvers = deps.approvers.filter((approver) => approver.trim().toLowerCase() !== input.requestedBy.trim().toLowerCase());
+  // Four eyes: the requester, under any spelling of their address, is neither notified nor listed.
+  const approvers = parseApproverList(deps.approvers).filter((approver) => !sameIdentity(approver, input.requestedBy));
   if (approvers.length === 0) {
     throw new ValidationError('approvers', 'must name at least one approver other than the requester');
   }
@@ -158,7 +160,7 @@ export function parseApprovalTaskInput(event: unknown): ApprovalTaskInput {
     sourceAwsAccount: parseAwsAccountId(fields.sourceAwsAccount, 'sourceAwsAccount'),
     targetAwsAccount: parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount'),
     transferMessage: parseOptionalMessage(fields.transferMessage, 'transferMessage'),
-    requestedBy: text('requestedBy', ACTOR_MAX_LENGTH),
+    requestedBy: parseRequester(fields.requestedBy, side),
     reason,
     preparation: parsePreparation(fields.preparation),
     deadlineSeconds,

@@ -17,7 +17,23 @@ export type PreparationActionName = (typeof PREPARATION_ACTIONS)[number];
 export const THING_ACTIONS = ['DetachThingPrincipal', 'AttachThingPrincipal', 'CreateThing'] as const;
 export type ThingActionName = (typeof THING_ACTIONS)[number];
 
-export type AuditedAction = TransferActionName | PreparationActionName | ThingActionName;
+/**
+ * How a human approval ended, one row per approval and ending: granted or rejected (as the
+ * workflow's verify step found it in the approval record), expired, cancelled, or a
+ * callback the record did not back (the workflow failed UnverifiedDecision).
+ */
+export const APPROVAL_DECISION_ACTIONS = ['ApprovalGranted', 'ApprovalRejected', 'ApprovalExpired', 'ApprovalCancelled', 'ApprovalUnverified'] as const;
+export type ApprovalDecisionActionName = (typeof APPROVAL_DECISION_ACTIONS)[number];
+
+export type AuditedAction = TransferActionName | PreparationActionName | ThingActionName | ApprovalDecisionActionName;
+
+/**
+ * The `certificateId` of a migration's approval rows: the table is keyed by certificate,
+ * a migration approval covers many. No certificate id (64 hex digits) has a colon.
+ */
+export function migrationAuditKey(migrationId: string): string {
+  return `migration:${migrationId}`;
+}
 
 export type AuditOutcome = 'SUCCEEDED' | 'FAILED';
 
@@ -32,7 +48,7 @@ export interface AuditRow {
   targetAwsAccount?: string;
   requestedBy?: string;
   approvedBy?: string;
-  /** transferMessage for TransferCertificate, rejectReason for RejectCertificateTransfer. */
+  /** transferMessage for TransferCertificate, rejectReason for RejectCertificateTransfer and ApprovalRejected. */
   message?: string;
   setAsActive?: boolean;
   errorName?: string;
@@ -53,6 +69,16 @@ export interface AuditRow {
   policyName?: string;
   /** DetachThingPrincipal / AttachThingPrincipal / CreateThing: the thing. */
   thingName?: string;
+  /** Approval rows: the migration the approval covered (certificateId is then migrationAuditKey of it). */
+  migrationId?: string;
+  /** Approval rows: which side's approvers were asked. */
+  approvalSide?: 'SOURCE' | 'TARGET';
+  /** Approval rows: the approval request (approvalRequestId of the execution and side). */
+  approvalRequestId?: string;
+  /** ApprovalGranted: whether the approver consented to deactivating or detaching. */
+  consentToPrepare?: boolean;
+  /** ApprovalCancelled: who withdrew the request. */
+  cancelledBy?: string;
   recordedAt: string;
 }
 

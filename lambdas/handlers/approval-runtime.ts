@@ -4,8 +4,11 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ApprovalLinkSigner } from '../approvals/approval-link-signer';
 import { ApprovalStore } from '../approvals/approval-store';
+import { parseApproverList } from '../approvals/approver-identity';
+import type { ApprovalStepDeps } from '../approvals/decision-verification';
 import type { RequestApprovalDeps } from '../approvals/request-approval';
 import { readSigningKey } from '../approvals/signing-key';
+import { DynamoDbAuditTrail } from '../audit-trail/audit-trail';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
 
 // Created once per container and reused by every invocation it serves.
@@ -37,8 +40,13 @@ export async function requestApprovalDeps(): Promise<RequestApprovalDeps> {
     sns,
     signer: await approvalLinkSigner(),
     topicArn: requiredEnvironment(HANDLER_ENVIRONMENT.approvalTopicArn),
-    approvers: requiredEnvironment(HANDLER_ENVIRONMENT.approvers).split(',').map((address) => address.trim()).filter(Boolean),
+    approvers: parseApproverList(requiredEnvironment(HANDLER_ENVIRONMENT.approvers).split(','), HANDLER_ENVIRONMENT.approvers),
     approvalPageUrl: requiredEnvironment(HANDLER_ENVIRONMENT.approvalPageUrl),
     reminderLeadSeconds: Number(process.env[HANDLER_ENVIRONMENT.reminderLeadSeconds] ?? '3600'),
   };
+}
+
+/** The verify and close steps: the approval record, and the audit trail their decision rows go to. */
+export function approvalStepDeps(): ApprovalStepDeps {
+  return { store: approvalStore(), auditTrail: new DynamoDbAuditTrail(dynamodb, requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)) };
 }

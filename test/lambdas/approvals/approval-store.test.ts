@@ -1,5 +1,5 @@
 import { REMINDER_DUE } from '../../../lambdas/approvals/approval-request';
-import { approvalTableFixture, storePendingRequest, type ApprovalTableFixture } from './approval-table-fixture';
+import { approvalTableFixture, storePendingRequest, type ApprovalTableFixture, decisionClaim, staleBefore } from './approval-table-fixture';
 import { migrationSummary } from './migration-summary-fixture';
 
 const NOW = new Date('2026-11-24T10:00:00Z');
@@ -33,7 +33,7 @@ describe('ApprovalStore with a migration request', () => {
     });
     const due = await table.store.dueReminders(NOW);
     expect(due.find((candidate) => candidate.requestId === request.requestId)?.migration).toEqual(migrationSummary());
-    const claimed = await table.store.claimDecision(request.requestId, { decision: 'APPROVED', decidedBy: 'bob@example.com', decidedAt: NOW.toISOString() });
+    const claimed = await table.store.claimDecision(request.requestId, decisionClaim(NOW), staleBefore(NOW));
     expect(claimed.migration).toEqual(migrationSummary());
   });
 

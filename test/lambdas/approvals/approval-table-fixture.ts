@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { approvalRequestId, REMINDER_INDEX, type ApprovalRequest } from '../../../lambdas/approvals/approval-request';
-import { ApprovalStore } from '../../../lambdas/approvals/approval-store';
+import { approvalRequestId, DECISION_CLAIM_LEASE_SECONDS, REMINDER_INDEX, type ApprovalRequest } from '../../../lambdas/approvals/approval-request';
+import { ApprovalStore, type DecisionClaim } from '../../../lambdas/approvals/approval-store';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../../../local/dynamodb/local-dynamodb';
 
 export interface ApprovalTableFixture {
@@ -68,4 +68,23 @@ export async function storePendingRequest(store: ApprovalStore, now: Date, chang
   };
   await store.create(request);
   return request;
+}
+
+/** A full decision claim by `decidedBy` at `at`, as the page makes one. */
+export function decisionClaim(at: Date, change: Partial<DecisionClaim> = {}): DecisionClaim {
+  return {
+    decision: 'APPROVED',
+    decidedBy: 'bob@example.com',
+    decidedAt: at.toISOString(),
+    setAsActive: false,
+    consentToPrepare: false,
+    claimId: `claim-${at.getTime()}-${Math.random().toString(36).slice(2)}`,
+    claimedAt: at.toISOString(),
+    ...change,
+  };
+}
+
+/** The staleness bound of a claim made at `at`: claims at or before it are taken over. */
+export function staleBefore(at: Date): string {
+  return new Date(at.getTime() - DECISION_CLAIM_LEASE_SECONDS * 1000).toISOString();
 }

@@ -3,7 +3,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { ApprovalRequest } from '../../../lambdas/approvals/approval-request';
 import { cancelApprovalRequest, decideApproval, type DecisionDeps } from '../../../lambdas/approvals/decide-approval';
-import { approvalTableFixture, storePendingRequest, type ApprovalTableFixture } from './approval-table-fixture';
+import { DECISION_CLAIM_LEASE_SECONDS } from '../../../lambdas/approvals/approval-request';
+import { ApprovalStatusConflict } from '../../../lambdas/approvals/approval-store';
+import { approvalTableFixture, decisionClaim, staleBefore, storePendingRequest, type ApprovalTableFixture } from './approval-table-fixture';
 
 const sfnMock = mockClient(SFNClient);
 const NOW = new Date('2026-11-24T10:00:00Z');
@@ -139,7 +141,83 @@ describe('decideApproval', () => {
   });
 });
 
+describe('decideApproval with a claim left by a page that died', () => {
+  const secondsAgo = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
+
+  it('claims the whole decision, consentToPrepare included, before it tells the workflow', async () => {
+    const request = await pendingRequest({ preparation: { deactivate: true, detachPolicies: [], attachedThings: [] } });
+    let claimedWhenTold: ApprovalRequest | undefined;
+    sfnMock.on(SendTaskSuccessCommand).callsFake(async () => {
+      claimedWhenTold = await deps.store.get(request.requestId);
+      return {};
+    });
+    await decideApproval(deps, { link: link(request), decision: 'APPROVED', consentToPrepare: true });
+    expect(claimedWhenTold).toMatchObject({
+      status: 'DECIDING',
+      decision: 'APPROVED',
+      decidedBy: 'bob@example.com',
+      setAsActive: false,
+      consentToPrepare: true,
+      claimedAt: NOW.toISOString(),
+      claimId: expect.any(String),
+    });
+  });
+
+  it('decides a request again once its DECIDING claim is older than the lease', async () => {
+    const request = await pendingRequest();
+    await deps.store.claimDecision(request.requestId, decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1), { decidedBy: 'carol@example.com' }), staleBefore(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1)));
+
+    const result = await decideApproval(deps, { link: link(request), decision: 'REJECTED', rejectReason: 'not now' });
+
+    expect(result).toMatchObject({ kind: 'decided', request: { status: 'REJECTED', decidedBy: 'bob@example.com', rejectReason: 'not now', claimedAt: NOW.toISOString() } });
+    expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+  });
+
+  it('decides a request left DECIDING by a claim without a time (made before claims had one)', async () => {
+    const request = await pendingRequest({ status: 'DECIDING', decision: 'APPROVED', decidedBy: 'carol@example.com', decidedAt: secondsAgo(10).toISOString() });
+    expect(await decideApproval(deps, { link: link(request), decision: 'APPROVED' })).toMatchObject({ kind: 'decided' });
+  });
+
+  it('refuses while a claim within its lease holds the request, without telling the workflow', async () => {
+    const request = await pendingRequest();
+    await deps.store.claimDecision(request.requestId, decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS - 10), { decidedBy: 'carol@example.com' }), staleBefore(NOW));
+
+    expect(await decideApproval(deps, { link: link(request), decision: 'APPROVED' })).toMatchObject({ kind: 'refused', reason: 'not-pending', request: { status: 'DECIDING' } });
+    expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
+  });
+
+  it('does not let the first holder of a claim taken over settle or release it', async () => {
+    const request = await pendingRequest();
+    const first = decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1));
+    await deps.store.claimDecision(request.requestId, first, staleBefore(NOW));
+    const second = decisionClaim(NOW, { decision: 'REJECTED', rejectReason: 'no', decidedBy: 'carol@example.com' });
+    await deps.store.claimDecision(request.requestId, second, staleBefore(NOW));
+
+    await expect(deps.store.settleClaim(request.requestId, first.claimId, 'APPROVED')).rejects.toBeInstanceOf(ApprovalStatusConflict);
+    await deps.store.releaseClaim(request.requestId, first.claimId);
+    expect(await deps.store.get(request.requestId)).toMatchObject({ status: 'DECIDING', claimId: second.claimId, decision: 'REJECTED', decidedBy: 'carol@example.com' });
+  });
+
+  it('clears the reject reason of a taken-over claim when the new claim approves', async () => {
+    const request = await pendingRequest();
+    await deps.store.claimDecision(request.requestId, decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1), { decision: 'REJECTED', rejectReason: 'no' }), staleBefore(NOW));
+    await decideApproval(deps, { link: link(request, 'carol@example.com'), decision: 'APPROVED' });
+    expect(await deps.store.get(request.requestId)).not.toHaveProperty('rejectReason');
+  });
+});
+
 describe('cancelApprovalRequest', () => {
+  it('records who cancelled and when', async () => {
+    const request = await pendingRequest();
+    await cancelApprovalRequest(deps, request.requestId, 'bob@example.com');
+    expect(await deps.store.get(request.requestId)).toMatchObject({ status: 'CANCELLED', cancelledBy: 'bob@example.com', closedAt: NOW.toISOString() });
+  });
+
+  it.each(['Alice <alice@example.com>', 'alice@example.com\u200B'])('refuses a canceller spelled %j: not a bare address', async (cancelledBy) => {
+    const request = await pendingRequest();
+    expect(await cancelApprovalRequest(deps, request.requestId, cancelledBy)).toEqual({ kind: 'refused', reason: 'not-allowed' });
+  });
+
   it('lets the requester withdraw a pending request and fails the waiting task', async () => {
     const request = await pendingRequest();
     expect(await cancelApprovalRequest(deps, request.requestId, 'alice@example.com')).toMatchObject({ kind: 'cancelled', request: { status: 'CANCELLED' } });

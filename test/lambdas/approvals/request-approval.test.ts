@@ -5,7 +5,7 @@ import 'aws-sdk-client-mock-jest';
 import { ApprovalLinkSigner } from '../../../lambdas/approvals/approval-link-signer';
 import { approvalRequestId } from '../../../lambdas/approvals/approval-request';
 import { parseApprovalTaskInput, requestApproval, sendDueReminders, type ApprovalTaskInput, type RequestApprovalDeps } from '../../../lambdas/approvals/request-approval';
-import { approvalTableFixture, type ApprovalTableFixture } from './approval-table-fixture';
+import { approvalTableFixture, type ApprovalTableFixture, decisionClaim, staleBefore } from './approval-table-fixture';
 
 const snsMock = mockClient(SNSClient);
 const TOPIC = 'arn:aws:sns:us-east-1:111111111111:source-approvers';
@@ -113,7 +113,7 @@ describe('requestApproval', () => {
       // The first approver decides as soon as their link arrives.
       const requestId = approvalRequestId(input.executionId, 'SOURCE');
       const stored = await deps.store.get(requestId);
-      if (stored?.status === 'PENDING') await deps.store.claimDecision(requestId, { decision: 'APPROVED', decidedBy: 'bob@example.com', decidedAt: now.toISOString() });
+      if (stored?.status === 'PENDING') await deps.store.claimDecision(requestId, decisionClaim(now), staleBefore(now));
       return { MessageId: 'm' };
     });
     await expect(requestApproval(deps, input)).resolves.toMatchObject({ notified: ['bob@example.com', 'carol@example.com'] });
