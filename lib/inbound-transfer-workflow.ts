@@ -110,11 +110,14 @@ export class InboundTransferWorkflow extends Construct {
       resultPath: '$.approval',
       comment: 'Notify the target approvers and wait for a decision until the approval deadline',
     });
-    requestApproval.addCatch(expired, { errors: ['States.Timeout'], resultPath: '$.error' });
-    requestApproval.addCatch(cancelled, { errors: ['RequestCancelled'], resultPath: '$.error' });
+    requestApproval.addCatch(props.approvals.closeStep(this, 'CloseExpiredApproval', { status: 'EXPIRED' }).next(expired), { errors: ['States.Timeout'], resultPath: '$.error' });
+    requestApproval.addCatch(props.approvals.closeStep(this, 'CloseCancelledApproval', { status: 'CANCELLED' }).next(cancelled), { errors: ['RequestCancelled'], resultPath: '$.error' });
     requestApproval.addCatch(reviewFailed, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const definition = requestApproval.next(
+    // An unverified decision fails the review and leaves the offer untouched.
+    const verifyApproval = props.approvals.verifyStep(this, 'VerifyTargetApproval', { resultPath: '$.approval' });
+    verifyApproval.addCatch(failWith('TargetApprovalUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
+    const definition = requestApproval.next(verifyApproval).next(
       new sfn.Choice(this, 'TargetDecision')
         .when(sfn.Condition.stringEquals('$.approval.decision', 'APPROVED'), accept)
         .otherwise(reject('RejectCertificateTransfer', 'REJECTED')),
@@ -123,7 +126,7 @@ export class InboundTransferWorkflow extends Construct {
     const workflow = new WorkflowStateMachine(this, 'Workflow', {
       stateMachineName,
       definition,
-      functions: [props.approvals.requestFunction.function, props.acceptFunction.function, props.rejectFunction.function],
+      functions: [...props.approvals.stepFunctions, props.acceptFunction.function, props.rejectFunction.function],
       comment: 'certflow inbound review: ask the target approvers, then accept or reject the offered certificate',
       alarmTopic: props.alarmTopic,
     });

@@ -187,13 +187,23 @@ export class OutboundTransferWorkflow extends Construct {
         requestedBy: request('requestedBy'),
         reason: request('reason'),
         preparation: sfn.JsonPath.objectAt('$.certificate.preparation'),
+        certificate: sfn.JsonPath.objectAt('$.certificate.facts'),
       },
       deadline: config.approvalDeadline,
       resultPath: '$.sourceApproval',
       comment: 'Notify the source approvers and wait for a decision until the approval deadline',
     });
-    requestApproval.addCatch(outcome('SourceApprovalExpired', 'APPROVAL_EXPIRED').next(finished), { errors: ['States.Timeout'], resultPath: '$.error' });
-    requestApproval.addCatch(outcome('CancelledBeforeApproval', 'CANCELLED').next(finished), { errors: ['RequestCancelled'], resultPath: '$.error' });
+    requestApproval.addCatch(
+      props.approvals.closeStep(this, 'CloseExpiredApproval', { status: 'EXPIRED' }).next(outcome('SourceApprovalExpired', 'APPROVAL_EXPIRED')).next(finished),
+      { errors: ['States.Timeout'], resultPath: '$.error' },
+    );
+    requestApproval.addCatch(
+      props.approvals.closeStep(this, 'CloseCancelledApproval', { status: 'CANCELLED' }).next(outcome('CancelledBeforeApproval', 'CANCELLED')).next(finished),
+      { errors: ['RequestCancelled'], resultPath: '$.error' },
+    );
+    // The decision the workflow acts on comes from the approval record, never from the callback alone.
+    const verifyApproval = props.approvals.verifyStep(this, 'VerifySourceApproval', { resultPath: '$.sourceApproval' });
+    verifyApproval.addCatch(failWith('SourceApprovalUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
 
     const prepare = lambdaStep(this, 'PrepareCertificate', {
       fn: this.functions.prepare.function,
@@ -453,6 +463,7 @@ export class OutboundTransferWorkflow extends Construct {
     const definition = inspect
       .addCatch(failWith('NotTransferable'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' })
       .next(requestApproval)
+      .next(verifyApproval)
       .next(
         new sfn.Choice(this, 'SourceDecision')
           .when(sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'), outcome('SourceRejected', 'SOURCE_REJECTED').next(finished))
@@ -466,7 +477,7 @@ export class OutboundTransferWorkflow extends Construct {
       definition,
       functions: [
         ...Object.values(this.functions).map((built) => built.function),
-        props.approvals.requestFunction.function,
+        ...props.approvals.stepFunctions,
         props.transferFunction.function,
         props.cancelFunction.function,
       ],

@@ -150,14 +150,18 @@ export class ProposalReviewWorkflow extends Construct {
       resultPath: '$.approval',
       comment: 'Ask the target approvers, who see the certificate, its policies and things and how it lands here',
     });
-    requestApproval.addCatch(answerThen('AnswerExpired', 'EXPIRED', { rejectReason: 'certflow: the target approvers did not decide by the approval deadline' }, 'EXPIRED'), {
-      errors: ['States.Timeout'],
-      resultPath: '$.error',
-    });
-    requestApproval.addCatch(answerThen('AnswerCancelled', 'CANCELLED', { rejectReason: 'certflow: the target review was cancelled' }, 'CANCELLED'), {
-      errors: ['RequestCancelled'],
-      resultPath: '$.error',
-    });
+    requestApproval.addCatch(
+      props.approvals
+        .closeStep(this, 'CloseExpiredApproval', { status: 'EXPIRED' })
+        .next(answerThen('AnswerExpired', 'EXPIRED', { rejectReason: 'certflow: the target approvers did not decide by the approval deadline' }, 'EXPIRED')),
+      { errors: ['States.Timeout'], resultPath: '$.error' },
+    );
+    requestApproval.addCatch(
+      props.approvals
+        .closeStep(this, 'CloseCancelledApproval', { status: 'CANCELLED' })
+        .next(answerThen('AnswerCancelled', 'CANCELLED', { rejectReason: 'certflow: the target review was cancelled' }, 'CANCELLED')),
+      { errors: ['RequestCancelled'], resultPath: '$.error' },
+    );
     requestApproval.addCatch(answerThen('AnswerReviewFailed', 'REJECTED', { rejectReason: REVIEW_FAILED_REASON }, 'REVIEW_FAILED'), {
       errors: ['States.ALL'],
       resultPath: '$.error',
@@ -262,7 +266,10 @@ export class ProposalReviewWorkflow extends Construct {
               .next(finished),
           ),
       );
-    const definition = open.next(requestApproval).next(
+    // An unverified decision fails the review: the proposal then goes unanswered and the source gives up at its deadline.
+    const verifyApproval = props.approvals.verifyStep(this, 'VerifyTargetApproval', { resultPath: '$.approval' });
+    verifyApproval.addCatch(failWith('TargetApprovalUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
+    const definition = open.next(requestApproval).next(verifyApproval).next(
       new sfn.Choice(this, 'TargetDecision')
         .when(sfn.Condition.stringEquals('$.approval.decision', 'APPROVED'), cutover)
         .otherwise(answerThen('AnswerRejected', 'REJECTED', { decidedBy: approvedBy, rejectReason: sfn.JsonPath.stringAt('$.approval.rejectReason') }, 'REJECTED')),
@@ -271,7 +278,7 @@ export class ProposalReviewWorkflow extends Construct {
     const workflow = new WorkflowStateMachine(this, 'Workflow', {
       stateMachineName,
       definition,
-      functions: [this.functions.review.function, this.functions.land.function, props.approvals.requestFunction.function, props.acceptFunction.function],
+      functions: [this.functions.review.function, this.functions.land.function, ...props.approvals.stepFunctions, props.acceptFunction.function],
       comment: 'certflow proposal review: check the landing, ask the target approvers, answer the source, accept and land the offer',
       alarmTopic: props.alarmTopic,
     });

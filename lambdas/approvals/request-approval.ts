@@ -1,3 +1,4 @@
+import { parseCertificateFacts, parseLandingPlan } from '../cross-account/transfer-messages';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
   ValidationError,
@@ -40,7 +41,7 @@ export interface RequestApprovalDeps {
  */
 export type ApprovalTaskInput = Pick<
   ApprovalRequest,
-  'taskToken' | 'executionId' | 'side' | 'certificateId' | 'migration' | 'sourceAwsAccount' | 'targetAwsAccount' | 'transferMessage' | 'requestedBy' | 'reason' | 'preparation'
+  'taskToken' | 'executionId' | 'side' | 'certificateId' | 'migration' | 'certificate' | 'landing' | 'sourceAwsAccount' | 'targetAwsAccount' | 'transferMessage' | 'requestedBy' | 'reason' | 'preparation'
 > & { deadlineSeconds: number };
 
 export interface RequestApprovalResult {
@@ -71,6 +72,8 @@ export async function requestApproval(deps: RequestApprovalDeps, input: Approval
     taskToken: input.taskToken,
     certificateId: input.certificateId,
     migration: input.migration,
+    certificate: input.certificate,
+    landing: input.landing,
     sourceAwsAccount: input.sourceAwsAccount,
     targetAwsAccount: input.targetAwsAccount,
     transferMessage: input.transferMessage,
@@ -163,6 +166,8 @@ export function parseApprovalTaskInput(event: unknown): ApprovalTaskInput {
     requestedBy: parseRequester(fields.requestedBy, side),
     reason,
     preparation: parsePreparation(fields.preparation),
+    ...(fields.certificate === undefined || fields.certificate === null ? {} : { certificate: parseCertificateFacts(fields.certificate) }),
+    ...(fields.landing === undefined || fields.landing === null ? {} : { landing: parseLandingPlan(fields.landing) }),
     deadlineSeconds,
   };
 }
