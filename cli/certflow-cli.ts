@@ -190,12 +190,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
       },
       signal: interrupt, progress: (line: string) => io.stderr(`${line}\n`), interactive: io.stderrIsTerminal === true };
     // A command that has nothing to stop ends at Ctrl-C; one that has (a migration's workflow) stops it first.
-    const result = stopsItself
-      ? await action(context)
-      : await Promise.race([
-          action(context),
-          new Promise<never>((_, reject) => interrupt.addEventListener('abort', () => reject(new CommandInterrupted('interrupted')), { once: true })),
-        ]);
+    const interrupted = new Promise<never>((_, reject) => {
+      const fail = () => reject(new CommandInterrupted('interrupted'));
+      if (interrupt.aborted) fail();
+      else interrupt.addEventListener('abort', fail, { once: true });
+    });
+    // Handled here too, so an interruption nobody races for is not an unhandled rejection.
+    interrupted.catch(() => undefined);
+    const result = stopsItself ? await action(context) : await Promise.race([interrupted, action(context)]);
     io.stdout(`${json ? jsonText(result.json) : result.text}\n`);
   };
   try {
