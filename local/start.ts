@@ -30,7 +30,8 @@ export function portInUseMessage(port: number | undefined, portBase: number): st
   const next = portBase + 100;
   return [
     `port ${port ?? '?'} is in use: is another \`npm start\` running? Stop it (Ctrl-C in its terminal),`,
-    `or start this one on other ports: npm start -- --port-base ${next}   (ports ${next + 1}-${next + 8}; the CLI finds them in sandbox.json)`,
+    `or run a second one on other ports with its own state: npm start -- --port-base ${next} --data-dir .certflow-data-${next}`,
+    `(ports ${next + 1}-${next + 8}; point the CLI at it with --sandbox-file .certflow-data-${next}/sandbox.json)`,
   ].join('\n');
 }
 

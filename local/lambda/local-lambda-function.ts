@@ -86,9 +86,11 @@ export class LocalLambdaFunction {
         functionArn: options.functionArn,
       },
     });
-    if (options.logStream) {
-      this.worker.stdout.pipe(options.logStream, { end: false });
-      this.worker.stderr.pipe(options.logStream, { end: false });
+    const logStream = options.logStream;
+    if (logStream) {
+      // Written rather than piped: dozens of functions share one stream, and each pipe would add its listeners to it.
+      this.worker.stdout.on('data', (chunk: Buffer) => logStream.write(chunk));
+      this.worker.stderr.on('data', (chunk: Buffer) => logStream.write(chunk));
     }
     this.worker.on('message', (reply: InvocationReply) => this.settle(reply));
     this.worker.on('error', (error) => {
