@@ -153,7 +153,7 @@ export async function startTransfer(context: CommandContext, options: TransferOp
         ['follow it', `certflow status ${executionArn}`],
         ['links', context.target.notificationsUrl ? 'certflow links --side source' : undefined],
       ]);
-      return { json: { executionArn, startDate: started.startDate, status: view.status, currentState: view.currentState }, text };
+      return { json: view, text };
     }
     if (context.signal.aborted) throw new CommandInterrupted(`stopped following ${executionArn}; the transfer goes on: certflow status ${executionArn}`);
     await sleep(options.wait ? (context.pollMs ?? 1000) : 250, context.signal);

@@ -219,6 +219,15 @@ describe('certflow usage', () => {
     expect(stderr).toBe('certflow: certificateId: must be exactly 64 characters long (got 3)\n');
   });
 
+  it('exits 2 for links against AWS, which has no notification sink to read', async () => {
+    const outputs = path.join(dir, 'cdk-outputs.json');
+    writeFileSync(outputs, JSON.stringify({ CertflowSource: { ApprovalTableName: 'approvals' } }));
+    const { code, stderr } = await certflow('links', '--profile', 'prod', '--outputs', outputs, '--region', 'eu-west-1');
+    delete process.env.AWS_PROFILE;
+    expect(code).toBe(2);
+    expect(stderr).toBe("certflow: links: reads the sandbox's notifications; against AWS the links are in the approvers' e-mail\n");
+  });
+
   it('shows each command\'s own help, with the global options, and exits 0', async () => {
     const { code, stdout } = await certflow('audit', '--help');
     expect(code).toBe(0);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DescribeCertificateCommand } from '@aws-sdk/client-iot';
 import type { PendingEntry, PendingLinks } from '../../cli/approval-requests-view';
@@ -32,7 +32,8 @@ describe('the certflow command against the sandbox', () => {
   afterAll(() => fixture?.close());
 
   function start(...args: string[]): Run {
-    const child = spawn(process.execPath, ['cli/certflow.js', ...args, '--sandbox-file', path.join(fixture.dataDir, 'sandbox.json')], { cwd: PROJECT_ROOT, env: process.env });
+    const sandboxFile = args.includes('--sandbox-file') ? [] : ['--sandbox-file', path.join(fixture.dataDir, 'sandbox.json')];
+    const child = spawn(process.execPath, ['cli/certflow.js', ...args, ...sandboxFile], { cwd: PROJECT_ROOT, env: process.env });
     const output = { stdout: '', stderr: '' };
     child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
@@ -176,7 +177,7 @@ describe('the certflow command against the sandbox', () => {
     const { certificateId } = await createCertificate(fixture.iot(source), true);
     const started = await certflow('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', REQUESTER);
     expect(started.code).toBe(0);
-    expect(started.stdout).toMatch(/^status +RUNNING/m);
+    expect(started.stdout).toMatch(/^status +RUNNING \(RequestSourceApproval\)$/m);
     const link = await linkFor('source', 'source-approver-1@example.com', certificateId);
 
     const notAllowed = await certflow('cancel', '--certificate-id', certificateId, '--by', 'someone-else@example.com');
@@ -207,6 +208,13 @@ describe('the certflow command against the sandbox', () => {
     writeFileSync(manifest, `${(await createCertificate(fixture.iot(source))).certificateId}\n`);
     const migrating = start('migrate', '--manifest', manifest, '--to', target, '--requested-by', REQUESTER, '--report', path.join(fixture.dataDir, 'report'));
     await eventually('the source run', async () => (/source (plan|inspect|approval|transfer)/.test(migrating.output.stderr) ? true : undefined), 45_000);
+    // While it runs, status shows the migration run's counters.
+    const run = await eventually('the migration run', async () => (await json<PendingEntry[]>('pending', '--side', 'source')).find((entry) => entry.migrationId !== undefined));
+    const counted = await eventually('its counters', async () => {
+      const shown = await json<ExecutionView>('status', run.executionArn);
+      return shown.progress ? shown : undefined;
+    });
+    expect(counted).toMatchObject({ status: 'RUNNING', stateMachineName: 'CertflowSource-Migration', progress: { inspect: { total: 1 } } });
     migrating.child.kill('SIGINT');
     expect(await migrating.exited).toBe(130);
     expect(migrating.output.stderr).toMatch(/stopped the source run .*: run the same migration again to resume/);
@@ -222,5 +230,15 @@ describe('the certflow command against the sandbox', () => {
     const badId = await certflow('transfer', '--certificate-id', 'abc', '--to', target, '--requested-by', REQUESTER);
     expect(badId.code).toBe(2);
     expect(badId.stderr).toBe('certflow: certificateId: must be exactly 64 characters long (got 3)\n');
+  }, 30_000);
+
+  it('exits 1 and asks whether the sandbox runs when its endpoints do not answer', async () => {
+    const stopped = path.join(fixture.dataDir, 'stopped-sandbox.json');
+    const descriptor = JSON.parse(readFileSync(path.join(fixture.dataDir, 'sandbox.json'), 'utf8')) as { endpoints: Record<string, string> };
+    for (const service of Object.keys(descriptor.endpoints)) descriptor.endpoints[service] = 'http://127.0.0.1:1';
+    writeFileSync(stopped, JSON.stringify(descriptor));
+    const run = start('pending', '--sandbox-file', stopped);
+    expect(await run.exited).toBe(1);
+    expect(run.output.stderr).toBe('certflow: cannot reach 127.0.0.1:1: is the sandbox running (`npm start`)?\n');
   }, 30_000);
 });
