@@ -23,11 +23,11 @@ export interface ShownAuditRow {
 
 /** The search options of `certflow audit` and the index each one queries. */
 export const AUDIT_SEARCHES = [
-  { option: 'certificateId', flag: '--certificate-id', index: 'byCertificate' },
-  { option: 'requestedBy', flag: '--requested-by', index: 'byRequester' },
-  { option: 'approvedBy', flag: '--approved-by', index: 'byApprover' },
-  { option: 'execution', flag: '--execution', index: 'byExecution' },
-] as const satisfies ReadonlyArray<{ option: string; flag: string; index: AuditIndex }>;
+  { option: 'certificateId', flag: '--certificate-id', value: 'id', index: 'byCertificate', rows: 'rows of one certificate' },
+  { option: 'requestedBy', flag: '--requested-by', value: 'email', index: 'byRequester', rows: 'rows of what this person requested' },
+  { option: 'approvedBy', flag: '--approved-by', value: 'email', index: 'byApprover', rows: 'rows of what this approver allowed or decided' },
+  { option: 'execution', flag: '--execution', value: 'arn', index: 'byExecution', rows: 'rows of one workflow execution' },
+] as const satisfies ReadonlyArray<{ option: string; flag: string; value: string; index: AuditIndex; rows: string }>;
 
 export type AuditSearchOptions = Partial<Record<(typeof AUDIT_SEARCHES)[number]['option'], string>>;
 

@@ -141,10 +141,7 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
     .description('The audit trail of both sides (oldest first), by one of the searches below.')
     .addOption(sideOption('only this side\'s audit table (default both)'))
     .addHelpText('after', '\nGive exactly one search option. Decision rows (ApprovalGranted, ...) are listed with the IoT Actions.');
-  for (const search of AUDIT_SEARCHES) {
-    const [name, value] = { certificateId: ['certificate-id', 'id'], requestedBy: ['requested-by', 'email'], approvedBy: ['approved-by', 'email'], execution: ['execution', 'arn'] }[search.option];
-    auditCommand.option(`--${name} <${value}>`, `rows by ${search.index.replace(/^by/, '').toLowerCase()} (index ${search.index})`);
-  }
+  for (const search of AUDIT_SEARCHES) auditCommand.option(`${search.flag} <${search.value}>`, `${search.rows} (index ${search.index})`);
   auditCommand.action((options: { side?: Side; certificateId?: string; requestedBy?: string; approvedBy?: string; execution?: string }, command: Command) =>
     run((context) => commands.audit(context, options, options.side), globals(command)),
   );
