@@ -1,327 +1,211 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { approvalRequestId, type ApprovalSide } from '../lambdas/approvals/approval-request';
-import { ApprovalStore } from '../lambdas/approvals/approval-store';
-import { cancelApprovalRequest } from '../lambdas/approvals/decide-approval';
-import { DynamoDbAuditTrail } from '../lambdas/audit-trail/audit-trail';
-import { parseAwsAccountId, parseCertificateId, parseOptionalMessage } from '../lambdas/iot-api/field-rules';
-import { parseOutboundTransferRequest } from '../lambdas/outbound-workflow/step-requests';
-import { parseCsvManifest, parseJsonManifest } from '../lambdas/migration/migration-manifest';
-import { parseOutboundMigrationRequest } from '../lambdas/migration/migration-requests';
-import { migrationReportCsv, migrationReportJson } from '../lambdas/migration/migration-report';
-import { CliUsageError, resolveCliTarget, stackOutput, type CliTarget, type Side } from './cli-target';
-import { MigrationRunFailed, MigrationStopped, progressLine, runMigrationJob, type MigrationSide } from './migration-job';
+import { Command, CommanderError, Option } from 'commander';
+import { AUDIT_SEARCHES } from './audit-view';
+import { jsonText } from './cli-output';
+import { CliUsageError, resolveCliTarget, type CliTarget, type Side } from './cli-target';
+import * as commands from './certflow-commands';
+import { CommandFailed, CommandInterrupted, EXIT_CODES, exitCodeOf, type ExitCode } from './exit-codes';
 
-const USAGE = `certflow: move IoT certificates between accounts with approvals
-
-  certflow transfer --certificate-id ID --to ACCOUNT --requested-by YOU [--message M] [--reason R] [--no-restore]
-  certflow status EXECUTION_ARN [--side source|target]
-  certflow pending [--side source|target]
-  certflow approve LINK [--consent-to-prepare] [--set-as-active]
-  certflow reject LINK --reason "WHY"
-  certflow cancel --certificate-id ID --by YOU
-  certflow audit --certificate-id ID [--side source|target]
-  certflow migrate --manifest certs.csv|certs.json --to ACCOUNT --requested-by YOU [--reason R] [--message M] [--report PATH] [--migration-id ID]
-
-Against the local sandbox (started with \`npm start\`) by default; against AWS with
---profile NAME --outputs cdk-outputs.json [--region R] (the file \`cdk deploy --outputs-file\` writes).`;
-
-const OPTIONS = {
-  'certificate-id': { type: 'string' },
-  to: { type: 'string' },
-  'requested-by': { type: 'string' },
-  by: { type: 'string' },
-  message: { type: 'string' },
-  reason: { type: 'string' },
-  'no-restore': { type: 'boolean', default: false },
-  side: { type: 'string' },
-  'consent-to-prepare': { type: 'boolean', default: false },
-  'set-as-active': { type: 'boolean', default: false },
-  profile: { type: 'string' },
-  outputs: { type: 'string' },
-  region: { type: 'string' },
-  'sandbox-file': { type: 'string' },
-  manifest: { type: 'string' },
-  report: { type: 'string' },
-  'migration-id': { type: 'string' },
-  help: { type: 'boolean', default: false },
-} as const;
-
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-function required(values: Values, name: keyof Values): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value.length === 0) throw new CliUsageError(`--${name}: is required`);
-  return value;
+/** Where the CLI writes and what interrupts it; the process's own by default (see certflow.js). */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Aborted on Ctrl-C. */
+  interrupt?: AbortSignal;
+  stderrIsTerminal?: boolean;
 }
 
-function sideOf(values: Values, fallback: Side): Side {
-  const side = values.side ?? fallback;
-  if (side !== 'source' && side !== 'target') throw new CliUsageError('--side: must be source or target');
-  return side;
+interface GlobalOptions {
+  json?: boolean;
+  profile?: string;
+  outputs?: string;
+  region?: string;
+  sandboxFile?: string;
 }
 
-function sfn(target: CliTarget, side: Side): SFNClient {
-  return new SFNClient(target.clientConfig(side, 'stepfunctions'));
-}
+export const EXIT_CODE_HELP = `
+Exit codes:
+  0    done
+  1    the operation failed or was refused (a refused approval link, a FAILED
+       execution, a transfer that ended other than TRANSFERRED, ...)
+  2    bad usage or input (unknown command or option, a missing or invalid field,
+       a missing file): the message names the field or file and the rule
+  130  interrupted (Ctrl-C)
 
-async function transfer(target: CliTarget, values: Values): Promise<unknown> {
-  // The workflow's own rules, checked before anything starts.
-  const input = parseOutboundTransferRequest({
-    certificateId: values['certificate-id'],
-    targetAwsAccount: values.to,
-    transferMessage: values.message,
-    requestedBy: values['requested-by'],
-    reason: values.reason,
-    restoreOnFailure: !values['no-restore'],
-  });
-  const started = await sfn(target, 'source').send(
-    new StartExecutionCommand({ stateMachineArn: stackOutput(target, 'source', 'OutboundStateMachineArn'), input: JSON.stringify(input) }),
-  );
-  return { executionArn: started.executionArn, startDate: started.startDate };
-}
+Against the local sandbox (\`npm start\`) by default; against AWS with
+--profile NAME --outputs cdk-outputs.json [--region R].`;
 
-async function status(target: CliTarget, executionArn: string | undefined, side: Side): Promise<unknown> {
-  if (!executionArn) throw new CliUsageError('EXECUTION_ARN: is required');
-  const client = sfn(target, side);
-  const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
-  const history = await client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50 }));
-  const current = history.events?.find((event) => event.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
-  const output = execution.output ? (JSON.parse(execution.output) as { outcome?: string }) : undefined;
-  return { status: execution.status, outcome: output?.outcome, currentState: current, startDate: execution.startDate, stopDate: execution.stopDate, error: execution.error, cause: execution.cause };
-}
+const sideOption = (description: string) => new Option('--side <side>', description).choices(['source', 'target']);
 
-interface RunningExecution {
-  executionArn: string;
-  startDate?: Date;
-  input: { certificateId?: string; migrationId?: string; targetAwsAccount?: string; sourceAwsAccount?: string };
-}
+type CommandRunner = (action: (context: commands.CommandContext) => Promise<commands.CommandResult>, options: GlobalOptions, stopsItself?: boolean) => Promise<void>;
 
-/** The side's workflow executions still RUNNING, each with its input. */
-async function* runningExecutions(target: CliTarget, side: Side, options: { migrations?: boolean } = {}): AsyncGenerator<RunningExecution> {
-  const stateMachineArns = [stackOutput(target, side, side === 'source' ? 'OutboundStateMachineArn' : 'InboundStateMachineArn')];
-  // A deployment from before migrations existed has no migration workflow: it lists the transfers alone.
-  const migrationArn = options.migrations ? target.outputs[side === 'source' ? 'CertflowSource' : 'CertflowTarget']?.MigrationStateMachineArn : undefined;
-  if (migrationArn) stateMachineArns.push(migrationArn);
-  const client = sfn(target, side);
-  for (const stateMachineArn of stateMachineArns) {
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
-      for (const execution of page.executions ?? []) {
-        const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-        yield { executionArn: execution.executionArn ?? '', startDate: execution.startDate, input: JSON.parse(described.input ?? '{}') as RunningExecution['input'] };
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
-  }
-}
+/** The program: every command with its options and its own --help. */
+function certflowProgram(io: CliIo, run: CommandRunner): Command {
+  const program = new Command('certflow')
+    .description('Move AWS IoT certificates between accounts, with approvals on both sides.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(`certflow: ${text.replace(/^error: /, '')}`),
+    })
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError('(add --help for usage)')
+    .option('--json', 'print JSON for scripts instead of text')
+    .option('--profile <name>', 'run against AWS with this AWS CLI profile (needs --outputs)')
+    .option('--outputs <file>', 'the stack outputs `cdk deploy --outputs-file` wrote (with --profile)')
+    .option('--region <region>', 'the AWS region (with --profile; default AWS_REGION)')
+    .option('--sandbox-file <file>', 'the sandbox descriptor `npm start` writes (default .certflow-data/sandbox.json)')
+    .addHelpText('after', EXIT_CODE_HELP);
 
-async function pending(target: CliTarget, sides: Side[]): Promise<unknown> {
-  const listed: unknown[] = [];
-  for (const side of sides) {
-    let store: ApprovalStore | undefined;
-    for await (const { executionArn, startDate, input } of runningExecutions(target, side, { migrations: true })) {
-      let subject: Awaited<ReturnType<typeof migrationOf>>;
-      if (input.certificateId === undefined) {
-        store ??= new ApprovalStore(new DynamoDBClient(target.clientConfig(side, 'dynamodb')), stackOutput(target, side, 'ApprovalTableName'));
-        subject = await migrationOf(store, side, executionArn, input);
-      }
-      listed.push({ side, executionArn, startDate, ...(subject ?? { certificateId: input.certificateId }), from: input.sourceAwsAccount, to: input.targetAwsAccount });
-    }
-  }
-  return listed;
-}
+  const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
 
-const APPROVAL_SIDES: Record<Side, ApprovalSide> = { source: 'SOURCE', target: 'TARGET' };
-
-/**
- * What an execution without a certificate id moves, if it is a migration: its approval
- * request holds the summary (the count is known only once the workflow has resolved the manifest).
- */
-async function migrationOf(store: ApprovalStore, side: Side, executionArn: string, input: RunningExecution['input']): Promise<{ migrationId: string; certificateCount?: number } | undefined> {
-  const migration = (await store.get(approvalRequestId(executionArn, APPROVAL_SIDES[side])))?.migration;
-  if (migration) return { migrationId: migration.migrationId, certificateCount: migration.certificateCount };
-  return input.migrationId === undefined ? undefined : { migrationId: input.migrationId };
-}
-
-/** Submits the approval page's form for a signed link, exactly as the page's buttons do. */
-async function decide(link: string | undefined, decision: Record<string, string>): Promise<unknown> {
-  if (!link) throw new CliUsageError('LINK: is required (the approval link from your notification)');
-  let url: URL;
-  try {
-    url = new URL(link);
-  } catch {
-    throw new CliUsageError('LINK: must be the approval link from your notification (a URL)');
-  }
-  const form = new URLSearchParams(url.searchParams);
-  for (const [name, value] of Object.entries(decision)) form.set(name, value);
-  const response = await fetch(`${url.origin}${url.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-  const html = await response.text();
-  const heading = /<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? '';
-  const problem = /<p class="problem"[^>]*>([^<]*)<\/p>/.exec(html)?.[1];
-  return { httpStatus: response.status, page: heading, ...(problem ? { problem } : {}) };
-}
-
-/** The outbound execution of this certificate that is still running, if any. */
-async function runningTransferOf(target: CliTarget, certificateId: string): Promise<string | undefined> {
-  for await (const execution of runningExecutions(target, 'source')) if (execution.input.certificateId === certificateId) return execution.executionArn;
-  return undefined;
-}
-
-/**
- * Withdraws a transfer at any point: while it waits for the source approval, the
- * approval request is cancelled (the workflow ends CANCELLED); once offered, the
- * deployed CancelCertificateTransfer function withdraws the offer (audited), and the
- * workflow sees it, restores the certificate and ends CANCELLED.
- */
-async function cancel(target: CliTarget, values: Values): Promise<unknown> {
-  const certificateId = parseCertificateId(values['certificate-id']);
-  const by = required(values, 'by');
-  const executionArn = await runningTransferOf(target, certificateId);
-  if (executionArn) {
-    const store = new ApprovalStore(new DynamoDBClient(target.clientConfig('source', 'dynamodb')), stackOutput(target, 'source', 'ApprovalTableName'));
-    const requestId = approvalRequestId(executionArn, 'SOURCE');
-    if ((await store.get(requestId))?.status === 'PENDING') {
-      const result = await cancelApprovalRequest({ store, sfn: sfn(target, 'source') }, requestId, by);
-      if (result.kind === 'refused') throw new CliUsageError(`cannot cancel the approval request: ${result.reason}`);
-      return { cancelled: 'approval request', executionArn };
-    }
-  }
-  const lambda = new LambdaClient(target.clientConfig('source', 'lambda'));
-  const invoked = await lambda.send(
-    new InvokeCommand({
-      FunctionName: stackOutput(target, 'source', 'CancelFunctionName'),
-      Payload: Buffer.from(JSON.stringify({ certificateId, requestedBy: by })),
-    }),
-  );
-  const result = JSON.parse(Buffer.from(invoked.Payload ?? new Uint8Array()).toString('utf8') || 'null') as unknown;
-  if (invoked.FunctionError) {
-    const failure = result as { errorType?: string; errorMessage?: string };
-    throw new CliUsageError(`CancelCertificateTransfer failed: ${failure.errorType ?? 'Error'}: ${failure.errorMessage ?? ''}`);
-  }
-  return { cancelled: 'transfer', executionArn, result };
-}
-
-async function audit(target: CliTarget, values: Values, side: Side): Promise<unknown> {
-  const certificateId = parseCertificateId(values['certificate-id']);
-  const trail = new DynamoDbAuditTrail(new DynamoDBClient(target.clientConfig(side, 'dynamodb')), stackOutput(target, side, 'AuditTableName'));
-  // The index reads newest first; a history reads better in the order it happened.
-  return (await trail.query('byCertificate', certificateId)).sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
-}
-
-function migrationSide(target: CliTarget, side: Side): MigrationSide {
-  const account = stackOutput(target, side, 'MigrationStateMachineArn').split(':')[4] ?? '';
-  return {
-    accountId: account,
-    sfn: new SFNClient(target.clientConfig(side, 'stepfunctions')),
-    // Path-style addressing, as the sandbox's S3 endpoint serves it; AWS accepts it too.
-    s3: new S3Client({ ...target.clientConfig(side, 's3'), forcePathStyle: target.clientConfig(side, 's3').endpoint !== undefined }),
-    dynamodb: new DynamoDBClient(target.clientConfig(side, 'dynamodb')),
-    stateMachineArn: stackOutput(target, side, 'MigrationStateMachineArn'),
-    bucketName: stackOutput(target, side, 'MigrationBucketName'),
-    progressTableName: stackOutput(target, side, 'MigrationProgressTableName'),
-  };
-}
-
-/**
- * Runs a migration in the foreground with a progress line on stderr; Ctrl-C stops the
- * running workflow, and running the same command again resumes. Writes the report as
- * <report>.csv and <report>.json.
- */
-async function migrate(target: CliTarget, values: Values): Promise<unknown> {
-  if (!values.manifest) throw new CliUsageError('--manifest: required (a CSV of certificate ids, or JSON: a list, {"certificateIds": [...]} or {"selector": {...}})');
-  const targetAwsAccount = parseAwsAccountId(values.to, 'to');
-  if (!values['requested-by']) throw new CliUsageError('--requested-by: required (who asks for the migration)');
-  // The workflow's own rules, checked before anything is uploaded or started.
-  parseOutboundMigrationRequest({
-    migration: { migrationId: 'check', targetAwsAccount, transferMessage: values.message, requestedBy: values['requested-by'], reason: values.reason },
-    runName: 'check',
-    executionId: 'check',
-  });
-  const text = readFileSync(values.manifest, 'utf8');
-  const { manifest, duplicates } = values.manifest.toLowerCase().endsWith('.json') ? parseJsonManifest(text) : parseCsvManifest(text);
-  if (duplicates.length > 0) process.stderr.write(`the manifest lists ${duplicates.length} certificates more than once; each is moved once\n`);
-  const controller = new AbortController();
-  const stop = () => {
-    process.stderr.write('\nstopping the migration (run the same command again to resume)...\n');
-    controller.abort();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  const interactive = process.stderr.isTTY === true;
-  let lastLine = 0;
-  let lastPhase = '';
-  try {
-    const result = await runMigrationJob(
-      {
-        source: migrationSide(target, 'source'),
-        target: migrationSide(target, 'target'),
-        signal: controller.signal,
-        onProgress: (view) => {
-          const line = progressLine(view);
-          const phase = `${view.side} ${view.phase}`;
-          if (interactive) process.stderr.write(`${phase === lastPhase ? '\r' : '\n'}${line.padEnd(120).slice(0, 160)}`);
-          // Not a terminal: a line when the phase changes, and at most one every 5 s within it.
-          else if (phase !== lastPhase || Date.now() - lastLine >= 5000) {
-            process.stderr.write(`${line}\n`);
-            lastLine = Date.now();
-          }
-          lastPhase = phase;
-        },
-      },
-      { manifest, targetAwsAccount, requestedBy: values['requested-by'], reason: values.reason, transferMessage: values.message, migrationId: values['migration-id'] },
+  program
+    .command('transfer')
+    .description('Start the outbound workflow for one certificate: the source approvers are asked first.')
+    .requiredOption('--certificate-id <id>', 'the certificate (64 hex characters)')
+    .requiredOption('--to <account>', 'the target AWS account (12 digits)')
+    .requiredOption('--requested-by <you>', 'who asks (cannot approve it)')
+    .option('--message <text>', 'the transfer message the target sees (at most 128 characters)')
+    .option('--reason <text>', 'why, shown to the approvers (at most 256 characters)')
+    .option('--no-restore', 'leave the certificate as prepared (INACTIVE, policies detached) if the transfer does not happen')
+    .option('--wait', 'follow the execution to its end; exit 0 only if the certificate was transferred')
+    .addHelpText('after', '\nWithout --wait it watches the first seconds, so a transfer refused at once (a missing certificate, the source as target) exits 1.')
+    .action((options: { certificateId: string; to: string; requestedBy: string; message?: string; reason?: string; restore: boolean; wait?: boolean }, command: Command) =>
+      run((context) => commands.startTransfer(context, { ...options, wait: options.wait === true }), globals(command), true),
     );
-    if (interactive) process.stderr.write('\n');
-    const report = values.report ?? `certflow-migration-${result.migrationId}`;
-    const context = { migrationId: result.migrationId, targetAwsAccount, sourceRun: result.sourceRun, targetRun: result.targetRun ?? null };
-    writeFileSync(`${report}.csv`, migrationReportCsv(result.rows));
-    writeFileSync(`${report}.json`, migrationReportJson(result.rows, context));
-    const counts: Record<string, number> = {};
-    for (const row of result.rows) counts[row.outcome] = (counts[row.outcome] ?? 0) + 1;
-    return { ...context, total: result.rows.length, counts, report: [`${report}.csv`, `${report}.json`] };
-  } catch (error) {
-    if (error instanceof MigrationStopped || error instanceof MigrationRunFailed) throw new CliUsageError(error.message);
-    throw error;
-  } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
-  }
+
+  program
+    .command('status')
+    .description('Show an execution: status, outcome, who decided and why, the error of a FAILED one, a migration run\'s counts.')
+    .argument('<executionArn>', 'the execution ARN (the side follows from its account)')
+    .addOption(sideOption('the side, when the ARN names neither known account'))
+    .addHelpText('after', '\nExits 1 when the execution FAILED, TIMED_OUT or was ABORTED.')
+    .action((executionArn: string, options: { side?: Side }, command: Command) => run((context) => commands.showStatus(context, executionArn, options.side), globals(command)));
+
+  program
+    .command('pending')
+    .description('List running workflows: their state, the approval deadline and who may still decide.')
+    .addOption(sideOption('only this side (default both)'))
+    .action((options: { side?: Side }, command: Command) =>
+      run((context) => commands.listPending(context, options.side ? [options.side] : ['source', 'target']), globals(command)),
+    );
+
+  program
+    .command('links')
+    .description('Sandbox only: the newest approval link of each pending request, per approver, from the notifications.')
+    .option('--approver <email>', 'only this approver\'s links')
+    .addOption(sideOption('only this side\'s requests'))
+    .action((options: { approver?: string; side?: Side }, command: Command) => run((context) => commands.links(context, options), globals(command)));
+
+  program
+    .command('approve')
+    .description('Approve a request from its link, as the page\'s Approve button does.')
+    .argument('<link>', 'the approval link from the notification')
+    .option('--consent-to-prepare', 'agree to the certificate being set INACTIVE and its policies detached (source side)')
+    .option('--set-as-active', 'set the certificate ACTIVE once accepted (target side)')
+    .addHelpText('after', '\nExits 1 when the page refuses: a forged link (403), already decided (409), expired (410), consent missing (400), ...')
+    .action((link: string, options: { consentToPrepare?: boolean; setAsActive?: boolean }, command: Command) =>
+      run(
+        () =>
+          commands.decide(link, {
+            decision: 'APPROVED',
+            ...(options.consentToPrepare ? { consentToPrepare: 'true' } : {}),
+            ...(options.setAsActive ? { setAsActive: 'true' } : {}),
+          }),
+        globals(command),
+      ),
+    );
+
+  program
+    .command('reject')
+    .description('Reject a request from its link, with a reason, as the page\'s Reject button does.')
+    .argument('<link>', 'the approval link from the notification')
+    .requiredOption('--reason <why>', 'why (at most 128 characters; the target side\'s reason reaches the source)')
+    .addHelpText('after', '\nExits 1 when the page refuses (forged, already decided, expired, ...).')
+    .action((link: string, options: { reason: string }, command: Command) =>
+      run(() => {
+        if (options.reason.trim().length === 0) throw new CliUsageError('--reason: is required to reject, at most 128 characters');
+        return commands.decide(link, { decision: 'REJECTED', rejectReason: options.reason });
+      }, globals(command)),
+    );
+
+  program
+    .command('cancel')
+    .description('Withdraw a transfer: its approval request while pending, or the offer once made.')
+    .requiredOption('--certificate-id <id>', 'the certificate being transferred')
+    .requiredOption('--by <you>', 'the requester or an approver')
+    .action((options: { certificateId: string; by: string }, command: Command) => run((context) => commands.cancel(context, options), globals(command)));
+
+  const auditCommand = program
+    .command('audit')
+    .description('The audit trail of both sides (oldest first), by one of the searches below.')
+    .addOption(sideOption('only this side\'s audit table (default both)'))
+    .addHelpText('after', '\nGive exactly one search option. Decision rows (ApprovalGranted, ...) are listed with the IoT Actions.');
+  for (const search of AUDIT_SEARCHES) auditCommand.option(`${search.flag} <${search.value}>`, `${search.rows} (index ${search.index})`);
+  auditCommand.action((options: { side?: Side; certificateId?: string; requestedBy?: string; approvedBy?: string; execution?: string }, command: Command) =>
+    run((context) => commands.audit(context, options, options.side), globals(command)),
+  );
+
+  program
+    .command('migrate')
+    .description('Move every certificate of a manifest, one approval per side; Ctrl-C stops it, the same command resumes.')
+    .requiredOption('--manifest <file>', 'certificate ids: CSV, or JSON (a list, {"certificateIds": [...]}, {"selector": {...}})')
+    .requiredOption('--to <account>', 'the target AWS account (12 digits)')
+    .requiredOption('--requested-by <you>', 'who asks')
+    .option('--reason <text>', 'why, shown to the approvers')
+    .option('--message <text>', 'the transfer message (at most 128 characters)')
+    .option('--report <path>', 'writes <path>.csv and <path>.json (default certflow-migration-<id>)')
+    .option('--migration-id <id>', 'names the migration (default: follows from the manifest and the target)')
+    .addHelpText('after', '\nExits 0 when every certificate is TRANSFERRED or ALREADY_TRANSFERRED, 1 otherwise (the report names them), 130 on Ctrl-C.')
+    .action((options: commands.MigrateOptions, command: Command) => run((context) => commands.migrate(context, options), globals(command), true));
+
+  return program;
 }
 
-export async function runCli(argv: string[]): Promise<unknown> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  const [command, argument] = positionals;
-  if (values.help || !command) return USAGE;
-  const target = resolveCliTarget({ profile: values.profile, outputs: values.outputs, region: values.region, sandboxFile: values['sandbox-file'] });
-  switch (command) {
-    case 'transfer':
-      parseAwsAccountId(values.to, 'to');
-      parseOptionalMessage(values.message, 'message');
-      return transfer(target, values);
-    case 'status':
-      return status(target, argument, sideOf(values, 'source'));
-    case 'pending':
-      return pending(target, values.side ? [sideOf(values, 'source')] : ['source', 'target']);
-    case 'approve':
-      return decide(argument, {
-        decision: 'APPROVED',
-        ...(values['consent-to-prepare'] ? { consentToPrepare: 'true' } : {}),
-        ...(values['set-as-active'] ? { setAsActive: 'true' } : {}),
-      });
-    case 'reject':
-      return decide(argument, { decision: 'REJECTED', rejectReason: required(values, 'reason') });
-    case 'cancel':
-      return cancel(target, values);
-    case 'migrate':
-      return migrate(target, values);
-    case 'audit':
-      return audit(target, values, sideOf(values, 'source'));
-    default:
-      throw new CliUsageError(`unknown command ${command}\n\n${USAGE}`);
+function describeError(error: unknown): string {
+  const reachable = (value: unknown): value is { code?: string; address?: string; port?: number; cause?: unknown } => typeof value === 'object' && value !== null;
+  for (let cause: unknown = error; reachable(cause); cause = cause.cause) {
+    if (cause.code === 'ECONNREFUSED') {
+      return `cannot reach ${cause.address ?? ''}${cause.port ? `:${cause.port}` : ''}: is the sandbox running (\`npm start\`)?`;
+    }
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs one certflow command line and answers its exit code (see EXIT_CODES). */
+export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+  let json = false;
+  const interrupt = io.interrupt ?? new AbortController().signal;
+  const run: CommandRunner = async (action, options, stopsItself = false) => {
+    json = options.json === true;
+    let target: CliTarget | undefined;
+    const context = {
+      // Resolved when a command first needs it, after it has checked its input: bad input is named even without a sandbox.
+      get target(): CliTarget {
+        target ??= resolveCliTarget({ profile: options.profile, outputs: options.outputs, region: options.region, sandboxFile: options.sandboxFile });
+        return target;
+      },
+      signal: interrupt, progress: (line: string) => io.stderr(`${line}\n`), interactive: io.stderrIsTerminal === true };
+    // A command that has nothing to stop ends at Ctrl-C; one that has (a migration's workflow) stops it first.
+    const interrupted = new Promise<never>((_, reject) => {
+      const fail = () => reject(new CommandInterrupted('interrupted'));
+      if (interrupt.aborted) fail();
+      else interrupt.addEventListener('abort', fail, { once: true });
+    });
+    // Handled here too, so an interruption nobody races for is not an unhandled rejection.
+    interrupted.catch(() => undefined);
+    const result = stopsItself ? await action(context) : await Promise.race([interrupted, action(context)]);
+    io.stdout(`${json ? jsonText(result.json) : result.text}\n`);
+  };
+  try {
+    await certflowProgram(io, run).parseAsync(argv, { from: 'user' });
+    return EXIT_CODES.done;
+  } catch (error) {
+    // Commander has printed its own message (and the help it shows) already.
+    if (error instanceof CommanderError) return exitCodeOf(error);
+    if (error instanceof CommandFailed && error.shown) io.stdout(`${json ? jsonText(error.shown.json) : error.shown.text}\n`);
+    const code = exitCodeOf(error);
+    io.stderr(`certflow: ${describeError(error)}\n`);
+    return code;
   }
 }

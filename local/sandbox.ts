@@ -57,6 +57,8 @@ export interface SandboxOptions {
   descriptorFile?: string;
   /** POWERTOOLS_LOG_LEVEL for the functions. */
   functionLogLevel?: string;
+  /** Where the functions' logs go; this process's stdout and stderr when unset. */
+  functionLogStream?: NodeJS.WritableStream;
   log?: (line: string) => void;
 }
 
@@ -196,6 +198,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
         },
         (value) => apigateway.localUrl(value),
+        options.functionLogStream,
       );
       for (const fn of started) {
         functions.set(fn.options.functionArn, fn);

@@ -11,6 +11,8 @@ export interface LocalLambdaFunctionOptions {
   /** The function's environment: the template's variables plus the sandbox's endpoints and credentials. */
   environment: Record<string, string>;
   timeoutMs: number;
+  /** Where the function's stdout and stderr (its logs) go; the sandbox process's own when unset. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** The error a failed invocation rejects with: its name is the handler's error type, as Lambda reports it. */
@@ -74,6 +76,9 @@ export class LocalLambdaFunction {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       env: options.environment,
+      // Piped only when they go elsewhere: by default a worker writes through the process's own streams.
+      stdout: options.logStream !== undefined,
+      stderr: options.logStream !== undefined,
       workerData: {
         bundleFile: options.bundleFile,
         handlerExport: options.handlerExport,
@@ -81,6 +86,12 @@ export class LocalLambdaFunction {
         functionArn: options.functionArn,
       },
     });
+    const logStream = options.logStream;
+    if (logStream) {
+      // Written rather than piped: dozens of functions share one stream, and each pipe would add its listeners to it.
+      this.worker.stdout.on('data', (chunk: Buffer) => logStream.write(chunk));
+      this.worker.stderr.on('data', (chunk: Buffer) => logStream.write(chunk));
+    }
     this.worker.on('message', (reply: InvocationReply) => this.settle(reply));
     this.worker.on('error', (error) => {
       for (const [id] of this.pending) {

@@ -17,6 +17,8 @@ export function startTemplateFunctions(
   sandboxEnvironment: Record<string, string>,
   /** Maps a resolved value to where the sandbox serves it (e.g. an API Gateway URL to the local one). */
   localValue: (value: string) => string = (value) => value,
+  /** Where the functions' logs go; the sandbox process's stdout and stderr when unset. */
+  logStream?: NodeJS.WritableStream,
 ): LocalLambdaFunction[] {
   return resources.resourcesOfType('AWS::Lambda::Function').map(([logicalId, resource]) => {
     const assetPath = resource.Metadata?.['aws:asset:path'];
@@ -35,6 +37,7 @@ export function startTemplateFunctions(
       bundleFile: path.resolve(assemblyDir, assetPath, `${file ?? 'index'}.js`),
       handlerExport: handlerExport ?? 'handler',
       timeoutMs: (properties.Timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      logStream,
       environment: {
         ...Object.fromEntries(Object.entries(properties.Environment?.Variables ?? {}).map(([name, value]) => [name, localValue(value)])),
         ...sandboxEnvironment,

@@ -38,3 +38,22 @@ describe('where the CLI sends its calls', () => {
     delete process.env.AWS_PROFILE;
   });
 });
+
+describe('the accounts the CLI knows', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'certflow-cli-accounts-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes each side\'s account from its stack outputs\' ARNs against AWS', () => {
+    const outputs = path.join(dir, 'cdk-outputs.json');
+    writeFileSync(
+      outputs,
+      JSON.stringify({
+        CertflowSource: { AuditTableName: 'audit', OutboundStateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:out' },
+        CertflowTarget: { InboundStateMachineArn: 'arn:aws:states:eu-west-1:210987654321:stateMachine:in' },
+      }),
+    );
+    expect(resolveCliTarget({ profile: 'prod', outputs, region: 'eu-west-1' }).accounts).toEqual({ source: '123456789012', target: '210987654321' });
+    delete process.env.AWS_PROFILE;
+    expect(() => resolveCliTarget({ profile: 'prod', outputs: path.join(dir, 'missing.json'), region: 'eu-west-1' })).toThrow(/^--outputs: .*missing.json does not exist/);
+  });
+});

@@ -1,68 +1,244 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DescribeCertificateCommand } from '@aws-sdk/client-iot';
-import { runCli } from '../../cli/certflow-cli';
-import { approvalLinkFor } from './approval-links';
+import type { PendingEntry, PendingLinks } from '../../cli/approval-requests-view';
+import type { ShownAuditRow } from '../../cli/audit-view';
+import type { ExecutionView } from '../../cli/execution-view';
+import { PROJECT_ROOT } from '../../local/cloudformation/cloud-assembly';
 import { createCertificate, eventually, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
 
-describe('the certflow CLI against the sandbox', () => {
+interface Run {
+  child: ChildProcess;
+  output: { stdout: string; stderr: string };
+  exited: Promise<number | null>;
+}
+
+const REQUESTER = 'requester@example.com';
+
+/**
+ * The real `certflow` process against a sandbox whose clock runs 50 times faster: the
+ * 60-minute approval deadline is 72 s, long enough for a few CLI processes to decide.
+ */
+describe('the certflow command against the sandbox', () => {
   let fixture: SandboxFixture;
-  let cli: (...args: string[]) => Promise<unknown>;
+  let source: string;
+  let target: string;
   beforeAll(async () => {
-    fixture = await startSandboxFixture();
-    cli = (...args) => runCli([...args, '--sandbox-file', path.join(fixture.dataDir, 'sandbox.json')]);
+    fixture = await startSandboxFixture({ timeScale: 0.02 });
+    ({ source, target } = fixture.sandbox.accounts);
   }, 180_000);
   afterAll(() => fixture?.close());
 
-  it('starts a transfer, approves it from the link, shows it pending, cancels it and shows the audit trail', async () => {
-    const { source, target } = fixture.sandbox.accounts;
+  function start(...args: string[]): Run {
+    const sandboxFile = args.includes('--sandbox-file') ? [] : ['--sandbox-file', path.join(fixture.dataDir, 'sandbox.json')];
+    const child = spawn(process.execPath, ['cli/certflow.js', ...args, ...sandboxFile], { cwd: PROJECT_ROOT, env: process.env });
+    const output = { stdout: '', stderr: '' };
+    child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, output, exited };
+  }
+
+  async function certflow(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const run = start(...args);
+    const code = await run.exited;
+    return { code, ...run.output };
+  }
+
+  const json = async <T>(...args: string[]): Promise<T> => {
+    const { code, stdout, stderr } = await certflow(...args, '--json');
+    if (code !== 0) throw new Error(`certflow ${args.join(' ')} exited ${code}: ${stderr}`);
+    return JSON.parse(stdout) as T;
+  };
+
+  /** The approver's link to the certificate's pending request, as `certflow links` lists it. */
+  const linkFor = (side: 'source' | 'target', approver: string, certificateId: string) =>
+    eventually(
+      `${approver}'s link`,
+      async () => {
+        const requests = await json<PendingLinks[]>('links', '--side', side, '--approver', approver);
+        return requests.find((request) => request.certificateId === certificateId)?.links[0]?.link;
+      },
+      30_000,
+    );
+
+  const offered = (certificateId: string) =>
+    eventually('the offer', async () => {
+      const described = await fixture.iot(target).send(new DescribeCertificateCommand({ certificateId }));
+      return described.certificateDescription?.status === 'PENDING_TRANSFER' ? true : undefined;
+    });
+
+  /** The target's scheduled poller, run now: it starts the inbound review. */
+  async function pollInbound(certificateId: string): Promise<string> {
+    const outputs = fixture.sandbox.stacks.CertflowTarget?.outputs ?? {};
+    const result = (await fixture.sandbox.invoke(`arn:aws:lambda:${fixture.sandbox.region}:${target}:function:${outputs.PollerFunctionName ?? ''}`, {})) as { started: string[] };
+    const name = result.started.find((started) => started.includes(certificateId)) ?? '';
+    return `${(outputs.InboundStateMachineArn ?? '').replace(':stateMachine:', ':execution:')}:${name}`;
+  }
+
+  it('exits 1 for a transfer the workflow refuses at once, and status shows its error and cause', async () => {
+    const missing = await certflow('transfer', '--certificate-id', randomBytes(32).toString('hex'), '--to', target, '--requested-by', REQUESTER, '--json');
+    expect(missing.code).toBe(1);
+    const failed = JSON.parse(missing.stdout) as ExecutionView;
+    expect(failed).toMatchObject({ status: 'FAILED', error: expect.any(String) });
+    expect(missing.stderr).toMatch(/^certflow: the execution ended FAILED: /);
+
     const { certificateId } = await createCertificate(fixture.iot(source));
-    const started = (await cli('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', 'requester@example.com', '--message', 'from the CLI')) as { executionArn: string };
-    expect(started.executionArn).toContain(':execution:');
+    const toItself = await certflow('transfer', '--certificate-id', certificateId, '--to', source, '--requested-by', REQUESTER);
+    expect(toItself.code).toBe(1);
+    expect(toItself.stdout).toMatch(/^status +FAILED$/m);
 
-    const link = await eventually('the approval link', async () => approvalLinkFor(fixture.sandbox, 'source-approver-1@example.com', certificateId));
-    expect(await cli('approve', link)).toMatchObject({ httpStatus: 200, page: 'Approved' });
-    await eventually('the offer', async () => {
-      const offered = await fixture.iot(target).send(new DescribeCertificateCommand({ certificateId }));
-      return offered.certificateDescription?.status === 'PENDING_TRANSFER' ? true : undefined;
-    });
-    expect(await cli('pending', '--side', 'source')).toContainEqual(expect.objectContaining({ executionArn: started.executionArn, certificateId, to: target }));
-    expect(await cli('status', started.executionArn)).toMatchObject({ status: 'RUNNING' });
+    const shown = await certflow('status', failed.executionArn);
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toMatch(/^error +\S+/m);
+    expect(shown.stdout).toMatch(/^cause +\S+/m);
+    expect(shown.stdout).not.toMatch(/^cause +\{/m);
+  }, 60_000);
 
-    await cli('cancel', '--certificate-id', certificateId, '--by', 'requester@example.com');
-    const finished = await eventually('the workflow to end', async () => {
-      const shown = (await cli('status', started.executionArn)) as { status: string; outcome?: string };
-      return shown.status === 'RUNNING' ? undefined : shown;
-    });
-    expect(finished).toMatchObject({ status: 'SUCCEEDED', outcome: 'CANCELLED' });
-    const audit = (await cli('audit', '--certificate-id', certificateId)) as Array<{ action: string; outcome: string }>;
-    expect(audit.map((row) => `${row.action} ${row.outcome}`)).toEqual(['TransferCertificate SUCCEEDED', 'CancelCertificateTransfer SUCCEEDED']);
-  });
-
-  it('cancels a transfer still waiting for its source approval: the request is withdrawn and the workflow ends CANCELLED', async () => {
-    const { source, target } = fixture.sandbox.accounts;
+  it('follows a transfer with --wait to TRANSFERRED (exit 0); links, pending, refused links, status and audit tell who decided', async () => {
     const { certificateId } = await createCertificate(fixture.iot(source));
-    const started = (await cli('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', 'requester@example.com')) as { executionArn: string };
-    const link = await eventually('the approval link', async () => approvalLinkFor(fixture.sandbox, 'source-approver-1@example.com', certificateId));
-    await expect(cli('cancel', '--certificate-id', certificateId, '--by', 'someone-else@example.com')).rejects.toThrow('cannot cancel the approval request: not-allowed');
-    expect(await cli('cancel', '--certificate-id', certificateId, '--by', 'requester@example.com')).toEqual({ cancelled: 'approval request', executionArn: started.executionArn });
-    const finished = await eventually('the workflow to end', async () => {
-      const shown = (await cli('status', started.executionArn)) as { status: string; outcome?: string };
-      return shown.status === 'RUNNING' ? undefined : shown;
+    const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', REQUESTER, '--message', 'from the CLI', '--wait', '--json');
+
+    const link = await linkFor('source', 'source-approver-1@example.com', certificateId);
+    const pending = await json<PendingEntry[]>('pending', '--side', 'source');
+    expect(pending).toContainEqual(
+      expect.objectContaining({
+        certificateId,
+        state: 'waiting for approval',
+        approval: expect.objectContaining({ status: 'PENDING', waitingFor: ['source-approver-1@example.com', 'source-approver-2@example.com'] }),
+      }),
+    );
+
+    const forged = link.replace(/([?&]s=)[^&]+/, '$1AAAA');
+    const refused = await certflow('approve', forged);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('the approval page refused (HTTP 403): This link is not valid');
+    const tooLong = await certflow('reject', link, '--reason', 'r'.repeat(129));
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toMatch(/^certflow: --reason: /);
+
+    const approved = await certflow('approve', link);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toMatch(/^page +Approved \(HTTP 200\)$/m);
+    const again = await certflow('approve', link);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('(HTTP 409): Already decided');
+
+    await offered(certificateId);
+    const reviewArn = await pollInbound(certificateId);
+    const targetLink = await linkFor('target', 'target-approver-1@example.com', certificateId);
+    expect((await certflow('approve', targetLink, '--set-as-active')).code).toBe(0);
+
+    expect(await waiting.exited).toBe(0);
+    const followed = JSON.parse(waiting.output.stdout) as ExecutionView;
+    expect(followed).toMatchObject({ status: 'SUCCEEDED', outcome: 'TRANSFERRED' });
+    expect(followed.decisions).toContainEqual(expect.objectContaining({ step: 'sourceApproval', decision: 'APPROVED', by: 'source-approver-1@example.com' }));
+
+    // The review's ARN names the target account: status finds it without --side.
+    const review = await eventually('the review to end', async () => {
+      const shown = await certflow('status', reviewArn);
+      return /^status +SUCCEEDED$/m.test(shown.stdout) ? shown : undefined;
     });
-    expect(finished).toMatchObject({ status: 'SUCCEEDED', outcome: 'CANCELLED' });
-    expect(await cli('approve', link)).toMatchObject({ httpStatus: 409 });
-    expect((await fixture.iot(source).send(new DescribeCertificateCommand({ certificateId }))).certificateDescription?.status).toBe('INACTIVE');
-    expect(await cli('audit', '--certificate-id', certificateId)).toEqual([]);
-  });
+    expect(review.code).toBe(0);
+    expect(review.stdout).toMatch(/^outcome +ACCEPTED$/m);
+    expect(review.stdout).toMatch(/^approval +APPROVED by target-approver-1@example.com.*set ACTIVE$/m);
 
-  it('refuses bad input before calling anything, naming the field and the rule', async () => {
-    await expect(cli('transfer', '--certificate-id', 'abc', '--to', '222222222222', '--requested-by', 'me@example.com')).rejects.toThrow('certificateId: must be exactly 64 characters long (got 3)');
-    await expect(cli('transfer', '--certificate-id', 'a'.repeat(64), '--to', '12', '--requested-by', 'me@example.com')).rejects.toThrow('to: must be exactly 12 digits');
-    await expect(cli('reject', 'http://127.0.0.1:1/approval?r=x')).rejects.toThrow('--reason: is required');
-    await expect(cli('launch')).rejects.toThrow('unknown command launch');
-  });
+    const trail = await certflow('audit', '--certificate-id', certificateId);
+    expect(trail.code).toBe(0);
+    expect(trail.stdout).toMatch(/^RECORDED AT +SIDE +ACTION +OUTCOME +BY +DETAIL$/m);
+    expect(trail.stdout).toMatch(/ source +TransferCertificate +SUCCEEDED +source-approver-1@example.com +PENDING_TRANSFER, "from the CLI"$/m);
+    expect(trail.stdout).toMatch(/ target +AcceptCertificateTransfer +SUCCEEDED +target-approver-1@example.com/m);
+    const byApprover = await json<ShownAuditRow[]>('audit', '--approved-by', 'source-approver-1@example.com');
+    expect(byApprover.filter((row) => row.certificateId === certificateId).map((row) => row.action)).toContain('TransferCertificate');
+    const byExecution = await json<ShownAuditRow[]>('audit', '--execution', followed.executionArn);
+    expect(byExecution.length).toBeGreaterThan(0);
+    expect(new Set(byExecution.map((row) => row.executionId))).toEqual(new Set([followed.executionArn]));
+    const byRequester = await json<ShownAuditRow[]>('audit', '--requested-by', REQUESTER, '--side', 'source');
+    expect(byRequester.some((row) => row.certificateId === certificateId)).toBe(true);
+  }, 150_000);
 
-  it('says how to start the sandbox when there is none', async () => {
-    await expect(runCli(['pending', '--sandbox-file', '/nonexistent/sandbox.json'])).rejects.toThrow('run `npm start` first');
-  });
+  it('ends transfer --wait with 1 when the source approvers reject, naming who and why; status shows it too', async () => {
+    const { certificateId } = await createCertificate(fixture.iot(source));
+    const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', REQUESTER, '--wait');
+    const link = await linkFor('source', 'source-approver-2@example.com', certificateId);
+    expect((await certflow('reject', link, '--reason', 'not this week')).code).toBe(0);
+    expect(await waiting.exited).toBe(1);
+    expect(waiting.output.stderr).toContain('certflow: the transfer ended SOURCE_REJECTED: rejected by source-approver-2@example.com (not this week)');
+    const executionArn = /^execution +(\S+)$/m.exec(waiting.output.stdout)?.[1] ?? '';
+    const shown = await certflow('status', executionArn);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^source approval +REJECTED by source-approver-2@example.com/m);
+    expect(shown.stdout).toMatch(/^ {2}why +not this week$/m);
+  }, 90_000);
+
+  it('refuses approving without the consent a certificate needing preparation (exit 1), approves with it, and cancels', async () => {
+    const { certificateId } = await createCertificate(fixture.iot(source), true);
+    const started = await certflow('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', REQUESTER);
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(/^status +RUNNING \(RequestSourceApproval\)$/m);
+    const link = await linkFor('source', 'source-approver-1@example.com', certificateId);
+
+    const notAllowed = await certflow('cancel', '--certificate-id', certificateId, '--by', 'someone-else@example.com');
+    expect(notAllowed.code).toBe(1);
+    expect(notAllowed.stderr).toContain('cannot cancel the approval request: not-allowed');
+
+    const withoutConsent = await certflow('approve', link);
+    expect(withoutConsent.code).toBe(1);
+    expect(withoutConsent.stderr).toMatch(/\(HTTP 400\): .*consentToPrepare: must be true to approve/);
+    expect((await certflow('approve', link, '--consent-to-prepare')).code).toBe(0);
+
+    await offered(certificateId);
+    const cancelled = await certflow('cancel', '--certificate-id', certificateId, '--by', REQUESTER, '--json');
+    expect(cancelled.code).toBe(0);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ cancelled: 'transfer' });
+  }, 90_000);
+
+  it('exits 130 on Ctrl-C: transfer --wait stops following, migrate stops its workflow first', async () => {
+    const { certificateId } = await createCertificate(fixture.iot(source));
+    const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', REQUESTER, '--wait');
+    await eventually('the first state', async () => (/RequestSourceApproval/.test(waiting.output.stderr) ? true : undefined));
+    waiting.child.kill('SIGINT');
+    expect(await waiting.exited).toBe(130);
+    expect(waiting.output.stderr).toContain('the transfer goes on: certflow status');
+    expect((await certflow('cancel', '--certificate-id', certificateId, '--by', REQUESTER)).code).toBe(0);
+
+    const manifest = path.join(fixture.dataDir, 'one.csv');
+    writeFileSync(manifest, `${(await createCertificate(fixture.iot(source))).certificateId}\n`);
+    const migrating = start('migrate', '--manifest', manifest, '--to', target, '--requested-by', REQUESTER, '--report', path.join(fixture.dataDir, 'report'));
+    await eventually('the source run', async () => (/source (plan|inspect|approval|transfer)/.test(migrating.output.stderr) ? true : undefined), 45_000);
+    // While it runs, status shows the migration run's counters.
+    const run = await eventually('the migration run', async () => (await json<PendingEntry[]>('pending', '--side', 'source')).find((entry) => entry.migrationId !== undefined));
+    const counted = await eventually('its counters', async () => {
+      const shown = await json<ExecutionView>('status', run.executionArn);
+      return shown.progress ? shown : undefined;
+    });
+    expect(counted).toMatchObject({ status: 'RUNNING', stateMachineName: 'CertflowSource-Migration', progress: { inspect: { total: 1 } } });
+    migrating.child.kill('SIGINT');
+    expect(await migrating.exited).toBe(130);
+    expect(migrating.output.stderr).toMatch(/stopped the source run .*: run the same migration again to resume/);
+  }, 120_000);
+
+  it('exits 2 for bad usage: an unknown option, a missing manifest, a bad certificate id', async () => {
+    const unknown = await certflow('pending', '--colour');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("certflow: unknown option '--colour'");
+    const noManifest = await certflow('migrate', '--manifest', 'nope.csv', '--to', target, '--requested-by', REQUESTER);
+    expect(noManifest.code).toBe(2);
+    expect(noManifest.stderr).toContain('certflow: --manifest: nope.csv does not exist');
+    const badId = await certflow('transfer', '--certificate-id', 'abc', '--to', target, '--requested-by', REQUESTER);
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toBe('certflow: certificateId: must be exactly 64 characters long (got 3)\n');
+  }, 30_000);
+
+  it('exits 1 and asks whether the sandbox runs when its endpoints do not answer', async () => {
+    const stopped = path.join(fixture.dataDir, 'stopped-sandbox.json');
+    const descriptor = JSON.parse(readFileSync(path.join(fixture.dataDir, 'sandbox.json'), 'utf8')) as { endpoints: Record<string, string> };
+    for (const service of Object.keys(descriptor.endpoints)) descriptor.endpoints[service] = 'http://127.0.0.1:1';
+    writeFileSync(stopped, JSON.stringify(descriptor));
+    const run = start('pending', '--sandbox-file', stopped);
+    expect(await run.exited).toBe(1);
+    expect(run.output.stderr).toBe('certflow: cannot reach 127.0.0.1:1: is the sandbox running (`npm start`)?\n');
+  }, 30_000);
 });
