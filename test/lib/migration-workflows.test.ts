@@ -62,6 +62,13 @@ function passesFrom(definition: Definition, start: string): { passed: string[]; 
   return { passed, next: name, written };
 }
 
+/** The approval close step a Catch path starts with (it settles the record and audits the ending), and the state after it. */
+function afterCloseStep(definition: Definition, stateName: string, status: 'EXPIRED' | 'CANCELLED'): string {
+  const close = definition.States[stateName] as { Type: string; Parameters?: Record<string, unknown>; ResultPath?: unknown; Next?: string };
+  expect(close).toMatchObject({ Type: 'Task', Parameters: { 'executionId.$': '$$.Execution.Id', status }, ResultPath: null });
+  return String(close.Next);
+}
+
 function catchOf(definition: Definition, stateName: string, error: string): { Next: string; ResultPath?: string } | undefined {
   const catchers = (definition.States[stateName] as { Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string }> }).Catch ?? [];
   return catchers.find((catcher) => catcher.ErrorEquals.includes(error));
@@ -266,12 +273,12 @@ describe('the source side migration workflow', () => {
   });
 
   it.each([
-    ['States.Timeout', 'APPROVAL_EXPIRED'],
-    ['RequestCancelled', 'CANCELLED'],
-  ])('transfers nothing when the source approval ends with %s: every certificate is reported not approved', (error, outcome) => {
+    ['States.Timeout', 'APPROVAL_EXPIRED', 'EXPIRED'],
+    ['RequestCancelled', 'CANCELLED', 'CANCELLED'],
+  ] as const)('transfers nothing when the source approval ends with %s: the request is closed, every certificate is reported not approved', (error, outcome, closing) => {
     const caught = catchOf(definition, 'RequestSourceApproval', error);
     expect(caught).toBeDefined();
-    const { next, written } = passesFrom(definition, caught?.Next ?? '');
+    const { next, written } = passesFrom(definition, afterCloseStep(definition, caught?.Next ?? '', closing));
     expect(written).toEqual({ '$.outcome': outcome });
     expect(next).toBe('ReportNotApproved');
     const parameters = definition.States.ReportNotApproved?.Parameters as Record<string, unknown>;
@@ -298,12 +305,12 @@ describe('the target side migration workflow', () => {
   const plan = { sourceAwsAccount: SOURCE_ACCOUNT, itemsKey: 'answer-items.json', itemCount: 2, settledKey: 'planned.json', mapResultsPrefix: 'map-results' };
 
   it.each([
-    ['States.Timeout', APPROVAL_EXPIRED_REASON, 'APPROVAL_EXPIRED'],
-    ['RequestCancelled', REVIEW_CANCELLED_REASON, 'CANCELLED'],
-  ])('rejects every offer when the target approval ends with %s, as certflow and with the reason', (error, rejectReason, outcome) => {
+    ['States.Timeout', APPROVAL_EXPIRED_REASON, 'APPROVAL_EXPIRED', 'EXPIRED'],
+    ['RequestCancelled', REVIEW_CANCELLED_REASON, 'CANCELLED', 'CANCELLED'],
+  ] as const)('rejects every offer when the target approval ends with %s, as certflow and with the reason, once the request is closed', (error, rejectReason, outcome, closing) => {
     const caught = catchOf(definition, 'RequestTargetApproval', error);
     expect(caught).toBeDefined();
-    const { next, written } = passesFrom(definition, caught?.Next ?? '');
+    const { next, written } = passesFrom(definition, afterCloseStep(definition, caught?.Next ?? '', closing));
     expect(next).toBe('AnswerEachOffer');
     expect(written['$.outcome']).toBe(outcome);
     expect(written['$.targetApproval']).toMatchObject({ decision: 'REJECTED', approvedBy: 'certflow', rejectReason });

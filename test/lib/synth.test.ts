@@ -26,9 +26,10 @@ describe('synthesis', () => {
 
   it('bundles every handler locally with esbuild, without Docker', () => {
     const functions = artifacts.flatMap((artifact) => Object.values(artifact.template.Resources as Resources)).filter((resource) => resource.Type === 'AWS::Lambda::Function');
-    // Source: 2 Action functions, 3 approval functions, 4 transfer steps, 5 migration steps;
-    // target: 2 Action functions, 3 approval functions, the poller, 3 migration steps.
-    expect(functions).toHaveLength(23);
+    // Source: 2 Action functions, 5 approval functions, 6 transfer steps (inspect, prepare, restore,
+    // follow, exchange with the target, its receiver), 5 migration steps; target: 2 Action functions,
+    // 5 approval functions, the poller, 3 proposal review steps (review, land, receiver), 3 migration steps.
+    expect(functions).toHaveLength(32);
     for (const resource of functions) {
       const assetPath = resource.Metadata?.['aws:asset:path'];
       expect(assetPath).toBeDefined();
