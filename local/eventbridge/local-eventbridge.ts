@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { busPolicyAllows, busPolicyOf, type BusPolicy, type BusPolicyStatement } from './bus-policy';
+import { busPolicyAllows, type BusPolicy, type BusPolicyStatement } from './bus-policy';
 import { EventPattern, type JsonValue } from './event-pattern';
 import { EventBridgeApiError, validationError } from './eventbridge-errors';
 import {
@@ -568,4 +568,3 @@ function payloadFor(delivery: PendingDelivery): unknown {
   return event;
 }
 
-export { busPolicyOf };
