@@ -7,6 +7,7 @@ import { ensureSynthesized, PROJECT_ROOT, readSynthesizedStacks } from './cloudf
 import { LocalStackResources } from './cloudformation/cloudformation-template';
 import { createTemplateTables, startLocalDynamoDb, type LocalDynamoDb } from './dynamodb/local-dynamodb';
 import { ScheduleRunner, scheduledTargetsOf, type ScheduledTarget } from './events/schedule-runner';
+import { deployTemplateEvents, LocalEventBridge, startEventBridgeEndpoint } from './eventbridge';
 import { startIotEndpoint, type IotEndpoint, type IotEndpointOptions } from './iot/iot-endpoint';
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/lambda-endpoint';
 import type { LocalLambdaFunction } from './lambda/local-lambda-function';
@@ -28,11 +29,13 @@ export interface SandboxPorts {
   secretsmanager: number;
   lambda: number;
   s3: number;
+  /** EventBridge. Optional only until `local/start.ts --port-base` passes it (portBase + 9). @default 7709 */
+  events?: number;
 }
 
 /** Fixed ports for `npm start`; tests pass 0 for any free port. */
-export const DEFAULT_PORTS: SandboxPorts = { iot: 7701, dynamodb: 7702, stepfunctions: 7703, sns: 7704, apigateway: 7705, secretsmanager: 7706, lambda: 7707, s3: 7708 };
-export const ANY_FREE_PORTS: SandboxPorts = { iot: 0, dynamodb: 0, stepfunctions: 0, sns: 0, apigateway: 0, secretsmanager: 0, lambda: 0, s3: 0 };
+export const DEFAULT_PORTS: SandboxPorts = { iot: 7701, dynamodb: 7702, stepfunctions: 7703, sns: 7704, apigateway: 7705, secretsmanager: 7706, lambda: 7707, s3: 7708, events: 7709 };
+export const ANY_FREE_PORTS: SandboxPorts = { iot: 0, dynamodb: 0, stepfunctions: 0, sns: 0, apigateway: 0, secretsmanager: 0, lambda: 0, s3: 0, events: 0 };
 
 /** Which account each synthesized stack is deployed into. */
 export const STACK_SIDES: Record<string, keyof SandboxAccounts> = { CertflowSource: 'source', CertflowTarget: 'target' };
@@ -83,6 +86,8 @@ export interface Sandbox {
   stacks: Record<string, DeployedStack>;
   schedules: ScheduledTarget[];
   scheduleRunner: ScheduleRunner;
+  /** EventBridge: buses, rules and targets of every stack; `deliveries()` and `failedDeliveries()` list what targets got or never got. */
+  events: LocalEventBridge;
   /** Invokes a deployed function by ARN, as Lambda would. */
   invoke(functionArn: string, event: unknown): Promise<unknown>;
   stop(): Promise<void>;
@@ -142,6 +147,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stoppers.push(() => lambdaEndpoint.close());
     const scheduleRunner = new ScheduleRunner(invoke, { timeScale, log });
     stoppers.push(() => scheduleRunner.stop());
+    const events = new LocalEventBridge({ region, timeScale, dataDir: dataDir && path.join(dataDir, 'events'), invoke, log });
+    stoppers.push(() => events.close());
+    const eventsEndpoint = await startEventBridgeEndpoint(events, { host, port: ports.events });
+    stoppers.push(() => eventsEndpoint.close());
 
     const endpoints = {
       iot: iot.url,
@@ -152,6 +161,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       secretsmanager: secretsEndpoint.url,
       lambda: lambdaEndpoint.url,
       s3: s3.url,
+      events: eventsEndpoint.url,
     };
     const stacks: Record<string, DeployedStack> = {};
     const schedules: ScheduledTarget[] = [];
@@ -194,6 +204,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           AWS_ENDPOINT_URL_SNS: endpoints.sns,
           AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsmanager,
           AWS_ENDPOINT_URL_S3: endpoints.s3,
+          AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.events,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
         },
@@ -222,10 +233,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       stacks[stack.stackName] = { accountId, resources, outputs };
     }
+    // After every stack's functions: a source-side rule targets the peer account's bus by
+    // a literal ARN, so all buses are registered before any rule.
+    deployTemplateEvents(
+      events,
+      Object.values(stacks).map((stack) => stack.resources),
+    );
+    events.start();
     if (options.descriptorFile) writeSandboxDescriptor(options.descriptorFile, { region, accounts, endpoints, stacks });
     stepFunctions.resumeExecutions();
     if (options.schedules ?? true) for (const target of schedules) scheduleRunner.start(target);
-    return { region, accounts, endpoints, iot, stepFunctions, notifications, functions, stacks, schedules, scheduleRunner, invoke, stop };
+    return { region, accounts, endpoints, iot, stepFunctions, notifications, functions, stacks, schedules, scheduleRunner, events, invoke, stop };
   } catch (error) {
     await stop();
     throw error;

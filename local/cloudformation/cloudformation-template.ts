@@ -75,6 +75,12 @@ export class LocalStackResources {
         return `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}`;
       case 'AWS::SQS::Queue':
         return `arn:aws:sqs:${region}:${accountId}:${name}`;
+      case 'AWS::Events::EventBus':
+        return `arn:aws:events:${region}:${accountId}:event-bus/${name}`;
+      case 'AWS::Events::Rule': {
+        const bus = this.ruleBusName(logicalId);
+        return `arn:aws:events:${region}:${accountId}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`;
+      }
       default:
         return `arn:aws:${resource.Type.split('::')[1]?.toLowerCase() ?? 'unknown'}:${region}:${accountId}:${name}`;
     }
@@ -112,6 +118,14 @@ export class LocalStackResources {
     return Object.fromEntries(entries.map(([key, item]) => [key, this.resolve(item)]));
   }
 
+  /** The name of the bus an AWS::Events::Rule is on: its EventBusName (a name or an ARN), or `default`. */
+  ruleBusName(logicalId: string): string {
+    const busName = this.resource(logicalId).Properties?.EventBusName;
+    if (busName === undefined) return 'default';
+    const resolved = String(this.resolve(busName));
+    return resolved.startsWith('arn:') ? resolved.slice(resolved.indexOf(':event-bus/') + ':event-bus/'.length) : resolved;
+  }
+
   private resource(logicalId: string): CfnResource {
     const resource = this.template.Resources[logicalId];
     if (!resource) throw new Error(`the template has no resource ${logicalId}`);
@@ -130,6 +144,11 @@ export class LocalStackResources {
     };
     if (name in pseudo) return pseudo[name] as string;
     const type = this.resource(name).Type;
+    if (type === 'AWS::Events::Rule') {
+      // CloudFormation's Ref of a rule on a custom bus is `bus|rule`.
+      const bus = this.ruleBusName(name);
+      return bus === 'default' ? this.physicalName(name) : `${bus}|${this.physicalName(name)}`;
+    }
     return REF_IS_ARN.has(type) ? this.arn(name) : this.physicalName(name);
   }
 
@@ -162,4 +181,6 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::ApiGateway::Stage': 'StageName',
   'AWS::S3::Bucket': 'BucketName',
+  'AWS::Events::EventBus': 'Name',
+  'AWS::Events::Rule': 'Name',
 };
