@@ -63,11 +63,14 @@ export class OutboundMigrationWorkflow extends Construct {
         new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.auditTable.tableArn}/index/*`] }),
       ], { files: true, progress: true }),
       inspect: stepFunction('Inspect', 'migration-inspect-batch', 'source migration: lists the policies and things of a batch of certificates', [
-        iotAccess(['ListAttachedPolicies', 'ListPrincipalThings']),
+        iotAccess(['ListPrincipalThings']),
+        // The Service Authorization Reference lists no resource type for ListAttachedPolicies: only "*" is valid.
+        iotAccess(['ListAttachedPolicies'], ['*']),
       ], { files: false, progress: true }),
       summarize: stepFunction('Summarize', 'migration-summarize-inspection', 'source migration: the approvers summary and the certificates to transfer', [], { files: true, progress: true }),
       transfer: stepFunction('Transfer', 'migration-transfer-batch', 'source migration: prepares and transfers a batch of certificates', [
-        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'ListAttachedPolicies', 'DetachPolicy', 'AttachPolicy', 'TransferCertificate']),
+        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'DetachPolicy', 'AttachPolicy', 'TransferCertificate']),
+        iotAccess(['ListAttachedPolicies'], ['*']),
         auditTableAccess(props.auditTable),
       ], { files: false, progress: true }),
       finish: stepFunction('Finish', 'migration-finish-run', 'source migration: writes every certificate outcome of a run', [

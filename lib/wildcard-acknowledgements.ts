@@ -44,6 +44,21 @@ export function acknowledgeCertflowWildcards(stack: Stack, auditTable: dynamodb.
       `${auditTable.tableArn}/index/*`,
       "Query on the audit table's own indexes (by certificate, execution, requester, approver) to find a retried step's row",
     ),
+    wildcardOn(
+      stack,
+      stack.formatArn({ service: 'iot', resource: 'thing', resourceName: '*' }),
+      "The things a certificate is attached to (detached before a transfer, recreated where it lands) are known only at run time; named Actions on this account's things",
+    ),
+    wildcardOn(
+      stack,
+      stack.formatArn({ service: 'iot', resource: 'policy', resourceName: '*' }),
+      'The landing checks that the policies it will attach exist (GetPolicy only); their names come from the proposal and the landing configuration at run time',
+    ),
+    wildcardOn(
+      stack,
+      stack.formatArn({ service: 'iot', resource: 'thingtype', resourceName: '*' }),
+      "The landing checks whether a thing's type exists here (DescribeThingType only); the type comes from the proposal at run time",
+    ),
   );
 }
 

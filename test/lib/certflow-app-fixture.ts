@@ -21,7 +21,9 @@ export const APPROVERS_CONTEXT = {
 
 /** Both sides as `cdk deploy` would deploy them into two accounts. Bundling is covered by the synth test. */
 export function certflowApp(context: Record<string, unknown> = {}): { app: App; source: SourceSideStack; target: TargetSideStack } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...APPROVERS_CONTEXT, ...context } });
+  const app = new App({
+    context: { 'aws:cdk:bundling-stacks': [], 'certflow:sourceAccount': SOURCE_ACCOUNT, 'certflow:targetAccount': TARGET_ACCOUNT, ...APPROVERS_CONTEXT, ...context },
+  });
   const source = new SourceSideStack(app, 'CertflowSource', { env: { account: SOURCE_ACCOUNT, region: REGION } });
   const target = new TargetSideStack(app, 'CertflowTarget', { env: { account: TARGET_ACCOUNT, region: REGION } });
   return { app, source, target };

@@ -7,8 +7,9 @@ const { source, target } = certflowApp();
 const sourceTemplate = templateOf(source);
 const targetTemplate = templateOf(target);
 const certificatesOf = (account: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iot:eu-west-1:${account}:cert/*`]] });
-// The list Actions have no resource type: IAM can grant them only on *.
-const UNSCOPED_IOT_ACTIONS = ['iot:ListCertificates', 'iot:ListCertificatesByCA', 'iot:ListOutgoingCertificates'];
+// The list Actions have no resource type (the Service Authorization Reference): IAM can grant them only on *.
+const UNSCOPED_IOT_ACTIONS = ['iot:ListCertificates', 'iot:ListCertificatesByCA', 'iot:ListOutgoingCertificates', 'iot:ListAttachedPolicies'];
+const CERTIFICATE_LISTERS = ['iot:ListCertificates', 'iot:ListCertificatesByCA', 'iot:ListOutgoingCertificates'];
 /** `{Ref: X}` as X without its hash; anything else (a wildcard, an ARN) as undefined. */
 const referencedResource = (resource: unknown) => {
   const ref = (resource as { Ref?: unknown } | undefined)?.Ref;
@@ -19,7 +20,13 @@ describe.each([
   [
     'source',
     sourceTemplate,
-    { account: SOURCE_ACCOUNT, listers: ['OutboundMigrationFinishFunction', 'OutboundMigrationPlanFunction'], workflows: ['CertflowSource-Migration', 'CertflowSource-OutboundTransfer'] },
+    {
+      account: SOURCE_ACCOUNT,
+      listers: ['OutboundMigrationFinishFunction', 'OutboundMigrationPlanFunction'],
+      workflows: ['CertflowSource-Migration', 'CertflowSource-OutboundTransfer'],
+      taskCompleters: ['OutboundTransferReceiveTargetMessagesFunction', 'SourceApprovalsPageFunction'],
+      completedWorkflows: ['CertflowSource-Migration', 'CertflowSource-OutboundTransfer', 'CertflowSource-OutboundTransfer'],
+    },
   ],
   [
     'target',
@@ -27,7 +34,9 @@ describe.each([
     {
       account: TARGET_ACCOUNT,
       listers: ['InboundMigrationFinishFunction', 'InboundMigrationPlanFunction', 'InboundTransferPollerFunction'],
-      workflows: ['CertflowTarget-InboundReview', 'CertflowTarget-Migration'],
+      workflows: ['CertflowTarget-InboundReview', 'CertflowTarget-Migration', 'CertflowTarget-ProposalReview'],
+      taskCompleters: ['ProposalReviewReceiveSourceMessagesFunction', 'TargetApprovalsPageFunction'],
+      completedWorkflows: ['CertflowTarget-InboundReview', 'CertflowTarget-Migration', 'CertflowTarget-ProposalReview', 'CertflowTarget-ProposalReview'],
     },
   ],
 ])('the %s side', (side, template, expected) => {
@@ -65,15 +74,15 @@ describe.each([
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  it('grants no wildcard action, and IoT actions only on certificates and policies (the list Actions excepted, held only by the poller and the migration plan and finish steps)', () => {
+  it('grants no wildcard action, and IoT actions only on certificates, policies, things and thing types (the list Actions excepted; certificates listed only by the poller and the migration plan and finish steps)', () => {
     for (const statement of statementsOf(template)) {
       for (const action of actionsOf(statement)) {
         expect(action).not.toMatch(/\*/);
         if (UNSCOPED_IOT_ACTIONS.includes(action)) expect(statement.Resource).toBe('*');
-        else if (action.startsWith('iot:')) expect(JSON.stringify(statement.Resource)).toMatch(/:(cert|policy)\/\*/);
+        else if (action.startsWith('iot:')) expect(JSON.stringify(statement.Resource)).toMatch(/:(cert|policy|thing|thingtype)\/\*/);
       }
     }
-    const listers = UNSCOPED_IOT_ACTIONS.flatMap((action) => holdersOf(template, action));
+    const listers = CERTIFICATE_LISTERS.flatMap((action) => holdersOf(template, action));
     expect([...new Set(listers)].sort()).toEqual(expected.listers);
   });
 
@@ -111,12 +120,28 @@ describe.each([
     expect(readers).toHaveLength(3);
   });
 
-  it("lets only the approval page complete approval tasks, on its own side's workflows", () => {
-    expect(holdersOf(template, 'states:SendTaskSuccess')).toEqual([`${side === 'source' ? 'Source' : 'Target'}ApprovalsPageFunction`]);
+  it("lets only the approval page and the peer-message receiver complete waiting tasks, on its own side's workflows", () => {
+    expect(side).toBeTruthy();
+    expect(holdersOf(template, 'states:SendTaskSuccess')).toEqual(expected.taskCompleters);
     const workflows = grantsOf(template)
       .filter((grant) => actionsOf(grant.statement).includes('states:SendTaskSuccess'))
       .map((grant) => JSON.stringify(grant.statement.Resource).match(/:states:eu-west-1:(\d{12}):stateMachine:([\w-]+)"/)?.slice(1));
-    expect(workflows.sort()).toEqual(expected.workflows.map((name) => [expected.account, name]));
+    expect(workflows.sort()).toEqual(expected.completedWorkflows.map((name) => [expected.account, name]));
+  });
+
+  it('admits on its transfer bus only the peer account, forwards its own messages to the peer bus, and delivers only the peer account\'s messages', () => {
+    const [own, peer, ownSource, peerSource, peerBus] =
+      side === 'source'
+        ? [SOURCE_ACCOUNT, TARGET_ACCOUNT, 'certflow.source', 'certflow.target', 'certflow-inbound-transfers']
+        : [TARGET_ACCOUNT, SOURCE_ACCOUNT, 'certflow.target', 'certflow.source', 'certflow-outbound-transfers'];
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: Match.objectLike({ Effect: 'Allow', Action: 'events:PutEvents', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${peer}:root`]] } } }),
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [ownSource], account: [own] },
+      Targets: [Match.objectLike({ Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:events:eu-west-1:${peer}:event-bus/${peerBus}`]] }, RoleArn: Match.anyValue() })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: [peerSource], account: [peer] }, Targets: [Match.objectLike({ Arn: Match.anyValue() })] });
   });
 
   it('lets a workflow start executions only of itself (the batches of its Distributed Maps), and describe, stop and redrive only its own', () => {
@@ -192,10 +217,11 @@ describe('the target side', () => {
     expect(JSON.stringify(statements)).toContain(JSON.stringify(certificatesOf(TARGET_ACCOUNT)));
   });
 
-  it("lets only the Accept and Reject functions, and the migration's answer batches, answer an offer, and nothing here change a certificate", () => {
+  it("lets only the Accept and Reject functions, and the migration's answer batches, answer an offer; only the landing step attach policies and create things", () => {
     expect(holdersOf(targetTemplate, 'iot:AcceptCertificateTransfer')).toEqual(['AcceptCertificateTransferHandlerFunction', 'InboundMigrationAnswerFunction']);
     expect(holdersOf(targetTemplate, 'iot:RejectCertificateTransfer')).toEqual(['InboundMigrationAnswerFunction', 'RejectCertificateTransferHandlerFunction']);
-    for (const action of ['iot:UpdateCertificate', 'iot:DetachPolicy', 'iot:AttachPolicy', 'iot:TransferCertificate', 'iot:CancelCertificateTransfer']) {
+    for (const action of ['iot:AttachPolicy', 'iot:CreateThing', 'iot:AttachThingPrincipal']) expect(holdersOf(targetTemplate, action)).toEqual(['ProposalReviewLandFunction']);
+    for (const action of ['iot:UpdateCertificate', 'iot:DetachPolicy', 'iot:TransferCertificate', 'iot:CancelCertificateTransfer', 'iot:DetachThingPrincipal']) {
       expect(holdersOf(targetTemplate, action)).toEqual([]);
     }
   });
@@ -207,7 +233,16 @@ describe('the target side', () => {
     expect(starts.sort((a, b) => String(a.holders).localeCompare(String(b.holders)))).toEqual([
       { holders: ['InboundMigrationWorkflowStateMachine'], starts: 'InboundMigrationWorkflowStateMachine' },
       { holders: ['InboundTransferPollerFunction'], starts: 'InboundTransferWorkflowStateMachine' },
+      // The receiver starts proposal reviews by the review workflow's ARN (its name is fixed).
+      { holders: ['ProposalReviewReceiveSourceMessagesFunction'], starts: undefined },
     ]);
+  });
+
+  it('tells the landing step which policies to attach and whether to recreate things, from context', () => {
+    const { target: configured } = certflowApp({ 'certflow:landingPolicies': 'fleet-base', 'certflow:landingPolicyMap': '{"old-device":"device"}', 'certflow:landingRecreateThings': 'false' });
+    templateOf(configured).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ LANDING_CONFIG: JSON.stringify({ policies: ['fleet-base'], policyNameMap: { 'old-device': 'device' }, recreateThings: false }) }) },
+    });
   });
 });
 
@@ -226,6 +261,12 @@ describe('configuration from CDK context', () => {
     [{ 'certflow:migrationMaxConcurrency': 0 }, 'context certflow:migrationMaxConcurrency: must be a whole number from 1 to 1000'],
     [{ 'certflow:migrationToleratedFailurePercent': 101 }, 'context certflow:migrationToleratedFailurePercent: must be a whole number from 0 to 100'],
     [{ 'certflow:migrationToleratedFailurePercent': -1 }, 'context certflow:migrationToleratedFailurePercent: must be a whole number from 0 to 100'],
+    [{ 'certflow:targetAccount': '2222' }, 'context certflow:targetAccount: must be an AWS account id of exactly 12 digits'],
+    [{ 'certflow:unmanagedTargetAccounts': '333333333333,x' }, 'context certflow:unmanagedTargetAccounts: must be a list of 12-digit AWS account ids'],
+    [{ 'certflow:landingPolicies': ['bad policy'] }, 'context certflow:landingPolicies: landing.policies[0]: must match the pattern'],
+    [{ 'certflow:landingPolicyMap': '{"a": 1}' }, 'context certflow:landingPolicyMap: landing.policyNameMap.a: is required and must be a string'],
+    [{ 'certflow:landingRecreateThings': '"yes"' }, 'context certflow:landingRecreateThings: landing.recreateThings: must be a boolean'],
+    [{ 'certflow:cutoverTimeoutMinutes': 0 }, 'context certflow:cutoverTimeoutMinutes: must be a whole number from 1 to 10080'],
     [
       { 'certflow:migrationBatchSize': 1000, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 },
       'context certflow:migrationBatchSize: must let a batch finish within 300 s at certflow:iotRequestsPerSecond / certflow:migrationMaxConcurrency requests a second (at most 750, got 1000)',
