@@ -157,6 +157,16 @@ describe('local EventBridge endpoint (SDK)', () => {
       expect(functions.of(receiver)).toHaveLength(3);
     });
 
+    it('gives up once the retries would outlast MaximumEventAgeInSeconds, time-scaled', async () => {
+      functions.failures.set(receiver, 1000);
+      await lambdaRule(source, 'default', 'proposals', { source: ['certflow.transfer'] }, receiver, { RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 60 } });
+      await source.send(new PutEventsCommand({ Entries: [proposal()] }));
+      const [failure] = await eventually('the failure', () => (fixture.engine.failedDeliveries().length > 0 ? fixture.engine.failedDeliveries() : undefined));
+      expect(failure?.errorCode).toBe('MaximumEventAgeExceeded');
+      expect(failure?.attempts).toBeGreaterThan(2);
+      expect(failure?.attempts).toBeLessThan(185);
+    });
+
     it('does not retry a function that does not exist', async () => {
       const missing = functionArn(SOURCE, 'missing');
       functions.missing.add(missing);
@@ -321,6 +331,15 @@ describe('local EventBridge endpoint (SDK)', () => {
       await expect(source.send(new DescribeRuleCommand({ Name: 'proposals' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     });
 
+    it('pages ListRules with Limit and NextToken', async () => {
+      for (const name of ['a', 'b', 'c']) await source.send(new PutRuleCommand({ Name: name, EventPattern: '{"source":["x"]}' }));
+      const first = await source.send(new ListRulesCommand({ Limit: 2 }));
+      expect(first.Rules?.map((rule) => rule.Name)).toEqual(['a', 'b']);
+      const second = await source.send(new ListRulesCommand({ Limit: 2, NextToken: first.NextToken }));
+      expect(second.Rules?.map((rule) => rule.Name)).toEqual(['c']);
+      expect(second.NextToken).toBeUndefined();
+    });
+
     it('keeps one account from changing rules on another account bus without a policy', async () => {
       await target.send(new CreateEventBusCommand({ Name: 'inbound' }));
       await expect(source.send(new PutRuleCommand({ Name: 'sneaky', EventBusName: busArn(TARGET, 'inbound'), EventPattern: '{"source":["x"]}' }))).rejects.toMatchObject({
@@ -347,5 +366,29 @@ describe('local EventBridge endpoint (SDK)', () => {
       body: '{}',
     });
     expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+});
+
+describe('local EventBridge retry timing', () => {
+  it('waits the back-off in real time when timeScale is 1 before retrying', async () => {
+    const functions = recordingFunctions();
+    const receiver = functionArn(SOURCE, 'receiver');
+    functions.failures.set(receiver, 1);
+    const fixture = await startEventBridgeFixture({ invoke: functions.invoke, timeScale: 1 });
+    try {
+      const client = fixture.client(SOURCE);
+      await client.send(new PutRuleCommand({ Name: 'proposals', EventPattern: '{"source":["certflow.transfer"]}' }));
+      await client.send(new PutTargetsCommand({ Rule: 'proposals', Targets: [{ Id: 'fn', Arn: receiver }] }));
+      await client.send(new PutEventsCommand({ Entries: [proposal()] }));
+      await eventually('the first attempt', () => functions.of(receiver).length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(functions.of(receiver)).toHaveLength(1);
+      const [pending] = fixture.engine.pendingDeliveries();
+      // With jitter 0.5 the first retry waits 750 ms (1 s back-off, "equal jitter").
+      expect(pending).toMatchObject({ attempts: 1, lastError: 'Error: function failed' });
+      await eventually('the retry', () => functions.of(receiver).length === 2, 3_000);
+    } finally {
+      await fixture.close();
+    }
   });
 });

@@ -104,5 +104,19 @@ describe('EventBridge resources of a synthesized template', () => {
       expect(second.listRules(undefined, SOURCE).map((rule) => rule.name)).toEqual([sourceResources.physicalName('Every5')]);
       await second.close();
     });
+    it('turns an EventBusPolicy given as Action and Principal into the statement PutPermission writes', async () => {
+      const template: CfnTemplate = {
+        Resources: {
+          Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'inbound' } },
+          Legacy: { Type: 'AWS::Events::EventBusPolicy', Properties: { EventBusName: { Ref: 'Bus' }, StatementId: 'legacy', Action: 'events:PutEvents', Principal: SOURCE } },
+        },
+      };
+      const engine = new LocalEventBridge({ region: REGION, invoke: async () => undefined });
+      deployTemplateEvents(engine, [new LocalStackResources(template, { accountId: TARGET, region: REGION, stackName: 'Legacy' })]);
+      expect(engine.eventBus('inbound', TARGET).policy?.Statement).toEqual([
+        { Sid: 'legacy', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: 'events:PutEvents', Resource: `arn:aws:events:${REGION}:${TARGET}:event-bus/inbound` },
+      ]);
+      await engine.close();
+    });
   });
 });
