@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { type MapRunObjectStore } from './distributed-map';
 import { ExecutionHistory, historyEventForApi } from './execution-history';
 import { ExecutionInterrupted, type ExecutionOutcome, ExecutionRunner, type RunningExecution } from './execution-runner';
-import { type ExecutionCursor, type ExecutionRecord, type ExecutionStatus, ExecutionStore, type StoredStateMachine } from './execution-store';
+import { type ExecutionCursor, type ExecutionRecord, type ExecutionStatus, ExecutionStore, type StoredStateMachine, type TaskDecision } from './execution-store';
 import { type Json } from './json-value';
 import { LambdaFunctions, type LambdaInvoker } from './lambda-integration';
+import { assertPayloadSize } from './payload-limits';
 import { ScaledTime, unboundedAbortController } from './scaled-time';
 import { parseStateMachineDefinition, type StateMachineDefinition } from './state-machine-definition';
 import { assertValidExecutionName, executionArnOf, parseExecutionArn, parseStateMachineArn } from './stepfunctions-arns';
 import { StatesError, StepFunctionsApiError } from './stepfunctions-errors';
-import { TaskTokens } from './task-tokens';
+import { type TaskOutcome, TaskTokens } from './task-tokens';
 
 export interface StepFunctionsEngineOptions {
   region: string;
@@ -60,6 +61,10 @@ function required(value: unknown, field: string): string {
     throw new StepFunctionsApiError('ValidationException', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
   }
   return value;
+}
+
+function taskOutcomeOf(decision: TaskDecision): TaskOutcome {
+  return decision.kind === 'success' ? decision : { kind: 'failure', error: new StatesError(decision.error, decision.cause) };
 }
 
 function page<T>(items: readonly T[], maxResults: number | undefined, nextToken: string | undefined): { items: T[]; nextToken?: string } {
@@ -136,11 +141,13 @@ export class StepFunctionsEngine {
         }
       }
       const execution = this.track(record, new ExecutionHistory(events), machine);
-      const resumedToken = record.status === 'RUNNING' ? record.cursor?.callback?.token : undefined;
+      const callback = record.status === 'RUNNING' ? record.cursor?.callback : undefined;
       for (const token of record.taskTokens) {
-        if (token === resumedToken) this.tokens.reopen(token, record.executionArn);
+        if (token === callback?.token) this.tokens.reopen(token, record.executionArn);
         else this.tokens.rememberClosed(token, record.executionArn);
       }
+      // A decision answered before the restart: the resumed task takes it instead of waiting.
+      if (callback?.decision) this.tokens.settle(callback.token, taskOutcomeOf(callback.decision));
       if (record.status === 'RUNNING') this.awaitingResume.push({ execution, cursor: record.cursor });
     }
   }
@@ -278,6 +285,7 @@ export class StepFunctionsEngine {
     const name = input.name ?? randomUUID();
     assertValidExecutionName(name);
     const inputText = input.input ?? '{}';
+    assertPayloadSize(inputText, 'input');
     try {
       JSON.parse(inputText);
     } catch (error) {
@@ -427,6 +435,8 @@ export class StepFunctionsEngine {
     if (execution.record.status === 'RUNNING') {
       this.closeExecution(execution, { status: 'ABORTED', error: input.error, cause: input.cause });
       execution.controller.abort(new ExecutionInterrupted('stopped'));
+      // The stop is on disk before the API answers.
+      this.store.flush();
     }
     return { stopDate: new Date(execution.record.stopDate ?? Date.now()) };
   }
@@ -434,25 +444,43 @@ export class StepFunctionsEngine {
   sendTaskSuccess(input: { taskToken?: string; output?: string }): Record<string, never> {
     const token = required(input.taskToken, 'taskToken');
     const outputText = required(input.output, 'output');
+    assertPayloadSize(outputText, 'output');
     let output: Json;
     try {
       output = JSON.parse(outputText) as Json;
     } catch (error) {
       throw new StepFunctionsApiError('InvalidOutput', `Invalid Output: '${error instanceof Error ? error.message : String(error)}'`);
     }
-    this.tokens.settle(token, { kind: 'success', output });
+    this.settleDurably(token, { kind: 'success', output });
     return {};
   }
 
   sendTaskFailure(input: { taskToken?: string; error?: string; cause?: string }): Record<string, never> {
     const token = required(input.taskToken, 'taskToken');
-    this.tokens.settle(token, { kind: 'failure', error: new StatesError(input.error ?? '', input.cause ?? '') });
+    this.settleDurably(token, { kind: 'failure', error: input.error ?? '', cause: input.cause ?? '' });
     return {};
   }
 
   sendTaskHeartbeat(input: { taskToken?: string }): Record<string, never> {
-    this.tokens.heartbeat(required(input.taskToken, 'taskToken'));
+    const token = required(input.taskToken, 'taskToken');
+    this.tokens.heartbeat(token);
+    // The heartbeat moved the task's deadline in its checkpoint: on disk before the answer.
+    const execution = this.executions.get(this.tokens.executionOf(token));
+    if (execution) this.store.saveNow(execution.record, execution.history.events);
     return {};
+  }
+
+  /**
+   * Settles a task token and writes the decision into the execution's checkpoint before
+   * returning, so that an engine killed right after the API answered resumes with it.
+   */
+  private settleDurably(token: string, decision: TaskDecision): void {
+    const execution = this.executions.get(this.tokens.executionOf(token));
+    this.tokens.settle(token, taskOutcomeOf(decision));
+    const callback = execution?.record.cursor?.callback;
+    if (!execution || execution.record.status !== 'RUNNING' || callback?.token !== token) return;
+    callback.decision = decision;
+    this.store.saveNow(execution.record, execution.history.events);
   }
 
   /**
