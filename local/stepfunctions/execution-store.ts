@@ -23,6 +23,8 @@ export interface ExecutionCursor {
   stateName: string;
   stateInput: Json;
   enteredTime: string;
+  /** The id of the StateEntered event (absent in checkpoints written before it was kept). */
+  enteredEventId?: number;
   /** Retries done so far, per Retrier index. */
   retriesDone: number[];
   waitUntil?: number;

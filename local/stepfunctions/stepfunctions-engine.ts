@@ -6,7 +6,7 @@ import { type ExecutionCursor, type ExecutionRecord, type ExecutionStatus, Execu
 import { type Json } from './json-value';
 import { LambdaFunctions, type LambdaInvoker } from './lambda-integration';
 import { assertPayloadSize } from './payload-limits';
-import { ScaledTime, unboundedAbortController } from './scaled-time';
+import { type LongTimer, ScaledTime, setLongTimeout, unboundedAbortController } from './scaled-time';
 import { parseStateMachineDefinition, type StateMachineDefinition } from './state-machine-definition';
 import { assertValidExecutionName, executionArnOf, parseExecutionArn, parseStateMachineArn } from './stepfunctions-arns';
 import { StatesError, StepFunctionsApiError } from './stepfunctions-errors';
@@ -44,7 +44,7 @@ export interface ExecutionDescription {
 interface EngineExecution extends RunningExecution {
   completion: Promise<void>;
   complete: () => void;
-  timeoutTimer?: NodeJS.Timeout;
+  timeoutTimer?: LongTimer;
   running?: Promise<void>;
 }
 
@@ -53,6 +53,12 @@ interface EngineStateMachine extends StoredStateMachine {
 }
 
 const DEFAULT_PAGE_SIZE = 100;
+/**
+ * The Quotas page: a Standard execution runs at most 1 year; past it, it fails with
+ * States.Timeout (a Wait beyond it ends there). The guide does not say how many days
+ * its year has: 365 here.
+ */
+const MAX_EXECUTION_SECONDS = 365 * 24 * 60 * 60;
 const MAX_PAGE_SIZE = 1000;
 const PLACEHOLDER_MACHINE: StateMachineDefinition = { StartAt: '', States: {} };
 
@@ -311,7 +317,7 @@ export class StepFunctionsEngine {
       traceHeader: input.traceHeader,
       definition: stateMachine.definition,
       roleArn: stateMachine.roleArn,
-      timeoutAt: machine.TimeoutSeconds !== undefined ? startDate + this.time.realMs(machine.TimeoutSeconds) : undefined,
+      timeoutAt: this.timeoutAt(startDate, machine.TimeoutSeconds),
       taskTokens: [],
     };
     const history = new ExecutionHistory();
@@ -322,17 +328,27 @@ export class StepFunctionsEngine {
     return { executionArn, startDate: new Date(startDate) };
   }
 
+  /** When the execution times out: its TimeoutSeconds, at most the 1-year maximum (not applied at time scale 0, where it would be now). */
+  private timeoutAt(startDate: number, timeoutSeconds: number | undefined): number | undefined {
+    if (timeoutSeconds === undefined && this.time.timeScale === 0) return undefined;
+    return startDate + this.time.realMs(Math.min(timeoutSeconds ?? MAX_EXECUTION_SECONDS, MAX_EXECUTION_SECONDS));
+  }
+
   private launch(execution: EngineExecution, cursor: ExecutionCursor | undefined): void {
     const { timeoutAt } = execution.record;
     if (timeoutAt !== undefined) {
-      execution.timeoutTimer = setTimeout(() => this.timeOut(execution), Math.max(0, timeoutAt - Date.now()));
+      execution.timeoutTimer = setLongTimeout(() => this.timeOut(execution), timeoutAt - Date.now());
     }
     execution.running = this.runner.run(execution, cursor);
   }
 
   private timeOut(execution: EngineExecution): void {
     if (execution.record.status !== 'RUNNING' || execution.halted) return;
-    this.closeExecution(execution, { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution ran longer than the state machine TimeoutSeconds' });
+    const cause =
+      (execution.machine.TimeoutSeconds ?? MAX_EXECUTION_SECONDS) <= MAX_EXECUTION_SECONDS
+        ? 'The execution ran longer than the state machine TimeoutSeconds'
+        : 'The execution ran longer than the maximum execution time of a Standard workflow (1 year)';
+    this.closeExecution(execution, { status: 'TIMED_OUT', error: 'States.Timeout', cause });
     execution.controller.abort(new ExecutionInterrupted('timed-out'));
   }
 
@@ -356,7 +372,7 @@ export class StepFunctionsEngine {
       const type = outcome.status === 'FAILED' ? 'ExecutionFailed' : outcome.status === 'ABORTED' ? 'ExecutionAborted' : 'ExecutionTimedOut';
       history.add(type, previous, { error: outcome.error, cause: outcome.cause }, now);
     }
-    if (execution.timeoutTimer) clearTimeout(execution.timeoutTimer);
+    execution.timeoutTimer?.clear();
     this.store.save(record, history.events);
     execution.complete();
     this.log(JSON.stringify({ service: 'stepfunctions', event: 'ExecutionClosed', executionArn: record.executionArn, status: record.status, error: record.error }));
@@ -513,7 +529,7 @@ export class StepFunctionsEngine {
     for (const execution of this.executions.values()) {
       if (execution.record.status !== 'RUNNING') continue;
       execution.halted = true;
-      if (execution.timeoutTimer) clearTimeout(execution.timeoutTimer);
+      execution.timeoutTimer?.clear();
       execution.controller.abort(new ExecutionInterrupted('engine-closed'));
       if (execution.running) running.push(execution.running);
       execution.complete();
