@@ -185,7 +185,7 @@ export class ExecutionRunner {
   }
 
   private async runStateOfType(run: StateRun, cursor: ExecutionCursor | undefined): Promise<StepResult> {
-    const { name, state, input, scope } = run;
+    const { state, input } = run;
     switch (state.Type) {
       case 'Pass':
         return this.runPass(run);
