@@ -30,3 +30,14 @@ export function assertStateDataSize(data: Json, what: string, stateName: string)
     );
   }
 }
+
+/** The API model's SensitiveError and SensitiveCause: SendTaskFailure's and StopExecution's error and cause. */
+export const MAX_ERROR_LENGTH = 256;
+export const MAX_CAUSE_LENGTH = 32_768;
+
+/** A string request field longer than the API model allows: ValidationException, as the API answers a constraint. */
+export function assertFieldLength(value: string | undefined, field: string, max: number): void {
+  if (value !== undefined && value.length > max) {
+    throw new StepFunctionsApiError('ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
+  }
+}

@@ -5,7 +5,7 @@ import { ExecutionInterrupted, type ExecutionOutcome, ExecutionRunner, type Runn
 import { type ExecutionCursor, type ExecutionRecord, type ExecutionStatus, ExecutionStore, type StoredStateMachine, type TaskDecision } from './execution-store';
 import { type Json } from './json-value';
 import { LambdaFunctions, type LambdaInvoker } from './lambda-integration';
-import { assertPayloadSize } from './payload-limits';
+import { assertFieldLength, assertPayloadSize, MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './payload-limits';
 import { type LongTimer, ScaledTime, setLongTimeout, unboundedAbortController } from './scaled-time';
 import { parseStateMachineDefinition, type StateMachineDefinition } from './state-machine-definition';
 import { assertValidExecutionName, executionArnOf, parseExecutionArn, parseStateMachineArn } from './stepfunctions-arns';
@@ -448,6 +448,8 @@ export class StepFunctionsEngine {
 
   stopExecution(input: { executionArn?: string; error?: string; cause?: string }, callerAccountId?: string): { stopDate: Date } {
     const execution = this.execution(input.executionArn, callerAccountId);
+    assertFieldLength(input.error, 'error', MAX_ERROR_LENGTH);
+    assertFieldLength(input.cause, 'cause', MAX_CAUSE_LENGTH);
     if (execution.record.status === 'RUNNING') {
       this.closeExecution(execution, { status: 'ABORTED', error: input.error, cause: input.cause });
       execution.controller.abort(new ExecutionInterrupted('stopped'));
@@ -473,6 +475,8 @@ export class StepFunctionsEngine {
 
   sendTaskFailure(input: { taskToken?: string; error?: string; cause?: string }): Record<string, never> {
     const token = required(input.taskToken, 'taskToken');
+    assertFieldLength(input.error, 'error', MAX_ERROR_LENGTH);
+    assertFieldLength(input.cause, 'cause', MAX_CAUSE_LENGTH);
     this.settleDurably(token, { kind: 'failure', error: input.error ?? '', cause: input.cause ?? '' });
     return {};
   }

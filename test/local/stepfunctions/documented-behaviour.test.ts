@@ -29,6 +29,11 @@ describe('the engine as the Step Functions developer guide documents it', () => 
       expect(() => engine.startExecution({ stateMachineArn: arn, input: JSON.stringify({ big: bigString }) })).toThrow(expect.objectContaining({ type: 'ValidationException' }));
     });
 
+    it('refuses SendTaskSuccess with an output over 256 KiB, and SendTaskFailure with an error over 256 characters', () => {
+      expect(() => engine.sendTaskSuccess({ taskToken: 'any', output: JSON.stringify(bigString) })).toThrow(expect.objectContaining({ type: 'ValidationException' }));
+      expect(() => engine.sendTaskFailure({ taskToken: 'any', error: 'E'.repeat(257) })).toThrow(expect.objectContaining({ type: 'ValidationException' }));
+    });
+
     it('fails with States.DataLimitExceeded when a state output is over 256 KiB, which States.ALL does not catch', async () => {
       engine.registerLambdaFunction(functionArn('big'), async () => bigString);
       const result = await run({ StartAt: 'Big', States: { Big: { Type: 'Task', Resource: functionArn('big'), Catch: [catchAll], End: true }, Recovered: recovered } });
