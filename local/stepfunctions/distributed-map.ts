@@ -13,6 +13,8 @@ export interface MapRunObjectStore {
 const S3_GET_OBJECT = /^arn:aws[a-zA-Z-]*:states:::s3:getObject$/;
 const S3_PUT_OBJECT = /^arn:aws[a-zA-Z-]*:states:::s3:putObject$/;
 const INPUT_TYPES = new Set(['JSON', 'JSONL', 'CSV']);
+/** The ItemReader page: MaxItems goes up to 100,000,000. */
+const MAX_ITEMS_LIMIT = 100_000_000;
 const CSV_DELIMITERS: Record<string, string> = { COMMA: ',', PIPE: '|', SEMICOLON: ';', SPACE: ' ', TAB: '\t' };
 /** What AWS runs at once when a Distributed Map sets no MaxConcurrency. */
 export const DISTRIBUTED_MAP_DEFAULT_CONCURRENCY = 10_000;
@@ -79,6 +81,10 @@ export function readItems(reader: JsonObject, scope: DataScope, store: MapRunObj
     throw readerFailed(`Could not read items from s3://${bucket}/${key}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const maxItems = config.MaxItemsPath !== undefined ? requirePath(String(config.MaxItemsPath), scope, 'MaxItemsPath') : config.MaxItems;
+  if (maxItems !== undefined && (typeof maxItems !== 'number' || !Number.isInteger(maxItems) || maxItems < 0 || maxItems > MAX_ITEMS_LIMIT)) {
+    throw runtimeError(`The MaxItemsPath of the ItemReader selected ${JSON.stringify(maxItems)}: MaxItems must be an integer from 0 to ${MAX_ITEMS_LIMIT}`);
+  }
+  // MaxItems 0 (or none) reads every item.
   return typeof maxItems === 'number' && maxItems > 0 ? items.slice(0, maxItems) : items;
 }
 
@@ -90,6 +96,8 @@ function csvItems(text: string, config: JsonObject): Json[] {
     headers = config.CSVHeaders.map(String);
   } else {
     headers = rows.shift() ?? [];
+    const duplicate = headers.find((header, index) => headers.indexOf(header) !== index);
+    if (duplicate !== undefined) throw new Error(`the first row names the CSV header '${duplicate}' more than once`);
   }
   return rows.map((row) => Object.fromEntries(headers.map((header, index) => [header, row[index] ?? ''])));
 }
@@ -162,6 +170,8 @@ export function toleratedFailures(state: StateDefinition, scope: DataScope, tota
     const value = path !== undefined ? requirePath(path, scope, `${field}Path`) : fixed;
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || value < 0) throw runtimeError(`${field} must be a non-negative number, got ${JSON.stringify(value)}`);
+    if (field === 'ToleratedFailurePercentage' && value > 100) throw runtimeError(`ToleratedFailurePercentage must be from 0 to 100, got ${value}`);
+    if (field === 'ToleratedFailureCount' && !Number.isInteger(value)) throw runtimeError(`ToleratedFailureCount must be an integer, got ${value}`);
     return value;
   };
   const count = setting(state.ToleratedFailureCount, state.ToleratedFailureCountPath, 'ToleratedFailureCount');

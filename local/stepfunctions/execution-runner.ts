@@ -16,11 +16,12 @@ import { DiscardedHistory, type EventDetails, type ExecutionHistory, type Histor
 import { type ExecutionCursor, type ExecutionRecord } from './execution-store';
 import { ReferencePathConflictError, setAtReferencePath } from './json-path';
 import { isJsonObject, type Json } from './json-value';
-import { isFunctionArn, LAMBDA_CALLBACK_RESOURCE, LAMBDA_INVOKE_RESOURCE, lambdaInvokeResult, type LambdaFunctions } from './lambda-integration';
+import { isFunctionArn, LAMBDA_CALLBACK_RESOURCE, LAMBDA_INVOKE_RESOURCE, lambdaInvokeResult, lambdaRequestPayload, type LambdaFunctions } from './lambda-integration';
 import { applyPayloadTemplate, applySelectionPath, evaluateDynamicValue, lookUpPath } from './payload-template';
 import { firstMatching, maxAttemptsOf, retryDelaySeconds } from './retry-policy';
-import { childAbortController, raceAbort, type ScaledTime, sleep } from './scaled-time';
+import { childAbortController, type LongTimer, raceAbort, type ScaledTime, setLongTimeout, sleep } from './scaled-time';
 import { isDistributedMap, type StateDefinition, type StateMachineDefinition, type StatesBlock } from './state-machine-definition';
+import { assertStateDataSize } from './payload-limits';
 import { runtimeError, StatesError, StatesErrorName } from './stepfunctions-errors';
 import { type TaskTokens } from './task-tokens';
 
@@ -67,7 +68,8 @@ export interface ExecutionRunnerDependencies {
   readonly onStateEntered?: () => void;
 }
 
-export type ExecutionOutcome = { status: 'SUCCEEDED'; output: Json } | { status: 'FAILED'; error: string; cause: string };
+/** A failure's error and cause are absent when nothing named them (a Fail state without Error or Cause). */
+export type ExecutionOutcome = { status: 'SUCCEEDED'; output: Json } | { status: 'FAILED'; error?: string; cause?: string };
 
 /** Where a chain of states runs: the top level of the definition, a Parallel branch or a Map iteration. */
 interface BranchScope {
@@ -84,6 +86,8 @@ interface StateRun {
   readonly input: Json;
   readonly scope: BranchScope;
   readonly enteredTime: string;
+  /** The id of the state's StateEntered event: AWS names it in the cause of the state's runtime errors. */
+  readonly enteredEventId: number;
   /** Saves where the execution is (top level only). */
   readonly checkpoint: (extra?: Partial<ExecutionCursor>) => void;
 }
@@ -94,6 +98,18 @@ interface StepResult {
 }
 
 const dataDetails = (name: string, field: 'input' | 'output', data: Json): EventDetails => ({ name, [field]: JSON.stringify(data), [`${field}Details`]: { truncated: false } });
+
+const LOCATED_CAUSE_PREFIX = 'An error occurred while executing the state ';
+
+/**
+ * A States.Runtime error raised by a state's own data processing, with the prefix AWS puts
+ * on its cause ("An error occurred while executing the state 'X' (entered at the event id #N). ...").
+ * An error that already names a state (one from inside a branch) is left as it is.
+ */
+function locatedRuntimeError(error: unknown, run: StateRun): unknown {
+  if (!(error instanceof StatesError) || error.error !== StatesErrorName.Runtime || error.cause.startsWith(LOCATED_CAUSE_PREFIX)) return error;
+  return new StatesError(error.error, `${LOCATED_CAUSE_PREFIX}'${run.name}' (entered at the event id #${run.enteredEventId}). ${error.cause}`);
+}
 
 function asStatesError(error: unknown): StatesError {
   if (error instanceof StatesError) return error;
@@ -119,7 +135,7 @@ export class ExecutionRunner {
     } catch (error) {
       if (execution.controller.signal.aborted) return;
       const failure = asStatesError(error);
-      this.deps.close(execution, { status: 'FAILED', error: failure.error, cause: failure.cause });
+      this.deps.close(execution, { status: 'FAILED', error: failure.error || undefined, cause: failure.cause || undefined });
     }
   }
 
@@ -148,18 +164,28 @@ export class ExecutionRunner {
 
   private async runState(name: string, state: StateDefinition, input: Json, scope: BranchScope, cursor: ExecutionCursor | undefined): Promise<StepResult> {
     const enteredTime = cursor?.enteredTime ?? new Date().toISOString();
+    let enteredEventId = cursor?.enteredEventId ?? scope.lastEventId;
     if (!cursor) {
-      this.emit(scope, state.Type === 'Fail' ? 'FailStateEntered' : `${state.Type}StateEntered`, dataDetails(name, 'input', input));
+      enteredEventId = this.emit(scope, state.Type === 'Fail' ? 'FailStateEntered' : `${state.Type}StateEntered`, dataDetails(name, 'input', input));
       this.deps.onStateEntered?.();
     }
-    const base: ExecutionCursor = { stateName: name, stateInput: input, enteredTime, retriesDone: cursor?.retriesDone ?? [] };
+    const base: ExecutionCursor = { stateName: name, stateInput: input, enteredTime, enteredEventId, retriesDone: cursor?.retriesDone ?? [] };
     const checkpoint = (extra: Partial<ExecutionCursor> = {}): void => {
       if (!scope.topLevel || scope.execution.halted || scope.execution.record.status !== 'RUNNING') return;
       scope.execution.record.cursor = { ...base, ...extra };
       this.deps.save(scope.execution);
     };
     if (!cursor) checkpoint();
-    const run: StateRun = { name, state, input, scope, enteredTime, checkpoint };
+    const run: StateRun = { name, state, input, scope, enteredTime, enteredEventId, checkpoint };
+    try {
+      return await this.runStateOfType(run, cursor);
+    } catch (error) {
+      throw locatedRuntimeError(error, run);
+    }
+  }
+
+  private async runStateOfType(run: StateRun, cursor: ExecutionCursor | undefined): Promise<StepResult> {
+    const { state, input } = run;
     switch (state.Type) {
       case 'Pass':
         return this.runPass(run);
@@ -170,7 +196,7 @@ export class ExecutionRunner {
       case 'Succeed': {
         const context = this.contextObject(run, 0);
         const output = applySelectionPath(state.OutputPath, applySelectionPath(state.InputPath, input, context, 'InputPath'), context, 'OutputPath');
-        this.emit(scope, 'SucceedStateExited', dataDetails(name, 'output', output));
+        this.exitState(run, output);
         return { output };
       }
       case 'Fail':
@@ -195,6 +221,7 @@ export class ExecutionRunner {
         Name: execution.record.name,
         RoleArn: execution.record.roleArn,
         StartTime: new Date(execution.record.startDate).toISOString(),
+        RedriveCount: 0,
       },
       StateMachine: { Id: execution.record.stateMachineArn, Name: execution.stateMachineName },
       State: { EnteredTime: run.enteredTime, Name: run.name, RetryCount: retryCount },
@@ -226,7 +253,7 @@ export class ExecutionRunner {
     const input = applySelectionPath(state.InputPath, run.input, context, 'InputPath');
     const result = state.Result !== undefined ? state.Result : state.Parameters !== undefined ? applyPayloadTemplate(state.Parameters, { input, context }) : input;
     const output = this.combineResult(run, result, state.ResultPath, context);
-    this.emit(run.scope, 'PassStateExited', dataDetails(run.name, 'output', output));
+    this.exitState(run, output);
     return { output, next: state.Next };
   }
 
@@ -238,7 +265,7 @@ export class ExecutionRunner {
     const next = matched?.Next ?? state.Default;
     if (next === undefined) throw new StatesError(StatesErrorName.NoChoiceMatched, `No Choice Rules matched and no Default specified in the Choice state '${run.name}'`);
     const output = applySelectionPath(state.OutputPath, input, context, 'OutputPath');
-    this.emit(run.scope, 'ChoiceStateExited', dataDetails(run.name, 'output', output));
+    this.exitState(run, output);
     return { output, next };
   }
 
@@ -273,8 +300,14 @@ export class ExecutionRunner {
     }
     await sleep(waitUntil - Date.now(), run.scope.signal);
     const output = applySelectionPath(state.OutputPath, input, context, 'OutputPath');
-    this.emit(run.scope, 'WaitStateExited', dataDetails(run.name, 'output', output));
+    this.exitState(run, output);
     return { output, next: state.Next };
+  }
+
+  /** Records the state's exit, once its output is known to fit the payload quota. */
+  private exitState(run: StateRun, output: Json): void {
+    assertStateDataSize(output, 'output', run.name);
+    this.emit(run.scope, `${run.state.Type as Exclude<StateDefinition['Type'], 'Fail'>}StateExited`, dataDetails(run.name, 'output', output));
   }
 
   private failStateError(run: StateRun): StatesError {
@@ -287,21 +320,21 @@ export class ExecutionRunner {
     return new StatesError(error, cause);
   }
 
-  /** Runs a Task, Parallel or Map attempt under the state's Retry and Catch rules. */
+  /**
+   * Runs a Task, Parallel or Map attempt under the state's Retry and Catch rules. The
+   * processing of a successful attempt's result (ResultSelector, ResultPath, OutputPath) is
+   * not retried: its errors go to Catch only, and States.Runtime (what a path that selects
+   * nothing raises) matches no catcher, so it fails the execution as AWS documents.
+   */
   private async runWithRetries(run: StateRun, cursor: ExecutionCursor | undefined, attempt: (retryCount: number, resume: ExecutionCursor | undefined) => Promise<Json>): Promise<StepResult> {
     const { state, scope } = run;
     const retriesDone = [...(cursor?.retriesDone ?? [])];
     let resume = cursor;
     for (;;) {
       const retryCount = retriesDone.reduce((sum, count) => sum + count, 0);
+      let result: Json;
       try {
-        const result = await attempt(retryCount, resume);
-        resume = undefined;
-        const context = this.contextObject(run, retryCount);
-        const selected = state.ResultSelector !== undefined ? applyPayloadTemplate(state.ResultSelector, { input: result, context }) : result;
-        const output = this.combineResult(run, selected, state.ResultPath, context);
-        this.emit(scope, `${state.Type as 'Task' | 'Parallel' | 'Map'}StateExited`, dataDetails(run.name, 'output', output));
-        return { output, next: state.Next };
+        result = await attempt(retryCount, resume);
       } catch (error) {
         resume = undefined;
         if (scope.signal.aborted) throw error;
@@ -314,20 +347,36 @@ export class ExecutionRunner {
           await sleep(this.deps.time.realMs(retryDelaySeconds(retrier.rule, done)), scope.signal);
           continue;
         }
-        const catcher = firstMatching(state.Catch, failure.error);
-        if (!catcher) throw failure;
-        const errorOutput = { Error: failure.error, Cause: failure.cause };
-        const resultPath = catcher.rule.ResultPath;
-        let output: Json;
-        try {
-          output = resultPath === null ? run.input : resultPath === undefined || resultPath === '$' ? errorOutput : setAtReferencePath(run.input, resultPath, errorOutput);
-        } catch (pathError) {
-          throw new StatesError(StatesErrorName.ResultPathMatchFailure, pathError instanceof Error ? pathError.message : String(pathError));
-        }
-        this.emit(scope, `${state.Type as 'Task' | 'Parallel' | 'Map'}StateExited`, dataDetails(run.name, 'output', output));
-        return { output, next: catcher.rule.Next };
+        return this.catchFailure(run, failure);
       }
+      let output: Json;
+      try {
+        const context = this.contextObject(run, retryCount);
+        const selected = state.ResultSelector !== undefined ? applyPayloadTemplate(state.ResultSelector, { input: result, context }) : result;
+        output = this.combineResult(run, selected, state.ResultPath, context);
+        assertStateDataSize(output, 'output', run.name);
+      } catch (error) {
+        return this.catchFailure(run, asStatesError(locatedRuntimeError(error, run)));
+      }
+      this.exitState(run, output);
+      return { output, next: state.Next };
     }
+  }
+
+  /** The state's first Catcher that names the failure, with the error output placed at its ResultPath; else the failure. */
+  private catchFailure(run: StateRun, failure: StatesError): StepResult {
+    const catcher = firstMatching(run.state.Catch, failure.error);
+    if (!catcher) throw failure;
+    const errorOutput = { Error: failure.error, Cause: failure.cause };
+    const resultPath = catcher.rule.ResultPath;
+    let output: Json;
+    try {
+      output = resultPath === null ? run.input : resultPath === undefined || resultPath === '$' ? errorOutput : setAtReferencePath(run.input, resultPath, errorOutput);
+    } catch (pathError) {
+      throw new StatesError(StatesErrorName.ResultPathMatchFailure, pathError instanceof Error ? pathError.message : String(pathError));
+    }
+    this.exitState(run, output);
+    return { output, next: catcher.rule.Next };
   }
 
   private positiveSeconds(run: StateRun, input: Json, context: Json, fixed: number | undefined, path: string | undefined, field: string): number | undefined {
@@ -355,14 +404,15 @@ export class ExecutionRunner {
     const token = callback ? (resumed?.token ?? this.deps.tokens.issue(execution.record.executionArn)) : undefined;
     if (token !== undefined && !execution.record.taskTokens.includes(token)) execution.record.taskTokens.push(token);
     const { controller, dispose } = childAbortController(scope.signal);
-    const timers: NodeJS.Timeout[] = [];
-    let heartbeatTimer: NodeJS.Timeout | undefined;
+    const timers: LongTimer[] = [];
+    let heartbeatTimer: LongTimer | undefined;
     const resourceType = 'lambda';
     const resourceName = callback ? 'invoke.waitForTaskToken' : 'invoke';
     try {
       const context = this.contextObject(run, retryCount, { token });
       const input = applySelectionPath(state.InputPath, run.input, context, 'InputPath');
       const effective = state.Parameters !== undefined ? applyPayloadTemplate(state.Parameters, { input, context }) : input;
+      assertStateDataSize(effective, 'input after Parameters processing', run.name);
       const timeoutSeconds = this.positiveSeconds(run, input, context, state.TimeoutSeconds, state.TimeoutSecondsPath, 'TimeoutSecondsPath');
       const heartbeatSeconds = this.positiveSeconds(run, input, context, state.HeartbeatSeconds, state.HeartbeatSecondsPath, 'HeartbeatSecondsPath');
       if (optimized) {
@@ -381,16 +431,16 @@ export class ExecutionRunner {
       }
       const timeoutAt = resumed?.timeoutAt ?? (timeoutSeconds !== undefined ? Date.now() + this.deps.time.realMs(timeoutSeconds) : undefined);
       if (timeoutAt !== undefined) {
-        timers.push(setTimeout(() => controller.abort(new StatesError(StatesErrorName.Timeout, `The task did not finish within its TimeoutSeconds (${timeoutSeconds ?? '?'} s)`)), Math.max(0, timeoutAt - Date.now())));
+        timers.push(setLongTimeout(() => controller.abort(new StatesError(StatesErrorName.Timeout, `The task did not finish within its TimeoutSeconds (${timeoutSeconds ?? '?'} s)`)), Math.max(0, timeoutAt - Date.now())));
       }
       try {
         let result: Json;
         if (callback && token !== undefined) {
           let heartbeatAt = resumed?.heartbeatAt ?? (heartbeatSeconds !== undefined ? Date.now() + this.deps.time.realMs(heartbeatSeconds) : undefined);
           const armHeartbeat = () => {
-            if (heartbeatTimer) clearTimeout(heartbeatTimer);
+            heartbeatTimer?.clear();
             if (heartbeatAt === undefined) return;
-            heartbeatTimer = setTimeout(
+            heartbeatTimer = setLongTimeout(
               () => controller.abort(new StatesError(StatesErrorName.HeartbeatTimeout, `No heartbeat within HeartbeatSeconds (${heartbeatSeconds ?? '?'} s)`)),
               Math.max(0, heartbeatAt - Date.now()),
             );
@@ -399,7 +449,7 @@ export class ExecutionRunner {
           const saveCallback = (invoked: boolean) => run.checkpoint({ retriesDone: execution.record.cursor?.retriesDone ?? [], callback: { token, invoked, timeoutAt, heartbeatSeconds, heartbeatAt } });
           if (!resumed?.invoked) {
             saveCallback(false);
-            const payload = isJsonObject(effective) ? (effective.Payload ?? {}) : {};
+            const payload = lambdaRequestPayload(isJsonObject(effective) ? effective.Payload : undefined);
             const response = await raceAbort(this.deps.functions.invoke(String(isJsonObject(effective) ? effective.FunctionName : ''), payload, execution.region, execution.accountId), controller.signal);
             this.emit(scope, 'TaskSubmitted', { resourceType, resource: resourceName, output: JSON.stringify(lambdaInvokeResult(response, undefined)), outputDetails: { truncated: false } });
           }
@@ -418,7 +468,7 @@ export class ExecutionRunner {
         } else if (optimized) {
           const parameters = isJsonObject(effective) ? effective : {};
           const invocationType = typeof parameters.InvocationType === 'string' ? parameters.InvocationType : undefined;
-          const invocation = this.deps.functions.invoke(String(parameters.FunctionName ?? ''), parameters.Payload ?? {}, execution.region, execution.accountId);
+          const invocation = this.deps.functions.invoke(String(parameters.FunctionName ?? ''), lambdaRequestPayload(parameters.Payload), execution.region, execution.accountId);
           if (invocationType === 'Event') {
             invocation.catch(() => undefined);
             result = lambdaInvokeResult(null, invocationType);
@@ -428,6 +478,7 @@ export class ExecutionRunner {
         } else {
           result = await raceAbort(this.deps.functions.invoke(resource, effective, execution.region, execution.accountId), controller.signal);
         }
+        assertStateDataSize(result, 'result', run.name);
         if (optimized) this.emit(scope, 'TaskSucceeded', { resourceType, resource: resourceName, output: JSON.stringify(result), outputDetails: { truncated: false } });
         else this.emit(scope, 'LambdaFunctionSucceeded', { output: JSON.stringify(result), outputDetails: { truncated: false } });
         return result;
@@ -440,8 +491,8 @@ export class ExecutionRunner {
         throw error;
       }
     } finally {
-      for (const timer of timers) clearTimeout(timer);
-      if (heartbeatTimer) clearTimeout(heartbeatTimer);
+      for (const timer of timers) timer.clear();
+      heartbeatTimer?.clear();
       dispose();
       if (token !== undefined && !scope.execution.halted) this.deps.tokens.close(token);
     }

@@ -23,6 +23,8 @@ export interface ExecutionCursor {
   stateName: string;
   stateInput: Json;
   enteredTime: string;
+  /** The id of the StateEntered event (absent in checkpoints written before it was kept). */
+  enteredEventId?: number;
   /** Retries done so far, per Retrier index. */
   retriesDone: number[];
   waitUntil?: number;
@@ -33,8 +35,16 @@ export interface ExecutionCursor {
     timeoutAt?: number;
     heartbeatSeconds?: number;
     heartbeatAt?: number;
+    /**
+     * The SendTaskSuccess / SendTaskFailure answer, written before the API answered:
+     * a resumed task takes it instead of waiting again.
+     */
+    decision?: TaskDecision;
   };
 }
+
+/** A callback task's answer as it is kept on disk. */
+export type TaskDecision = { kind: 'success'; output: Json } | { kind: 'failure'; error: string; cause: string };
 
 export interface ExecutionRecord {
   executionArn: string;
@@ -105,6 +115,12 @@ export class ExecutionStore {
       loaded.push({ record, events });
     }
     return loaded.sort((left, right) => left.record.startDate - right.record.startDate);
+  }
+
+  /** Writes the execution's record and new events now: for what the API must not answer before it is on disk. */
+  saveNow(record: ExecutionRecord, events: readonly HistoryEvent[]): void {
+    this.save(record, events);
+    this.flush();
   }
 
   /** Schedules the execution's record and new events to be written. */

@@ -21,6 +21,8 @@ export class IntrinsicSyntaxError extends Error {
 }
 
 const parsedCalls = new Map<string, IntrinsicArgument>();
+/** "Reserved characters in intrinsic functions": ' { } and \ are escaped with a backslash; nothing else is. */
+const ESCAPABLE = "'{}\\";
 
 export function parseIntrinsic(expression: string): IntrinsicArgument {
   const cached = parsedCalls.get(expression);
@@ -88,7 +90,10 @@ class IntrinsicParser {
     while (this.at < this.text.length) {
       const char = this.text[this.at] as string;
       if (char === '\\') {
-        value += this.text[this.at + 1] ?? '';
+        const escaped = this.text[this.at + 1] ?? '';
+        // The guide's reserved characters are the only ones an escape may precede.
+        if (escaped === '' || !ESCAPABLE.includes(escaped)) this.fail(`'\\${escaped}' is not an escape: only \\' \\{ \\} and \\\\ are`);
+        value += escaped;
         this.at += 2;
       } else if (char === "'") {
         const raw = this.text.slice(start, this.at);
@@ -177,6 +182,28 @@ function expectInteger(name: string, value: Json | undefined, what: string): num
   return value;
 }
 
+/**
+ * The guide, for States.MathAdd and States.MathRandom: "If you specify a non-integer value ...
+ * Step Functions will round it off to the nearest integer". AWS runs on Java: a half rounds
+ * up (2.5 to 3, -2.5 to -2), as Math.round does.
+ */
+function roundedInteger(name: string, value: Json | undefined, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(name, `${what} must be a number`);
+  return Math.round(value);
+}
+
+/**
+ * How States.Format writes an argument into its template: a string as it is, an object or
+ * array as Java prints a map or list (`{a=1, b=[x, y]}`), anything else as JSON. AWS answers
+ * so (LocalStack's tests recorded against AWS show it); the guide does not say.
+ */
+function formatArgument(value: Json): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return `[${value.map(formatArgument).join(', ')}]`;
+  if (isJsonObject(value)) return `{${Object.entries(value).map(([key, item]) => `${key}=${formatArgument(item)}`).join(', ')}}`;
+  return JSON.stringify(value);
+}
+
 const HASH_ALGORITHMS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 const MAX_ENCODING_INPUT = 10_000;
 const MAX_ARRAY_RANGE = 1000;
@@ -206,9 +233,7 @@ const INTRINSICS: Record<string, Intrinsic> = {
         result += template[++at];
       } else if (char === '{' && template[at + 1] === '}') {
         if (used >= substitutes.length) throw invalid(name, 'the template has more {} than arguments');
-        const value = substitutes[used++] as Json;
-        if (typeof value === 'object' && value !== null) throw invalid(name, 'arguments must be strings, numbers, booleans or null');
-        result += value === null ? 'null' : String(value);
+        result += formatArgument(substitutes[used++] as Json);
         at++;
       } else {
         result += char;
@@ -220,6 +245,8 @@ const INTRINSICS: Record<string, Intrinsic> = {
   'States.StringToJson': (values, _args, name) => {
     expectCount(name, values, 1);
     const text = expectString(name, values[0], 'the argument');
+    // An empty (or blank) string gives null, as AWS answers (the guide does not say).
+    if (text.trim() === '') return null;
     try {
       return JSON.parse(text) as Json;
     } catch {
@@ -306,15 +333,15 @@ const INTRINSICS: Record<string, Intrinsic> = {
   },
   'States.MathRandom': (values, _args, name) => {
     expectCount(name, values, 2, 3);
-    const start = expectInteger(name, values[0], 'the start');
-    const end = expectInteger(name, values[1], 'the end');
+    const start = roundedInteger(name, values[0], 'the start');
+    const end = roundedInteger(name, values[1], 'the end');
     if (end <= start) throw invalid(name, 'the end must be greater than the start');
-    if (values.length === 3) return start + Math.floor(seededRandom(expectInteger(name, values[2], 'the seed'))() * (end - start));
+    if (values.length === 3) return start + Math.floor(seededRandom(roundedInteger(name, values[2], 'the seed'))() * (end - start));
     return randomInt(start, end);
   },
   'States.MathAdd': (values, _args, name) => {
     expectCount(name, values, 2);
-    const sum = expectInteger(name, values[0], 'the first number') + expectInteger(name, values[1], 'the second number');
+    const sum = roundedInteger(name, values[0], 'the first number') + roundedInteger(name, values[1], 'the second number');
     if (sum < -2147483648 || sum > 2147483647) throw invalid(name, 'the result is outside the 32-bit integer range');
     return sum;
   },

@@ -1,10 +1,11 @@
+import { type FilterExpression, filterMatches, FilterSyntaxError, parseFilter } from './json-path-filter';
 import { isJsonObject, type Json } from './json-value';
 
 /**
  * The JSONPath dialect of the States language: `$`, `.name`, `['name']`, `[index]` (the
  * reference paths ResultPath and the *Path fields use), plus `*`, `..name`, unions
- * `[0,2]` / `['a','b']` and slices `[1:3]` for the paths that may select several values.
- * Filter expressions `[?(...)]` are not supported and are reported as such.
+ * `[0,2]` / `['a','b']`, slices `[1:3]` and filter expressions `[?(@.x == 1)]` for the
+ * paths that may select several values.
  */
 export type PathSegment =
   | { kind: 'name'; name: string }
@@ -12,7 +13,8 @@ export type PathSegment =
   | { kind: 'wildcard' }
   | { kind: 'descendants'; name: string | undefined }
   | { kind: 'union'; members: Array<string | number> }
-  | { kind: 'slice'; start: number | undefined; end: number | undefined; step: number };
+  | { kind: 'slice'; start: number | undefined; end: number | undefined; step: number }
+  | { kind: 'filter'; filter: FilterExpression };
 
 export interface ParsedPath {
   readonly text: string;
@@ -83,8 +85,10 @@ function parseUncached(text: string): ParsedPath {
   return { text, segments, definite, reference: definite };
 }
 
+/** The `]` that closes the bracket at `open`, past quoted text and nested brackets (a filter's `@['a']`). */
 function findClosingBracket(text: string, open: number): number {
   let quote: string | undefined;
+  let depth = 0;
   for (let at = open + 1; at < text.length; at++) {
     const char = text[at];
     if (quote) {
@@ -92,8 +96,11 @@ function findClosingBracket(text: string, open: number): number {
       else if (char === quote) quote = undefined;
     } else if (char === "'" || char === '"') {
       quote = char;
+    } else if (char === '[') {
+      depth++;
     } else if (char === ']') {
-      return at;
+      if (depth === 0) return at;
+      depth--;
     }
   }
   return -1;
@@ -101,7 +108,16 @@ function findClosingBracket(text: string, open: number): number {
 
 function parseBracket(inside: string, fail: (why: string) => never): PathSegment {
   if (inside === '*') return { kind: 'wildcard' };
-  if (inside.startsWith('?')) fail('filter expressions are not supported by the local Step Functions engine');
+  if (inside.startsWith('?')) {
+    const filter = /^\?\s*\(([\s\S]*)\)$/.exec(inside);
+    if (!filter) return fail("a filter expression is written [?(...)]");
+    try {
+      return { kind: 'filter', filter: parseFilter(filter[1] as string) };
+    } catch (error) {
+      if (error instanceof FilterSyntaxError) return fail(error.message);
+      throw error;
+    }
+  }
   if (inside.includes(':')) {
     const parts = inside.split(':').map((part) => part.trim());
     if (parts.length > 3) fail('a slice has at most start:end:step');
@@ -201,6 +217,10 @@ function select(segment: PathSegment, value: Json, into: Json[]): void {
     }
     case 'descendants':
       collectDescendants(segment.name, value, into);
+      return;
+    case 'filter':
+      // As Jayway: an array's items are filtered, an object is tested itself.
+      for (const item of Array.isArray(value) ? value : [value]) if (filterMatches(segment.filter, item)) into.push(item);
       return;
   }
 }

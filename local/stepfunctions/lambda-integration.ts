@@ -62,6 +62,26 @@ export class LambdaFunctions {
   }
 }
 
+/**
+ * The event `lambda:invoke` hands the function for the task's `Payload` parameter. Lambda's
+ * Invoke takes the payload as JSON bytes: an object, array, number, boolean or null is
+ * written as JSON, a string is those bytes already (so `"Payload.$": "States.JsonToString($)"`
+ * gives the function the object, not a string of it). A string that is not JSON fails as
+ * Lambda's Invoke does (InvalidRequestContentException). Without Payload the event is `{}`.
+ */
+export function lambdaRequestPayload(payload: Json | undefined): Json {
+  if (payload === undefined) return {};
+  if (typeof payload !== 'string') return payload;
+  try {
+    return JSON.parse(payload) as Json;
+  } catch (error) {
+    throw new StatesError(
+      'Lambda.InvalidRequestContentException',
+      `Could not parse request body into json: ${error instanceof Error ? error.message : String(error)} (Service: Lambda, Status Code: 400, Request ID: ${randomUUID()})`,
+    );
+  }
+}
+
 /** What `lambda:invoke` returns: the Invoke API response, with the Payload parsed. */
 export function lambdaInvokeResult(payload: Json, invocationType: string | undefined): Json {
   const requestId = randomUUID();

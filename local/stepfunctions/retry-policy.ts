@@ -15,16 +15,19 @@ export interface Catcher {
   ResultPath?: string | null;
 }
 
-/** Errors no Retry or Catch handles through a wildcard: they always fail the execution. */
+/** The developer guide: States.ALL "can't catch the States.DataLimitExceeded terminal error or Runtime error types". */
 const TERMINAL_ERRORS: ReadonlySet<string> = new Set([StatesErrorName.Runtime, StatesErrorName.DataLimitExceeded]);
 const TIMEOUT_ERRORS: ReadonlySet<string> = new Set([StatesErrorName.Timeout, StatesErrorName.HeartbeatTimeout]);
 
 /**
  * Whether an ErrorEquals list names the error. `States.ALL` matches every error but the
  * terminal ones; `States.TaskFailed` every error but timeouts; `States.Timeout` also a
- * heartbeat timeout (the developer guide lists both under it).
+ * heartbeat timeout (the developer guide lists both under it). States.Runtime matches
+ * nothing, even by name: the guide says it "isn't retriable, and will always cause the
+ * execution to fail". States.DataLimitExceeded is matched only by its own name.
  */
 export function errorMatches(errorEquals: readonly string[], error: string): boolean {
+  if (error === StatesErrorName.Runtime) return false;
   return errorEquals.some((name) => {
     if (name === error) return true;
     if (TERMINAL_ERRORS.has(error)) return false;

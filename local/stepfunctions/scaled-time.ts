@@ -15,6 +15,25 @@ export class ScaledTime {
   }
 }
 
+/** The longest delay `setTimeout` honours; a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A timer that may be longer than `setTimeout` allows (a Wait of weeks at real time). */
+export interface LongTimer {
+  clear(): void;
+}
+
+export function setLongTimeout(callback: () => void, ms: number): LongTimer {
+  const due = Date.now() + Math.max(0, ms);
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const left = due - Date.now();
+    timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(callback, Math.max(0, left));
+  };
+  arm();
+  return { clear: () => clearTimeout(timer) };
+}
+
 /** Resolves after `ms` real milliseconds, or rejects with the signal's reason when it aborts first. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -23,16 +42,13 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       return;
     }
     const onAbort = () => {
-      clearTimeout(timer);
+      timer.clear();
       reject(signal.reason);
     };
-    const timer = setTimeout(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, Math.min(ms, 2_147_483_647)),
-    );
+    const timer = setLongTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

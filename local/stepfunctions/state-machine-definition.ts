@@ -1,5 +1,6 @@
 import aslValidator from 'asl-validator';
 import { type ChoiceRule } from './choice-rules';
+import { definitionProblems, forSchemaValidation } from './definition-checks';
 import { unsupportedDistributedMapFeature } from './distributed-map';
 import { isJsonObject, type Json, type JsonObject } from './json-value';
 import { type Catcher, type Retrier } from './retry-policy';
@@ -89,11 +90,13 @@ export function parseStateMachineDefinition(definition: string): StateMachineDef
   }
   if (!isJsonObject(parsed as Json)) throw new StepFunctionsApiError('InvalidDefinition', 'Invalid State Machine Definition: the definition must be a JSON object');
   rejectUnsupportedDialect(parsed as JsonObject, '');
-  const result = aslValidator(parsed, { checkArn: false, checkPaths: true });
+  const result = aslValidator(forSchemaValidation(parsed as JsonObject), { checkArn: false, checkPaths: true });
   if (!result.isValid) {
     const problems = result.errors.map((error) => `${error['Error code']}: ${error.Message}`).join('; ');
     throw new StepFunctionsApiError('InvalidDefinition', `Invalid State Machine Definition: ${problems}`);
   }
+  const problems = definitionProblems(parsed as JsonObject);
+  if (problems.length > 0) throw new StepFunctionsApiError('InvalidDefinition', `Invalid State Machine Definition: ${problems.join('; ')}`);
   const machine = parsed as unknown as StateMachineDefinition;
   rejectUnsupportedDistributedMaps(machine);
   if (validated.size > 1000) validated.clear();

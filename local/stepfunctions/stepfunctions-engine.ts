@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { type MapRunObjectStore } from './distributed-map';
 import { ExecutionHistory, historyEventForApi } from './execution-history';
 import { ExecutionInterrupted, type ExecutionOutcome, ExecutionRunner, type RunningExecution } from './execution-runner';
-import { type ExecutionCursor, type ExecutionRecord, type ExecutionStatus, ExecutionStore, type StoredStateMachine } from './execution-store';
+import { type ExecutionCursor, type ExecutionRecord, type ExecutionStatus, ExecutionStore, type StoredStateMachine, type TaskDecision } from './execution-store';
 import { type Json } from './json-value';
 import { LambdaFunctions, type LambdaInvoker } from './lambda-integration';
-import { ScaledTime, unboundedAbortController } from './scaled-time';
+import { assertFieldLength, assertPayloadSize, MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './payload-limits';
+import { type LongTimer, ScaledTime, setLongTimeout, unboundedAbortController } from './scaled-time';
 import { parseStateMachineDefinition, type StateMachineDefinition } from './state-machine-definition';
 import { assertValidExecutionName, executionArnOf, parseExecutionArn, parseStateMachineArn } from './stepfunctions-arns';
 import { StatesError, StepFunctionsApiError } from './stepfunctions-errors';
-import { TaskTokens } from './task-tokens';
+import { type TaskOutcome, TaskTokens } from './task-tokens';
 
 export interface StepFunctionsEngineOptions {
   region: string;
@@ -43,7 +44,7 @@ export interface ExecutionDescription {
 interface EngineExecution extends RunningExecution {
   completion: Promise<void>;
   complete: () => void;
-  timeoutTimer?: NodeJS.Timeout;
+  timeoutTimer?: LongTimer;
   running?: Promise<void>;
 }
 
@@ -52,6 +53,12 @@ interface EngineStateMachine extends StoredStateMachine {
 }
 
 const DEFAULT_PAGE_SIZE = 100;
+/**
+ * The Quotas page: a Standard execution runs at most 1 year; past it, it fails with
+ * States.Timeout (a Wait beyond it ends there). The guide does not say how many days
+ * its year has: 365 here.
+ */
+const MAX_EXECUTION_SECONDS = 365 * 24 * 60 * 60;
 const MAX_PAGE_SIZE = 1000;
 const PLACEHOLDER_MACHINE: StateMachineDefinition = { StartAt: '', States: {} };
 
@@ -60,6 +67,10 @@ function required(value: unknown, field: string): string {
     throw new StepFunctionsApiError('ValidationException', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
   }
   return value;
+}
+
+function taskOutcomeOf(decision: TaskDecision): TaskOutcome {
+  return decision.kind === 'success' ? decision : { kind: 'failure', error: new StatesError(decision.error, decision.cause) };
 }
 
 function page<T>(items: readonly T[], maxResults: number | undefined, nextToken: string | undefined): { items: T[]; nextToken?: string } {
@@ -136,11 +147,13 @@ export class StepFunctionsEngine {
         }
       }
       const execution = this.track(record, new ExecutionHistory(events), machine);
-      const resumedToken = record.status === 'RUNNING' ? record.cursor?.callback?.token : undefined;
+      const callback = record.status === 'RUNNING' ? record.cursor?.callback : undefined;
       for (const token of record.taskTokens) {
-        if (token === resumedToken) this.tokens.reopen(token, record.executionArn);
+        if (token === callback?.token) this.tokens.reopen(token, record.executionArn);
         else this.tokens.rememberClosed(token, record.executionArn);
       }
+      // A decision answered before the restart: the resumed task takes it instead of waiting.
+      if (callback?.decision) this.tokens.settle(callback.token, taskOutcomeOf(callback.decision));
       if (record.status === 'RUNNING') this.awaitingResume.push({ execution, cursor: record.cursor });
     }
   }
@@ -278,6 +291,7 @@ export class StepFunctionsEngine {
     const name = input.name ?? randomUUID();
     assertValidExecutionName(name);
     const inputText = input.input ?? '{}';
+    assertPayloadSize(inputText, 'input');
     try {
       JSON.parse(inputText);
     } catch (error) {
@@ -303,7 +317,7 @@ export class StepFunctionsEngine {
       traceHeader: input.traceHeader,
       definition: stateMachine.definition,
       roleArn: stateMachine.roleArn,
-      timeoutAt: machine.TimeoutSeconds !== undefined ? startDate + this.time.realMs(machine.TimeoutSeconds) : undefined,
+      timeoutAt: this.timeoutAt(startDate, machine.TimeoutSeconds),
       taskTokens: [],
     };
     const history = new ExecutionHistory();
@@ -314,17 +328,27 @@ export class StepFunctionsEngine {
     return { executionArn, startDate: new Date(startDate) };
   }
 
+  /** When the execution times out: its TimeoutSeconds, at most the 1-year maximum (not applied at time scale 0, where it would be now). */
+  private timeoutAt(startDate: number, timeoutSeconds: number | undefined): number | undefined {
+    if (timeoutSeconds === undefined && this.time.timeScale === 0) return undefined;
+    return startDate + this.time.realMs(Math.min(timeoutSeconds ?? MAX_EXECUTION_SECONDS, MAX_EXECUTION_SECONDS));
+  }
+
   private launch(execution: EngineExecution, cursor: ExecutionCursor | undefined): void {
     const { timeoutAt } = execution.record;
     if (timeoutAt !== undefined) {
-      execution.timeoutTimer = setTimeout(() => this.timeOut(execution), Math.max(0, timeoutAt - Date.now()));
+      execution.timeoutTimer = setLongTimeout(() => this.timeOut(execution), timeoutAt - Date.now());
     }
     execution.running = this.runner.run(execution, cursor);
   }
 
   private timeOut(execution: EngineExecution): void {
     if (execution.record.status !== 'RUNNING' || execution.halted) return;
-    this.closeExecution(execution, { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution ran longer than the state machine TimeoutSeconds' });
+    const cause =
+      (execution.machine.TimeoutSeconds ?? MAX_EXECUTION_SECONDS) <= MAX_EXECUTION_SECONDS
+        ? 'The execution ran longer than the state machine TimeoutSeconds'
+        : 'The execution ran longer than the maximum execution time of a Standard workflow (1 year)';
+    this.closeExecution(execution, { status: 'TIMED_OUT', error: 'States.Timeout', cause });
     execution.controller.abort(new ExecutionInterrupted('timed-out'));
   }
 
@@ -348,7 +372,7 @@ export class StepFunctionsEngine {
       const type = outcome.status === 'FAILED' ? 'ExecutionFailed' : outcome.status === 'ABORTED' ? 'ExecutionAborted' : 'ExecutionTimedOut';
       history.add(type, previous, { error: outcome.error, cause: outcome.cause }, now);
     }
-    if (execution.timeoutTimer) clearTimeout(execution.timeoutTimer);
+    execution.timeoutTimer?.clear();
     this.store.save(record, history.events);
     execution.complete();
     this.log(JSON.stringify({ service: 'stepfunctions', event: 'ExecutionClosed', executionArn: record.executionArn, status: record.status, error: record.error }));
@@ -424,9 +448,13 @@ export class StepFunctionsEngine {
 
   stopExecution(input: { executionArn?: string; error?: string; cause?: string }, callerAccountId?: string): { stopDate: Date } {
     const execution = this.execution(input.executionArn, callerAccountId);
+    assertFieldLength(input.error, 'error', MAX_ERROR_LENGTH);
+    assertFieldLength(input.cause, 'cause', MAX_CAUSE_LENGTH);
     if (execution.record.status === 'RUNNING') {
       this.closeExecution(execution, { status: 'ABORTED', error: input.error, cause: input.cause });
       execution.controller.abort(new ExecutionInterrupted('stopped'));
+      // The stop is on disk before the API answers.
+      this.store.flush();
     }
     return { stopDate: new Date(execution.record.stopDate ?? Date.now()) };
   }
@@ -434,25 +462,45 @@ export class StepFunctionsEngine {
   sendTaskSuccess(input: { taskToken?: string; output?: string }): Record<string, never> {
     const token = required(input.taskToken, 'taskToken');
     const outputText = required(input.output, 'output');
+    assertPayloadSize(outputText, 'output');
     let output: Json;
     try {
       output = JSON.parse(outputText) as Json;
     } catch (error) {
       throw new StepFunctionsApiError('InvalidOutput', `Invalid Output: '${error instanceof Error ? error.message : String(error)}'`);
     }
-    this.tokens.settle(token, { kind: 'success', output });
+    this.settleDurably(token, { kind: 'success', output });
     return {};
   }
 
   sendTaskFailure(input: { taskToken?: string; error?: string; cause?: string }): Record<string, never> {
     const token = required(input.taskToken, 'taskToken');
-    this.tokens.settle(token, { kind: 'failure', error: new StatesError(input.error ?? '', input.cause ?? '') });
+    assertFieldLength(input.error, 'error', MAX_ERROR_LENGTH);
+    assertFieldLength(input.cause, 'cause', MAX_CAUSE_LENGTH);
+    this.settleDurably(token, { kind: 'failure', error: input.error ?? '', cause: input.cause ?? '' });
     return {};
   }
 
   sendTaskHeartbeat(input: { taskToken?: string }): Record<string, never> {
-    this.tokens.heartbeat(required(input.taskToken, 'taskToken'));
+    const token = required(input.taskToken, 'taskToken');
+    this.tokens.heartbeat(token);
+    // The heartbeat moved the task's deadline in its checkpoint: on disk before the answer.
+    const execution = this.executions.get(this.tokens.executionOf(token));
+    if (execution) this.store.saveNow(execution.record, execution.history.events);
     return {};
+  }
+
+  /**
+   * Settles a task token and writes the decision into the execution's checkpoint before
+   * returning, so that an engine killed right after the API answered resumes with it.
+   */
+  private settleDurably(token: string, decision: TaskDecision): void {
+    const execution = this.executions.get(this.tokens.executionOf(token));
+    this.tokens.settle(token, taskOutcomeOf(decision));
+    const callback = execution?.record.cursor?.callback;
+    if (!execution || execution.record.status !== 'RUNNING' || callback?.token !== token) return;
+    callback.decision = decision;
+    this.store.saveNow(execution.record, execution.history.events);
   }
 
   /**
@@ -485,7 +533,7 @@ export class StepFunctionsEngine {
     for (const execution of this.executions.values()) {
       if (execution.record.status !== 'RUNNING') continue;
       execution.halted = true;
-      if (execution.timeoutTimer) clearTimeout(execution.timeoutTimer);
+      execution.timeoutTimer?.clear();
       execution.controller.abort(new ExecutionInterrupted('engine-closed'));
       if (execution.running) running.push(execution.running);
       execution.complete();

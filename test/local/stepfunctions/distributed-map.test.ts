@@ -231,6 +231,42 @@ describe('Distributed Map', () => {
     expect(() => deploy(engine, 'lister', definition)).toThrow(expect.objectContaining({ name: 'InvalidDefinition', message: expect.stringContaining('s3:listObjectsV2') as unknown }) as Error);
   });
 
+  describe('values that paths select at run time', () => {
+    const pass = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
+    const jsonlReader = (config: object) => ({ Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSONL', ...config }, Parameters: { Bucket: BUCKET, Key: 'rows.jsonl' } });
+    beforeEach(() => store.putObject(BUCKET, 'rows.jsonl', Buffer.from('1\n2\n3\n')));
+
+    it('reads every item when MaxItems is 0', async () => {
+      expect((await run(cdkDistributedMap({ ItemReader: jsonlReader({ MaxItems: 0 }) }, pass))).parsedOutput).toEqual([1, 2, 3]);
+    });
+
+    it('fails the execution when MaxItemsPath selects a negative number', async () => {
+      const result = await run(cdkDistributedMap({ ItemReader: jsonlReader({ MaxItemsPath: '$.limit' }) }, pass), { limit: -1 });
+      expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+      expect(result.cause).toContain('MaxItems');
+    });
+
+    it('fails the execution when ToleratedFailurePercentagePath selects more than 100', async () => {
+      const result = await run(cdkDistributedMap({ ItemsPath: '$.items', ToleratedFailurePercentagePath: '$.tolerated' }, pass), { items: [1], tolerated: 150 });
+      expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    });
+
+    it('tolerates a fractional share of failures: 12.5% of 8 items is one', async () => {
+      engine.registerLambdaFunction(functionArn('work'), async (event) => {
+        if (event === 3) throw functionError('BadItem', 'three');
+        return event;
+      });
+      const items = { items: [1, 2, 3, 4, 5, 6, 7, 8] };
+      expect(await run(cdkDistributedMap({ ItemsPath: '$.items', ToleratedFailurePercentage: 12.5 }), items)).toMatchObject({ status: 'SUCCEEDED' });
+    });
+
+    it('fails with States.ItemReaderFailed when the first row of a CSV names a header twice', async () => {
+      store.putObject(BUCKET, 'dup.csv', Buffer.from('id,id\n1,2\n'));
+      const reader = { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' }, Parameters: { Bucket: BUCKET, Key: 'dup.csv' } };
+      expect(await run(cdkDistributedMap({ ItemReader: reader }, pass))).toMatchObject({ status: 'FAILED', error: 'States.ItemReaderFailed' });
+    });
+  });
+
   it('leaves an inline Map inline (its iterations stay in the parent history)', async () => {
     const result = await run({ StartAt: 'Each', States: { Each: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, End: true } } }, { items: [1, 2] });
     expect(result.parsedOutput).toEqual([1, 2]);

@@ -14,7 +14,27 @@ describe('intrinsic functions', () => {
   it('formats strings with {} placeholders and escapes', () => {
     expect(evaluate("States.Format('id={} n={}', $.name, $.n)")).toBe('id=cert-1 n=3');
     expect(evaluate("States.Format('literal \\{\\} and {}', 'x')")).toBe('literal {} and x');
-    expect(() => evaluate("States.Format('{}', $.obj)")).toThrow(/States.Format/);
+  });
+
+  it('writes object and array arguments of States.Format as AWS prints them (Java map and list style)', () => {
+    expect(evaluate("States.Format('{}', $.obj)")).toBe('{a=1, b=2}');
+    expect(evaluate("States.Format('{} {} {}', $.list, true, null)")).toBe('[1, 2, 2, 3] true null');
+  });
+
+  it('refuses an escape other than \\\' \\{ \\} \\\\ in an intrinsic string', () => {
+    expect(() => evaluate("States.Format('a\\nb')")).toThrow(/not an escape/);
+    expect(evaluate("States.Format('it\\'s \\\\ {}', 'x')")).toBe("it's \\ x");
+  });
+
+  it('rounds non-integer arguments of States.MathAdd and States.MathRandom to the nearest integer', () => {
+    expect(evaluate('States.MathAdd(1.4, 2.5)')).toBe(4);
+    expect(evaluate('States.MathAdd(-2.5, 0)')).toBe(-2);
+    for (let draw = 0; draw < 20; draw++) expect(evaluate('States.MathRandom(0.6, 2.4)')).toBe(1);
+    expect(evaluate('States.MathRandom(1, 1000, 7.2)')).toBe(evaluate('States.MathRandom(1, 1000, 7)'));
+  });
+
+  it('turns an empty string into null with States.StringToJson', () => {
+    expect(evaluate("States.StringToJson('')")).toBeNull();
   });
 
   it('converts between JSON text and values', () => {

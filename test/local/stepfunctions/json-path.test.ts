@@ -1,4 +1,5 @@
 import { parsePath, queryPath, setAtReferencePath } from '../../../local/stepfunctions/json-path';
+import { type Json } from '../../../local/stepfunctions/json-value';
 
 describe('JSONPath of the States language', () => {
   const data = { a: { b: [10, 20, 30], 'odd key': 'x' }, list: [{ id: 1 }, { id: 2 }] };
@@ -21,8 +22,19 @@ describe('JSONPath of the States language', () => {
     expect(queryPath('$..id', data)).toEqual({ found: true, value: [1, 2] });
   });
 
-  it('refuses filter expressions with a clear message', () => {
-    expect(() => parsePath('$.list[?(@.id > 1)]')).toThrow(/filter expressions are not supported/);
+  // The developer guide's "Paths" page: Step Functions paths use Jayway JsonPath, filters included.
+  it('selects the items a filter expression matches', () => {
+    const certificates: Json = { items: [{ id: 'a', status: 'ACTIVE', size: 1 }, { id: 'b', status: 'INACTIVE', size: 3 }, { id: 'c', status: 'ACTIVE', size: 5, owner: { name: 'x' } }] };
+    expect(queryPath("$.items[?(@.status == 'ACTIVE')].id", certificates)).toEqual({ found: true, value: ['a', 'c'] });
+    expect(queryPath('$.items[?(@.size > 1 && @.size <= 5)].id', certificates)).toEqual({ found: true, value: ['b', 'c'] });
+    expect(queryPath("$.items[?(@.size == 1 || @['status'] != 'ACTIVE')].id", certificates)).toEqual({ found: true, value: ['a', 'b'] });
+    expect(queryPath('$.items[?(@.owner.name)].id', certificates)).toEqual({ found: true, value: ['c'] });
+    expect(queryPath('$.items[?(@.size > 100)]', certificates)).toEqual({ found: true, value: [] });
+  });
+
+  it('refuses a malformed filter expression with a clear message', () => {
+    expect(() => parsePath('$.list[?(@.id >)]')).toThrow(/filter expression/);
+    expect(() => parsePath('$.list[?@.id]')).toThrow(/filter expression/);
   });
 
   it('writes a result at a reference path without touching the original input', () => {

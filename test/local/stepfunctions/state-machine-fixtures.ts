@@ -62,3 +62,19 @@ export function cdkLambdaInvokeState(fnArn: string, next: { Next: string } | { E
     ...extra,
   };
 }
+
+/** A callback approval followed by a state that shows the decision reached the workflow. */
+export const APPROVAL_DEFINITION = {
+  StartAt: 'Approve',
+  States: {
+    Approve: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: functionArn('request-approval'), Payload: { 'taskToken.$': '$$.Task.Token' } },
+      TimeoutSeconds: 86_400,
+      ResultPath: '$.decision',
+      Next: 'Decided',
+    },
+    Decided: { Type: 'Pass', End: true },
+  },
+};

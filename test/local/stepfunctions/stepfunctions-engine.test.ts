@@ -86,10 +86,10 @@ describe('StepFunctionsEngine', () => {
     });
   });
 
-  it('fails with States.Runtime naming a resource it does not run', async () => {
-    const result = await run({ StartAt: 'Put', States: { Put: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: { TableName: 't' }, End: true } } });
-    expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
-    expect(result.cause).toContain('arn:aws:states:::dynamodb:putItem');
+  it('refuses, when the state machine is created, a definition with a resource it does not run', () => {
+    expect(() => deploy(engine, 'put-item', { StartAt: 'Put', States: { Put: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: { TableName: 't' }, End: true } } })).toThrow(
+      expect.objectContaining({ type: 'InvalidDefinition', message: expect.stringContaining('arn:aws:states:::dynamodb:putItem') as unknown }),
+    );
   });
 
   it('retries with backoff up to MaxAttempts, then lets Catch handle the error', async () => {
