@@ -7,7 +7,7 @@ export interface SandboxDescriptor {
   accounts: { source: string; target: string };
   /** The access keys that make a caller each account (the sandbox takes the account from the key id). */
   credentials: Record<'source' | 'target', { accessKeyId: string; secretAccessKey: string }>;
-  endpoints: Record<'iot' | 'dynamodb' | 'stepfunctions' | 'sns' | 'apigateway' | 'secretsmanager' | 'lambda' | 's3', string>;
+  endpoints: Record<'iot' | 'dynamodb' | 'stepfunctions' | 'sns' | 'apigateway' | 'secretsmanager' | 'lambda' | 's3' | 'events', string>;
   /** Stack outputs by stack name, as `cdk deploy --outputs-file` writes them. */
   outputs: Record<string, Record<string, string>>;
 }

@@ -29,8 +29,8 @@ export interface SandboxPorts {
   secretsmanager: number;
   lambda: number;
   s3: number;
-  /** EventBridge. Optional only until `local/start.ts --port-base` passes it (portBase + 9). @default 7709 */
-  events?: number;
+  /** EventBridge (the transfer messages between the accounts). */
+  events: number;
 }
 
 /** Fixed ports for `npm start`; tests pass 0 for any free port. */

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   const ports: SandboxPorts =
     portBase === undefined
       ? DEFAULT_PORTS
-      : { iot: portBase + 1, dynamodb: portBase + 2, stepfunctions: portBase + 3, sns: portBase + 4, apigateway: portBase + 5, secretsmanager: portBase + 6, lambda: portBase + 7, s3: portBase + 8 };
+      : { iot: portBase + 1, dynamodb: portBase + 2, stepfunctions: portBase + 3, sns: portBase + 4, apigateway: portBase + 5, secretsmanager: portBase + 6, lambda: portBase + 7, s3: portBase + 8, events: portBase + 9 };
 
   // Synthesized here rather than inside startSandbox, so the terminal says what the first minutes are spent on.
   const synthStarted = Date.now();

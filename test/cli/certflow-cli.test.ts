@@ -42,7 +42,7 @@ beforeAll(() => {
     region: 'us-east-1',
     accounts: { source: '111111111111', target: '222222222222' },
     credentials: { source: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 's' }, target: { accessKeyId: 'AKIA222222222222LOCL', secretAccessKey: 's' } },
-    endpoints: { iot: 'x', dynamodb: 'http://127.0.0.1:7702', stepfunctions: 'http://127.0.0.1:7703', sns: 'x', apigateway: 'x', secretsmanager: 'x', lambda: 'x', s3: 'x' },
+    endpoints: { iot: 'x', dynamodb: 'http://127.0.0.1:7702', stepfunctions: 'http://127.0.0.1:7703', sns: 'x', apigateway: 'x', secretsmanager: 'x', lambda: 'x', s3: 'x', events: 'x' },
     outputs: {
       CertflowSource: { OutboundStateMachineArn: STATE_MACHINE, ApprovalTableName: 'source-approvals' },
       CertflowTarget: { InboundStateMachineArn: INBOUND, ApprovalTableName: 'target-approvals' },

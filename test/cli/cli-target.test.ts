@@ -11,7 +11,7 @@ describe('where the CLI sends its calls', () => {
     region: 'us-east-1',
     accounts: { source: '111111111111', target: '222222222222' },
     credentials: { source: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 's' }, target: { accessKeyId: 'AKIA222222222222LOCL', secretAccessKey: 's' } },
-    endpoints: { iot: 'http://127.0.0.1:7701', dynamodb: 'http://127.0.0.1:7702', stepfunctions: 'http://127.0.0.1:7703', sns: 'x', apigateway: 'x', secretsmanager: 'x', lambda: 'http://127.0.0.1:7707', s3: 'x' },
+    endpoints: { iot: 'http://127.0.0.1:7701', dynamodb: 'http://127.0.0.1:7702', stepfunctions: 'http://127.0.0.1:7703', sns: 'x', apigateway: 'x', secretsmanager: 'x', lambda: 'http://127.0.0.1:7707', s3: 'x', events: 'x' },
     outputs: { CertflowSource: { OutboundStateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:out' } },
   };
 
