@@ -21,6 +21,8 @@ main{max-width:80rem;margin:0 auto;padding:.75rem 1.5rem 3rem}
 h1{font-size:1.55rem;margin:.4rem 0 .75rem;line-height:1.25}
 h2{font-size:1.15rem;margin:0 0 .6rem}
 h3{font-size:1rem;margin:1rem 0 .4rem}
+.card>h3:first-child{margin-top:0}
+section>h2{margin-top:1.25rem}
 p{margin:.4rem 0}
 .top{display:grid;grid-template-columns:minmax(0,3fr) minmax(21rem,2fr);gap:1rem;align-items:start}
 @media (max-width:60rem){.top{grid-template-columns:minmax(0,1fr)}}
@@ -30,9 +32,10 @@ p{margin:.4rem 0}
 dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0}
 dl.facts dt{font-weight:600;color:#374151}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
+dl.facts code{font-size:.82em}
 table{border-collapse:collapse;width:100%}
 caption{text-align:left;font-weight:600;padding:.2rem 0 .4rem}
-th,td{text-align:left;vertical-align:top;padding:.35rem .6rem;border-bottom:1px solid #e2e5e9;overflow-wrap:anywhere}
+th,td{text-align:left;vertical-align:top;padding:.35rem .6rem;border-bottom:1px solid #e2e5e9;overflow-wrap:break-word}
 th[scope=row]{width:13rem;color:#374151}
 thead th{background:#eef0f3}
 form{margin:0}
@@ -52,6 +55,7 @@ textarea{display:block;width:100%;font:inherit;padding:.4rem .5rem;border:1px so
 .problem{background:#fde2e2;border-left:4px solid #a4161a;padding:.45rem .75rem;margin:0 0 1rem}
 .done{background:#dcf5e3;border-left:4px solid #146c2e;padding:.45rem .75rem;margin:0 0 1rem}
 .muted{color:#4b5563}
+.refusal{border-left:4px solid #a4161a;max-width:52rem}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}
 pre{background:#eef0f3;padding:.5rem .75rem;border-radius:4px;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
 .free{white-space:pre-wrap}

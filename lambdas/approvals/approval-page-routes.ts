@@ -53,7 +53,7 @@ function methodNotAllowed(): HtmlPage {
 
 async function show(deps: ApprovalPageDeps, params: URLSearchParams, context: PageContext): Promise<HtmlPage> {
   const verified = deps.signer.verify(params, context.now);
-  if (!verified.valid) return refusalPage(verified.reason, { ...context, request: await expiredRequest(deps, verified.reason, params) });
+  if (!verified.valid) return refusalPage(verified.reason, { ...context, ...(await expiredLink(deps, verified.reason, params)) });
   const stored = await deps.store.get(verified.claims.requestId);
   if (!stored) return refusalPage('not-found', context);
   return requestPage(viewOf(stored), verified.claims.approver, linkParameters(params), context);
@@ -61,7 +61,7 @@ async function show(deps: ApprovalPageDeps, params: URLSearchParams, context: Pa
 
 async function decide(deps: ApprovalPageDeps, form: URLSearchParams, context: PageContext): Promise<HtmlPage> {
   const verified = deps.signer.verify(form, context.now);
-  if (!verified.valid) return refusalPage(verified.reason, { ...context, request: await expiredRequest(deps, verified.reason, form) });
+  if (!verified.valid) return refusalPage(verified.reason, { ...context, ...(await expiredLink(deps, verified.reason, form)) });
   const decision = form.get('decision');
   if (decision !== 'APPROVED' && decision !== 'REJECTED') {
     return refusalPage('decision must be APPROVED or REJECTED', context);
@@ -87,10 +87,10 @@ async function decide(deps: ApprovalPageDeps, form: URLSearchParams, context: Pa
  * The request behind a link whose signature held but whose time ran out: the expired page
  * then names the requester to ask. A link refused for any other reason shows nothing of it.
  */
-async function expiredRequest(deps: ApprovalPageDeps, reason: string, params: URLSearchParams): Promise<ApprovalRequestView | undefined> {
-  if (reason !== 'expired') return undefined;
+async function expiredLink(deps: ApprovalPageDeps, reason: string, params: URLSearchParams): Promise<{ request?: ApprovalRequestView; expiredAt?: number }> {
+  if (reason !== 'expired') return {};
   const stored = await deps.store.get(params.get('r') ?? '');
-  return stored ? viewOf(stored) : undefined;
+  return { expiredAt: Number(params.get('e')), ...(stored ? { request: viewOf(stored) } : {}) };
 }
 
 async function showInbox(deps: ApprovalPageDeps, params: URLSearchParams, context: PageContext): Promise<HtmlPage> {

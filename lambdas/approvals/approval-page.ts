@@ -50,7 +50,19 @@ export function decisionPage(result: DecisionResult, context: PageContext): Html
 }
 
 /** Every way a link or a decision is refused, each with what the approver can do next. */
-export function refusalPage(reason: string, context: PageContext & { request?: ApprovalRequestView }): HtmlPage {
+/** `request`: the request behind the link, when it may be shown; `expiredAt`: the expiry of a link refused as expired (epoch seconds). */
+export type RefusalContext = PageContext & { request?: ApprovalRequestView; expiredAt?: number };
+
+export function refusalPage(reason: string, context: RefusalContext): HtmlPage {
+  const page = refusalContent(reason, context);
+  const [advice, ...rest] = page.body.split(DETAILS_MARK);
+  return { ...page, body: `<div class="card refusal" role="alert">${advice ?? ''}</div>${rest.join('')}` };
+}
+
+/** Where a refusal's advice ends and the request's details begin. */
+const DETAILS_MARK = '<!--details-->';
+
+function refusalContent(reason: string, context: RefusalContext): HtmlPage {
   const { request } = context;
   const contact = contactWording(context.contact);
   const nothing = '<p><strong>Nothing was decided.</strong></p>';
@@ -72,9 +84,9 @@ export function refusalPage(reason: string, context: PageContext & { request?: A
       return {
         statusCode: 410,
         title: 'This request has expired',
-        body: `${nothing}<p>The deadline for this decision has passed${request ? ` (${escapeHtml(utcTime(new Date(request.expiresAt * 1000)))})` : ''}, so the link no longer works.</p>
+        body: `${nothing}<p>The deadline for this decision has passed${context.expiredAt ? ` (${escapeHtml(utcTime(new Date(context.expiredAt * 1000)))})` : ''}, so the link no longer works.</p>
 <p>To go ahead, ${request ? `ask the requester, ${freeText(request.requestedBy)},` : 'ask the requester'} to request it again: a new request sends you a new link. For questions, ${contact}.</p>
-${request ? details(request, context.now) : ''}`,
+${request ? `${DETAILS_MARK}${details(request, context.now)}` : ''}`,
       };
     case 'not-found':
       return {
@@ -87,7 +99,7 @@ ${request ? details(request, context.now) : ''}`,
       return {
         statusCode: 409,
         title: 'Already decided',
-        body: request ? `${outcomeSection(request)}${details(request, context.now)}` : '<p>This request is no longer waiting for a decision. Each request is decided once, by whichever approver decides first.</p>',
+        body: request ? `<p>Each request is decided once, by whichever approver decides first.</p>${DETAILS_MARK}${outcomeSection(request)}${details(request, context.now)}` : '<p>This request is no longer waiting for a decision. Each request is decided once, by whichever approver decides first.</p>',
       };
     case 'own-request':
       return {
@@ -234,7 +246,7 @@ function outcomeSection(request: ApprovalRequestView): string {
 <h2 id="next-heading">What happens next</h2>
 <p>${nextStep(request)}</p>
 <p>Follow the workflow with:</p>
-<pre><code>certflow status ${escapeHtml(request.executionId)} --side ${side}</code></pre>
+<pre><code>certflow status --side ${side} ${escapeHtml(request.executionId)}</code></pre>
 </section>`;
 }
 
@@ -294,13 +306,16 @@ ${sections.join('\n')}
 function certificateDetails(request: ApprovalRequestView, now: Date): string[] {
   const facts = request.certificate;
   const policies = facts?.policies ?? (request.side === 'SOURCE' ? request.preparation.detachPolicies : []);
-  const sections = [
-    `<div class="card">${factTable('The certificate', facts ? factRows(facts, now) : [['Certificate ID', `<code>${escapeHtml(request.certificateId ?? '')}</code>`]])}</div>`,
-    `<div class="card"><h3>Policies attached in account ${escapeHtml(request.sourceAwsAccount)}</h3>${listHtml(policies)}</div>`,
-    `<div class="card"><h3>Things attached in account ${escapeHtml(request.sourceAwsAccount)}</h3>${
-      facts ? thingTable(facts.things.map((thing) => ({ ...thing }))) : listHtml(request.preparation.attachedThings)
-    }</div>`,
-  ];
+  const sections = [`<div class="card">${factTable('The certificate', facts ? factRows(facts, now) : [['Certificate ID', `<code>${escapeHtml(request.certificateId ?? '')}</code>`]])}</div>`];
+  // Without facts only the source side knows the policies and things (from its preparation); the target shows none rather than a wrong "(none)".
+  if (facts || request.side === 'SOURCE') {
+    sections.push(
+      `<div class="card"><h3>Policies attached in account ${escapeHtml(request.sourceAwsAccount)}</h3>${listHtml(policies)}</div>`,
+      `<div class="card"><h3>Things attached in account ${escapeHtml(request.sourceAwsAccount)}</h3>${
+        facts ? thingTable(facts.things) : listHtml(request.preparation.attachedThings)
+      }</div>`,
+    );
+  }
   if (request.landing) sections.push(landingDetails(request.landing, request.targetAwsAccount));
   return sections;
 }

@@ -87,6 +87,7 @@ describe('approval page', () => {
     const expiredPage = await get(expired);
     expect(expiredPage.statusCode).toBe(410);
     expect(expiredPage.body).toContain('ask the requester, <bdi class="free">alice@example.com</bdi>, to request it again');
+    expect(expiredPage.body).toContain('The deadline for this decision has passed (2026-11-24 09:59 UTC)');
     forged.set('decision', 'APPROVED');
     expect((await post(forged)).statusCode).toBe(403);
     expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);

@@ -170,7 +170,7 @@ describe('the approval page of one certificate', () => {
     expect(text).toContain('This request was approved by bob@example.com at 2026-11-24 10:00 UTC.');
     expect(text).toContain('What happens next certflow now prepares the certificate');
     expect(text).toContain("offers it to account 222222222222. Account 222222222222's approvers are asked next");
-    expect(text).toContain('certflow status arn:aws:states:us-east-1:111111111111:execution:Outbound:run-1 --side source');
+    expect(text).toContain('certflow status --side source arn:aws:states:us-east-1:111111111111:execution:Outbound:run-1');
     expect(page.body).not.toContain('id="approve"');
   });
 
@@ -300,6 +300,6 @@ describe('the approval page of a migration', () => {
     expect(text).toContain('This request was approved by bob@example.com');
     expect(text).toContain('Certificates 10000');
     expect(text).toContain('offers them to account 222222222222');
-    expect(text).toContain('certflow status arn:aws:states:us-east-1:111111111111:execution:Migration:run-1 --side source');
+    expect(text).toContain('certflow status --side source arn:aws:states:us-east-1:111111111111:execution:Migration:run-1');
   });
 });
