@@ -21,7 +21,7 @@ main{max-width:80rem;margin:0 auto;padding:.75rem 1.5rem 3rem}
 h1{font-size:1.55rem;margin:.4rem 0 .75rem;line-height:1.25}
 h2{font-size:1.15rem;margin:0 0 .6rem}
 h3{font-size:1rem;margin:1rem 0 .4rem}
-.card>h3:first-child{margin-top:0}
+.card>h2:first-child,.card>h3:first-child{margin-top:0}
 section>h2{margin-top:1.25rem}
 p{margin:.4rem 0}
 .top{display:grid;grid-template-columns:minmax(0,3fr) minmax(21rem,2fr);gap:1rem;align-items:start}

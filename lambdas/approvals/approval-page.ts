@@ -1,7 +1,7 @@
 import type { CertificateFacts, LandingPlan } from '../cutover/certificate-facts';
 import { migrationCounts, preparationSummary, statusCountsText } from './approval-notification';
 import { escapeHtml, factList, factTable, freeText, type FactRow, type HtmlPage } from './approval-page-layout';
-import { needsConsentToPrepare, type ApprovalRequestView, type MigrationSummary } from './approval-request';
+import { needsConsentToPrepare, needsPreparation, type ApprovalRequestView, type MigrationSummary } from './approval-request';
 import { countOf, deadlineWording, timeWording, utcTime, validityWording } from './approval-wording';
 import type { DecisionResult } from './decide-approval';
 
@@ -258,7 +258,12 @@ function nextStep(request: ApprovalRequestView): string {
   switch (request.status) {
     case 'APPROVED':
       if (request.side === 'SOURCE') {
-        return `certflow now prepares ${certificates} (with your consent: sets ACTIVE ones INACTIVE and detaches their policies) and offers ${plural ? 'them' : 'it'} to ${target}. ${target.replace(/^a/, 'A')}'s approvers are asked next; until they accept, ${certificates} ${plural ? 'stay' : 'stays'} PENDING_TRANSFER here.`;
+        const prepare = plural
+          ? 'now prepares the certificates (with consent: sets ACTIVE ones INACTIVE and detaches their policies) and offers them'
+          : needsPreparation(request.preparation)
+            ? `will now ${escapeHtml(preparationSummary(request))}, then offer it`
+            : 'now offers the certificate';
+        return `certflow ${prepare} to ${target}. ${target.replace(/^a/, 'A')}'s approvers are asked next; until they accept, ${certificates} ${plural ? 'stay' : 'stays'} PENDING_TRANSFER here.`;
       }
       return `certflow now accepts ${certificates} into this account${request.setAsActive ? ' and sets them ACTIVE' : ' (INACTIVE: you chose not to activate)'}, then attaches the planned policies and things. The requester in ${source} is told of the outcome.`;
     case 'REJECTED':
@@ -379,7 +384,8 @@ function requestRows(request: ApprovalRequestView, now: Date): FactRow[] {
     ['Message', request.transferMessage ? freeText(request.transferMessage) : '(none)'],
     ...(request.side === 'SOURCE' ? ([['Needs first', escapeHtml(preparationSummary(request))]] as FactRow[]) : []),
     ['Requested at', escapeHtml(timeWording(request.createdAt) ?? request.createdAt)],
-    ['Decide by', escapeHtml(deadlineWording(request.expiresAt, now))],
+    // Once settled, a deadline counting down would only confuse.
+    ...(request.status === 'PENDING' ? ([['Decide by', escapeHtml(deadlineWording(request.expiresAt, now))]] as FactRow[]) : []),
     ['Workflow execution', `<code>${escapeHtml(request.executionId)}</code>`],
   ];
 }

@@ -168,8 +168,8 @@ describe('the approval page of one certificate', () => {
     const text = textOf(page.body);
     expect(page.title).toBe('Approved');
     expect(text).toContain('This request was approved by bob@example.com at 2026-11-24 10:00 UTC.');
-    expect(text).toContain('What happens next certflow now prepares the certificate');
-    expect(text).toContain("offers it to account 222222222222. Account 222222222222's approvers are asked next");
+    expect(text).toContain('What happens next certflow will now set the certificate INACTIVE (devices using it will disconnect); detach policies device-policy, then offer it to account 222222222222.');
+    expect(text).toContain("Account 222222222222's approvers are asked next");
     expect(text).toContain('certflow status --side source arn:aws:states:us-east-1:111111111111:execution:Outbound:run-1');
     expect(page.body).not.toContain('id="approve"');
   });
