@@ -33,6 +33,7 @@ dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem
 dl.facts dt{font-weight:600;color:#374151}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
 dl.facts code{font-size:.82em}
+@media (max-width:30rem){main{padding:.5rem .75rem 2rem}dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin-bottom:.4rem}}
 table{border-collapse:collapse;width:100%}
 caption{text-align:left;font-weight:600;padding:.2rem 0 .4rem}
 th,td{text-align:left;vertical-align:top;padding:.35rem .6rem;border-bottom:1px solid #e2e5e9;overflow-wrap:break-word}

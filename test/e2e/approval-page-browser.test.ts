@@ -188,6 +188,12 @@ describe('the approval page in headless Chromium', () => {
     for (const control of ['#consentToPrepare', '#approve', '#rejectReason', '#reject']) await expectInFirstViewport(control);
     expect(await page.locator('label[for="consentToPrepare"]').innerText()).toBe('I agree to these changes');
     await screenshot('pending-single');
+    // On a phone the columns stack: summary, then the decision, then the details.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const summaryBox = await page.locator('#summary-heading').boundingBox();
+    const approveBox = await page.locator('#approve').boundingBox();
+    expect(summaryBox && approveBox && approveBox.y > summaryBox.y && approveBox.x + approveBox.width <= 390).toBe(true);
+    await screenshot('pending-single-narrow');
     expect(await status(request.requestId)).toBe('PENDING');
   });
 
