@@ -1,11 +1,17 @@
 import { ValidationError } from '../iot-api/field-rules';
-import type { ApprovalLinkSigner } from './approval-link-signer';
-import { decisionPage, htmlResponse, refusalPage, requestPage, type HtmlPage, type LinkParameters } from './approval-page';
-import { viewOf } from './approval-request';
+import { ApprovalLinkSigner } from './approval-link-signer';
+import { decisionPage, htmlResponse, refusalPage, requestPage, serviceUnavailablePage, type HtmlPage, type LinkParameters, type PageContext } from './approval-page';
+import { viewOf, type ApprovalRequestView } from './approval-request';
+import { ApproverInboxUnavailable, INBOX_PATH_SUFFIX, type ApproverInbox } from './approver-inbox';
+import { inboxPage } from './approver-inbox-page';
 import { decideApproval, type DecisionDeps } from './decide-approval';
 
 export interface ApprovalPageDeps extends DecisionDeps {
   signer: ApprovalLinkSigner;
+  /** Lists an approver's pending requests for the inbox page; without it the inbox answers 503. */
+  inbox?: Pick<ApproverInbox, 'pendingFor'>;
+  /** Who approvers turn to when a link fails, shown on the error pages. */
+  contact?: string;
 }
 
 export interface PageRequest {
@@ -17,38 +23,48 @@ export interface PageRequest {
 }
 
 const LINK_FIELDS = ['r', 'a', 'e', 'n', 's'] as const;
+const PAGE_PATH_SUFFIX = '/approval';
 
 /**
- * The approval page: GET only shows a request, POST decides it. Both verify the signed
- * link first; the task token is never rendered.
+ * The approval page: GET only shows a request, POST decides it; GET of the inbox lists an
+ * approver's pending requests. Each verifies its signed link first; the task token is never rendered.
  */
 export async function serveApprovalPage(deps: ApprovalPageDeps, request: PageRequest) {
   return htmlResponse(await route(deps, request));
 }
 
 async function route(deps: ApprovalPageDeps, request: PageRequest): Promise<HtmlPage> {
-  if (!request.path.endsWith('/approval')) return { statusCode: 404, title: 'Not found', body: '<p>There is no page here.</p>' };
-  if (request.method === 'GET') return show(deps, request.query);
-  if (request.method === 'POST') return decide(deps, request.form);
+  const context: PageContext = { now: deps.now?.() ?? new Date(), contact: deps.contact };
+  if (request.path.endsWith(`${PAGE_PATH_SUFFIX}${INBOX_PATH_SUFFIX}`)) {
+    if (request.method === 'GET') return showInbox(deps, request.query, context);
+    return methodNotAllowed();
+  }
+  if (!request.path.endsWith(PAGE_PATH_SUFFIX)) {
+    return { statusCode: 404, title: 'Not found', body: '<p>There is no page here. Open the link exactly as it came in your certflow notification.</p>' };
+  }
+  if (request.method === 'GET') return show(deps, request.query, context);
+  if (request.method === 'POST') return decide(deps, request.form, context);
+  return methodNotAllowed();
+}
+
+function methodNotAllowed(): HtmlPage {
   return { statusCode: 405, title: 'Method not allowed', body: '<p>Use the link from your notification.</p>' };
 }
 
-async function show(deps: ApprovalPageDeps, params: URLSearchParams): Promise<HtmlPage> {
-  const now = deps.now?.() ?? new Date();
-  const verified = deps.signer.verify(params, now);
-  if (!verified.valid) return refusalPage(verified.reason);
+async function show(deps: ApprovalPageDeps, params: URLSearchParams, context: PageContext): Promise<HtmlPage> {
+  const verified = deps.signer.verify(params, context.now);
+  if (!verified.valid) return refusalPage(verified.reason, { ...context, ...(await expiredLink(deps, verified.reason, params)) });
   const stored = await deps.store.get(verified.claims.requestId);
-  if (!stored) return refusalPage('not-found');
-  return requestPage(viewOf(stored), verified.claims.approver, linkParameters(params));
+  if (!stored) return refusalPage('not-found', context);
+  return requestPage(viewOf(stored), verified.claims.approver, linkParameters(params), context);
 }
 
-async function decide(deps: ApprovalPageDeps, form: URLSearchParams): Promise<HtmlPage> {
-  const now = deps.now?.() ?? new Date();
-  const verified = deps.signer.verify(form, now);
-  if (!verified.valid) return refusalPage(verified.reason);
+async function decide(deps: ApprovalPageDeps, form: URLSearchParams, context: PageContext): Promise<HtmlPage> {
+  const verified = deps.signer.verify(form, context.now);
+  if (!verified.valid) return refusalPage(verified.reason, { ...context, ...(await expiredLink(deps, verified.reason, form)) });
   const decision = form.get('decision');
   if (decision !== 'APPROVED' && decision !== 'REJECTED') {
-    return refusalPage('decision must be APPROVED or REJECTED');
+    return refusalPage('decision must be APPROVED or REJECTED', context);
   }
   try {
     const result = await decideApproval(deps, {
@@ -58,13 +74,55 @@ async function decide(deps: ApprovalPageDeps, form: URLSearchParams): Promise<Ht
       consentToPrepare: form.get('consentToPrepare') === 'true',
       setAsActive: form.get('setAsActive') === 'true',
     });
-    return decisionPage(result);
+    return decisionPage(result, context);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     const stored = await deps.store.get(verified.claims.requestId);
-    if (!stored) return refusalPage('not-found');
-    return requestPage(viewOf(stored), verified.claims.approver, linkParameters(form), error.message);
+    if (!stored) return refusalPage('not-found', context);
+    return requestPage(viewOf(stored), verified.claims.approver, linkParameters(form), { ...context, problem: error.message });
   }
+}
+
+/**
+ * The request behind a link whose signature held but whose time ran out: the expired page
+ * then names the requester to ask. A link refused for any other reason shows nothing of it.
+ */
+async function expiredLink(deps: ApprovalPageDeps, reason: string, params: URLSearchParams): Promise<{ request?: ApprovalRequestView; expiredAt?: number }> {
+  if (reason !== 'expired') return {};
+  const stored = await deps.store.get(params.get('r') ?? '');
+  return { expiredAt: Number(params.get('e')), ...(stored ? { request: viewOf(stored) } : {}) };
+}
+
+async function showInbox(deps: ApprovalPageDeps, params: URLSearchParams, context: PageContext): Promise<HtmlPage> {
+  const verified = deps.signer.verifyInbox(params, context.now);
+  if (!verified.valid) {
+    if (verified.reason === 'expired') {
+      return {
+        statusCode: 410,
+        title: 'This inbox link has expired',
+        body: '<p>Every certflow notification carries a fresh inbox link: open the one in your latest notification. Request links in the notifications still work until their own deadlines.</p>',
+      };
+    }
+    return refusalPage(verified.reason, context);
+  }
+  if (!deps.inbox) return serviceUnavailablePage('The inbox is not set up in this deployment; the links in your notifications still work.');
+  const { approver } = verified.claims;
+  let list;
+  try {
+    list = await deps.inbox.pendingFor(approver, context.now);
+  } catch (error) {
+    if (error instanceof ApproverInboxUnavailable) return serviceUnavailablePage('The inbox is not set up in this deployment; the links in your notifications still work.');
+    throw error;
+  }
+  return inboxPage({
+    approver,
+    list,
+    inboxExpiresAt: verified.claims.expiresAt,
+    now: context.now,
+    // Relative to `…/approval/inbox`: `../approval` is the decision page beside it, whatever the stage or base path.
+    decisionHref: (entry) =>
+      `..${PAGE_PATH_SUFFIX}?${deps.signer.sign({ requestId: entry.requestId, approver, expiresAt: entry.expiresAt, nonce: ApprovalLinkSigner.newNonce() }).toString()}`,
+  });
 }
 
 function linkParameters(params: URLSearchParams): LinkParameters {

@@ -1,10 +1,19 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { htmlResponse } from '../approvals/approval-page';
+import { htmlResponse, serviceUnavailablePage } from '../approvals/approval-page';
 import { serveApprovalPage } from '../approvals/approval-page-routes';
+import { ApproverInbox } from '../approvals/approver-inbox';
 import { approvalLinkSigner, approvalStore, sfn } from './approval-runtime';
+import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
 import { logger } from './lambda-runtime';
 
-/** API Gateway proxy handler of the approval page. The query string holds a signed link: never logged. */
+/** Optional: who approvers should contact when a link fails (a team address), shown on the error pages. */
+const APPROVAL_CONTACT = 'APPROVAL_CONTACT';
+
+// Created once per container: the inbox queries the approval table's status index.
+const dynamodb = new DynamoDBClient({});
+
+/** API Gateway proxy handler of the approval page and the approver inbox. The query string holds a signed link: never logged. */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query.set(name, value);
@@ -12,14 +21,20 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
   const form = new URLSearchParams(event.isBase64Encoded ? Buffer.from(rawBody, 'base64').toString('utf8') : rawBody);
   try {
     const response = await serveApprovalPage(
-      { store: approvalStore(), sfn, signer: await approvalLinkSigner() },
+      {
+        store: approvalStore(),
+        sfn,
+        signer: await approvalLinkSigner(),
+        inbox: new ApproverInbox(dynamodb, requiredEnvironment(HANDLER_ENVIRONMENT.approvalTableName)),
+        contact: process.env[APPROVAL_CONTACT] || undefined,
+      },
       { method: event.httpMethod, path: event.path, query, form },
     );
-    logger.info('approval page served', { method: event.httpMethod, statusCode: response.statusCode });
+    logger.info('approval page served', { method: event.httpMethod, resource: event.resource, statusCode: response.statusCode });
     return response;
   } catch (error) {
     // A dependency failed (DynamoDB, Secrets Manager, Step Functions): nothing was decided; say so.
-    logger.error('approval page failed', { method: event.httpMethod, errorName: error instanceof Error ? error.name : 'Unknown' });
-    return htmlResponse({ statusCode: 503, title: 'Please try again', body: '<p>certflow could not reach its services. Nothing was decided; open the link again in a minute.</p>' });
+    logger.error('approval page failed', { method: event.httpMethod, resource: event.resource, error });
+    return htmlResponse(serviceUnavailablePage());
   }
 }

@@ -10,6 +10,15 @@ export function approvalLinkFor(sandbox: Sandbox, approver: string, certificateI
   return notification ? /https?:\/\/\S+\/approval\?\S+/.exec(notification.message)?.[0] : undefined;
 }
 
+/** The signed inbox link of the newest notification to one approver, once notifications carry one. */
+export function inboxLinkFor(sandbox: Sandbox, approver: string): string | undefined {
+  const notification = sandbox.notifications
+    .list()
+    .filter((candidate) => candidate.attributes.approver === approver)
+    .pop();
+  return notification ? /https?:\/\/\S+\/approval\/inbox\?\S+/.exec(notification.message)?.[0] : undefined;
+}
+
 export interface PageAnswer {
   status: number;
   html: string;

@@ -45,3 +45,49 @@ describe('ApprovalLinkSigner', () => {
     expect(new Set(Array.from({ length: 100 }, () => ApprovalLinkSigner.newNonce())).size).toBe(100);
   });
 });
+
+describe('ApprovalLinkSigner inbox links', () => {
+  const inboxClaims = { approver: 'bob@example.com', expiresAt: claims.expiresAt, nonce: ApprovalLinkSigner.newNonce() };
+
+  it('verifies an inbox link it signed, returning its claims', () => {
+    const params = signer.signInbox(inboxClaims);
+    expect(params.get('k')).toBe('inbox');
+    expect(params.has('r')).toBe(false);
+    expect(signer.verifyInbox(params, NOW)).toEqual({ valid: true, claims: inboxClaims });
+  });
+
+  it('refuses an inbox link once it has expired', () => {
+    expect(signer.verifyInbox(signer.signInbox(inboxClaims), new Date(inboxClaims.expiresAt * 1000))).toEqual({ valid: false, reason: 'expired' });
+  });
+
+  it.each([
+    ['another approver', { a: 'mallory@example.com' }],
+    ['a later expiry', { e: String(inboxClaims.expiresAt + 86400) }],
+    ['another nonce', { n: ApprovalLinkSigner.newNonce() }],
+  ])('refuses an inbox link with %s as forged', (_, change) => {
+    const params = signer.signInbox(inboxClaims);
+    for (const [key, value] of Object.entries(change)) params.set(key, value);
+    expect(signer.verifyInbox(params, NOW)).toEqual({ valid: false, reason: 'forged' });
+  });
+
+  it('never accepts an inbox link as a decision link, even with a request id added', () => {
+    const inbox = signer.signInbox(inboxClaims);
+    expect(signer.verify(inbox, NOW)).toEqual({ valid: false, reason: 'wrong-kind' });
+    inbox.delete('k');
+    inbox.set('r', 'req-42');
+    expect(signer.verify(inbox, NOW)).toEqual({ valid: false, reason: 'forged' });
+  });
+
+  it('never accepts a decision link as an inbox link, with or without its request id', () => {
+    const decision = signer.sign(claims);
+    expect(signer.verifyInbox(decision, NOW)).toEqual({ valid: false, reason: 'wrong-kind' });
+    decision.set('k', 'inbox');
+    expect(signer.verifyInbox(decision, NOW)).toEqual({ valid: false, reason: 'wrong-kind' });
+    decision.delete('r');
+    expect(signer.verifyInbox(decision, NOW)).toEqual({ valid: false, reason: 'forged' });
+  });
+
+  it('signs the two kinds differently for the same approver, expiry and nonce', () => {
+    expect(signer.signInbox(claims).get('s')).not.toBe(signer.sign(claims).get('s'));
+  });
+});

@@ -5,17 +5,18 @@ import 'aws-sdk-client-mock-jest';
 import { ApprovalLinkSigner } from '../../../lambdas/approvals/approval-link-signer';
 import { serveApprovalPage, type ApprovalPageDeps } from '../../../lambdas/approvals/approval-page-routes';
 import type { ApprovalRequest } from '../../../lambdas/approvals/approval-request';
-import { approvalTableFixture, storePendingRequest, type ApprovalTableFixture } from './approval-table-fixture';
+import { storePendingRequest } from './approval-table-fixture';
+import { inboxTableFixture, type InboxTableFixture } from './approver-inbox-fixture';
 
 const sfnMock = mockClient(SFNClient);
 const NOW = new Date('2026-11-24T10:00:00Z');
 const signer = new ApprovalLinkSigner(randomBytes(32));
-let table: ApprovalTableFixture;
+let table: InboxTableFixture;
 let deps: ApprovalPageDeps;
 
 beforeAll(async () => {
-  table = await approvalTableFixture();
-  deps = { store: table.store, sfn: new SFNClient({ region: 'us-east-1' }), signer, now: () => NOW };
+  table = await inboxTableFixture();
+  deps = { store: table.store, sfn: new SFNClient({ region: 'us-east-1' }), signer, inbox: table.inbox, now: () => NOW };
 });
 afterAll(() => table.close());
 beforeEach(() => {
@@ -32,6 +33,7 @@ function linkFor(request: ApprovalRequest, approver = 'bob@example.com'): URLSea
 }
 
 const get = (query: URLSearchParams) => serveApprovalPage(deps, { method: 'GET', path: '/prod/approval', query, form: new URLSearchParams() });
+const getInbox = (query: URLSearchParams) => serveApprovalPage(deps, { method: 'GET', path: '/prod/approval/inbox', query, form: new URLSearchParams() });
 const post = (form: URLSearchParams) => serveApprovalPage(deps, { method: 'POST', path: '/prod/approval', query: new URLSearchParams(), form });
 
 describe('approval page', () => {
@@ -58,7 +60,7 @@ describe('approval page', () => {
     form.set('consentToPrepare', 'true');
     const decided = await post(form);
     expect(decided.statusCode).toBe(200);
-    expect(decided.body).toContain('This request was approved by bob@example.com');
+    expect(decided.body).toContain('This request was approved by <bdi class="free">bob@example.com</bdi>');
     expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
 
     const reused = await post(form);
@@ -82,7 +84,10 @@ describe('approval page', () => {
     forged.set('a', 'mallory@example.com');
     expect((await get(forged)).statusCode).toBe(403);
     const expired = signer.sign({ requestId: request.requestId, approver: 'bob@example.com', expiresAt: NOW.getTime() / 1000 - 1, nonce: ApprovalLinkSigner.newNonce() });
-    expect((await get(expired)).statusCode).toBe(410);
+    const expiredPage = await get(expired);
+    expect(expiredPage.statusCode).toBe(410);
+    expect(expiredPage.body).toContain('ask the requester, <bdi class="free">alice@example.com</bdi>, to request it again');
+    expect(expiredPage.body).toContain('The deadline for this decision has passed (2026-11-24 09:59 UTC)');
     forged.set('decision', 'APPROVED');
     expect((await post(forged)).statusCode).toBe(403);
     expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
@@ -93,5 +98,52 @@ describe('approval page', () => {
     const params = signer.sign({ requestId: 'missing', approver: 'bob@example.com', expiresAt: request.expiresAt, nonce: ApprovalLinkSigner.newNonce() });
     expect((await get(params)).statusCode).toBe(404);
     expect((await serveApprovalPage(deps, { method: 'GET', path: '/prod/other', query: new URLSearchParams(), form: new URLSearchParams() })).statusCode).toBe(404);
+  });
+
+  it('answers the inbox link with the approver\'s pending requests, each with a decision link of its own that decides', async () => {
+    const mine = await pendingRequest({ approvers: ['hank@example.com'], transferMessage: 'inbox test', reason: '<b>bold</b>' });
+    await pendingRequest({ approvers: ['ivy@example.com'] });
+    const inbox = signer.signInbox({ approver: 'hank@example.com', expiresAt: NOW.getTime() / 1000 + 3600, nonce: ApprovalLinkSigner.newNonce() });
+    const page = await getInbox(inbox);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('1 request waiting for you');
+    expect(page.body).toContain('&lt;b&gt;bold&lt;/b&gt;');
+    const hrefs = [...page.body.matchAll(/href="\.\.\/approval\?([^"]+)"/g)].map((match) => new URLSearchParams((match[1] ?? '').replace(/&amp;/g, '&')));
+    expect(hrefs).toHaveLength(1);
+    const [decisionLink] = hrefs;
+    expect(signer.verify(decisionLink ?? new URLSearchParams(), NOW)).toMatchObject({ valid: true, claims: { requestId: mine.requestId, approver: 'hank@example.com' } });
+
+    const form = new URLSearchParams(decisionLink);
+    form.set('decision', 'APPROVED');
+    form.set('consentToPrepare', 'true');
+    expect((await post(form)).statusCode).toBe(200);
+    expect(await deps.store.get(mine.requestId)).toMatchObject({ status: 'APPROVED', decidedBy: 'hank@example.com' });
+    expect((await getInbox(inbox)).body).toContain('Nothing is waiting for you');
+  });
+
+  it('refuses an inbox link on the decision page and a decision link on the inbox, deciding nothing', async () => {
+    const request = await pendingRequest();
+    const inbox = signer.signInbox({ approver: 'bob@example.com', expiresAt: request.expiresAt, nonce: ApprovalLinkSigner.newNonce() });
+    expect((await get(inbox)).statusCode).toBe(400);
+    const decideWithInbox = new URLSearchParams(inbox);
+    decideWithInbox.set('decision', 'APPROVED');
+    expect((await post(decideWithInbox)).statusCode).toBe(400);
+    decideWithInbox.delete('k');
+    decideWithInbox.set('r', request.requestId);
+    decideWithInbox.set('consentToPrepare', 'true');
+    expect((await post(decideWithInbox)).statusCode).toBe(403);
+    expect((await getInbox(linkFor(request))).statusCode).toBe(400);
+    expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
+    expect(await deps.store.get(request.requestId)).toMatchObject({ status: 'PENDING' });
+  });
+
+  it('answers an expired inbox link with 410 and a forged one with 403', async () => {
+    const expired = signer.signInbox({ approver: 'bob@example.com', expiresAt: NOW.getTime() / 1000 - 1, nonce: ApprovalLinkSigner.newNonce() });
+    const expiredPage = await getInbox(expired);
+    expect(expiredPage.statusCode).toBe(410);
+    expect(expiredPage.body).toContain('open the one in your latest notification');
+    const forged = signer.signInbox({ approver: 'bob@example.com', expiresAt: NOW.getTime() / 1000 + 60, nonce: ApprovalLinkSigner.newNonce() });
+    forged.set('a', 'mallory@example.com');
+    expect((await getInbox(forged)).statusCode).toBe(403);
   });
 });
