@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { INBOX_PATH_SUFFIX, PENDING_INDEX } from '../lambdas/approvals/approver-inbox';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import { CertflowFunction } from './certflow-function';
 
@@ -15,6 +16,8 @@ export interface ApprovalApiProps {
 
 /** The path of the approval page under the API's stage. */
 export const APPROVAL_PAGE_PATH = 'approval';
+/** The approver inbox, below the approval page: `/approval/inbox`. */
+const INBOX_PATH_PART = INBOX_PATH_SUFFIX.slice(1);
 
 /**
  * The approval page behind API Gateway: GET shows a request, POST decides it. Links are
@@ -38,6 +41,8 @@ export class ApprovalApi extends Construct {
           actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
           resources: [props.approvalTable.tableArn],
         }),
+        // The approver inbox: a Query of the status index only.
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.approvalTable.tableArn}/index/${PENDING_INDEX}`] }),
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.signingKey.secretArn] }),
       ],
       environment: {
@@ -76,6 +81,7 @@ export class ApprovalApi extends Construct {
     const integration = new apigateway.LambdaIntegration(this.pageFunction.function);
     page.addMethod('GET', integration);
     page.addMethod('POST', integration);
+    page.addResource(INBOX_PATH_PART).addMethod('GET', integration);
     this.pageUrl = this.api.urlForPath(`/${APPROVAL_PAGE_PATH}`);
     Validations.of(this.api).acknowledge(
       {

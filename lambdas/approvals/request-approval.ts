@@ -1,3 +1,4 @@
+import { approverInboxLink } from './approver-inbox';
 import { parseCertificateFacts, parseLandingPlan } from '../cross-account/transfer-messages';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
@@ -124,7 +125,10 @@ export async function sendDueReminders(deps: RequestApprovalDeps): Promise<{ rem
 
 async function notifyApprover(deps: RequestApprovalDeps, request: ApprovalRequest, approver: string, kind: 'REQUEST' | 'REMINDER'): Promise<void> {
   const params = deps.signer.sign({ requestId: request.requestId, approver, expiresAt: request.expiresAt, nonce: ApprovalLinkSigner.newNonce() });
-  const notification = approvalNotification(request, `${deps.approvalPageUrl}?${params.toString()}`, kind);
+  const notification = approvalNotification(request, `${deps.approvalPageUrl}?${params.toString()}`, kind, {
+    now: deps.now?.(),
+    inboxLink: approverInboxLink(deps.signer, deps.approvalPageUrl, approver, request.expiresAt),
+  });
   await deps.sns.send(
     new PublishCommand({
       TopicArn: deps.topicArn,

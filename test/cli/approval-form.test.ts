@@ -28,8 +28,8 @@ const rendered = (page: ReturnType<typeof refusalPage>) => {
 
 describe('reading the approval page the CLI submitted to', () => {
   it('reads a decision: its heading and who decided when', () => {
-    const answer = rendered(decisionPage({ kind: 'decided', request }));
-    expect(answer).toEqual({ httpStatus: 200, page: 'Approved', message: 'This request was approved by a@example.com at 2026-12-01T12:00:00Z.' });
+    const answer = rendered(decisionPage({ kind: 'decided', request }, { now: new Date('2026-12-01T12:05:00Z') }));
+    expect(answer).toEqual({ httpStatus: 200, page: 'Approved', message: 'This request was approved by a@example.com at 2026-12-01 12:00 UTC.' });
     expect(decisionTaken(answer)).toBe(true);
   });
 
@@ -38,13 +38,13 @@ describe('reading the approval page the CLI submitted to', () => {
     ['not-pending', 409, 'Already decided'],
     ['expired', 410, 'This request has expired'],
   ])('reads a %s refusal as not decided', (reason, httpStatus, page) => {
-    const answer = rendered(refusalPage(reason, request));
+    const answer = rendered(refusalPage(reason, { now: new Date('2026-12-01T12:05:00Z'), request }));
     expect(answer).toMatchObject({ httpStatus, page });
     expect(decisionTaken(answer)).toBe(false);
   });
 
   it('reads the problem of a form sent back (400)', () => {
-    const answer = rendered(requestPage({ ...request, status: 'PENDING' }, 'a@example.com', { r: 'r', a: 'a', e: '1', n: 'n', s: 's' }, 'consentToPrepare: must be true to approve'));
+    const answer = rendered(requestPage({ ...request, status: 'PENDING' }, 'a@example.com', { r: 'r', a: 'a', e: '1', n: 'n', s: 's' }, { now: new Date('2026-12-01T12:05:00Z'), problem: 'consentToPrepare: must be true to approve' }));
     expect(answer).toMatchObject({ httpStatus: 400, problem: 'consentToPrepare: must be true to approve' });
     expect(decisionTaken(answer)).toBe(false);
   });

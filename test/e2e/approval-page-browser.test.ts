@@ -7,12 +7,11 @@ import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ApprovalLinkSigner } from '../../lambdas/approvals/approval-link-signer';
 import { approvalRequestId, type ApprovalRequest, type ApprovalSide } from '../../lambdas/approvals/approval-request';
-import { PENDING_INDEX } from '../../lambdas/approvals/approver-inbox';
 import type { CertificateFacts } from '../../lambdas/cutover/certificate-facts';
-import { PROJECT_ROOT, readSynthesizedStacks } from '../../local/cloudformation/cloud-assembly';
+import { PROJECT_ROOT } from '../../local/cloudformation/cloud-assembly';
 import { credentialsFor } from '../../local/sandbox-accounts';
 import { approvalLinkFor } from './approval-links';
-import { E2E_ASSEMBLY, createCertificate, eventually, finishedExecution, startExecution, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
+import { createCertificate, eventually, finishedExecution, startExecution, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
 
 /** Debian's Chromium (`.ci/run` installs it); playwright-core downloads no browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,9 +23,6 @@ const VIEWPORT = { width: 1280, height: 800 };
 const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
 const HOUR = 3600;
 
-/** The inbox needs the `/approval/inbox` route and the status index (lib/approval-api.ts, lib/approval-table.ts). */
-const sourceTemplate = JSON.stringify(readSynthesizedStacks(E2E_ASSEMBLY).find((stack) => stack.stackName === 'CertflowSource')?.template ?? {});
-const inboxDeployed = sourceTemplate.includes('"PathPart":"inbox"') && sourceTemplate.includes(`"IndexName":"${PENDING_INDEX}"`);
 
 describe('the approval page in headless Chromium', () => {
   let fixture: SandboxFixture;
@@ -327,7 +323,7 @@ describe('the approval page in headless Chromium', () => {
     expect(JSON.parse(finished.output ?? '{}')).toMatchObject({ outcome: 'SOURCE_REJECTED', sourceApproval: { rejectReason: 'devices still deployed', approvedBy: APPROVER } });
   });
 
-  (inboxDeployed ? it : it.skip)('lists an approver\'s pending requests on their inbox link, each opening its own request page', async () => {
+  it('lists an approver\'s pending requests on their inbox link, each opening its own request page', async () => {
     const later = await storeRequest('SOURCE', { approvers: [INBOX_APPROVER] });
     const sooner = await storeRequest('SOURCE', { approvers: [INBOX_APPROVER], expiresAt: Math.floor(Date.now() / 1000) + 2 * HOUR, reason: 'rack 9 retired' });
     await storeRequest('SOURCE', { approvers: [INBOX_APPROVER], status: 'APPROVED' });

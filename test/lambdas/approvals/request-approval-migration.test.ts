@@ -67,7 +67,8 @@ describe('requestApproval for a migration', () => {
     expect(notification?.subject).toBe('certflow: approve moving 10000 certificates to 222222222222');
     const message = notification?.message ?? '';
     for (const line of [
-      'alice@example.com asks to move 10000 AWS IoT certificates from account 111111111111 to account 222222222222 (migration eu-fleet-2026_11).',
+      'certflow asks for your approval to move 10000 AWS IoT certificates from account 111111111111 to account 222222222222 (migration eu-fleet-2026_11).',
+      '  Requested by:  "alice@example.com"',
       '  Migration:     eu-fleet-2026_11',
       '  Certificates:  10000',
       '  By status:     ACTIVE 3, INACTIVE 9995, PENDING_TRANSFER 2',
