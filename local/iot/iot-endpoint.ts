@@ -15,14 +15,15 @@ import type { AddressInfo } from 'node:net';
 import { ValidationError } from '../../lambdas/iot-api/field-rules';
 import { callerAccountId } from '../aws-protocol/caller-account';
 import { readRequestBody } from '../aws-protocol/request-body';
-import { CertificateRegistry, type Caller } from './certificate-registry';
+import type { Caller } from './certificate-registry';
 import { DeviceKeyPairs, type DeviceKeyAlgorithm } from './device-key-pairs';
 import { faultSettingsProblem, FaultInjection, type FaultSettings } from './fault-injection';
 import { IotControlPlane, type ResponseBody } from './iot-control-plane';
 import { IotServiceError } from './iot-errors';
 import { isIotOperation, type IotOperation } from './iot-operations';
+import { IotRegistry } from './iot-registry';
 import { matchIotRoute, parseIotCall } from './iot-routes';
-import { IotStateFile, type IotState } from './iot-state-file';
+import { IotStateJournal, type IotState } from './iot-state-file';
 import { RequestQuotas, type QuotaSettings } from './request-quotas';
 import { RequestStats, type IotRequestStats } from './request-stats';
 import { LocalCertificateAuthority } from './x509-certificates';
@@ -36,7 +37,10 @@ export interface IotEndpointOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Where the state is kept across restarts; in memory when unset. */
+  /**
+   * Where the state is kept across restarts, as a snapshot and a journal of changes
+   * written before each answer; in memory when unset.
+   */
   dataDir?: string;
   /** Request-rate limits; see RequestQuotas. Default: 10/s for certflow's Actions. */
   quotas?: QuotaSettings;
@@ -112,17 +116,29 @@ function quotaSettingsProblem(value: unknown): string | undefined {
 
 export async function startIotEndpoint(options: IotEndpointOptions = {}): Promise<IotEndpoint> {
   const now = options.now ?? (() => new Date());
-  const stateFile = options.dataDir ? new IotStateFile(options.dataDir) : undefined;
-  const saved = stateFile?.load();
-  const authority = saved ? LocalCertificateAuthority.fromMaterial(saved.certificateAuthority) : await LocalCertificateAuthority.create(now());
-  const registry = new CertificateRegistry(saved?.registry);
+  const journal = options.dataDir ? new IotStateJournal(options.dataDir) : undefined;
+  const saved = journal?.load();
+  const authority = saved?.snapshot
+    ? LocalCertificateAuthority.fromMaterial(saved.snapshot.certificateAuthority)
+    : await LocalCertificateAuthority.create(now());
+  const registry = new IotRegistry(saved?.snapshot?.registry);
+  for (const changeSet of saved?.changeSets ?? []) registry.store.apply(changeSet);
   const keyPairs = new DeviceKeyPairs(options.keyAlgorithm);
   const controlPlane = new IotControlPlane(registry, authority, keyPairs, now);
   const quotas = new RequestQuotas(options.quotas);
   const faults = new FaultInjection(options.faults, options.random);
   const stats = new RequestStats();
   const state = (): IotState => ({ version: 1, certificateAuthority: authority.material, registry: registry.snapshot() });
-  if (stateFile && !saved) stateFile.write(state());
+  // Start from a fresh snapshot and an empty journal.
+  journal?.compact(state());
+
+  /** Makes the changes of the requests run so far durable; called before any answer is sent. */
+  function persistChanges(): void {
+    const changeSet = registry.store.drainChanges();
+    if (!changeSet || !journal) return;
+    journal.append(changeSet);
+    if (journal.needsCompaction) journal.compact(state());
+  }
 
   async function serveAction(request: IncomingMessage, response: ServerResponse, url: URL, requestId: string): Promise<void> {
     const matched = matchIotRoute(request.method ?? 'GET', url.pathname);
@@ -152,12 +168,11 @@ export async function startIotEndpoint(options: IotEndpointOptions = {}): Promis
     stats.record(accountId, operation, 'run');
 
     const call = parseIotCall(matched, { query: url.searchParams, headers: request.headers, body });
-    const revision = registry.revision;
     let result: ResponseBody;
     try {
       result = await controlPlane.execute(caller, call);
     } finally {
-      if (stateFile && registry.revision !== revision) stateFile.scheduleSave(state);
+      persistChanges();
     }
     send(response, 200, result, { 'x-amzn-requestid': requestId });
   }
@@ -232,7 +247,11 @@ export async function startIotEndpoint(options: IotEndpointOptions = {}): Promis
       const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
       server.closeAllConnections();
       await closed;
-      stateFile?.flush();
+      persistChanges();
+      if (journal) {
+        journal.compact(state());
+        journal.close();
+      }
     },
   };
 }

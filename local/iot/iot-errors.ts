@@ -8,6 +8,8 @@ export const IOT_ERROR_STATUS = {
   ThrottlingException: 400,
   MalformedPolicyException: 400,
   SerializationException: 400,
+  CertificateValidationException: 400,
+  RegistrationCodeValidationException: 400,
   UnauthorizedException: 401,
   MissingAuthenticationTokenException: 403,
   UnrecognizedClientException: 403,
@@ -17,7 +19,10 @@ export const IOT_ERROR_STATUS = {
   TransferConflictException: 409,
   DeleteConflictException: 409,
   ResourceAlreadyExistsException: 409,
+  VersionConflictException: 409,
+  CertificateConflictException: 409,
   TransferAlreadyCompletedException: 410,
+  LimitExceededException: 410,
   InternalFailureException: 500,
   ServiceUnavailableException: 503,
 } as const;
@@ -32,8 +37,9 @@ export class IotServiceError extends Error {
     message: string,
     /** Extra members of the error shape, e.g. resourceId and resourceArn of ResourceAlreadyExistsException. */
     readonly details: Record<string, string> = {},
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = type;
     this.status = IOT_ERROR_STATUS[type];
   }

@@ -13,7 +13,21 @@ import {
   ValidationError,
   type CertificateStatus,
 } from '../../lambdas/iot-api/field-rules';
+import {
+  parseCertificatePem,
+  parseOptionalAttributes,
+  parseOptionalCertificatePem,
+  parseOptionalDescription,
+  parseOptionalEnum,
+  parseOptionalStringList,
+  parseOptionalStructure,
+  parseOptionalTags,
+  parseOptionalTemplateName,
+  parseOptionalVersion,
+  parseAttributeName,
+} from './iot-field-rules';
 import type { IotOperation } from './iot-operations';
+import type { AutoRegistrationStatus, CaCertificateStatus, CertificateMode, StoredRegistrationConfig, ThingPrincipalType } from './registry-rows';
 
 /**
  * The REST bindings of the IoT Actions (method, path, query, header and body members,
@@ -32,14 +46,59 @@ export interface IotInputs {
   AcceptCertificateTransfer: { certificateId: string; setAsActive: boolean };
   RejectCertificateTransfer: { certificateId: string; rejectReason?: string };
   CancelCertificateTransfer: { certificateId: string };
-  CreatePolicy: { policyName: string; policyDocument: string };
+  CreatePolicy: { policyName: string; policyDocument: string; tags?: Array<{ Key: string; Value?: string }> };
   AttachPolicy: PolicyTargetInput;
   DetachPolicy: PolicyTargetInput;
   ListAttachedPolicies: { target: string; recursive: boolean; pageSize?: number; marker?: string };
-  CreateThing: { thingName: string; thingTypeName?: string; attributes: Record<string, string> };
-  AttachThingPrincipal: ThingPrincipalInput;
+  GetPolicy: { policyName: string };
+  ListPolicies: CertificateListInput;
+  ListTargetsForPolicy: { policyName: string; pageSize?: number; marker?: string };
+  CreateThing: { thingName: string; thingTypeName?: string; billingGroupName?: string; attributes: Record<string, string> };
+  DescribeThing: { thingName: string };
+  UpdateThing: {
+    thingName: string;
+    thingTypeName?: string;
+    removeThingType: boolean;
+    attributes?: Record<string, string>;
+    merge: boolean;
+    expectedVersion?: number;
+  };
+  DeleteThing: { thingName: string; expectedVersion?: number };
+  CreateThingType: { thingTypeName: string; description?: string; searchableAttributes?: string[] };
+  DescribeThingType: { thingTypeName: string };
+  CreateBillingGroup: { billingGroupName: string; description?: string };
+  AttachThingPrincipal: ThingPrincipalInput & { thingPrincipalType: ThingPrincipalType };
   DetachThingPrincipal: ThingPrincipalInput;
   ListPrincipalThings: { principal: string; maxResults?: number; nextToken?: string };
+  ListThingPrincipals: ThingPrincipalListInput;
+  ListThingPrincipalsV2: ThingPrincipalListInput & { thingPrincipalType?: ThingPrincipalType };
+  GetRegistrationCode: Record<string, never>;
+  RegisterCACertificate: {
+    caCertificate: string;
+    verificationCertificate?: string;
+    certificateMode: CertificateMode;
+    setAsActive: boolean;
+    allowAutoRegistration: boolean;
+    registrationConfig?: StoredRegistrationConfig;
+  };
+  DescribeCACertificate: { certificateId: string };
+  ListCACertificates: CertificateListInput & { templateName?: string };
+  UpdateCACertificate: {
+    certificateId: string;
+    newStatus?: CaCertificateStatus;
+    newAutoRegistrationStatus?: AutoRegistrationStatus;
+    registrationConfig?: StoredRegistrationConfig;
+    removeAutoRegistration: boolean;
+  };
+  RegisterCertificate: { certificatePem: string; caCertificatePem?: string; setAsActive?: boolean; status?: CertificateStatus };
+  RegisterCertificateWithoutCA: { certificatePem: string; status?: CertificateStatus };
+  ListCertificatesByCA: CertificateListInput & { caCertificateId: string };
+}
+
+export interface ThingPrincipalListInput {
+  thingName: string;
+  maxResults?: number;
+  nextToken?: string;
 }
 
 export interface CertificateListInput {
@@ -110,15 +169,50 @@ function thingPrincipalInput(request: IotHttpRequest): ThingPrincipalInput {
   return { thingName: parseThingName(request.labels.thingName), principal: parseRequiredString(header(request, 'x-amzn-principal'), 'principal') };
 }
 
-const THING_PRINCIPAL_TYPES = ['EXCLUSIVE_THING', 'NON_EXCLUSIVE_THING'];
+const THING_PRINCIPAL_TYPES = ['EXCLUSIVE_THING', 'NON_EXCLUSIVE_THING'] as const;
+const CERTIFICATE_MODES = ['DEFAULT', 'SNI_ONLY'] as const;
+const CA_CERTIFICATE_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
+const AUTO_REGISTRATION_STATUSES = ['ENABLE', 'DISABLE'] as const;
 
-function attributesOf(payload: unknown): Record<string, string> {
-  if (payload === undefined || payload === null) return {};
-  const attributes = (payload as { attributes?: unknown }).attributes ?? {};
-  if (typeof attributes !== 'object' || attributes === null || Object.values(attributes).some((value) => typeof value !== 'string')) {
-    throw new ValidationError('attributePayload.attributes', 'must be a map of strings');
-  }
-  return attributes as Record<string, string>;
+function attributePayloadOf(body: Record<string, unknown>): { attributes?: Record<string, string>; merge?: boolean } {
+  const payload = parseOptionalStructure(body.attributePayload, 'attributePayload');
+  if (!payload) return {};
+  return {
+    attributes: parseOptionalAttributes(payload.attributes, 'attributePayload.attributes'),
+    merge: parseOptionalBoolean(payload.merge, 'attributePayload.merge'),
+  };
+}
+
+function optionalThingName(value: unknown, field: string): string | undefined {
+  return value === undefined || value === null ? undefined : parseThingName(value, field);
+}
+
+function thingPrincipalListInput(request: IotHttpRequest): ThingPrincipalListInput {
+  return {
+    thingName: parseThingName(request.labels.thingName),
+    maxResults: parseOptionalPageSize(query(request, 'maxResults'), 'maxResults'),
+    nextToken: parseOptionalMarker(query(request, 'nextToken'), 'nextToken'),
+  };
+}
+
+function registrationConfigOf(value: unknown): StoredRegistrationConfig | undefined {
+  const config = parseOptionalStructure(value, 'registrationConfig');
+  if (!config) return undefined;
+  const text = (member: string, max: number): string | undefined => {
+    const item = config[member];
+    if (item === undefined || item === null) return undefined;
+    if (typeof item !== 'string' || item.length > max) throw new ValidationError(`registrationConfig.${member}`, `must be a string of at most ${max} characters`);
+    return item;
+  };
+  return {
+    templateBody: text('templateBody', 10240),
+    roleArn: text('roleArn', 2048),
+    templateName: parseOptionalTemplateName(config.templateName, 'registrationConfig.templateName'),
+  };
+}
+
+function optionalCertificateStatus(value: unknown, field: string): CertificateStatus | undefined {
+  return value === undefined || value === null ? undefined : parseCertificateStatus(value, field);
 }
 
 export const IOT_ROUTES: readonly AnyRoute[] = [
@@ -156,7 +250,15 @@ export const IOT_ROUTES: readonly AnyRoute[] = [
   })),
   route('CreatePolicy', 'POST', '/policies/{policyName}', (request) => ({
     policyName: parsePolicyName(request.labels.policyName),
-    policyDocument: parseRequiredString(request.body.policyDocument, 'policyDocument'),
+    policyDocument: parsePolicyDocument(request.body.policyDocument),
+    tags: parseOptionalTags(request.body.tags),
+  })),
+  route('GetPolicy', 'GET', '/policies/{policyName}', (request) => ({ policyName: parsePolicyName(request.labels.policyName) })),
+  route('ListPolicies', 'GET', '/policies', certificateListInput),
+  route('ListTargetsForPolicy', 'POST', '/policy-targets/{policyName}', (request) => ({
+    policyName: parsePolicyName(request.labels.policyName),
+    pageSize: parseOptionalPageSize(query(request, 'pageSize'), 'pageSize'),
+    marker: parseOptionalMarker(query(request, 'marker'), 'marker'),
   })),
   route('AttachPolicy', 'PUT', '/target-policies/{policyName}', policyTargetInput),
   route('DetachPolicy', 'POST', '/target-policies/{policyName}', policyTargetInput),
@@ -166,33 +268,128 @@ export const IOT_ROUTES: readonly AnyRoute[] = [
     pageSize: parseOptionalPageSize(query(request, 'pageSize'), 'pageSize'),
     marker: parseOptionalMarker(query(request, 'marker'), 'marker'),
   })),
-  route('CreateThing', 'POST', '/things/{thingName}', (request) => {
-    const thingTypeName = request.body.thingTypeName === undefined ? undefined : parseThingName(request.body.thingTypeName, 'thingTypeName');
-    return { thingName: parseThingName(request.labels.thingName), thingTypeName, attributes: attributesOf(request.body.attributePayload) };
+  route('CreateThing', 'POST', '/things/{thingName}', (request) => ({
+    thingName: parseThingName(request.labels.thingName),
+    thingTypeName: optionalThingName(request.body.thingTypeName, 'thingTypeName'),
+    billingGroupName: optionalThingName(request.body.billingGroupName, 'billingGroupName'),
+    attributes: attributePayloadOf(request.body).attributes ?? {},
+  })),
+  route('DescribeThing', 'GET', '/things/{thingName}', (request) => ({ thingName: parseThingName(request.labels.thingName) })),
+  route('UpdateThing', 'PATCH', '/things/{thingName}', (request) => {
+    const payload = attributePayloadOf(request.body);
+    return {
+      thingName: parseThingName(request.labels.thingName),
+      thingTypeName: optionalThingName(request.body.thingTypeName, 'thingTypeName'),
+      removeThingType: parseOptionalBoolean(request.body.removeThingType, 'removeThingType') ?? false,
+      attributes: payload.attributes,
+      merge: payload.merge ?? false,
+      expectedVersion: parseOptionalVersion(request.body.expectedVersion, 'expectedVersion'),
+    };
   }),
-  route('AttachThingPrincipal', 'PUT', '/things/{thingName}/principals', (request) => {
-    const principalType = query(request, 'thingPrincipalType');
-    if (principalType !== undefined && !THING_PRINCIPAL_TYPES.includes(principalType)) {
-      throw new ValidationError('thingPrincipalType', `must be one of ${THING_PRINCIPAL_TYPES.join(', ')}`);
-    }
-    return thingPrincipalInput(request);
+  route('DeleteThing', 'DELETE', '/things/{thingName}', (request) => ({
+    thingName: parseThingName(request.labels.thingName),
+    expectedVersion: parseOptionalVersion(query(request, 'expectedVersion'), 'expectedVersion'),
+  })),
+  route('CreateThingType', 'POST', '/thing-types/{thingTypeName}', (request) => {
+    const properties = parseOptionalStructure(request.body.thingTypeProperties, 'thingTypeProperties') ?? {};
+    parseOptionalTags(request.body.tags);
+    return {
+      thingTypeName: parseThingName(request.labels.thingTypeName, 'thingTypeName'),
+      description: parseOptionalDescription(properties.thingTypeDescription, 'thingTypeProperties.thingTypeDescription'),
+      searchableAttributes: parseOptionalStringList(properties.searchableAttributes, 'thingTypeProperties.searchableAttributes', parseAttributeName),
+    };
   }),
+  route('DescribeThingType', 'GET', '/thing-types/{thingTypeName}', (request) => ({
+    thingTypeName: parseThingName(request.labels.thingTypeName, 'thingTypeName'),
+  })),
+  route('CreateBillingGroup', 'POST', '/billing-groups/{billingGroupName}', (request) => {
+    const properties = parseOptionalStructure(request.body.billingGroupProperties, 'billingGroupProperties') ?? {};
+    parseOptionalTags(request.body.tags);
+    return {
+      billingGroupName: parseThingName(request.labels.billingGroupName, 'billingGroupName'),
+      description: parseOptionalDescription(properties.billingGroupDescription, 'billingGroupProperties.billingGroupDescription'),
+    };
+  }),
+  route('AttachThingPrincipal', 'PUT', '/things/{thingName}/principals', (request) => ({
+    ...thingPrincipalInput(request),
+    thingPrincipalType: parseOptionalEnum(query(request, 'thingPrincipalType'), 'thingPrincipalType', THING_PRINCIPAL_TYPES) ?? 'NON_EXCLUSIVE_THING',
+  })),
   route('DetachThingPrincipal', 'DELETE', '/things/{thingName}/principals', thingPrincipalInput),
+  route('ListThingPrincipals', 'GET', '/things/{thingName}/principals', thingPrincipalListInput),
+  route('ListThingPrincipalsV2', 'GET', '/things/{thingName}/principals-v2', (request) => ({
+    ...thingPrincipalListInput(request),
+    thingPrincipalType: parseOptionalEnum(query(request, 'thingPrincipalType'), 'thingPrincipalType', THING_PRINCIPAL_TYPES),
+  })),
   route('ListPrincipalThings', 'GET', '/principals/things', (request) => ({
     principal: parseRequiredString(header(request, 'x-amzn-principal'), 'principal'),
     maxResults: parseOptionalPageSize(query(request, 'maxResults'), 'maxResults'),
     nextToken: parseOptionalMarker(query(request, 'nextToken'), 'nextToken'),
   })),
+  route('GetRegistrationCode', 'GET', '/registrationcode', () => ({})),
+  route('RegisterCACertificate', 'POST', '/cacertificate', (request) => {
+    parseOptionalTags(request.body.tags);
+    return {
+      caCertificate: parseCertificatePem(request.body.caCertificate, 'caCertificate'),
+      verificationCertificate: parseOptionalCertificatePem(request.body.verificationCertificate, 'verificationCertificate'),
+      certificateMode: parseOptionalEnum(request.body.certificateMode, 'certificateMode', CERTIFICATE_MODES) ?? 'DEFAULT',
+      setAsActive: parseOptionalBoolean(query(request, 'setAsActive'), 'setAsActive') ?? false,
+      allowAutoRegistration: parseOptionalBoolean(query(request, 'allowAutoRegistration'), 'allowAutoRegistration') ?? false,
+      registrationConfig: registrationConfigOf(request.body.registrationConfig),
+    };
+  }),
+  route('DescribeCACertificate', 'GET', '/cacertificate/{caCertificateId}', (request) => ({
+    certificateId: parseCertificateId(request.labels.caCertificateId, 'caCertificateId'),
+  })),
+  route('ListCACertificates', 'GET', '/cacertificates', (request) => ({
+    ...certificateListInput(request),
+    templateName: parseOptionalTemplateName(query(request, 'templateName'), 'templateName'),
+  })),
+  route('UpdateCACertificate', 'PUT', '/cacertificate/{caCertificateId}', (request) => ({
+    certificateId: parseCertificateId(request.labels.caCertificateId, 'caCertificateId'),
+    newStatus: parseOptionalEnum(query(request, 'newStatus'), 'newStatus', CA_CERTIFICATE_STATUSES),
+    newAutoRegistrationStatus: parseOptionalEnum(query(request, 'newAutoRegistrationStatus'), 'newAutoRegistrationStatus', AUTO_REGISTRATION_STATUSES),
+    registrationConfig: registrationConfigOf(request.body.registrationConfig),
+    removeAutoRegistration: parseOptionalBoolean(request.body.removeAutoRegistration, 'removeAutoRegistration') ?? false,
+  })),
+  route('RegisterCertificate', 'POST', '/certificate/register', (request) => ({
+    certificatePem: parseCertificatePem(request.body.certificatePem, 'certificatePem'),
+    caCertificatePem: parseOptionalCertificatePem(request.body.caCertificatePem, 'caCertificatePem'),
+    setAsActive: parseOptionalBoolean(query(request, 'setAsActive'), 'setAsActive'),
+    status: optionalCertificateStatus(request.body.status, 'status'),
+  })),
+  route('RegisterCertificateWithoutCA', 'POST', '/certificate/register-no-ca', (request) => ({
+    certificatePem: parseCertificatePem(request.body.certificatePem, 'certificatePem'),
+    status: optionalCertificateStatus(request.body.status, 'status'),
+  })),
+  route('ListCertificatesByCA', 'GET', '/certificates-by-ca/{caCertificateId}', (request) => ({
+    ...certificateListInput(request),
+    caCertificateId: parseCertificateId(request.labels.caCertificateId, 'caCertificateId'),
+  })),
 ];
+
+/** PolicyDocument in the model: a string of 0 to 404,600 characters; CreatePolicy's own limit is checked by the registry. */
+export const POLICY_DOCUMENT_MODEL_MAX_LENGTH = 404600;
+
+function parsePolicyDocument(value: unknown): string {
+  const document = parseRequiredString(value, 'policyDocument');
+  if (document.length > POLICY_DOCUMENT_MODEL_MAX_LENGTH) {
+    throw new ValidationError('policyDocument', `must be at most ${POLICY_DOCUMENT_MODEL_MAX_LENGTH} characters long (got ${document.length})`);
+  }
+  return document;
+}
 
 export interface MatchedRoute {
   route: AnyRoute;
   labels: Record<string, string>;
 }
 
-/** The Action a method and path name, with its labels; undefined when none does. */
+/**
+ * The Action a method and path name, with its labels; undefined when none does. Path
+ * segments are compared as they are: an empty segment (`/certificates/`) is neither
+ * the literal route without it nor a label, since a label is never empty.
+ */
 export function matchIotRoute(method: string, pathname: string): MatchedRoute | undefined {
-  const segments = pathname.split('/').filter(Boolean);
+  const segments = pathname.split('/').slice(1);
   for (const candidate of IOT_ROUTES) {
     if (candidate.method !== method || candidate.segments.length !== segments.length) continue;
     const labels: Record<string, string> = {};
@@ -200,6 +397,7 @@ export function matchIotRoute(method: string, pathname: string): MatchedRoute | 
       const actual = segments[index] ?? '';
       const label = /^\{(.+)\}$/.exec(expected)?.[1];
       if (label === undefined) return expected === actual;
+      if (actual === '') return false;
       try {
         labels[label] = decodeURIComponent(actual);
       } catch {

@@ -145,6 +145,14 @@ function pemOf(der: Buffer): string {
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
+/** The common name in a distinguished name as node:crypto prints it ("C=US\nCN=..."). */
+export function commonNameOf(distinguishedName: string): string | undefined {
+  return distinguishedName
+    .split('\n')
+    .find((part) => part.startsWith('CN='))
+    ?.slice('CN='.length);
+}
+
 /** AWS IoT's certificate ID: the lowercase hex SHA-256 of the certificate's DER. */
 export function certificateIdOf(certificatePem: string): string {
   return createHash('sha256').update(new X509Certificate(certificatePem).raw).digest('hex');
@@ -163,14 +171,18 @@ export class LocalCertificateAuthority {
     this.signingKey = createPrivateKey(material.privateKeyPem);
     const spkiDer = createPublicKey(this.signingKey).export({ type: 'spki', format: 'der' });
     this.keyId = keyIdentifier(spkiDer);
-    this.issuerName = LocalCertificateAuthority.caName();
+    // The issuer of what this CA signs is its own subject, byte for byte.
+    const tbs = (parseDer(bytes(new X509Certificate(material.certificatePem).raw), { decodeBitStrings: false }).value as Asn1[])[0];
+    const subject = (tbs?.value as Asn1[] | undefined)?.[5];
+    if (!subject) throw new Error('CA certificate without a subject');
+    this.issuerName = subject;
   }
 
-  private static caName(): Asn1 {
+  private static caName(commonName: string): Asn1 {
     return name([
       [OID.countryName, 'US'],
       [OID.organizationName, 'certflow sandbox'],
-      [OID.commonName, LOCAL_CA_NAME],
+      [OID.commonName, commonName],
     ]);
   }
 
@@ -178,8 +190,12 @@ export class LocalCertificateAuthority {
     return new LocalCertificateAuthority(material);
   }
 
-  /** A new self-signed RSA 2048 CA; the key is generated off the event loop. */
-  static async create(now: Date): Promise<LocalCertificateAuthority> {
+  /**
+   * A new self-signed RSA 2048 CA; the key is generated off the event loop. The
+   * default name is the endpoint's stand-in for Amazon's CA; another name makes a
+   * customer CA to register with RegisterCACertificate.
+   */
+  static async create(now: Date, commonName: string = LOCAL_CA_NAME): Promise<LocalCertificateAuthority> {
     const privateKeyPem = await new Promise<string>((resolve, reject) =>
       generateKeyPair('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }, (error, _publicKey, privateKey) =>
         error ? reject(error) : resolve(privateKey),
@@ -188,8 +204,8 @@ export class LocalCertificateAuthority {
     const signingKey = createPrivateKey(privateKeyPem);
     const spkiDer = createPublicKey(signingKey).export({ type: 'spki', format: 'der' });
     const der = certificateDer({
-      issuer: LocalCertificateAuthority.caName(),
-      subject: LocalCertificateAuthority.caName(),
+      issuer: LocalCertificateAuthority.caName(commonName),
+      subject: LocalCertificateAuthority.caName(commonName),
       subjectSpkiDer: spkiDer,
       authorityKeyId: keyIdentifier(spkiDer),
       notBefore: wholeSeconds(now),
@@ -200,12 +216,12 @@ export class LocalCertificateAuthority {
     return new LocalCertificateAuthority({ certificatePem: pemOf(der), privateKeyPem });
   }
 
-  /** Signs a device certificate for a public key given as SPKI PEM. */
-  issue(subjectPublicKeyPem: string, now: Date): IssuedCertificate {
+  /** Signs a device certificate for a public key given as SPKI PEM; a verification certificate has the registration code as its common name. */
+  issue(subjectPublicKeyPem: string, now: Date, commonName: string = DEVICE_CERTIFICATE_SUBJECT): IssuedCertificate {
     const notBefore = wholeSeconds(now);
     const der = certificateDer({
       issuer: this.issuerName,
-      subject: name([[OID.commonName, DEVICE_CERTIFICATE_SUBJECT]]),
+      subject: name([[OID.commonName, commonName]]),
       subjectSpkiDer: createPublicKey(subjectPublicKeyPem).export({ type: 'spki', format: 'der' }),
       authorityKeyId: this.keyId,
       notBefore,

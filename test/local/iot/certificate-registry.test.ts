@@ -1,4 +1,5 @@
 import { CertificateRegistry, type Caller } from '../../../local/iot/certificate-registry';
+import { IotRegistry } from '../../../local/iot/iot-registry';
 import { IotServiceError } from '../../../local/iot/iot-errors';
 
 const SOURCE: Caller = { accountId: '111111111111', region: 'us-east-1' };
@@ -55,21 +56,25 @@ describe('CertificateRegistry', () => {
     expect(failure(() => registry.cancelCertificateTransfer(SOURCE, id, 0))).toMatchObject({ type: 'TransferAlreadyCompletedException', status: 410 });
   });
 
-  it('counts a revision for each change and none for reads or refusals', () => {
-    const registry = registryWith(1);
-    const revision = registry.revision;
+  it('logs the rows a change touched and nothing for reads or refusals', () => {
+    const registry = registryWith(2);
+    registry.store.drainChanges();
     registry.describeCertificate(SOURCE, id);
     registry.listCertificates(SOURCE, {});
     failure(() => registry.transferCertificate(SOURCE, id, SOURCE.accountId, undefined, 0));
-    expect(registry.revision).toBe(revision);
+    expect(registry.store.drainChanges()).toBeUndefined();
     registry.updateCertificate(SOURCE, id, 'ACTIVE', 0);
-    expect(registry.revision).toBe(revision + 1);
+    const changeSet = registry.store.drainChanges();
+    expect(changeSet?.changes).toEqual([{ kind: 'certificate', key: id, value: expect.objectContaining({ certificateId: id, status: 'ACTIVE' }) }]);
   });
 
   it('restores the same state from its snapshot', () => {
-    const registry = registryWith(3);
-    registry.transferCertificate(SOURCE, certificateIdFor(2), TARGET.accountId, 'm', 0);
-    const restored = new CertificateRegistry(JSON.parse(JSON.stringify(registry.snapshot())));
+    const registry = new IotRegistry();
+    for (let index = 1; index <= 3; index += 1) {
+      registry.certificates.addCertificate(SOURCE, { certificateId: certificateIdFor(index), certificatePem: 'PEM', notBefore: 0, notAfter: 1 }, index);
+    }
+    registry.certificates.transferCertificate(SOURCE, certificateIdFor(2), TARGET.accountId, 'm', 0);
+    const restored = new IotRegistry(JSON.parse(JSON.stringify(registry.snapshot()))).certificates;
     expect(restored.listCertificates(TARGET, {}).items.map((certificate) => certificate.certificateId)).toEqual([certificateIdFor(2)]);
     restored.addCertificate(SOURCE, { certificateId: certificateIdFor(4), certificatePem: 'PEM', notBefore: 0, notAfter: 1, setAsActive: false }, 0);
     expect(restored.listCertificates(SOURCE, { pageSize: 1 }).items[0]?.certificateId).toBe(certificateIdFor(4));

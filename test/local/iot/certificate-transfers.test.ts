@@ -6,6 +6,7 @@ import {
   CreatePolicyCommand,
   CreateThingCommand,
   DescribeCertificateCommand,
+  DetachThingPrincipalCommand,
   ListCertificatesCommand,
   ListOutgoingCertificatesCommand,
   ListPrincipalThingsCommand,
@@ -66,13 +67,35 @@ describe('certificate transfers on the local IoT endpoint', () => {
       expect((await describeAs(source, certificateId))?.status).toBe('INACTIVE');
     });
 
-    it('transfers a certificate attached to a thing, which the API reference does not forbid', async () => {
+    // The developer guide: "The certificate must be deactivated and detached from all policies and things before initiating the transfer."
+    it('rejects a transfer of a certificate still attached to a thing with TransferConflictException (409), changing nothing', async () => {
       const { certificateId, certificateArn } = await createCertificate(source);
       await source.send(new CreateThingCommand({ thingName: 'transfer-sensor' }));
       await source.send(new AttachThingPrincipalCommand({ thingName: 'transfer-sensor', principal: certificateArn }));
+      await expect(source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET }))).rejects.toMatchObject({
+        ...iotError('TransferConflictException', 409),
+        message: expect.stringContaining('transfer-sensor'),
+      });
+      expect((await describeAs(source, certificateId))?.status).toBe('INACTIVE');
+      expect(await listedIds(target)).not.toContain(certificateId);
+    });
+
+    it('transfers the certificate once it is detached from its things', async () => {
+      const { certificateId, certificateArn } = await createCertificate(source);
+      await source.send(new CreateThingCommand({ thingName: 'detached-sensor' }));
+      await source.send(new AttachThingPrincipalCommand({ thingName: 'detached-sensor', principal: certificateArn }));
+      await source.send(new DetachThingPrincipalCommand({ thingName: 'detached-sensor', principal: certificateArn }));
       await source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET }));
       await target.send(new AcceptCertificateTransferCommand({ certificateId }));
       expect((await describeAs(target, certificateId))?.ownedBy).toBe(TARGET);
+    });
+
+    it('refuses to attach a PENDING_TRANSFER certificate to a thing with InvalidRequestException', async () => {
+      const { certificateArn } = await offer();
+      await source.send(new CreateThingCommand({ thingName: 'too-late' }));
+      await expect(source.send(new AttachThingPrincipalCommand({ thingName: 'too-late', principal: certificateArn }))).rejects.toMatchObject(
+        iotError('InvalidRequestException', 400),
+      );
     });
 
     it('refuses a second transfer of a certificate already PENDING_TRANSFER with CertificateStateException', async () => {
@@ -153,11 +176,8 @@ describe('certificate transfers on the local IoT endpoint', () => {
       expect((await describeAs(target, certificateId))?.status).toBe('INACTIVE');
     });
 
-    it('detaches the source account things from an accepted certificate', async () => {
-      const { certificateId, certificateArn } = await createCertificate(source);
-      await source.send(new CreateThingCommand({ thingName: 'left-behind' }));
-      await source.send(new AttachThingPrincipalCommand({ thingName: 'left-behind', principal: certificateArn }));
-      await source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET }));
+    it('hands the target a certificate attached to none of its things', async () => {
+      const { certificateId } = await offer();
       await target.send(new AcceptCertificateTransferCommand({ certificateId }));
       const targetArn = `arn:aws:iot:us-east-1:${TARGET}:cert/${certificateId}`;
       expect((await target.send(new ListPrincipalThingsCommand({ principal: targetArn }))).things).toEqual([]);

@@ -12,6 +12,11 @@ export interface IotEndpointFixture {
   close(): Promise<void>;
 }
 
+/** A real SDK client for an endpoint at `url`, signing as `account`, with one attempt. */
+export function iotClientFor(url: string, account: string, region = 'us-east-1'): IoTClient {
+  return new IoTClient({ region, endpoint: url, credentials: { accessKeyId: `AKIA${account}LOCL`, secretAccessKey: 'x' }, maxAttempts: 1 });
+}
+
 /** The endpoint on a free port, fast EC keys and no quotas unless the test asks for them. */
 export async function startIotFixture(options: IotEndpointOptions = {}): Promise<IotEndpointFixture> {
   const endpoint = await startIotEndpoint({ keyAlgorithm: 'EC-P256', quotas: false, ...options });
