@@ -57,13 +57,15 @@ async function startReview(deps: SourceMessageReceiverDeps, proposal: TransferPr
   if (!created && (record.side !== 'TARGET' || record.certificateId !== proposal.certificateId || record.sourceAwsAccount !== proposal.sourceAwsAccount)) {
     return { kind: 'ignored', reason: 'a different transfer already has this proposalId', type: 'TransferProposed', proposalId: proposal.proposalId };
   }
+  // Started again even for a known proposal: a delivery that crashed between the record and
+  // the start must still start the review. Same name and input: Step Functions starts no second one.
   try {
     await deps.sfn.send(
       new StartExecutionCommand({ stateMachineArn: deps.reviewStateMachineArn, name, input: JSON.stringify({ proposalId: proposal.proposalId }) }),
     );
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ExecutionAlreadyExists')) throw error;
-    return { kind: 'duplicate', type: 'TransferProposed', proposalId: proposal.proposalId, woke: 'task-over' };
   }
+  if (!created) return { kind: 'duplicate', type: 'TransferProposed', proposalId: proposal.proposalId, woke: 'task-over' };
   return { kind: 'started', proposalId: proposal.proposalId, executionName: name };
 }

@@ -5,7 +5,9 @@ import { workflowStepHandler } from './lambda-runtime';
 import { accounts, messageSender, proposalStore } from './transfer-exchange-runtime';
 
 /** The source's steps that talk to the target: propose, read its decision, offer, read the landing, withdraw. */
-export const handler = workflowStepHandler('ExchangeWithTarget', parseTargetExchangeEvent, async (event: TargetExchangeEvent): Promise<unknown> => {
+const parse = (event: unknown) => parseTargetExchangeEvent(event, { peerAccount: accounts().peerAccount, unmanagedAccounts: [] });
+
+export const handler = workflowStepHandler('ExchangeWithTarget', parse, async (event: TargetExchangeEvent): Promise<unknown> => {
   const deps = { store: proposalStore(), sender: messageSender(), accountId: accounts().ownAccount };
   switch (event.step) {
     case 'propose':

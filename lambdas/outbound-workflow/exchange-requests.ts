@@ -2,7 +2,7 @@ import { parseCertificateFacts } from '../cross-account/transfer-messages';
 import { ValidationError, parseAwsAccountId, parseCertificateId } from '../iot-api/field-rules';
 import type { OfferToTargetInput } from './offer-to-target';
 import type { ProposeToTargetInput } from './propose-to-target';
-import { parseOutboundTransferRequest } from './step-requests';
+import { parseOutboundTransferRequest, type OutboundPeers } from './step-requests';
 
 type Fields = Record<string, unknown>;
 
@@ -37,7 +37,8 @@ export type TargetExchangeEvent =
   | { step: 'readLanding'; input: { executionId: string } }
   | { step: 'withdraw'; input: { executionId: string; certificateId: string; targetAwsAccount: string; reason: string } };
 
-export function parseTargetExchangeEvent(event: unknown): TargetExchangeEvent {
+/** `peers`: this side's configured peer, so the proposal's request is checked as the first step checked it. */
+export function parseTargetExchangeEvent(event: unknown, peers: OutboundPeers): TargetExchangeEvent {
   const fields = eventFields(event);
   const executionId = requiredText(fields, 'executionId', EXECUTION_ID_MAX);
   switch (fields.step) {
@@ -47,7 +48,7 @@ export function parseTargetExchangeEvent(event: unknown): TargetExchangeEvent {
         input: {
           taskToken: requiredText(fields, 'taskToken', TASK_TOKEN_MAX),
           executionId,
-          request: parseOutboundTransferRequest(fields.request),
+          request: parseOutboundTransferRequest(fields.request, peers),
           certificate: parseCertificateFacts(fields.certificate),
           sourceApprovedBy: requiredText(fields, 'sourceApprovedBy', 256),
         },

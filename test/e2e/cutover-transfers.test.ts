@@ -220,7 +220,9 @@ describe('the cutover between two accounts running certflow', () => {
     await startOutbound(certificateId);
     await decide(SOURCE_APPROVER, certificateId, { decision: 'APPROVED' });
     const review = await reviewFor(certificateId);
-    const delivered = fixture.sandbox.events.deliveries().find((delivery) => JSON.stringify(delivery.event).includes(certificateId) && delivery.event['detail-type'] === 'TransferProposed');
+    const delivered = fixture.sandbox.events
+      .deliveries()
+      .find((delivery) => delivery.targetArn.startsWith('arn:aws:lambda:') && delivery.event['detail-type'] === 'TransferProposed' && JSON.stringify(delivery.event).includes(certificateId));
     expect(delivered).toBeDefined();
     const receiver = delivered?.targetArn ?? '';
 
