@@ -9,8 +9,12 @@ export type QuotaSettings = false | Partial<Record<IotOperation, number>>;
 
 /**
  * Requests per second the Actions certflow calls get by default, as AWS IoT's API
- * throttling table lists them (the IoT developer guide's limits page); the other
- * Actions are unlimited here.
+ * throttling table lists them: the "AWS IoT Throttling Limits" table of the developer
+ * guide's limits page (awsdocs/aws-iot-docs, developerguide/limits-iot.md, before it
+ * moved to the General Reference), with the newer General Reference values where a
+ * 2025 copy of it shows them (AttachThingPrincipal, CreateThing, DescribeThingType:
+ * 100). Actions in neither table (CreateKeysAndCertificate, ListThingPrincipalsV2,
+ * ...) are unlimited here.
  */
 export const DEFAULT_QUOTAS: Partial<Record<IotOperation, number>> = {
   TransferCertificate: 10,
@@ -25,6 +29,28 @@ export const DEFAULT_QUOTAS: Partial<Record<IotOperation, number>> = {
   ListPrincipalThings: 10,
   AttachPolicy: 15,
   DetachPolicy: 15,
+  CreatePolicy: 10,
+  GetPolicy: 10,
+  ListPolicies: 10,
+  ListTargetsForPolicy: 10,
+  CreateThing: 100,
+  DescribeThing: 350,
+  UpdateThing: 10,
+  DeleteThing: 15,
+  CreateThingType: 15,
+  DescribeThingType: 100,
+  CreateBillingGroup: 25,
+  AttachThingPrincipal: 100,
+  DetachThingPrincipal: 15,
+  ListThingPrincipals: 10,
+  GetRegistrationCode: 10,
+  RegisterCACertificate: 10,
+  DescribeCACertificate: 10,
+  ListCACertificates: 10,
+  UpdateCACertificate: 10,
+  RegisterCertificate: 10,
+  RegisterCertificateWithoutCA: 10,
+  ListCertificatesByCA: 10,
 };
 
 interface Bucket {

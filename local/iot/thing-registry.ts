@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Caller, CertificateRegistry } from './certificate-registry';
 import { IotServiceError } from './iot-errors';
 import type { EntityTable } from './registry-store';
-import { accountKey, thingArn, type StoredBillingGroup, type StoredThing, type StoredThingType } from './registry-rows';
+import { accountKey, thingArn, thingTypeArn, type StoredBillingGroup, type StoredThing, type StoredThingType } from './registry-rows';
 
 /**
  * Things, thing types and billing groups of every account. Principals are attached to
@@ -150,7 +150,7 @@ export class ThingRegistry {
       if (same) return existing;
       throw new IotServiceError('ResourceAlreadyExistsException', `Thing type ${thingTypeName} already exists with a different configuration`, {
         resourceId: existing.thingTypeId,
-        resourceArn: `arn:aws:iot:${existing.region}:${existing.accountId}:thingtype/${existing.thingTypeName}`,
+        resourceArn: thingTypeArn(existing),
       });
     }
     const thingType: StoredThingType = {

@@ -209,6 +209,17 @@ describe('certificates on the local IoT endpoint', () => {
       expect(response.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
     });
 
+    // A label is never empty, so `/certificates/` is neither DescribeCertificate nor ListCertificates (AWS's own answer is undocumented).
+    it('answers GET /certificates/ with its empty certificateId label as an unknown route (404 UnknownOperationException)', async () => {
+      await createCertificate(iot);
+      const response = await fetch(`${fixture.endpoint.url}/certificates/`, {
+        headers: { authorization: `AWS4-HMAC-SHA256 Credential=AKIA${SOURCE}LOCL/20300101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00` },
+      });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
+      expect(await response.json()).not.toHaveProperty('certificates');
+    });
+
     it('answers a malformed JSON body with 400 SerializationException', async () => {
       const { certificateId } = await createCertificate(iot);
       const response = await fetch(`${fixture.endpoint.url}/transfer-certificate/${certificateId}?targetAwsAccount=${TARGET}`, {
