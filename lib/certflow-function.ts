@@ -79,7 +79,7 @@ export interface CertflowFunctionProps {
  * acknowledged on the resource-less policy alone: a `*` grant of any other Action lands in
  * the default policy and fails the nag check.
  */
-export class CertflowFunctionRole extends iam.Role {
+export class ResourceLessActionsRole extends iam.Role {
   private resourceLessPolicy: iam.Policy | undefined;
 
   override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
@@ -109,7 +109,7 @@ export class CertflowFunction extends Construct {
   constructor(scope: Construct, id: string, props: CertflowFunctionProps) {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
-    this.role = new CertflowFunctionRole(this, 'Role', {
+    this.role = new ResourceLessActionsRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `certflow: ${props.description}`.slice(0, 1000),
     });
