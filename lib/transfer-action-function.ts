@@ -33,7 +33,10 @@ export interface TransferActionFunctionProps {
   readonly action: TransferActionName;
   /** The table every attempt is recorded in. */
   readonly auditTable: dynamodb.ITable;
-  /** How long the function's logs are kept. Default: one year. */
+  /**
+   * How long the function's logs are kept.
+   * @default RetentionDays.ONE_YEAR
+   */
   readonly logRetention?: logs.RetentionDays;
 }
 

@@ -1,32 +1,82 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTClient } from '@aws-sdk/client-iot';
 import type { Context } from 'aws-lambda';
-import { DynamoDbAuditTrail } from '../audit-trail/audit-trail';
+import { DynamoDbAuditTrail, type AuditTrail } from '../audit-trail/audit-trail';
 import type { TransferActionName } from '../audit-trail/audit-row';
 import { ValidationError } from '../iot-api/field-rules';
+import { nameDeniedPermissions } from '../iot-api/iot-errors';
 import type { TransferActionDeps, TransferActionResult } from '../transfer-actions/run-transfer-action';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
 
 export const logger = new Logger({ serviceName: 'certflow' });
 
-// Created once per container and reused by every invocation it serves.
-export const iot = new IoTClient({});
-const dynamodb = new DynamoDBClient({});
-let deps: (TransferActionDeps & { auditTableName: string }) | undefined;
+// Off outside Lambda (Powertools enables it only where AWS_EXECUTION_ENV is set) and where
+// POWERTOOLS_TRACE_ENABLED=false. Only the SDK clients are traced: certflow makes no other HTTP calls.
+const tracer = new Tracer({ serviceName: 'certflow', captureHTTPsRequests: false });
 
-function transferActionDeps(): TransferActionDeps {
-  const auditTableName = requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName);
-  const accountId = requiredEnvironment(HANDLER_ENVIRONMENT.accountId);
-  if (deps?.auditTableName !== auditTableName || deps.accountId !== accountId) {
-    deps = { iot, auditTrail: new DynamoDbAuditTrail(dynamodb, auditTableName), accountId, auditTableName };
-  }
-  return deps;
+/**
+ * The client, instrumented so that each of its calls shows in the function's X-Ray trace
+ * as a subsegment (service, operation, status, retries). Use it once per client, where the
+ * client is created once per container: `tracedClient(new EventBridgeClient({}))`.
+ */
+export function tracedClient<Client extends object>(client: Client): Client {
+  return tracer.captureAWSv3Client(client);
 }
 
-/** The IoT client and audit trail every step that changes a certificate uses. */
+// Created on first use, once per container, so a function creates only the clients it calls.
+let containerIot: IoTClient | undefined;
+let containerDynamoDb: DynamoDBClient | undefined;
+
+/** The IoT client of this container; a denied call names the missing iot: Action. */
+export function iotClient(): IoTClient {
+  if (!containerIot) {
+    containerIot = tracedClient(new IoTClient({}));
+    nameDeniedPermissions(containerIot, 'iot');
+  }
+  return containerIot;
+}
+
+/** The DynamoDB client of this container; a denied call names the missing dynamodb: Action. */
+export function dynamoDbClient(): DynamoDBClient {
+  if (!containerDynamoDb) {
+    containerDynamoDb = tracedClient(new DynamoDBClient({}));
+    nameDeniedPermissions(containerDynamoDb, 'dynamodb');
+  }
+  return containerDynamoDb;
+}
+
+/**
+ * @deprecated Call `iotClient()`. This constant creates the client when the bundle loads;
+ * it stays until follow-transfer.ts and start-inbound-reviews.ts call `iotClient()`.
+ * Marked pure, so esbuild leaves it out of every bundle that does not import it.
+ */
+export const iot = /* @__PURE__ */ iotClient();
+
+let auditTrail: { tableName: string; trail: AuditTrail } | undefined;
+
+function auditTrailOf(tableName: string): AuditTrail {
+  if (auditTrail?.tableName !== tableName) auditTrail = { tableName, trail: new DynamoDbAuditTrail(dynamoDbClient(), tableName) };
+  return auditTrail.trail;
+}
+
+/**
+ * The IoT client and audit trail every step that changes a certificate uses. Each is
+ * created when the step first uses it: a step that only reads IoT never creates a
+ * DynamoDB client.
+ */
 export function certificateStepDeps(): TransferActionDeps {
-  return transferActionDeps();
+  const accountId = requiredEnvironment(HANDLER_ENVIRONMENT.accountId);
+  return {
+    get iot() {
+      return iotClient();
+    },
+    get auditTrail() {
+      return auditTrailOf(requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName));
+    },
+    accountId,
+  };
 }
 
 /**
@@ -81,7 +131,7 @@ export function transferActionHandler<Request extends CertificateRequest>(
       throw error;
     }
     try {
-      const result = await run(transferActionDeps(), request);
+      const result = await run(certificateStepDeps(), request);
       logger.info('transfer action succeeded', {
         action,
         certificateId: request.certificateId,

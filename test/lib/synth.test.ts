@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { buildSync } from 'esbuild';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { LocalStackResources, type CfnTemplate } from '../../local/cloudformation/cloudformation-template';
 import { SourceSideStack, TargetSideStack } from '../../lib/certflow-stacks';
@@ -11,6 +13,21 @@ import { APPROVERS_CONTEXT, SOURCE_ACCOUNT, TARGET_ACCOUNT } from './certflow-ap
 const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
 
 type Resources = Record<string, { Type: string; Metadata?: Record<string, string>; Properties?: Record<string, unknown> }>;
+
+const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+/**
+ * The modules a bundle loads from outside itself, Node's builtins excepted: esbuild parses
+ * the bundle (a require in a string is no require) and lists what it would leave external.
+ */
+function externalModulesOf(bundleFile: string): string[] {
+  const { metafile } = buildSync({ entryPoints: [bundleFile], bundle: true, write: false, metafile: true, platform: 'node', packages: 'external', logLevel: 'silent' });
+  const external = Object.values(metafile.inputs)
+    .flatMap((input) => input.imports)
+    .filter((imported) => imported.external && !NODE_BUILTINS.has(imported.path))
+    .map((imported) => imported.path);
+  return [...new Set(external)].sort();
+}
 
 describe('synthesis', () => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'certflow-synth-'));
@@ -23,9 +40,12 @@ describe('synthesis', () => {
     artifacts = [assembly.getStackByName('CertflowSource'), assembly.getStackByName('CertflowTarget')];
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  const functionsOf = () =>
+    artifacts.flatMap((artifact) => Object.entries(artifact.template.Resources as Resources)).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+  const bundleFileOf = (resource: Resources[string]) => path.join(outdir, resource.Metadata?.['aws:asset:path'] ?? '', 'index.js');
 
   it('bundles every handler locally with esbuild, without Docker', () => {
-    const functions = artifacts.flatMap((artifact) => Object.values(artifact.template.Resources as Resources)).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    const functions = functionsOf().map(([, resource]) => resource);
     // Source: 2 Action functions, 5 approval functions, 6 transfer steps (inspect, prepare, restore,
     // follow, exchange with the target, its receiver), 5 migration steps; target: 2 Action functions,
     // 5 approval functions, the poller, 3 proposal review steps (review, land, receiver), 3 migration steps.
@@ -33,10 +53,33 @@ describe('synthesis', () => {
     for (const resource of functions) {
       const assetPath = resource.Metadata?.['aws:asset:path'];
       expect(assetPath).toBeDefined();
-      const bundle = path.join(outdir, assetPath ?? '', 'index.js');
+      const bundle = bundleFileOf(resource);
       expect(existsSync(bundle)).toBe(true);
       expect(readFileSync(bundle, 'utf8')).toMatch(/\.handler=|handler:\(\)=>/);
     }
+  });
+
+  it('bundles the AWS SDK and every other package: no bundle loads a module from outside itself but Node builtins', () => {
+    const functions = functionsOf();
+    expect(functions.length).toBeGreaterThan(0);
+    const loadedFromOutside = Object.fromEntries(functions.map(([logicalId, resource]) => [logicalId, externalModulesOf(bundleFileOf(resource))]));
+    const expected = Object.fromEntries(functions.map(([logicalId]) => [logicalId, []]));
+    expect(loadedFromOutside).toEqual(expected);
+    // The check sees an SDK left outside a bundle (what NodejsFunction's default writes), not one named in a string.
+    const sample = path.join(outdir, 'external-sdk-sample.js');
+    writeFileSync(sample, 'const iot = require("@aws-sdk/client-iot"); const fs = require("node:fs"); throw new Error(\'call [require("@aws-sdk/signature-v4a");]\');');
+    expect(externalModulesOf(sample)).toEqual(['@aws-sdk/client-iot']);
+  });
+
+  it('leaves the IoT SDK out of the functions that call no IoT Action', () => {
+    // The IoT client's service id, present in any bundle that holds @aws-sdk/client-iot.
+    const holdsIotClient = (resource: Resources[string]) => readFileSync(bundleFileOf(resource), 'utf8').includes('"AWSIotService"');
+    const withIotClient = functionsOf()
+      .filter(([, resource]) => holdsIotClient(resource))
+      .map(([logicalId]) => logicalId.replace(/[0-9A-F]{8}$/, ''));
+    expect(withIotClient.length).toBeGreaterThan(0);
+    // The approval functions import lambda-runtime (for its logger and handler wrapper) but no IoT client.
+    expect(withIotClient.filter((logicalId) => logicalId.includes('Approvals'))).toEqual([]);
   });
 
   it('emits state machine definitions that asl-validator accepts', () => {
