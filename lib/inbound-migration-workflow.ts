@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -73,9 +73,6 @@ export class InboundMigrationWorkflow extends Construct {
         new iam.PolicyStatement({ actions: ['iot:ListCertificates'], resources: ['*'] }),
       ], { files: true, progress: false }),
     };
-    for (const fn of [this.functions.plan, this.functions.finish]) {
-      Validations.of(fn).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ListCertificates has no resource type and can only be granted on *' });
-    }
 
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
     const outcome = (stateId: string, value: (typeof INBOUND_MIGRATION_OUTCOMES)[number]) =>

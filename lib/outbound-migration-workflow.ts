@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -78,14 +78,6 @@ export class OutboundMigrationWorkflow extends Construct {
         iotAccess(['ListOutgoingCertificates'], ['*']),
       ], { files: true, progress: false }),
     };
-    Validations.of(this.functions.plan).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ListCertificates, ListCertificatesByCA and ListOutgoingCertificates have no resource type and can only be granted on *',
-    });
-    Validations.of(this.functions.finish).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ListOutgoingCertificates has no resource type and can only be granted on *',
-    });
 
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
     const outcome = (stateId: string, value: (typeof OUTBOUND_MIGRATION_OUTCOMES)[number]) =>

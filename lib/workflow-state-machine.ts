@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledgeWildcard } from './wildcard-acknowledgements';
 
 /**
  * The ARN a named state machine will have. Granting on it rather than on the state
@@ -47,8 +48,24 @@ export class WorkflowStateMachine extends Construct {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     const stack = Stack.of(this);
+    acknowledgeWildcard(this.stateMachine, '*', {
+      actions: [
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+      ],
+      reason: 'X-Ray and CloudWatch Logs delivery actions have no resource type (Service Authorization Reference) and can only be granted on *',
+    });
     Validations.of(this.stateMachine).acknowledge(
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray and CloudWatch Logs delivery actions have no resource type and can only be granted on *' },
       ...props.functions.map((fn) => ({
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
         reason: 'CDK lets a workflow invoke its own functions with any version qualifier (<function ARN>:*)',

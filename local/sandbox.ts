@@ -206,6 +206,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           AWS_ENDPOINT_URL_S3: endpoints.s3,
           AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.events,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          // No X-Ray daemon here; Powertools leaves the clients untraced outside Lambda anyway.
+          POWERTOOLS_TRACE_ENABLED: 'false',
           POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
         },
         (value) => apigateway.localUrl(value),

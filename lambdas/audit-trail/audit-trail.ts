@@ -6,7 +6,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { AuditTrailUnavailableError } from '../iot-api/iot-errors';
+import { toAuditTrailError } from '../iot-api/iot-errors';
 import type { AuditRow, AuditedAction } from './audit-row';
 
 /** Index names; each read the audit trail serves is one Query on one of them, newest first. */
@@ -49,7 +49,7 @@ export class DynamoDbAuditTrail implements AuditTrail {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       if (isNamed(error, 'ConditionalCheckFailedException')) return false;
-      throw new AuditTrailUnavailableError(`audit row ${row.rowId} was not written: ${describe(error)}`);
+      throw toAuditTrailError(`audit row ${row.rowId} was not written: ${describe(error)}`, error);
     }
   }
 
@@ -64,7 +64,7 @@ export class DynamoDbAuditTrail implements AuditTrail {
       );
       return Item ? (unmarshall(Item) as AuditRow) : undefined;
     } catch (error) {
-      throw new AuditTrailUnavailableError(`audit row ${rowId} could not be read: ${describe(error)}`);
+      throw toAuditTrailError(`audit row ${rowId} could not be read: ${describe(error)}`, error);
     }
   }
 
@@ -118,7 +118,7 @@ export class DynamoDbAuditTrail implements AuditTrail {
     try {
       return await this.dynamodb.send(command);
     } catch (error) {
-      throw new AuditTrailUnavailableError(`${what} could not be read: ${describe(error)}`);
+      throw toAuditTrailError(`${what} could not be read: ${describe(error)}`, error);
     }
   }
 }

@@ -1,17 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { htmlResponse, serviceUnavailablePage } from '../approvals/approval-page';
 import { serveApprovalPage } from '../approvals/approval-page-routes';
 import { ApproverInbox } from '../approvals/approver-inbox';
-import { approvalLinkSigner, approvalStore, sfn } from './approval-runtime';
+import { approvalLinkSigner, approvalStore, sfnClient } from './approval-runtime';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
-import { logger } from './lambda-runtime';
+import { dynamoDbClient, logger } from './lambda-runtime';
 
 /** Optional: who approvers should contact when a link fails (a team address), shown on the error pages. */
 const APPROVAL_CONTACT = 'APPROVAL_CONTACT';
 
-// Created once per container: the inbox queries the approval table's status index.
-const dynamodb = new DynamoDBClient({});
 
 /** API Gateway proxy handler of the approval page and the approver inbox. The query string holds a signed link: never logged. */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
@@ -23,9 +20,9 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
     const response = await serveApprovalPage(
       {
         store: approvalStore(),
-        sfn,
+        sfn: sfnClient(),
         signer: await approvalLinkSigner(),
-        inbox: new ApproverInbox(dynamodb, requiredEnvironment(HANDLER_ENVIRONMENT.approvalTableName)),
+        inbox: new ApproverInbox(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.approvalTableName)),
         contact: process.env[APPROVAL_CONTACT] || undefined,
       },
       { method: event.httpMethod, path: event.path, query, form },

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -9,22 +8,49 @@ import type { ApprovalStepDeps } from '../approvals/decision-verification';
 import type { RequestApprovalDeps } from '../approvals/request-approval';
 import { readSigningKey } from '../approvals/signing-key';
 import { DynamoDbAuditTrail } from '../audit-trail/audit-trail';
+import { nameDeniedPermissions } from '../iot-api/iot-errors';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
+import { dynamoDbClient, tracedClient } from './lambda-runtime';
 
-// Created once per container and reused by every invocation it serves.
-const dynamodb = new DynamoDBClient({});
-const secrets = new SecretsManagerClient({});
-export const sfn = new SFNClient({});
-const sns = new SNSClient({});
+// Created on first use, once per container: each approval function builds only the clients it calls.
+let secretsClient: SecretsManagerClient | undefined;
+let sfnInstance: SFNClient | undefined;
+let snsClient: SNSClient | undefined;
+
+
+export function sfnClient(): SFNClient {
+  if (!sfnInstance) {
+    sfnInstance = tracedClient(new SFNClient({}));
+    nameDeniedPermissions(sfnInstance, 'states');
+  }
+  return sfnInstance;
+}
+
+function secrets(): SecretsManagerClient {
+  if (!secretsClient) {
+    secretsClient = tracedClient(new SecretsManagerClient({}));
+    nameDeniedPermissions(secretsClient, 'secretsmanager');
+  }
+  return secretsClient;
+}
+
+function sns(): SNSClient {
+  if (!snsClient) {
+    snsClient = tracedClient(new SNSClient({}));
+    nameDeniedPermissions(snsClient, 'sns');
+  }
+  return snsClient;
+}
+const dynamodb = (): ReturnType<typeof dynamoDbClient> => dynamoDbClient();
 let signer: Promise<ApprovalLinkSigner> | undefined;
 
 export function approvalStore(): ApprovalStore {
-  return new ApprovalStore(dynamodb, requiredEnvironment(HANDLER_ENVIRONMENT.approvalTableName));
+  return new ApprovalStore(dynamodb(), requiredEnvironment(HANDLER_ENVIRONMENT.approvalTableName));
 }
 
 /** The signing key is read once per container; a failed read is retried on the next invocation. */
 export function approvalLinkSigner(): Promise<ApprovalLinkSigner> {
-  signer ??= readSigningKey(secrets, requiredEnvironment(HANDLER_ENVIRONMENT.signingKeySecretArn)).then(
+  signer ??= readSigningKey(secrets(), requiredEnvironment(HANDLER_ENVIRONMENT.signingKeySecretArn)).then(
     (key) => new ApprovalLinkSigner(key),
     (error: unknown) => {
       signer = undefined;
@@ -37,7 +63,7 @@ export function approvalLinkSigner(): Promise<ApprovalLinkSigner> {
 export async function requestApprovalDeps(): Promise<RequestApprovalDeps> {
   return {
     store: approvalStore(),
-    sns,
+    sns: sns(),
     signer: await approvalLinkSigner(),
     topicArn: requiredEnvironment(HANDLER_ENVIRONMENT.approvalTopicArn),
     approvers: parseApproverList(requiredEnvironment(HANDLER_ENVIRONMENT.approvers).split(','), HANDLER_ENVIRONMENT.approvers),
@@ -48,5 +74,5 @@ export async function requestApprovalDeps(): Promise<RequestApprovalDeps> {
 
 /** The verify and close steps: the approval record, and the audit trail their decision rows go to. */
 export function approvalStepDeps(): ApprovalStepDeps {
-  return { store: approvalStore(), auditTrail: new DynamoDbAuditTrail(dynamodb, requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)) };
+  return { store: approvalStore(), auditTrail: new DynamoDbAuditTrail(dynamodb(), requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)) };
 }

@@ -1,5 +1,5 @@
 import { followTransfer } from '../outbound-workflow/follow-transfer';
 import { parseFollowTransferRequest } from '../outbound-workflow/step-requests';
-import { iot, workflowStepHandler } from './lambda-runtime';
+import { iotClient, workflowStepHandler } from './lambda-runtime';
 
-export const handler = workflowStepHandler('FollowTransfer', parseFollowTransferRequest, (request) => followTransfer({ iot }, request));
+export const handler = workflowStepHandler('FollowTransfer', parseFollowTransferRequest, (request) => followTransfer({ iot: iotClient() }, request));

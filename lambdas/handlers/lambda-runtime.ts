@@ -47,13 +47,6 @@ export function dynamoDbClient(): DynamoDBClient {
   return containerDynamoDb;
 }
 
-/**
- * @deprecated Call `iotClient()`. This constant creates the client when the bundle loads;
- * it stays until follow-transfer.ts and start-inbound-reviews.ts call `iotClient()`.
- * Marked pure, so esbuild leaves it out of every bundle that does not import it.
- */
-export const iot = /* @__PURE__ */ iotClient();
-
 let auditTrail: { tableName: string; trail: AuditTrail } | undefined;
 
 function auditTrailOf(tableName: string): AuditTrail {

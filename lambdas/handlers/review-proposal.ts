@@ -2,7 +2,7 @@ import { answerProposal, openProposalReview, readOffer, reportLanded, reportLand
 import { parseProposalReviewEvent, type ProposalReviewEvent } from '../inbound-workflow/review-requests';
 import { parseLandingConfig } from '../landing/plan-landing';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
-import { iot, workflowStepHandler } from './lambda-runtime';
+import { iotClient, workflowStepHandler } from './lambda-runtime';
 import { accounts, messageSender, proposalStore } from './transfer-exchange-runtime';
 
 /** The target's proposal review steps: open it (landing checked), answer, read the offer, report the landing. */
@@ -10,7 +10,7 @@ export const handler = workflowStepHandler('ReviewProposal', parseProposalReview
   const deps = { store: proposalStore(), sender: messageSender(), accountId: accounts().ownAccount };
   switch (event.step) {
     case 'open':
-      return openProposalReview({ ...deps, iot, landingConfig: parseLandingConfig(JSON.parse(requiredEnvironment(HANDLER_ENVIRONMENT.landingConfig))) }, event.input);
+      return openProposalReview({ ...deps, iot: iotClient(), landingConfig: parseLandingConfig(JSON.parse(requiredEnvironment(HANDLER_ENVIRONMENT.landingConfig))) }, event.input);
     case 'answer':
       return answerProposal(deps, event.input);
     case 'readOffer':

@@ -1,10 +1,10 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { startInboundReviews } from '../inbound-workflow/start-inbound-reviews';
 import { HANDLER_ENVIRONMENT, listEnvironment, requiredEnvironment } from './handler-environment';
-import { iot, logger, workflowStepHandler } from './lambda-runtime';
+import { iotClient, logger, tracedClient, workflowStepHandler } from './lambda-runtime';
 import { proposalStore } from './transfer-exchange-runtime';
 
-const sfn = new SFNClient({});
+let sfn: SFNClient | undefined;
 
 /** One CloudWatch metric through the embedded metric format: a log line, no extra client. */
 function untrustedOffersMetric(count: number): void {
@@ -18,8 +18,8 @@ function untrustedOffersMetric(count: number): void {
 export const handler = workflowStepHandler('StartInboundReviews', () => undefined, async () => {
   const store = proposalStore();
   const result = await startInboundReviews({
-    iot,
-    sfn,
+    iot: iotClient(),
+    sfn: (sfn ??= tracedClient(new SFNClient({}))),
     accountId: requiredEnvironment(HANDLER_ENVIRONMENT.accountId),
     stateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.inboundStateMachineArn),
     trustedSourceAccounts: listEnvironment(HANDLER_ENVIRONMENT.trustedSourceAccounts),

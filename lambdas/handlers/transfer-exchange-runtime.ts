@@ -1,27 +1,32 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ProposalStore } from '../cross-account/proposal-store';
 import type { MessageSenderDeps } from '../cross-account/send-transfer-message';
+import { nameDeniedPermissions } from '../iot-api/iot-errors';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
+import { dynamoDbClient, tracedClient } from './lambda-runtime';
 
 // Created on first use, once per container: each function builds only the clients it calls.
-let dynamodb: DynamoDBClient | undefined;
 let events: EventBridgeClient | undefined;
 let sfn: SFNClient | undefined;
 
 export function proposalStore(): ProposalStore {
-  dynamodb ??= new DynamoDBClient({});
-  return new ProposalStore(dynamodb, requiredEnvironment(HANDLER_ENVIRONMENT.proposalTableName));
+  return new ProposalStore(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.proposalTableName));
 }
 
 export function messageSender(): MessageSenderDeps {
-  events ??= new EventBridgeClient({});
+  if (!events) {
+    events = tracedClient(new EventBridgeClient({}));
+    nameDeniedPermissions(events, 'events');
+  }
   return { events, busName: requiredEnvironment(HANDLER_ENVIRONMENT.eventBusName) };
 }
 
 export function stepFunctions(): SFNClient {
-  sfn ??= new SFNClient({});
+  if (!sfn) {
+    sfn = tracedClient(new SFNClient({}));
+    nameDeniedPermissions(sfn, 'states');
+  }
   return sfn;
 }
 

@@ -1,5 +1,5 @@
 import type { LandingPlan } from '../cutover/certificate-facts';
-import { proposalIdOf, type ProposalStore } from '../cross-account/proposal-store';
+import { proposalIdOf } from '../cross-account/proposal-store';
 import { sendTransferMessage } from '../cross-account/send-transfer-message';
 import { UnverifiedMessage, type ExchangeDeps } from './propose-to-target';
 

@@ -88,12 +88,7 @@ describe('cdk-nag AwsSolutions', () => {
   // acknowledged policy by itself). Those acknowledgements hide any other * grant of the
   // function: delete them in lib/outbound-migration-workflow.ts and lib/inbound-migration-workflow.ts,
   // then empty this list.
-  const FUNCTIONS_WITH_A_WHOLE_FUNCTION_ACKNOWLEDGEMENT = [
-    'CertflowSource/OutboundMigration/Finish',
-    'CertflowSource/OutboundMigration/Plan',
-    'CertflowTarget/InboundMigration/Finish',
-    'CertflowTarget/InboundMigration/Plan',
-  ];
+  const FUNCTIONS_WITH_A_WHOLE_FUNCTION_ACKNOWLEDGEMENT: string[] = [];
 
   it('fails every function that is granted an IoT or DynamoDB Action on *', () => {
     const app = nagApp();
