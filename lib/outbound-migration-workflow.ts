@@ -69,8 +69,9 @@ export class OutboundMigrationWorkflow extends Construct {
       ], { files: false, progress: true }),
       summarize: stepFunction('Summarize', 'migration-summarize-inspection', 'source migration: the approvers summary and the certificates to transfer', [], { files: true, progress: true }),
       transfer: stepFunction('Transfer', 'migration-transfer-batch', 'source migration: prepares and transfers a batch of certificates', [
-        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'DetachPolicy', 'AttachPolicy', 'TransferCertificate']),
+        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'DetachPolicy', 'AttachPolicy', 'TransferCertificate', 'ListPrincipalThings']),
         iotAccess(['ListAttachedPolicies'], ['*']),
+        iotAccess(['DetachThingPrincipal', 'AttachThingPrincipal'], [certificates, Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' })]),
         auditTableAccess(props.auditTable),
       ], { files: false, progress: true }),
       finish: stepFunction('Finish', 'migration-finish-run', 'source migration: writes every certificate outcome of a run', [

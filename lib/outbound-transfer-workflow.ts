@@ -213,9 +213,10 @@ export class OutboundTransferWorkflow extends Construct {
         certificateArn: sfn.JsonPath.stringAt('$.certificate.certificateArn'),
         preparation: sfn.JsonPath.objectAt('$.certificate.preparation'),
         consentToPrepare: sfn.JsonPath.stringAt('$.sourceApproval.consentToPrepare'),
+        detachThings: true,
       },
       resultPath: '$.preparationChanges',
-      comment: 'Deactivate and detach policies, as the approver agreed; records what changed',
+      comment: 'Deactivate, detach policies and things, as the approver agreed; records what changed',
     });
     // Whatever stopped preparation (a terminal error or retries run out), put back what the
     // plan may have changed: re-attaching a still-attached policy and re-activating an
@@ -225,6 +226,7 @@ export class OutboundTransferWorkflow extends Construct {
       parameters: {
         'deactivated.$': '$.certificate.preparation.deactivate',
         'detachedPolicies.$': '$.certificate.preparation.detachPolicies',
+        'detachedThings.$': '$.certificate.preparation.attachedThings',
       },
       resultPath: '$.preparationChanges',
     }).next(restoreStep('RestoreAfterFailedPreparation').addCatch(preparationFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' }).next(preparationFailed));

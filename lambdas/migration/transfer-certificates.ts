@@ -1,3 +1,4 @@
+import { principalThings } from '../outbound-workflow/inspect-certificate';
 import { migrationTransferMessage } from './migration-transfer-message';
 import { needsPreparation, type TransferPreparation } from '../approvals/approval-request';
 import { AUDIT_TRAIL_UNAVAILABLE, toIotActionError } from '../iot-api/iot-errors';
@@ -52,7 +53,12 @@ async function transferOne(
 ): Promise<CertificateOutcome> {
   const { context } = batch;
   const attempt: AttemptContext = { invocationId: batch.invocationId, executionId: context.executionId, requestedBy: context.requestedBy, approvedBy: context.approvedBy };
-  const preparation: TransferPreparation = { deactivate: item.status === 'ACTIVE', detachPolicies: item.policies, attachedThings: [] };
+  // AWS IoT's transfer procedure detaches things too; which ones is read now, one ListPrincipalThings per certificate that has any.
+  const attachedThings = item.thingCount > 0 ? await withBackoff(() => principalThings(deps.iot, item.certificateArn), ITEM_BACKOFF).catch(() => undefined) : [];
+  if (attachedThings === undefined) {
+    return failed(item.certificateId, MIGRATION_FAILURES.notAttempted, 'its things could not be listed; running the migration again moves it', item.status);
+  }
+  const preparation: TransferPreparation = { deactivate: item.status === 'ACTIVE', detachPolicies: item.policies, attachedThings };
   if (needsPreparation(preparation) && !context.consentToPrepare) {
     return failed(
       item.certificateId,
@@ -62,10 +68,10 @@ async function transferOne(
     );
   }
   // What preparation may have changed when it stops partway: restoring a step that did not happen changes nothing.
-  const planned: PreparationChanges = { deactivated: preparation.deactivate, detachedPolicies: preparation.detachPolicies };
+  const planned: PreparationChanges = { deactivated: preparation.deactivate, detachedPolicies: preparation.detachPolicies, detachedThings: attachedThings };
   try {
     await withBackoff(
-      () => prepareCertificate(deps, { ...attempt, certificateId: item.certificateId, certificateArn: item.certificateArn, preparation, consentToPrepare: context.consentToPrepare }),
+      () => prepareCertificate(deps, { ...attempt, certificateId: item.certificateId, certificateArn: item.certificateArn, preparation, consentToPrepare: context.consentToPrepare, detachThings: true }),
       ITEM_BACKOFF,
     );
     await withBackoff(
