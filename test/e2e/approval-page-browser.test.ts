@@ -129,6 +129,8 @@ describe('the approval page in headless Chromium', () => {
       targetAwsAccount: target,
       transferMessage: 'rack 7 sensors',
       requestedBy: 'requester@example.com',
+      // Offered right after the source approval (no proposal), so a test sees the offer at once.
+      targetRunsCertflow: false,
     });
     const link = await eventually('the approval link', async () => approvalLinkFor(fixture.sandbox, APPROVER, certificateId));
     return { certificateId, executionArn, link, requestId: approvalRequestId(executionArn, 'SOURCE') };

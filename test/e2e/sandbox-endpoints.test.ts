@@ -112,9 +112,10 @@ describe('the sandbox endpoints', () => {
         output: JSON.stringify({ decision: 'REJECTED', approvedBy: 'ops@example.com', rejectReason: 'decided by API', setAsActive: false, consentToPrepare: false }),
       }),
     );
-    const succeeded = await finishedExecution(sourceSfn, approved.executionArn);
-    expect(succeeded.status).toBe('SUCCEEDED');
-    expect(JSON.parse(succeeded.output ?? '{}')).toMatchObject({ outcome: 'SOURCE_REJECTED', sourceApproval: { rejectReason: 'decided by API' } });
+    // The callback reaches the waiting task; the workflow then checks it against the approval
+    // record, which no approver decided, and stops (see cutover-transfers.test.ts).
+    const completed = await finishedExecution(sourceSfn, approved.executionArn);
+    expect(completed).toMatchObject({ status: 'FAILED', error: 'UnverifiedDecision' });
     await expect(sourceSfn.send(new SendTaskSuccessCommand({ taskToken: approved.taskToken, output: '{}' }))).rejects.toMatchObject({ name: expect.stringMatching(/^(TaskTimedOut|TaskDoesNotExist|InvalidToken)$/) });
 
     const failed = await startWaiting();
@@ -149,6 +150,8 @@ describe('the sandbox endpoints', () => {
         output: JSON.stringify({ decision: 'REJECTED', approvedBy: 'ops@example.com', rejectReason: 'after restart', setAsActive: false, consentToPrepare: false }),
       }),
     );
-    expect((await finishedExecution(afterSfn, executionArn)).status).toBe('SUCCEEDED');
+    // The token survived the restart: the callback completes the task (and the workflow, which
+    // finds no approver's decision in the record, stops with UnverifiedDecision).
+    expect(await finishedExecution(afterSfn, executionArn)).toMatchObject({ status: 'FAILED', error: 'UnverifiedDecision' });
   });
 });

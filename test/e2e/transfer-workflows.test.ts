@@ -67,6 +67,9 @@ function startOutbound(certificateId: string, extra: Record<string, unknown> = {
     transferMessage: 'fleet moves to the new account',
     requestedBy: REQUESTER,
     reason: 'account migration',
+    // These tests cover the path for a target that runs no certflow: offered after the source
+    // approval, reviewed there by the poller (cutover-transfers.test.ts covers the proposal path).
+    targetRunsCertflow: false,
     ...extra,
   });
 }
@@ -97,7 +100,7 @@ function outcomeOf(output: string | undefined): string | undefined {
 const sourceAudit = (certificateId: string) => fixture.auditTrail(source, 'CertflowSource').query('byCertificate', certificateId).then(auditSummary);
 const targetAudit = (certificateId: string) => fixture.auditTrail(target, 'CertflowTarget').query('byCertificate', certificateId).then(auditSummary);
 
-describe('transfer workflows in the sandbox', () => {
+describe('transfer workflows in the sandbox, to a target offered without a proposal', () => {
   it('moves a certificate through both approvals, preparing it with consent, and leaves it ACTIVE in the target as chosen', async () => {
     const { certificateId, policyName } = await activeCertificateWithPolicy();
     const outbound = await startOutbound(certificateId);

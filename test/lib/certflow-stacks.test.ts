@@ -52,7 +52,7 @@ describe.each([
     });
   });
 
-  it('keeps approval requests in a table with the sparse reminder index', () => {
+  it('keeps approval requests in a table with the sparse reminder index and the pending-by-deadline index of the inbox', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -62,6 +62,15 @@ describe.each([
             { AttributeName: 'reminderDue', KeyType: 'HASH' },
             { AttributeName: 'remindAt', KeyType: 'RANGE' },
           ],
+        }),
+        Match.objectLike({
+          IndexName: 'requestsByStatus',
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'expiresAt', KeyType: 'RANGE' },
+          ],
+          // Listed attributes only: the inbox index never holds a task token.
+          Projection: Match.objectLike({ ProjectionType: 'INCLUDE', NonKeyAttributes: Match.not(Match.arrayWith(['taskToken'])) }),
         }),
       ],
     });
@@ -105,7 +114,8 @@ describe.each([
 
   it('serves the approval page on GET and POST only, and keeps query strings (signed links) out of the access log', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((method) => (method as { Properties: { HttpMethod: string } }).Properties.HttpMethod);
-    expect(methods.sort()).toEqual(['GET', 'POST']);
+    // The page (GET shows, POST decides) and the approver inbox (GET).
+    expect(methods.sort()).toEqual(['GET', 'GET', 'POST']);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'v1',
       TracingEnabled: true,
