@@ -100,7 +100,7 @@ describe('synthesis', () => {
         checked += 1;
       }
     }
-    // Each side's transfer workflow and its migration workflow (Distributed Maps).
-    expect(checked).toBe(4);
+    // Each side's transfer workflow and its migration workflow (Distributed Maps), and the target's proposal review.
+    expect(checked).toBe(5);
   });
 });
