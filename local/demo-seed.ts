@@ -24,7 +24,8 @@ const DEMO_POLICY = JSON.stringify({
 /**
  * Gives the demo something to move: in the source account an INACTIVE certificate
  * ready to transfer, an ACTIVE one with a policy attached (needs preparation) and one
- * attached to a thing; in the target account one certificate of its own. Seeds only an
+ * attached to a thing; in the target account the policy (so the certificate lands with it)
+ * and one certificate of its own. Seeds only an
  * empty account, so a restart keeps what is there.
  */
 export async function seedDemoCertificates(iotEndpoint: string, region: string, accounts: SandboxAccounts): Promise<SeededCertificate[]> {
@@ -44,6 +45,8 @@ export async function seedDemoCertificates(iotEndpoint: string, region: string, 
     const withPolicy = await create(source, accounts.source, true, 'ACTIVE with policy demo-device-policy: needs preparation');
     await source.send(new CreatePolicyCommand({ policyName: 'demo-device-policy', policyDocument: DEMO_POLICY }));
     await source.send(new AttachPolicyCommand({ policyName: 'demo-device-policy', target: withPolicy.certificateArn }));
+    // The target has the same policy, so that the certificate can land there with it.
+    await target.send(new CreatePolicyCommand({ policyName: 'demo-device-policy', policyDocument: DEMO_POLICY }));
     const withThing = await create(source, accounts.source, false, 'INACTIVE, attached to thing demo-sensor-1');
     await source.send(new CreateThingCommand({ thingName: 'demo-sensor-1' }));
     await source.send(new AttachThingPrincipalCommand({ thingName: 'demo-sensor-1', principal: withThing.certificateArn }));

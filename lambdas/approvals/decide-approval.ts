@@ -43,6 +43,8 @@ export async function decideApproval(deps: DecisionDeps, input: DecisionInput): 
   const staleBefore = new Date(now.getTime() - DECISION_CLAIM_LEASE_SECONDS * 1000).toISOString();
   const request = await deps.store.get(input.link.requestId);
   if (!request) return { kind: 'refused', reason: 'not-found' };
+  // An expired request says so (410), not "already decided" (409): nobody decided it.
+  if (request.status === 'EXPIRED') return { kind: 'refused', reason: 'expired', request: viewOf(request) };
   if (!isClaimable(request, staleBefore)) return { kind: 'refused', reason: 'not-pending', request: viewOf(request) };
   if (now.getTime() / 1000 >= request.expiresAt) return { kind: 'refused', reason: 'expired', request: viewOf(request) };
   const approver = input.link.approver;

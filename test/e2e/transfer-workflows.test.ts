@@ -116,8 +116,8 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
 
     expect(await certificateIn(sourceIot, certificateId)).toBeUndefined();
     expect(await certificateIn(targetIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: target, previousOwnedBy: source });
-    expect(await sourceAudit(certificateId)).toEqual([`UpdateCertificate SUCCEEDED INACTIVE`, `DetachPolicy SUCCEEDED ${policyName}`, 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
-    expect(await targetAudit(certificateId)).toEqual(['AcceptCertificateTransfer SUCCEEDED ACTIVE']);
+    expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', `UpdateCertificate SUCCEEDED INACTIVE`, `DetachPolicy SUCCEEDED ${policyName}`, 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
+    expect(await targetAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'AcceptCertificateTransfer SUCCEEDED ACTIVE']);
   });
 
   it('accepts the certificate INACTIVE when the target approver does not set it active', async () => {
@@ -130,8 +130,8 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect(outcomeOf((await finishedExecution(targetSfn, inbound)).output)).toBe('ACCEPTED');
     expect(outcomeOf((await finishedExecution(sourceSfn, outbound)).output)).toBe('TRANSFERRED');
     expect(await certificateIn(targetIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: target });
-    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER']);
-    expect(await targetAudit(certificateId)).toEqual(['AcceptCertificateTransfer SUCCEEDED INACTIVE']);
+    expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
+    expect(await targetAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'AcceptCertificateTransfer SUCCEEDED INACTIVE']);
   });
 
   it('changes nothing when the source approver rejects', async () => {
@@ -143,7 +143,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: source });
     expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
-    expect(await sourceAudit(certificateId)).toEqual([]);
+    expect(await sourceAudit(certificateId)).toEqual(['ApprovalRejected SUCCEEDED']);
     expect(await targetAudit(certificateId)).toEqual([]);
   });
 
@@ -160,8 +160,8 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect(JSON.parse(result.output ?? '{}')).toMatchObject({ follow: { rejectReason: 'unknown device type' } });
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source, transferData: { rejectReason: 'unknown device type' } });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
-    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER']);
-    expect(await targetAudit(certificateId)).toEqual(['RejectCertificateTransfer SUCCEEDED']);
+    expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
+    expect(await targetAudit(certificateId)).toEqual(['ApprovalRejected SUCCEEDED', 'RejectCertificateTransfer SUCCEEDED']);
   });
 
   it('restores the status and policies preparation changed after the target rejects', async () => {
@@ -175,8 +175,9 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: source });
     expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
-    expect(await targetAudit(certificateId)).toEqual(['RejectCertificateTransfer SUCCEEDED']);
+    expect(await targetAudit(certificateId)).toEqual(['ApprovalRejected SUCCEEDED', 'RejectCertificateTransfer SUCCEEDED']);
     expect(await sourceAudit(certificateId)).toEqual([
+      'ApprovalGranted SUCCEEDED',
       'UpdateCertificate SUCCEEDED INACTIVE',
       `DetachPolicy SUCCEEDED ${policyName}`,
       'TransferCertificate SUCCEEDED PENDING_TRANSFER',
@@ -196,7 +197,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect([result.status, outcomeOf(result.output)]).toEqual(['SUCCEEDED', 'CANCELLED']);
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
-    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
+    expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
     expect(await targetAudit(certificateId)).toEqual([]);
   });
 
@@ -210,7 +211,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect(late.status).toBe(410);
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
-    expect(await sourceAudit(certificateId)).toEqual([]);
+    expect(await sourceAudit(certificateId)).toEqual(['ApprovalExpired SUCCEEDED']);
     expect(await targetAudit(certificateId)).toEqual([]);
   });
 
@@ -225,8 +226,8 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect(outcomeOf(result.output)).toBe('TARGET_REJECTED');
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source, transferData: { rejectReason: APPROVAL_EXPIRED_REASON } });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
-    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER']);
-    expect(await targetAudit(certificateId)).toEqual(['RejectCertificateTransfer SUCCEEDED']);
+    expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
+    expect(await targetAudit(certificateId)).toEqual(['ApprovalExpired SUCCEEDED', 'RejectCertificateTransfer SUCCEEDED']);
   });
 
   it('cancels the transfer when the target does not decide by the transfer deadline', async () => {
@@ -237,7 +238,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect([result.status, outcomeOf(result.output)]).toEqual(['SUCCEEDED', 'TRANSFER_EXPIRED']);
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
-    expect(await sourceAudit(certificateId)).toEqual(['TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
+    expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
     expect(await targetAudit(certificateId)).toEqual([]);
   });
 
@@ -255,6 +256,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: source });
     expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
     expect(await sourceAudit(certificateId)).toEqual([
+      'ApprovalGranted SUCCEEDED',
       'UpdateCertificate SUCCEEDED INACTIVE',
       `DetachPolicy FAILED ${policyName}`,
       `AttachPolicy SUCCEEDED ${policyName}`,
