@@ -66,7 +66,7 @@ describe('the AWS CLI v2 against the sandbox', () => {
     ).rejects.toMatchObject({ code: 254, stderr: expect.stringContaining('CertificateStateException') });
   });
 
-  it('completes a waiting approval task with `stepfunctions send-task-success`', async () => {
+  it('completes a waiting approval task with `stepfunctions send-task-success`, and the workflow refuses the unverified decision', async () => {
     const { source, target } = fixture.sandbox.accounts;
     const created = await aws(source, 'iot', ['create-keys-and-certificate', '--no-set-as-active']);
     const stateMachineArn = fixture.sandbox.stacks.CertflowSource?.outputs.OutboundStateMachineArn ?? '';
@@ -82,7 +82,7 @@ describe('the AWS CLI v2 against the sandbox', () => {
       const described = await aws(source, 'stepfunctions', ['describe-execution', '--execution-arn', executionArn]);
       return described.status === 'RUNNING' ? undefined : described;
     });
-    expect(finished.status).toBe('SUCCEEDED');
-    expect(JSON.parse(String(finished.output))).toMatchObject({ outcome: 'SOURCE_REJECTED' });
+    // The CLI's callback reached the task; no approver decided in the approval record, so the workflow stops.
+    expect(finished).toMatchObject({ status: 'FAILED', error: 'UnverifiedDecision' });
   });
 });
