@@ -1,4 +1,6 @@
 import {
+  DetachThingPrincipalCommand,
+  ListPrincipalThingsCommand,
   AttachPolicyCommand,
   DescribeCertificateCommand,
   DetachPolicyCommand,
@@ -48,8 +50,8 @@ beforeEach(() => {
 });
 afterEach(() => jest.restoreAllMocks());
 
-function item(n: number, status: 'ACTIVE' | 'INACTIVE', policies: string[] = []): CertificateToTransfer {
-  return { certificateId: certificateIdOf(n), certificateArn: certificateArnOf(certificateIdOf(n)), status, policies, thingCount: 1 };
+function item(n: number, status: 'ACTIVE' | 'INACTIVE', policies: string[] = [], thingCount = 0): CertificateToTransfer {
+  return { certificateId: certificateIdOf(n), certificateArn: certificateArnOf(certificateIdOf(n)), status, policies, thingCount };
 }
 
 function batchOf(items: CertificateToTransfer[], change: Partial<TransferBatchContext> = {}, invocationId = 'invocation-1') {
@@ -80,6 +82,19 @@ function successfulTransfers(rows: readonly AuditRow[], certificateId: string): 
 }
 
 describe('transferCertificates', () => {
+  it('detaches the things of a certificate that has some before offering it, each an audited DetachThingPrincipal', async () => {
+    iot.on(ListPrincipalThingsCommand).resolves({ $metadata: {}, things: ['sensor-1'] });
+    iot.on(DetachThingPrincipalCommand).resolves({ $metadata: { requestId: 'detach-thing-1' } });
+    const auditTrail = new InMemoryAuditTrail();
+    const outcomes = await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'INACTIVE', [], 1)]));
+    expect(outcomes).toEqual([{ certificateId: certificateIdOf(1), outcome: 'OFFERED', previousStatus: 'INACTIVE' }]);
+    expect(iot).toHaveReceivedCommandWith(DetachThingPrincipalCommand, { thingName: 'sensor-1', principal: certificateArnOf(certificateIdOf(1)) });
+    expect(auditTrail.rows.map((row) => [row.action, row.thingName ?? ''])).toEqual([
+      ['DetachThingPrincipal', 'sensor-1'],
+      ['TransferCertificate', ''],
+    ]);
+  });
+
   it('offers an INACTIVE certificate without policies with one TransferCertificate and one SUCCEEDED audit row', async () => {
     const auditTrail = new InMemoryAuditTrail();
     const outcomes = await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'INACTIVE')]));
