@@ -10,7 +10,9 @@ import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import { CertflowFunction } from './certflow-function';
 
 export interface ApprovalApiProps {
+  /** The approval requests the page reads and decides. */
   readonly approvalTable: dynamodb.ITable;
+  /** The HMAC key the links are signed with. */
   readonly signingKey: secretsmanager.ISecret;
 }
 

@@ -20,6 +20,7 @@ import { CertflowFunction } from './certflow-function';
 import { lambdaStep } from './lambda-step';
 
 export interface ApprovalsProps {
+  /** Whose approvers these are: the source's (outgoing transfers) or the target's (incoming). */
   readonly side: ApprovalSide;
   /** Everyone who may decide this side's requests: bare e-mail addresses, one per person. */
   readonly approvers: string[];

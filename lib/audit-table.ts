@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { AUDIT_INDEXES, AUDIT_PARTITION_KEY, AUDIT_SORT_KEY } from '../lambdas/audit-trail/audit-trail';
 
 export interface AuditTableProps {
-  /** Physical table name; leave unset to let CloudFormation name it. */
+  /** Physical table name. @default a name CloudFormation generates */
   readonly tableName?: string;
 }
 

@@ -18,7 +18,7 @@ import { TransferActionFunction } from './transfer-action-function';
 import { acknowledgeCertflowWildcards } from './wildcard-acknowledgements';
 
 export interface CertflowSideStackProps extends StackProps {
-  /** Defaults to the configuration in CDK context. */
+  /** The deployment's configuration. @default read from CDK context (`readCertflowConfig`) */
   readonly config?: CertflowConfig;
 }
 
@@ -50,9 +50,12 @@ function migrationOutputs(stack: Stack, stateMachine: sfn.IStateMachine, storage
  */
 export class SourceSideStack extends Stack {
   readonly auditTable: AuditTable;
+  /** This side's approvals: the request, verify and close steps. */
   readonly approvals: Approvals;
   readonly workflow: OutboundTransferWorkflow;
+  /** The TransferCertificate function (audited). */
   readonly transferFunction: TransferActionFunction;
+  /** The CancelCertificateTransfer function (audited). */
   readonly cancelFunction: TransferActionFunction;
   readonly migration: OutboundMigrationWorkflow;
   readonly messageBus: TransferMessageBus;
@@ -110,6 +113,7 @@ export class SourceSideStack extends Stack {
  */
 export class TargetSideStack extends Stack {
   readonly auditTable: AuditTable;
+  /** This side's approvals: the request, verify and close steps. */
   readonly approvals: Approvals;
   readonly workflow: InboundTransferWorkflow;
   readonly migration: InboundMigrationWorkflow;

@@ -17,10 +17,15 @@ import { acknowledgeMigrationWildcards } from './wildcard-acknowledgements';
 import { WorkflowStateMachine, stateMachineArnOf } from './workflow-state-machine';
 
 export interface InboundMigrationWorkflowProps {
+  /** The deployment's configuration (deadlines, quotas, accounts), read from CDK context. */
   readonly config: CertflowConfig;
+  /** Where every IoT change is recorded. */
   readonly auditTable: dynamodb.ITable;
+  /** This side's approvals: the request, verify and close steps. */
   readonly approvals: Approvals;
+  /** The side's migration bucket and progress table. */
   readonly storage: MigrationStorage;
+  /** Where the failed / timed-out execution alarms go. */
   readonly alarmTopic: sns.ITopic;
 }
 

@@ -16,11 +16,17 @@ import type { TransferProposalTable } from './transfer-proposal-table';
 import { WorkflowStateMachine, stateMachineArnOf } from './workflow-state-machine';
 
 export interface InboundTransferWorkflowProps {
+  /** The deployment's configuration (deadlines, quotas, accounts), read from CDK context. */
   readonly config: CertflowConfig;
+  /** Where every IoT change is recorded. */
   readonly auditTable: dynamodb.ITable;
+  /** This side's approvals: the request, verify and close steps. */
   readonly approvals: Approvals;
+  /** The AcceptCertificateTransfer function (audited). */
   readonly acceptFunction: TransferActionFunction;
+  /** The RejectCertificateTransfer function (audited). */
   readonly rejectFunction: TransferActionFunction;
+  /** Where the failed / timed-out execution alarms go. */
   readonly alarmTopic: sns.ITopic;
   /** The poller skips offers that belong to a proposal recorded here. */
   readonly proposalTable: TransferProposalTable;

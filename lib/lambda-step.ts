@@ -6,11 +6,13 @@ import type { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../lambdas/iot-api/iot-errors';
 
 export interface LambdaStepProps {
+  /** The certflow function the step invokes. */
   readonly fn: lambda.IFunction;
-  /** The event the function gets, an object whose `.$` paths are filled in; the whole state when unset. */
+  /** The event the function gets, an object whose `.$` paths are filled in. @default the whole state */
   readonly payload?: Record<string, unknown>;
   /** Where the step's result goes in the state; `'$'` replaces the state with it. */
   readonly resultPath: string;
+  /** The state's Comment in the definition. @default none */
   readonly comment?: string;
 }
 

@@ -14,7 +14,9 @@ export function migrationEnvironment(config: CertflowConfig, storage: MigrationS
 }
 
 export interface MigrationMapProps {
+  /** The deployment's configuration: batch size, concurrency and tolerated failures. */
   readonly config: CertflowConfig;
+  /** The migration bucket the items are read from and the results written to. */
   readonly storage: MigrationStorage;
   /** The JSON list of items in the migration bucket (a path into the state). */
   readonly itemsKey: string;
@@ -24,6 +26,7 @@ export interface MigrationMapProps {
   readonly batchInput: Record<string, string>;
   /** The one step each batch runs. */
   readonly processor: sfn.IChainable;
+  /** Where the map's result (the ResultWriter's manifest) goes in the state. */
   readonly resultPath: string;
 }
 

@@ -23,7 +23,9 @@ export interface OutboundTransferWorkflowProps {
   readonly auditTable: dynamodb.ITable;
   /** The source side's approvals. */
   readonly approvals: Approvals;
+  /** The TransferCertificate function (audited). */
   readonly transferFunction: TransferActionFunction;
+  /** The CancelCertificateTransfer function (audited). */
   readonly cancelFunction: TransferActionFunction;
   /** Where the failed / timed-out alarms go. */
   readonly alarmTopic: sns.ITopic;

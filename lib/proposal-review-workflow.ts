@@ -23,6 +23,7 @@ export interface ProposalReviewWorkflowProps {
   readonly auditTable: dynamodb.ITable;
   /** The target side's approvals. */
   readonly approvals: Approvals;
+  /** The AcceptCertificateTransfer function (audited). */
   readonly acceptFunction: TransferActionFunction;
   /** Where the failed / timed-out alarms go; a landing that cannot finish fails the execution and raises them. */
   readonly alarmTopic: sns.ITopic;

@@ -20,9 +20,11 @@ export function stateMachineArnOf(scope: Construct, stateMachineName: string): s
 export interface WorkflowStateMachineProps {
   /** A fixed name, so that its ARN is known before it exists (see `stateMachineArnOf`). */
   readonly stateMachineName: string;
+  /** The states, from the first. */
   readonly definition: sfn.IChainable;
   /** The functions its steps invoke (for the acknowledged `<function ARN>:*` grants). */
   readonly functions: lambda.IFunction[];
+  /** What the workflow does, in the definition's Comment. */
   readonly comment: string;
   /** Where the failed / timed-out alarms send their notifications. */
   readonly alarmTopic: sns.ITopic;
