@@ -23,8 +23,16 @@ import { sandboxMigrationSide } from '../local/sandbox-migration-side';
 const QUOTA_PER_SECOND = 10;
 /** Every Action a migration calls: the fault variant injects its faults into each. */
 const MIGRATION_ACTIONS: IotOperation[] = [
-  'ListCertificates', 'ListOutgoingCertificates', 'ListAttachedPolicies', 'ListPrincipalThings', 'DescribeCertificate',
-  'UpdateCertificate', 'DetachPolicy', 'AttachPolicy', 'TransferCertificate', 'AcceptCertificateTransfer',
+  'ListCertificates',
+  'ListOutgoingCertificates',
+  'ListAttachedPolicies',
+  'ListPrincipalThings',
+  'DescribeCertificate',
+  'UpdateCertificate',
+  'DetachPolicy',
+  'AttachPolicy',
+  'TransferCertificate',
+  'AcceptCertificateTransfer',
 ];
 
 interface ActionTimeline {
@@ -33,7 +41,9 @@ interface ActionTimeline {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { certificates: { type: 'string', default: '10000' }, 'fault-rate': { type: 'string', default: '0' } } });
+  const { values } = parseArgs({
+    options: { certificates: { type: 'string', default: '10000' }, 'fault-rate': { type: 'string', default: '0' } },
+  });
   const count = Number(values.certificates);
   const faultRate = Number(values['fault-rate']);
   if (!Number.isInteger(count) || count < 1 || count > 100_000) throw new Error('--certificates: must be a whole number from 1 to 100000');
@@ -41,7 +51,13 @@ async function main(): Promise<void> {
 
   const assemblyDir = path.join(PROJECT_ROOT, 'cdk.out.bench');
   ensureSynthesized(assemblyDir, (line) => console.log(line), sandboxSynthContext());
-  const sandbox = await startSandbox({ ports: ANY_FREE_PORTS, assemblyDir, schedules: false, iot: { keyAlgorithm: 'EC-P256' }, functionLogLevel: 'ERROR' });
+  const sandbox = await startSandbox({
+    ports: ANY_FREE_PORTS,
+    assemblyDir,
+    schedules: false,
+    iot: { keyAlgorithm: 'EC-P256' },
+    functionLogLevel: 'ERROR',
+  });
   try {
     await benchmark(sandbox, count, faultRate);
   } finally {
@@ -51,7 +67,8 @@ async function main(): Promise<void> {
 
 async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Promise<void> {
   const { source: sourceAccount, target: targetAccount } = sandbox.accounts;
-  const iot = (account: string) => new IoTClient({ region: sandbox.region, endpoint: sandbox.endpoints.iot, credentials: credentialsFor(account), maxAttempts: 10 });
+  const iot = (account: string) =>
+    new IoTClient({ region: sandbox.region, endpoint: sandbox.endpoints.iot, credentials: credentialsFor(account), maxAttempts: 10 });
   const sourceIot = iot(sourceAccount);
   console.log(`seeding ${count} INACTIVE certificates in account ${sourceAccount} ...`);
   const certificateIds: string[] = [];
@@ -59,7 +76,9 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
     certificateIds.push((await sourceIot.send(new CreateKeysAndCertificateCommand({ setAsActive: false }))).certificateId ?? '');
   }
   if (faultRate > 0) {
-    const faults: FaultSettings = Object.fromEntries(MIGRATION_ACTIONS.map((action) => [action, { errorRate: faultRate, errorType: 'ServiceUnavailableException' as const }]));
+    const faults: FaultSettings = Object.fromEntries(
+      MIGRATION_ACTIONS.map((action) => [action, { errorRate: faultRate, errorType: 'ServiceUnavailableException' as const }]),
+    );
     sandbox.iot.setFaults(faults);
   }
   await fetch(`${sandbox.endpoints.iot}/_certflow/reset-stats`, { method: 'POST' });
@@ -80,7 +99,10 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     void iotStats(sandbox).then((latest) => {
       const now = Date.now();
-      for (const [key, action, account] of [['transfer', 'TransferCertificate', sourceAccount], ['accept', 'AcceptCertificateTransfer', targetAccount]] as const) {
+      for (const [key, action, account] of [
+        ['transfer', 'TransferCertificate', sourceAccount],
+        ['accept', 'AcceptCertificateTransfer', targetAccount],
+      ] as const) {
         const before = stats.accounts[account]?.[action]?.requests ?? 0;
         const after = latest.accounts[account]?.[action]?.requests ?? 0;
         if (after > before) {
@@ -117,16 +139,19 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
   const sourceCertificates = await listCertificates(sourceIot);
   const arrived = certificateIds.filter((id) => targetCertificates.get(id)?.status === 'ACTIVE').length;
   const leftInSource = certificateIds.filter((id) => sourceCertificates.has(id)).length;
-  const pending = certificateIds.filter((id) => targetCertificates.get(id)?.status === 'PENDING_TRANSFER' || sourceCertificates.get(id)?.status === 'PENDING_TRANSFER').length;
+  const pending = certificateIds.filter(
+    (id) => targetCertificates.get(id)?.status === 'PENDING_TRANSFER' || sourceCertificates.get(id)?.status === 'PENDING_TRANSFER',
+  ).length;
   const duplicateAuditRows = await countDuplicateSuccessRows(sandbox, certificateIds);
 
   const counts = (account: string, action: IotOperation) => stats.accounts[account]?.[action] ?? { requests: 0, throttled: 0, faulted: 0 };
   const transfer = counts(sourceAccount, 'TransferCertificate');
   const accept = counts(targetAccount, 'AcceptCertificateTransfer');
-  const rateOf = (done: number, timeline: ActionTimeline) => (timeline.first && timeline.last && timeline.last > timeline.first ? done / ((timeline.last - timeline.first) / 1000) : NaN);
+  const rateOf = (done: number, timeline: ActionTimeline) =>
+    timeline.first && timeline.last && timeline.last > timeline.first ? done / ((timeline.last - timeline.first) / 1000) : NaN;
   const transferRate = rateOf(transfer.requests, timelines.transfer);
   const acceptRate = rateOf(accept.requests, timelines.accept);
-  const retries = (transfer.requests - count) + (accept.requests - count);
+  const retries = transfer.requests - count + (accept.requests - count);
   const lowerBound = count / QUOTA_PER_SECOND + count / QUOTA_PER_SECOND;
   const invocations = [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.invocations, 0) - invocationsBefore;
   const transitions = sandbox.stepFunctions.stateTransitions - transitionsBefore;
@@ -136,9 +161,18 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
   const rows: Array<[string, string]> = [
     ['certificates', String(count)],
     ['injected IoT faults', faultRate > 0 ? `${Math.round(faultRate * 100)}% of every Action the migration calls` : 'none'],
-    ['TransferCertificate rate / quota', `${transferRate.toFixed(2)}/s of ${QUOTA_PER_SECOND}/s = ${(transferRate / QUOTA_PER_SECOND).toFixed(3)} (requests incl. retries, first to last)`],
-    ['AcceptCertificateTransfer rate / quota', `${acceptRate.toFixed(2)}/s of ${QUOTA_PER_SECOND}/s = ${(acceptRate / QUOTA_PER_SECOND).toFixed(3)}`],
-    ['total time / lower bound', `${elapsedSeconds.toFixed(0)} s / ${lowerBound.toFixed(0)} s = ${(elapsedSeconds / lowerBound).toFixed(3)} (bound: N/quota to transfer + N/quota to accept)`],
+    [
+      'TransferCertificate rate / quota',
+      `${transferRate.toFixed(2)}/s of ${QUOTA_PER_SECOND}/s = ${(transferRate / QUOTA_PER_SECOND).toFixed(3)} (requests incl. retries, first to last)`,
+    ],
+    [
+      'AcceptCertificateTransfer rate / quota',
+      `${acceptRate.toFixed(2)}/s of ${QUOTA_PER_SECOND}/s = ${(acceptRate / QUOTA_PER_SECOND).toFixed(3)}`,
+    ],
+    [
+      'total time / lower bound',
+      `${elapsedSeconds.toFixed(0)} s / ${lowerBound.toFixed(0)} s = ${(elapsedSeconds / lowerBound).toFixed(3)} (bound: N/quota to transfer + N/quota to accept)`,
+    ],
     ['throttled requests', String(stats.total.throttled)],
     ['faulted requests', String(stats.total.faulted)],
     ['retries (Transfer + Accept requests beyond one each)', String(retries)],
@@ -164,17 +198,21 @@ async function iotStats(sandbox: Sandbox): Promise<IotRequestStats> {
   return (await (await fetch(`${sandbox.endpoints.iot}/_certflow/stats`)).json()) as IotRequestStats;
 }
 
-
 /** Successful TransferCertificate rows at the source and AcceptCertificateTransfer rows at the target beyond one per certificate. */
 async function countDuplicateSuccessRows(sandbox: Sandbox, certificateIds: string[]): Promise<number> {
   let duplicates = 0;
-  for (const [stackName, account, action] of [['CertflowSource', sandbox.accounts.source, 'TransferCertificate'], ['CertflowTarget', sandbox.accounts.target, 'AcceptCertificateTransfer']] as const) {
+  for (const [stackName, account, action] of [
+    ['CertflowSource', sandbox.accounts.source, 'TransferCertificate'],
+    ['CertflowTarget', sandbox.accounts.target, 'AcceptCertificateTransfer'],
+  ] as const) {
     const trail = new DynamoDbAuditTrail(
       new DynamoDBClient({ region: sandbox.region, endpoint: sandbox.endpoints.dynamodb, credentials: credentialsFor(account) }),
       sandbox.stacks[stackName]?.outputs.AuditTableName ?? '',
     );
     for (const certificateId of certificateIds) {
-      const successes = (await trail.query('byCertificate', certificateId)).filter((row) => row.action === action && row.outcome === 'SUCCEEDED');
+      const successes = (await trail.query('byCertificate', certificateId)).filter(
+        (row) => row.action === action && row.outcome === 'SUCCEEDED',
+      );
       duplicates += Math.max(0, successes.length - 1);
     }
   }

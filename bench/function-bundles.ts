@@ -38,7 +38,12 @@ function loadTimeMs(bundleFile: string): number {
   const output = execFileSync(process.execPath, ['-e', LOAD_ONE_BUNDLE, bundleFile], {
     cwd: path.dirname(bundleFile),
     // What a function sees at init on Lambda, less the endpoints: region, log level, and tracing off (no daemon here).
-    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'WARN', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     encoding: 'utf8',
   });
   return Number(output);
@@ -65,14 +70,22 @@ function main(): void {
       });
     }
   }
-  console.log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}, ${RUNS} fresh processes per bundle`);
+  console.log(
+    `node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}, ${RUNS} fresh processes per bundle`,
+  );
   console.log('| stack | function | index.js KiB | require ms (median) | require ms (min) |');
   console.log('| --- | --- | ---: | ---: | ---: |');
   for (const measure of measures) {
-    console.log(`| ${measure.stack} | ${measure.logicalId} | ${measure.kib.toFixed(0)} | ${measure.medianLoadMs.toFixed(0)} | ${measure.minLoadMs.toFixed(0)} |`);
+    console.log(
+      `| ${measure.stack} | ${measure.logicalId} | ${measure.kib.toFixed(0)} | ${measure.medianLoadMs.toFixed(0)} | ${measure.minLoadMs.toFixed(0)} |`,
+    );
   }
   const totalKib = measures.reduce((sum, measure) => sum + measure.kib, 0);
-  console.log(`${measures.length} functions, ${totalKib.toFixed(0)} KiB of bundles, median of the medians ${median(measures.map((measure) => measure.medianLoadMs)).toFixed(0)} ms`);
+  console.log(
+    `${measures.length} functions, ${totalKib.toFixed(0)} KiB of bundles, median of the medians ${median(measures.map((measure) => measure.medianLoadMs)).toFixed(0)} ms`,
+  );
 }
 
 main();

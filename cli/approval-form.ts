@@ -59,6 +59,10 @@ export function decisionTaken(answer: PageAnswer): boolean {
 export async function submitDecision(url: URL, decision: Record<string, string>): Promise<PageAnswer> {
   const form = new URLSearchParams(url.searchParams);
   for (const [name, value] of Object.entries(decision)) form.set(name, value);
-  const response = await fetch(`${url.origin}${url.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+  const response = await fetch(`${url.origin}${url.pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+  });
   return readApprovalPage(response.status, await response.text());
 }

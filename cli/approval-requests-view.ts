@@ -49,7 +49,8 @@ export function approvalOf(request: ApprovalRequest): NonNullable<PendingEntry['
 
 function subjectOf(entry: Pick<PendingEntry, 'certificateId' | 'migrationId' | 'certificateCount'>): string {
   if (entry.certificateId) return `certificate ${entry.certificateId}`;
-  if (entry.migrationId) return `migration ${entry.migrationId}${entry.certificateCount === undefined ? '' : ` (${entry.certificateCount} certificates)`}`;
+  if (entry.migrationId)
+    return `migration ${entry.migrationId}${entry.certificateCount === undefined ? '' : ` (${entry.certificateCount} certificates)`}`;
   return 'transfer';
 }
 
@@ -114,7 +115,8 @@ export function newestLinks(notifications: readonly SinkNotification[], accounts
     if (!requestId || !approver || !side) continue;
     const key = `${side}\n${requestId}\n${approver}`;
     const earlier = newest.get(key);
-    if (!earlier || earlier.publishedAt <= notification.publishedAt) newest.set(key, { side, requestId, approver, link, publishedAt: notification.publishedAt });
+    if (!earlier || earlier.publishedAt <= notification.publishedAt)
+      newest.set(key, { side, requestId, approver, link, publishedAt: notification.publishedAt });
   }
   return [...newest.values()];
 }
@@ -137,7 +139,13 @@ export function renderLinks(requests: readonly PendingLinks[], now: Date = new D
   return requests
     .map((request) => {
       const heading = `${request.side}  ${subjectOf(request)}  ${request.from} -> ${request.to}  decide by ${timeWithRelative(request.deadline, now) ?? ''}`;
-      return [heading, keyValueLines(request.links.map((link) => [link.approver, link.link]), '  ')].join('\n');
+      return [
+        heading,
+        keyValueLines(
+          request.links.map((link) => [link.approver, link.link]),
+          '  ',
+        ),
+      ].join('\n');
     })
     .join('\n\n');
 }

@@ -25,7 +25,13 @@ export interface ShownAuditRow {
 export const AUDIT_SEARCHES = [
   { option: 'certificateId', flag: '--certificate-id', value: 'id', index: 'byCertificate', rows: 'rows of one certificate' },
   { option: 'requestedBy', flag: '--requested-by', value: 'email', index: 'byRequester', rows: 'rows of what this person requested' },
-  { option: 'approvedBy', flag: '--approved-by', value: 'email', index: 'byApprover', rows: 'rows of what this approver allowed or decided' },
+  {
+    option: 'approvedBy',
+    flag: '--approved-by',
+    value: 'email',
+    index: 'byApprover',
+    rows: 'rows of what this approver allowed or decided',
+  },
   { option: 'execution', flag: '--execution', value: 'arn', index: 'byExecution', rows: 'rows of one workflow execution' },
 ] as const satisfies ReadonlyArray<{ option: string; flag: string; value: string; index: AuditIndex; rows: string }>;
 

@@ -36,7 +36,11 @@ Against the local sandbox (\`npm start\`) by default; against AWS with
 
 const sideOption = (description: string) => new Option('--side <side>', description).choices(['source', 'target']);
 
-type CommandRunner = (action: (context: commands.CommandContext) => Promise<commands.CommandResult>, options: GlobalOptions, stopsItself?: boolean) => Promise<void>;
+type CommandRunner = (
+  action: (context: commands.CommandContext) => Promise<commands.CommandResult>,
+  options: GlobalOptions,
+  stopsItself?: boolean,
+) => Promise<void>;
 
 /** The program: every command with its options and its own --help. */
 function certflowProgram(io: CliIo, run: CommandRunner): Command {
@@ -69,18 +73,34 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
     .option('--reason <text>', 'why, shown to the approvers (at most 256 characters)')
     .option('--no-restore', 'leave the certificate as prepared (INACTIVE, policies detached) if the transfer does not happen')
     .option('--wait', 'follow the execution to its end; exit 0 only if the certificate was transferred')
-    .addHelpText('after', '\nWithout --wait it watches the first seconds, so a transfer refused at once (a missing certificate, the source as target) exits 1.')
-    .action((options: { certificateId: string; to: string; requestedBy: string; message?: string; reason?: string; restore: boolean; wait?: boolean }, command: Command) =>
-      run((context) => commands.startTransfer(context, { ...options, wait: options.wait === true }), globals(command), true),
+    .addHelpText(
+      'after',
+      '\nWithout --wait it watches the first seconds, so a transfer refused at once (a missing certificate, the source as target) exits 1.',
+    )
+    .action(
+      (
+        options: {
+          certificateId: string;
+          to: string;
+          requestedBy: string;
+          message?: string;
+          reason?: string;
+          restore: boolean;
+          wait?: boolean;
+        },
+        command: Command,
+      ) => run((context) => commands.startTransfer(context, { ...options, wait: options.wait === true }), globals(command), true),
     );
 
   program
     .command('status')
-    .description('Show an execution: status, outcome, who decided and why, the error of a FAILED one, a migration run\'s counts.')
+    .description("Show an execution: status, outcome, who decided and why, the error of a FAILED one, a migration run's counts.")
     .argument('<executionArn>', 'the execution ARN (the side follows from its account)')
     .addOption(sideOption('the side, when the ARN names neither known account'))
     .addHelpText('after', '\nExits 1 when the execution FAILED, TIMED_OUT or was ABORTED.')
-    .action((executionArn: string, options: { side?: Side }, command: Command) => run((context) => commands.showStatus(context, executionArn, options.side), globals(command)));
+    .action((executionArn: string, options: { side?: Side }, command: Command) =>
+      run((context) => commands.showStatus(context, executionArn, options.side), globals(command)),
+    );
 
   program
     .command('pending')
@@ -93,17 +113,22 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
   program
     .command('links')
     .description('Sandbox only: the newest approval link of each pending request, per approver, from the notifications.')
-    .option('--approver <email>', 'only this approver\'s links')
-    .addOption(sideOption('only this side\'s requests'))
-    .action((options: { approver?: string; side?: Side }, command: Command) => run((context) => commands.links(context, options), globals(command)));
+    .option('--approver <email>', "only this approver's links")
+    .addOption(sideOption("only this side's requests"))
+    .action((options: { approver?: string; side?: Side }, command: Command) =>
+      run((context) => commands.links(context, options), globals(command)),
+    );
 
   program
     .command('approve')
-    .description('Approve a request from its link, as the page\'s Approve button does.')
+    .description("Approve a request from its link, as the page's Approve button does.")
     .argument('<link>', 'the approval link from the notification')
     .option('--consent-to-prepare', 'agree to the certificate being set INACTIVE and its policies detached (source side)')
     .option('--set-as-active', 'set the certificate ACTIVE once accepted (target side)')
-    .addHelpText('after', '\nExits 1 when the page refuses: a forged link (403), already decided (409), expired (410), consent missing (400), ...')
+    .addHelpText(
+      'after',
+      '\nExits 1 when the page refuses: a forged link (403), already decided (409), expired (410), consent missing (400), ...',
+    )
     .action((link: string, options: { consentToPrepare?: boolean; setAsActive?: boolean }, command: Command) =>
       run(
         () =>
@@ -118,9 +143,9 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
 
   program
     .command('reject')
-    .description('Reject a request from its link, with a reason, as the page\'s Reject button does.')
+    .description("Reject a request from its link, with a reason, as the page's Reject button does.")
     .argument('<link>', 'the approval link from the notification')
-    .requiredOption('--reason <why>', 'why (at most 128 characters; the target side\'s reason reaches the source)')
+    .requiredOption('--reason <why>', "why (at most 128 characters; the target side's reason reaches the source)")
     .addHelpText('after', '\nExits 1 when the page refuses (forged, already decided, expired, ...).')
     .action((link: string, options: { reason: string }, command: Command) =>
       run(() => {
@@ -134,16 +159,19 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
     .description('Withdraw a transfer: its approval request while pending, or the offer once made.')
     .requiredOption('--certificate-id <id>', 'the certificate being transferred')
     .requiredOption('--by <you>', 'the requester or an approver')
-    .action((options: { certificateId: string; by: string }, command: Command) => run((context) => commands.cancel(context, options), globals(command)));
+    .action((options: { certificateId: string; by: string }, command: Command) =>
+      run((context) => commands.cancel(context, options), globals(command)),
+    );
 
   const auditCommand = program
     .command('audit')
     .description('The audit trail of both sides (oldest first), by one of the searches below.')
-    .addOption(sideOption('only this side\'s audit table (default both)'))
+    .addOption(sideOption("only this side's audit table (default both)"))
     .addHelpText('after', '\nGive exactly one search option. Decision rows (ApprovalGranted, ...) are listed with the IoT Actions.');
   for (const search of AUDIT_SEARCHES) auditCommand.option(`${search.flag} <${search.value}>`, `${search.rows} (index ${search.index})`);
-  auditCommand.action((options: { side?: Side; certificateId?: string; requestedBy?: string; approvedBy?: string; execution?: string }, command: Command) =>
-    run((context) => commands.audit(context, options, options.side), globals(command)),
+  auditCommand.action(
+    (options: { side?: Side; certificateId?: string; requestedBy?: string; approvedBy?: string; execution?: string }, command: Command) =>
+      run((context) => commands.audit(context, options, options.side), globals(command)),
   );
 
   program
@@ -156,14 +184,20 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
     .option('--message <text>', 'the transfer message (at most 128 characters)')
     .option('--report <path>', 'writes <path>.csv and <path>.json (default certflow-migration-<id>)')
     .option('--migration-id <id>', 'names the migration (default: follows from the manifest and the target)')
-    .addHelpText('after', '\nExits 0 when every certificate is TRANSFERRED or ALREADY_TRANSFERRED, 1 otherwise (the report names them), 130 on Ctrl-C.')
-    .action((options: commands.MigrateOptions, command: Command) => run((context) => commands.migrate(context, options), globals(command), true));
+    .addHelpText(
+      'after',
+      '\nExits 0 when every certificate is TRANSFERRED or ALREADY_TRANSFERRED, 1 otherwise (the report names them), 130 on Ctrl-C.',
+    )
+    .action((options: commands.MigrateOptions, command: Command) =>
+      run((context) => commands.migrate(context, options), globals(command), true),
+    );
 
   return program;
 }
 
 function describeError(error: unknown): string {
-  const reachable = (value: unknown): value is { code?: string; address?: string; port?: number; cause?: unknown } => typeof value === 'object' && value !== null;
+  const reachable = (value: unknown): value is { code?: string; address?: string; port?: number; cause?: unknown } =>
+    typeof value === 'object' && value !== null;
   for (let cause: unknown = error; reachable(cause); cause = cause.cause) {
     if (cause.code === 'ECONNREFUSED') {
       return `cannot reach ${cause.address ?? ''}${cause.port ? `:${cause.port}` : ''}: is the sandbox running (\`npm start\`)?`;
@@ -182,10 +216,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     const context = {
       // Resolved when a command first needs it, after it has checked its input: bad input is named even without a sandbox.
       get target(): CliTarget {
-        target ??= resolveCliTarget({ profile: options.profile, outputs: options.outputs, region: options.region, sandboxFile: options.sandboxFile });
+        target ??= resolveCliTarget({
+          profile: options.profile,
+          outputs: options.outputs,
+          region: options.region,
+          sandboxFile: options.sandboxFile,
+        });
         return target;
       },
-      signal: interrupt, progress: (line: string) => io.stderr(`${line}\n`), interactive: io.stderrIsTerminal === true };
+      signal: interrupt,
+      progress: (line: string) => io.stderr(`${line}\n`),
+      interactive: io.stderrIsTerminal === true,
+    };
     // A command that has nothing to stop ends at Ctrl-C; one that has (a migration's workflow) stops it first.
     const interrupted = new Promise<never>((_, reject) => {
       const fail = () => reject(new CommandInterrupted('interrupted'));

@@ -2,7 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { approvalRequestId, type ApprovalSide } from '../lambdas/approvals/approval-request';
 import { ApprovalStore } from '../lambdas/approvals/approval-store';
 import { cancelApprovalRequest } from '../lambdas/approvals/decide-approval';
@@ -14,12 +20,27 @@ import { migrationReportCsv, migrationReportJson } from '../lambdas/migration/mi
 import { parseOutboundMigrationRequest } from '../lambdas/migration/migration-requests';
 import { parseOutboundTransferRequest } from '../lambdas/outbound-workflow/step-requests';
 import { decisionTaken, parseApprovalLink, submitDecision, type PageAnswer } from './approval-form';
-import { approvalOf, newestLinks, renderLinks, renderPending, type PendingEntry, type PendingLinks, type SinkNotification } from './approval-requests-view';
+import {
+  approvalOf,
+  newestLinks,
+  renderLinks,
+  renderPending,
+  type PendingEntry,
+  type PendingLinks,
+  type SinkNotification,
+} from './approval-requests-view';
 import { auditSearchOf, renderAudit, type AuditSearchOptions, type ShownAuditRow } from './audit-view';
 import { keyValueLines, table } from './cli-output';
 import { CliUsageError, SIDES, stackOutput, STACKS, type CliTarget, type Side } from './cli-target';
 import { CommandFailed, CommandInterrupted } from './exit-codes';
-import { executionView, parseExecutionArn, renderExecutionView, sideOfAccount, unsuccessfulEnd, type ExecutionView } from './execution-view';
+import {
+  executionView,
+  parseExecutionArn,
+  renderExecutionView,
+  sideOfAccount,
+  unsuccessfulEnd,
+  type ExecutionView,
+} from './execution-view';
 import { MigrationRunFailed, MigrationStopped, progressLine, runMigrationJob, type MigrationSide } from './migration-job';
 
 /** What a command shows: data for --json, text for a person. */
@@ -131,7 +152,10 @@ export async function startTransfer(context: CommandContext, options: TransferOp
   });
   const client = sfn(context.target, 'source');
   const started = await client.send(
-    new StartExecutionCommand({ stateMachineArn: stackOutput(context.target, 'source', 'OutboundStateMachineArn'), input: JSON.stringify(input) }),
+    new StartExecutionCommand({
+      stateMachineArn: stackOutput(context.target, 'source', 'OutboundStateMachineArn'),
+      input: JSON.stringify(input),
+    }),
   );
   const executionArn = started.executionArn ?? '';
   const settleBy = Date.now() + TRANSFER_SETTLE_MS;
@@ -144,7 +168,8 @@ export async function startTransfer(context: CommandContext, options: TransferOp
       if (failure) throw new CommandFailed(failure, shown);
       return shown;
     }
-    if (options.wait && view.currentState && view.currentState !== lastState) context.progress(`${executionArn.split(':').pop() ?? ''}: ${view.currentState}`);
+    if (options.wait && view.currentState && view.currentState !== lastState)
+      context.progress(`${executionArn.split(':').pop() ?? ''}: ${view.currentState}`);
     lastState = view.currentState;
     if (!options.wait && Date.now() >= settleBy) {
       const text = keyValueLines([
@@ -155,7 +180,8 @@ export async function startTransfer(context: CommandContext, options: TransferOp
       ]);
       return { json: view, text };
     }
-    if (context.signal.aborted) throw new CommandInterrupted(`stopped following ${executionArn}; the transfer goes on: certflow status ${executionArn}`);
+    if (context.signal.aborted)
+      throw new CommandInterrupted(`stopped following ${executionArn}; the transfer goes on: certflow status ${executionArn}`);
     await sleep(options.wait ? (context.pollMs ?? 1000) : 250, context.signal);
   }
 }
@@ -179,7 +205,11 @@ async function* runningExecutions(target: CliTarget, side: Side, options: { migr
       const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
       for (const execution of page.executions ?? []) {
         const described = await client.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-        yield { executionArn: execution.executionArn ?? '', startDate: execution.startDate, input: JSON.parse(described.input ?? '{}') as RunningExecution['input'] };
+        yield {
+          executionArn: execution.executionArn ?? '',
+          startDate: execution.startDate,
+          input: JSON.parse(described.input ?? '{}') as RunningExecution['input'],
+        };
       }
       nextToken = page.nextToken;
     } while (nextToken);
@@ -194,7 +224,10 @@ export async function listPending(context: CommandContext, sides: readonly Side[
     for await (const { executionArn, startDate, input } of runningExecutions(context.target, side, { migrations: true })) {
       const request = await store.get(approvalRequestId(executionArn, APPROVAL_SIDES[side]));
       const approval = request ? approvalOf(request) : undefined;
-      const state = approval?.status === 'PENDING' ? 'waiting for approval' : ((await currentStateOf(sfn(context.target, side), executionArn)) ?? 'starting');
+      const state =
+        approval?.status === 'PENDING'
+          ? 'waiting for approval'
+          : ((await currentStateOf(sfn(context.target, side), executionArn)) ?? 'starting');
       listed.push({
         side,
         executionArn,
@@ -222,7 +255,10 @@ export async function decide(link: string, decision: Record<string, string>): Pr
   const answer = await submitDecision(url, decision);
   const shown = { json: answer, text: pageText(answer) };
   if (!decisionTaken(answer)) {
-    throw new CommandFailed(`the approval page refused (HTTP ${answer.httpStatus}): ${answer.page}${answer.problem ? `: ${answer.problem}` : ''}`, shown);
+    throw new CommandFailed(
+      `the approval page refused (HTTP ${answer.httpStatus}): ${answer.page}${answer.problem ? `: ${answer.problem}` : ''}`,
+      shown,
+    );
   }
   return shown;
 }
@@ -237,7 +273,8 @@ function pageText(answer: PageAnswer): string {
 
 /** The outbound execution of this certificate that is still running, if any. */
 async function runningTransferOf(target: CliTarget, certificateId: string): Promise<string | undefined> {
-  for await (const execution of runningExecutions(target, 'source')) if (execution.input.certificateId === certificateId) return execution.executionArn;
+  for await (const execution of runningExecutions(target, 'source'))
+    if (execution.input.certificateId === certificateId) return execution.executionArn;
   return undefined;
 }
 
@@ -258,7 +295,13 @@ export async function cancel(context: CommandContext, options: { certificateId?:
     if ((await store.get(requestId))?.status === 'PENDING') {
       const result = await cancelApprovalRequest({ store, sfn: sfn(target, 'source') }, requestId, by);
       if (result.kind === 'refused') throw new CommandFailed(`cannot cancel the approval request: ${result.reason}`);
-      return { json: { cancelled: 'approval request', executionArn }, text: keyValueLines([['cancelled', 'the approval request'], ['execution', executionArn]]) };
+      return {
+        json: { cancelled: 'approval request', executionArn },
+        text: keyValueLines([
+          ['cancelled', 'the approval request'],
+          ['execution', executionArn],
+        ]),
+      };
     }
   }
   const lambda = new LambdaClient(target.clientConfig('source', 'lambda'));
@@ -275,7 +318,10 @@ export async function cancel(context: CommandContext, options: { certificateId?:
   }
   return {
     json: { cancelled: 'transfer', executionArn, result },
-    text: keyValueLines([['cancelled', 'the transfer offer'], ['execution', executionArn ?? '(none running)']]),
+    text: keyValueLines([
+      ['cancelled', 'the transfer offer'],
+      ['execution', executionArn ?? '(none running)'],
+    ]),
   };
 }
 
@@ -286,7 +332,10 @@ export async function audit(context: CommandContext, search: AuditSearchOptions,
   const sides = explicitSide ? [explicitSide] : SIDES.filter((side) => context.target.outputs[STACKS[side]]?.AuditTableName);
   const rows: ShownAuditRow[] = [];
   for (const side of sides) {
-    const trail = new DynamoDbAuditTrail(new DynamoDBClient(context.target.clientConfig(side, 'dynamodb')), stackOutput(context.target, side, 'AuditTableName'));
+    const trail = new DynamoDbAuditTrail(
+      new DynamoDBClient(context.target.clientConfig(side, 'dynamodb')),
+      stackOutput(context.target, side, 'AuditTableName'),
+    );
     for (const row of await trail.query(index, key)) rows.push({ ...(row as unknown as Omit<ShownAuditRow, 'side'>), side });
   }
   rows.sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
@@ -296,15 +345,19 @@ export async function audit(context: CommandContext, search: AuditSearchOptions,
 /** `certflow links`: each pending request's newest link per approver, from the sandbox's notification sink. */
 export async function links(context: CommandContext, options: { approver?: string; side?: Side }): Promise<CommandResult> {
   const { target } = context;
-  if (!target.notificationsUrl) throw new CliUsageError('links: reads the sandbox\'s notifications; against AWS the links are in the approvers\' e-mail');
+  if (!target.notificationsUrl)
+    throw new CliUsageError("links: reads the sandbox's notifications; against AWS the links are in the approvers' e-mail");
   const response = await fetch(target.notificationsUrl);
   if (!response.ok) throw new CommandFailed(`the sandbox's notification sink answered HTTP ${response.status}`);
   const { notifications } = (await response.json()) as { notifications: SinkNotification[] };
   const wanted = newestLinks(notifications, target.accounts).filter(
-    (link) => (!options.side || link.side === options.side) && (!options.approver || link.approver.toLowerCase() === options.approver.trim().toLowerCase()),
+    (link) =>
+      (!options.side || link.side === options.side) &&
+      (!options.approver || link.approver.toLowerCase() === options.approver.trim().toLowerCase()),
   );
   const byRequest = new Map<string, typeof wanted>();
-  for (const link of wanted) byRequest.set(`${link.side}\n${link.requestId}`, [...(byRequest.get(`${link.side}\n${link.requestId}`) ?? []), link]);
+  for (const link of wanted)
+    byRequest.set(`${link.side}\n${link.requestId}`, [...(byRequest.get(`${link.side}\n${link.requestId}`) ?? []), link]);
   const stores = new Map<Side, ApprovalStore>();
   const pending: PendingLinks[] = [];
   for (const requestLinks of byRequest.values()) {
@@ -322,7 +375,9 @@ export async function links(context: CommandContext, options: { approver?: strin
       from: request.sourceAwsAccount,
       to: request.targetAwsAccount,
       deadline: new Date(request.expiresAt * 1000).toISOString(),
-      links: requestLinks.map((link) => ({ approver: link.approver, link: link.link, sentAt: link.publishedAt })).sort((a, b) => a.approver.localeCompare(b.approver)),
+      links: requestLinks
+        .map((link) => ({ approver: link.approver, link: link.link, sentAt: link.publishedAt }))
+        .sort((a, b) => a.approver.localeCompare(b.approver)),
     });
   }
   pending.sort((a, b) => (a.links[0]?.sentAt ?? '').localeCompare(b.links[0]?.sentAt ?? ''));
@@ -367,12 +422,20 @@ export async function migrate(context: CommandContext, options: MigrateOptions):
   const targetAwsAccount = parseAwsAccountId(options.to, 'to');
   // The workflow's own rules, checked before anything is uploaded or started.
   parseOutboundMigrationRequest({
-    migration: { migrationId: 'check', targetAwsAccount, transferMessage: options.message, requestedBy: options.requestedBy, reason: options.reason },
+    migration: {
+      migrationId: 'check',
+      targetAwsAccount,
+      transferMessage: options.message,
+      requestedBy: options.requestedBy,
+      reason: options.reason,
+    },
     runName: 'check',
     executionId: 'check',
   });
   if (!existsSync(options.manifest)) {
-    throw new CliUsageError(`--manifest: ${options.manifest} does not exist (a CSV of certificate ids, or JSON: a list, {"certificateIds": [...]} or {"selector": {...}})`);
+    throw new CliUsageError(
+      `--manifest: ${options.manifest} does not exist (a CSV of certificate ids, or JSON: a list, {"certificateIds": [...]} or {"selector": {...}})`,
+    );
   }
   const text = readFileSync(options.manifest, 'utf8');
   const { manifest, duplicates } = options.manifest.toLowerCase().endsWith('.json') ? parseJsonManifest(text) : parseCsvManifest(text);
@@ -404,11 +467,23 @@ export async function migrate(context: CommandContext, options: MigrateOptions):
           lastPhase = phase;
         },
       },
-      { manifest, targetAwsAccount, requestedBy: options.requestedBy ?? '', reason: options.reason, transferMessage: options.message, migrationId: options.migrationId },
+      {
+        manifest,
+        targetAwsAccount,
+        requestedBy: options.requestedBy ?? '',
+        reason: options.reason,
+        transferMessage: options.message,
+        migrationId: options.migrationId,
+      },
     );
     if (context.interactive) process.stderr.write('\n');
     const report = options.report ?? `certflow-migration-${result.migrationId}`;
-    const reportContext = { migrationId: result.migrationId, targetAwsAccount, sourceRun: result.sourceRun, targetRun: result.targetRun ?? null };
+    const reportContext = {
+      migrationId: result.migrationId,
+      targetAwsAccount,
+      sourceRun: result.sourceRun,
+      targetRun: result.targetRun ?? null,
+    };
     writeFileSync(`${report}.csv`, migrationReportCsv(result.rows));
     writeFileSync(`${report}.json`, migrationReportJson(result.rows, reportContext));
     const counts: Record<string, number> = {};
@@ -425,7 +500,10 @@ export async function migrate(context: CommandContext, options: MigrateOptions):
           ['certificates', result.rows.length],
           ['report', summary.report.join(', ')],
         ]),
-        table(['OUTCOME', 'CERTIFICATES'], Object.entries(counts).map(([outcome, count]) => [outcome, String(count)])),
+        table(
+          ['OUTCOME', 'CERTIFICATES'],
+          Object.entries(counts).map(([outcome, count]) => [outcome, String(count)]),
+        ),
       ].join('\n\n'),
     };
     const notMoved = result.rows.filter((row) => !MOVED.includes(row.outcome)).length;

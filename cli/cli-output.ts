@@ -10,7 +10,9 @@ export function keyValueLines(rows: readonly KeyValueRow[], indent = ''): string
     .map(([label, value]) => {
       // A value of several lines stays under its first line.
       const [first, ...rest] = String(value).split('\n');
-      return [`${indent}${label.padEnd(width)}  ${first ?? ''}`, ...rest.map((line) => `${indent}${' '.repeat(width + 2)}${line}`)].join('\n');
+      return [`${indent}${label.padEnd(width)}  ${first ?? ''}`, ...rest.map((line) => `${indent}${' '.repeat(width + 2)}${line}`)].join(
+        '\n',
+      );
     })
     .join('\n');
 }

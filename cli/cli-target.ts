@@ -22,7 +22,10 @@ export interface CliTarget {
   accounts: Partial<Record<Side, string>>;
   /** The sandbox's SNS sink of approval notifications; only the sandbox has one. */
   notificationsUrl?: string;
-  clientConfig(side: Side, service: keyof SandboxDescriptor['endpoints']): {
+  clientConfig(
+    side: Side,
+    service: keyof SandboxDescriptor['endpoints'],
+  ): {
     region: string;
     endpoint?: string;
     credentials?: { accessKeyId: string; secretAccessKey: string };
@@ -49,7 +52,10 @@ function accountOfOutputs(outputs: Record<string, string> | undefined): string |
 /** One output of the side's stack, or a usage error saying where it was looked for. */
 export function stackOutput(target: CliTarget, side: Side, name: string): string {
   const value = target.outputs[STACKS[side]]?.[name];
-  if (!value) throw new CliUsageError(`the ${STACKS[side]} stack has no output ${name}: deploy it, or point --outputs at \`cdk deploy --outputs-file\``);
+  if (!value)
+    throw new CliUsageError(
+      `the ${STACKS[side]} stack has no output ${name}: deploy it, or point --outputs at \`cdk deploy --outputs-file\``,
+    );
   return value;
 }
 
@@ -60,7 +66,8 @@ export function stackOutput(target: CliTarget, side: Side, name: string): string
 export function resolveCliTarget(options: { profile?: string; outputs?: string; region?: string; sandboxFile?: string }): CliTarget {
   if (options.profile) {
     if (!options.outputs) throw new CliUsageError('--outputs: required with --profile (the file `cdk deploy --outputs-file` wrote)');
-    if (!existsSync(options.outputs)) throw new CliUsageError(`--outputs: ${options.outputs} does not exist (the file \`cdk deploy --outputs-file\` wrote)`);
+    if (!existsSync(options.outputs))
+      throw new CliUsageError(`--outputs: ${options.outputs} does not exist (the file \`cdk deploy --outputs-file\` wrote)`);
     const outputs = readJsonFile(options.outputs, '--outputs') as Record<string, Record<string, string>>;
     const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
     if (!region) throw new CliUsageError('--region: required with --profile when AWS_REGION is not set');
@@ -74,7 +81,8 @@ export function resolveCliTarget(options: { profile?: string; outputs?: string; 
     return { region, outputs, accounts, clientConfig: () => ({ region }) };
   }
   const file = options.sandboxFile ?? DEFAULT_SANDBOX_FILE;
-  if (!existsSync(file)) throw new CliUsageError(`no sandbox found (${file} is missing): run \`npm start\` first, or use --profile for AWS`);
+  if (!existsSync(file))
+    throw new CliUsageError(`no sandbox found (${file} is missing): run \`npm start\` first, or use --profile for AWS`);
   const sandbox = readJsonFile(file, '--sandbox-file') as SandboxDescriptor;
   return {
     region: sandbox.region,

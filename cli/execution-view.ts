@@ -13,7 +13,10 @@ const EXECUTION_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):(\d{12}):execution:([
 
 export function parseExecutionArn(value: string): ExecutionArnParts {
   const match = EXECUTION_ARN.exec(value);
-  if (!match) throw new CliUsageError(`EXECUTION_ARN: must be a Step Functions execution ARN, arn:aws:states:REGION:ACCOUNT:execution:STATE_MACHINE:NAME (got ${value})`);
+  if (!match)
+    throw new CliUsageError(
+      `EXECUTION_ARN: must be a Step Functions execution ARN, arn:aws:states:REGION:ACCOUNT:execution:STATE_MACHINE:NAME (got ${value})`,
+    );
   const [, region = '', account = '', stateMachineName = '', executionName = ''] = match;
   return { region, account, stateMachineName, executionName };
 }
@@ -27,7 +30,9 @@ export function sideOfAccount(account: string, accounts: Partial<Record<Side, st
   if (inferred) return inferred;
   if (explicit) return explicit;
   const known = (Object.entries(accounts) as Array<[Side, string]>).map(([side, id]) => `${side} ${id}`).join(', ');
-  throw new CliUsageError(`EXECUTION_ARN: names account ${account}, which is neither side's account (${known || 'none known'}): pass --side`);
+  throw new CliUsageError(
+    `EXECUTION_ARN: names account ${account}, which is neither side's account (${known || 'none known'}): pass --side`,
+  );
 }
 
 /** Outcomes of a transfer that moved the certificate; any other outcome means it did not move. */
@@ -164,7 +169,12 @@ export function executionView(
 
 function decisionLine(decision: DecisionView): string {
   const parts = [decision.decision, decision.by ? `by ${decision.by}` : undefined, decision.at ? `at ${decision.at}` : undefined];
-  const activate = decision.setAsActive === undefined || decision.decision !== 'APPROVED' ? undefined : decision.setAsActive ? 'set ACTIVE' : 'left INACTIVE';
+  const activate =
+    decision.setAsActive === undefined || decision.decision !== 'APPROVED'
+      ? undefined
+      : decision.setAsActive
+        ? 'set ACTIVE'
+        : 'left INACTIVE';
   return [parts.filter(Boolean).join(' '), activate].filter(Boolean).join(', ');
 }
 
@@ -196,14 +206,27 @@ export function renderExecutionView(view: ExecutionView, now: Date = new Date())
   rows.push(['error', view.error], ['cause', causeLine(view.cause)]);
   const blocks = [keyValueLines(rows)];
   if (view.counts) {
-    blocks.push(table(['OUTCOME', 'CERTIFICATES'], Object.entries(view.counts).map(([outcome, count]) => [outcome, String(count)])));
+    blocks.push(
+      table(
+        ['OUTCOME', 'CERTIFICATES'],
+        Object.entries(view.counts).map(([outcome, count]) => [outcome, String(count)]),
+      ),
+    );
   }
   if (view.progress) {
     blocks.push(
       table(
         ['PHASE', 'TOTAL', 'DONE', 'FAILED', 'REMAINING'],
         Object.entries(view.progress).map(([phase, progress]) =>
-          progress ? [phase, String(progress.total), String(progress.done), String(progress.failed), String(progress.total - progress.done - progress.failed)] : [phase],
+          progress
+            ? [
+                phase,
+                String(progress.total),
+                String(progress.done),
+                String(progress.failed),
+                String(progress.total - progress.done - progress.failed),
+              ]
+            : [phase],
         ),
       ),
     );
@@ -213,10 +236,13 @@ export function renderExecutionView(view: ExecutionView, now: Date = new Date())
 
 /** Why an execution that ended is not a success, in one line; undefined when it is one. */
 export function unsuccessfulEnd(view: ExecutionView): string | undefined {
-  if (FAILED_STATUSES.includes(view.status)) return `the execution ended ${view.status}${view.error ? `: ${view.error}` : ''}${causeLine(view.cause) ? ` (${causeLine(view.cause)})` : ''}`;
+  if (FAILED_STATUSES.includes(view.status))
+    return `the execution ended ${view.status}${view.error ? `: ${view.error}` : ''}${causeLine(view.cause) ? ` (${causeLine(view.cause)})` : ''}`;
   if (view.status === 'SUCCEEDED' && view.outcome !== undefined && !SUCCESS_OUTCOMES.includes(view.outcome)) {
     const rejected = view.decisions.find((decision) => decision.decision === 'REJECTED');
-    const why = rejected ? `: rejected by ${rejected.by ?? 'an approver'}${rejected.rejectReason ? ` (${rejected.rejectReason})` : ''}` : '';
+    const why = rejected
+      ? `: rejected by ${rejected.by ?? 'an approver'}${rejected.rejectReason ? ` (${rejected.rejectReason})` : ''}`
+      : '';
     return `the transfer ended ${view.outcome}${why}`;
   }
   return undefined;

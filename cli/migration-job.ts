@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { CertificateOutcome } from '../lambdas/migration/certificate-outcome';
 import type { MigrationManifest } from '../lambdas/migration/migration-manifest';
@@ -80,8 +86,12 @@ export function migrationIdOf(manifest: MigrationManifest, targetAwsAccount: str
  * stopped or failed job is resumed by running it again.
  */
 export async function runMigrationJob(deps: MigrationJobDeps, request: MigrationJobRequest): Promise<MigrationJobResult> {
-  const migrationId = request.migrationId === undefined ? migrationIdOf(request.manifest, request.targetAwsAccount) : parseMigrationId(request.migrationId);
-  const manifestBody = request.manifest.kind === 'list' ? { certificateIds: request.manifest.certificateIds } : { selector: { status: request.manifest.status, caCertificateId: request.manifest.caCertificateId } };
+  const migrationId =
+    request.migrationId === undefined ? migrationIdOf(request.manifest, request.targetAwsAccount) : parseMigrationId(request.migrationId);
+  const manifestBody =
+    request.manifest.kind === 'list'
+      ? { certificateIds: request.manifest.certificateIds }
+      : { selector: { status: request.manifest.status, caCertificateId: request.manifest.caCertificateId } };
   const sourceFiles = new S3MigrationObjects(deps.source.s3, deps.source.bucketName);
   await sourceFiles.writeJson(migrationKeys.manifest(migrationId), manifestBody);
   const sourceRun = await runSide(deps, 'source', migrationId, {
@@ -93,13 +103,19 @@ export async function runMigrationJob(deps: MigrationJobDeps, request: Migration
   });
   const sourceOutcomes = (await sourceFiles.readJson(sourceRun.outcomesKey)) as CertificateOutcome[];
 
-  const offered = sourceOutcomes.filter((outcome) => outcome.outcome === 'OFFERED' || outcome.outcome === 'ALREADY_OFFERED').map((outcome) => outcome.certificateId);
+  const offered = sourceOutcomes
+    .filter((outcome) => outcome.outcome === 'OFFERED' || outcome.outcome === 'ALREADY_OFFERED')
+    .map((outcome) => outcome.certificateId);
   let targetOutcomes: CertificateOutcome[] = [];
   let targetRun: string | undefined;
   if (offered.length > 0) {
     const targetFiles = new S3MigrationObjects(deps.target.s3, deps.target.bucketName);
     await targetFiles.writeJson(migrationKeys.offers(migrationId), { sourceAwsAccount: deps.source.accountId, certificateIds: offered });
-    const run = await runSide(deps, 'target', migrationId, { migrationId, requestedBy: request.requestedBy, reason: request.reason ?? null });
+    const run = await runSide(deps, 'target', migrationId, {
+      migrationId,
+      requestedBy: request.requestedBy,
+      reason: request.reason ?? null,
+    });
     targetRun = run.runName;
     targetOutcomes = (await targetFiles.readJson(run.outcomesKey)) as CertificateOutcome[];
   }
@@ -110,16 +126,25 @@ export async function runMigrationJob(deps: MigrationJobDeps, request: Migration
 const PHASES: Record<'source' | 'target', MigrationPhase[]> = { source: ['inspect', 'transfer'], target: ['answer'] };
 
 /** Starts (or, after a crash of the job itself, rejoins) the side's run and follows it to its end. */
-async function runSide(deps: MigrationJobDeps, sideName: 'source' | 'target', migrationId: string, input: Record<string, unknown>): Promise<{ runName: string; outcomesKey: string }> {
+async function runSide(
+  deps: MigrationJobDeps,
+  sideName: 'source' | 'target',
+  migrationId: string,
+  input: Record<string, unknown>,
+): Promise<{ runName: string; outcomesKey: string }> {
   const side = deps[sideName];
   const now = deps.now ?? Date.now;
   const prefix = `${migrationId}-${sideName === 'source' ? 'out' : 'in'}-`;
-  const running = await side.sfn.send(new ListExecutionsCommand({ stateMachineArn: side.stateMachineArn, statusFilter: 'RUNNING', maxResults: 100 }));
+  const running = await side.sfn.send(
+    new ListExecutionsCommand({ stateMachineArn: side.stateMachineArn, statusFilter: 'RUNNING', maxResults: 100 }),
+  );
   // Only this migration's own runs: `<id>-out-<time>`, not another migration whose id starts with this one.
   const ownRun = new RegExp(`^${prefix}[0-9]+$`);
   let executionArn = running.executions?.find((execution) => ownRun.test(execution.name ?? ''))?.executionArn;
   if (!executionArn) {
-    const started = await side.sfn.send(new StartExecutionCommand({ stateMachineArn: side.stateMachineArn, name: `${prefix}${now()}`, input: JSON.stringify(input) }));
+    const started = await side.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: side.stateMachineArn, name: `${prefix}${now()}`, input: JSON.stringify(input) }),
+    );
     executionArn = started.executionArn;
   }
   if (!executionArn) throw new MigrationRunFailed(`the ${sideName} workflow did not start`);
@@ -129,7 +154,13 @@ async function runSide(deps: MigrationJobDeps, sideName: 'source' | 'target', mi
 
   for (;;) {
     if (deps.signal?.aborted) {
-      await side.sfn.send(new StopExecutionCommand({ executionArn, error: 'MigrationStopped', cause: 'stopped by the migration job: run it again to resume' }));
+      await side.sfn.send(
+        new StopExecutionCommand({
+          executionArn,
+          error: 'MigrationStopped',
+          cause: 'stopped by the migration job: run it again to resume',
+        }),
+      );
       throw new MigrationStopped(`stopped the ${sideName} run ${runName}: run the same migration again to resume`);
     }
     const execution = await side.sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -139,7 +170,9 @@ async function runSide(deps: MigrationJobDeps, sideName: 'source' | 'target', mi
       return { runName, outcomesKey: output.result.outcomesKey };
     }
     if (execution.status !== 'RUNNING') {
-      throw new MigrationRunFailed(`the ${sideName} run ${runName} ended ${execution.status}${execution.error ? ` (${execution.error}: ${execution.cause ?? ''})` : ''}: run the same migration again to resume`);
+      throw new MigrationRunFailed(
+        `the ${sideName} run ${runName} ended ${execution.status}${execution.error ? ` (${execution.error}: ${execution.cause ?? ''})` : ''}: run the same migration again to resume`,
+      );
     }
     deps.onProgress?.(progressView(sideName, runName, await progress.read(runName), phaseStarts, now()));
     await sleep(deps.pollMs ?? 1000, deps.signal);

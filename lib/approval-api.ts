@@ -88,16 +88,19 @@ export class ApprovalApi extends Construct {
     Validations.of(this.api).acknowledge(
       {
         id: 'AwsSolutions-APIG4',
-        reason: 'Approvers have no AWS identity: each link is HMAC-signed for one approver and one request, expires with the request and works once',
+        reason:
+          'Approvers have no AWS identity: each link is HMAC-signed for one approver and one request, expires with the request and works once',
       },
       { id: 'AwsSolutions-COG4', reason: 'No Cognito user pool: approval links are signed per approver (see APIG4)' },
       {
         id: 'AwsSolutions-APIG3',
-        reason: "A WAF web ACL is the account's choice (attach the organisation's ACL to the stage); the stage is throttled and every link is signed",
+        reason:
+          "A WAF web ACL is the account's choice (attach the organisation's ACL to the stage); the stage is throttled and every link is signed",
       },
       {
         id: 'AwsSolutions-APIG2',
-        reason: 'The page function validates the signed link and the form itself and answers a page naming the field; API Gateway models add nothing',
+        reason:
+          'The page function validates the signed link and the form itself and answers a page naming the field; API Gateway models add nothing',
       },
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -109,7 +112,10 @@ export class ApprovalApi extends Construct {
   /** Lets the page complete or fail the approval tasks of these workflows. */
   allowDecisionsFor(stateMachineArn: string): void {
     this.pageFunction.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resources: [stateMachineArn] }),
+      new iam.PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: [stateMachineArn],
+      }),
     );
   }
 }

@@ -35,7 +35,10 @@ export class InvalidApproverError extends Error {
   override readonly name = 'InvalidApproverError';
 
   constructor(side: ApprovalSide, cause: ValidationError) {
-    super(`${side.toLowerCase()} approvers: ${cause.message}. Give bare e-mail addresses (local@domain), one per person, in certflow:${side.toLowerCase()}Approvers`, { cause });
+    super(
+      `${side.toLowerCase()} approvers: ${cause.message}. Give bare e-mail addresses (local@domain), one per person, in certflow:${side.toLowerCase()}Approvers`,
+      { cause },
+    );
   }
 }
 
@@ -94,7 +97,8 @@ export class Approvals extends Construct {
     });
     Validations.of(this.signingKey).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Rotating the link-signing key invalidates every link already sent; the README describes rotating it by hand between approval rounds',
+      reason:
+        'Rotating the link-signing key invalidates every link already sent; the README describes rotating it by hand between approval rounds',
     });
     this.api = new ApprovalApi(this, 'Page', { approvalTable: this.table.table, signingKey: this.signingKey });
 
@@ -160,7 +164,11 @@ export class Approvals extends Construct {
    * until one decides or the deadline passes (States.Timeout). The payload must carry
    * `taskToken: JsonPath.taskToken`; its result is the decision (ApprovalOutcome).
    */
-  requestStep(scope: Construct, id: string, props: { payload: Record<string, unknown>; deadline: Duration; resultPath: string; comment: string }): tasks.LambdaInvoke {
+  requestStep(
+    scope: Construct,
+    id: string,
+    props: { payload: Record<string, unknown>; deadline: Duration; resultPath: string; comment: string },
+  ): tasks.LambdaInvoke {
     const step = new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: this.requestFunction.function,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -169,7 +177,12 @@ export class Approvals extends Construct {
       resultPath: props.resultPath,
       comment: props.comment,
     });
-    step.addRetry({ errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'ThrottlingException'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+    step.addRetry({
+      errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'ThrottlingException'],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+    });
     return step;
   }
 
@@ -218,6 +231,13 @@ export class Approvals extends Construct {
 
 /** The approval table being unreachable is worth waiting for, as the audit table is (lambdaStep retries that). */
 function withRecordRetry(step: tasks.LambdaInvoke): tasks.LambdaInvoke {
-  step.addRetry({ errors: [APPROVAL_RECORD_UNAVAILABLE], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 8, maxDelay: Duration.seconds(60), jitterStrategy: sfn.JitterType.FULL });
+  step.addRetry({
+    errors: [APPROVAL_RECORD_UNAVAILABLE],
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 8,
+    maxDelay: Duration.seconds(60),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
   return step;
 }

@@ -80,7 +80,13 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 function emails(node: Node, key: string, required: boolean): string[] {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined && !required) return [];
-  const list = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value;
+  const list =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)
+      : value;
   if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || !EMAIL.test(item))) {
     throw new CertflowConfigError(key, 'must be a list of e-mail addresses (a JSON array, or comma-separated with -c)');
   }
@@ -91,14 +97,21 @@ function emails(node: Node, key: string, required: boolean): string[] {
 function account(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[0-9]{12}$/.test(value)) throw new CertflowConfigError(key, 'must be an AWS account id of exactly 12 digits');
+  if (typeof value !== 'string' || !/^[0-9]{12}$/.test(value))
+    throw new CertflowConfigError(key, 'must be an AWS account id of exactly 12 digits');
   return value;
 }
 
 function accounts(node: Node, key: string): string[] | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined) return undefined;
-  const list = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value;
+  const list =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)
+      : value;
   if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || !/^[0-9]{12}$/.test(item))) {
     throw new CertflowConfigError(key, 'must be a list of 12-digit AWS account ids (a JSON array, or comma-separated with -c)');
   }
@@ -119,7 +132,13 @@ function json(node: Node, key: string): unknown {
 function landing(node: Node): LandingConfig {
   const policies = node.tryGetContext(CONTEXT_KEYS.landingPolicies) as unknown;
   const value = {
-    policies: typeof policies === 'string' ? policies.split(',').map((item) => item.trim()).filter(Boolean) : (policies ?? NO_LANDING.policies),
+    policies:
+      typeof policies === 'string'
+        ? policies
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean)
+        : (policies ?? NO_LANDING.policies),
     policyNameMap: json(node, CONTEXT_KEYS.landingPolicyMap) ?? {},
     recreateThings: json(node, CONTEXT_KEYS.landingRecreateThings) ?? true,
   };
@@ -127,7 +146,11 @@ function landing(node: Node): LandingConfig {
     return parseLandingConfig(value);
   } catch (error) {
     const field = error instanceof Error && 'field' in error ? String((error as { field: unknown }).field) : '';
-    const key = field.includes('policyNameMap') ? CONTEXT_KEYS.landingPolicyMap : field.includes('recreateThings') ? CONTEXT_KEYS.landingRecreateThings : CONTEXT_KEYS.landingPolicies;
+    const key = field.includes('policyNameMap')
+      ? CONTEXT_KEYS.landingPolicyMap
+      : field.includes('recreateThings')
+        ? CONTEXT_KEYS.landingRecreateThings
+        : CONTEXT_KEYS.landingPolicies;
     throw new CertflowConfigError(key, error instanceof Error ? error.message : String(error));
   }
 }
@@ -149,7 +172,10 @@ export function readCertflowConfig(node: Node): CertflowConfig {
   const approvalMinutes = whole(node, CONTEXT_KEYS.approvalDeadlineMinutes, 24 * 60, 5, 365 * 24 * 60);
   const reminderMinutes = whole(node, CONTEXT_KEYS.reminderLeadMinutes, 60, 1, 365 * 24 * 60);
   if (reminderMinutes >= approvalMinutes) {
-    throw new CertflowConfigError(CONTEXT_KEYS.reminderLeadMinutes, `must be less than ${CONTEXT_KEYS.approvalDeadlineMinutes} (${approvalMinutes})`);
+    throw new CertflowConfigError(
+      CONTEXT_KEYS.reminderLeadMinutes,
+      `must be less than ${CONTEXT_KEYS.approvalDeadlineMinutes} (${approvalMinutes})`,
+    );
   }
   const iotRequestsPerSecond = whole(node, CONTEXT_KEYS.iotRequestsPerSecond, 10, 1, 10_000);
   const migrationBatchSize = whole(node, CONTEXT_KEYS.migrationBatchSize, 200, 1, 1000);
@@ -165,7 +191,8 @@ export function readCertflowConfig(node: Node): CertflowConfig {
   const sourceAccount = account(node, CONTEXT_KEYS.sourceAccount);
   const minPoll = whole(node, CONTEXT_KEYS.minPollSeconds, 60, 1, 86400);
   const maxPoll = whole(node, CONTEXT_KEYS.maxPollSeconds, 3600, 1, 86400);
-  if (maxPoll < minPoll) throw new CertflowConfigError(CONTEXT_KEYS.maxPollSeconds, `must be at least ${CONTEXT_KEYS.minPollSeconds} (${minPoll})`);
+  if (maxPoll < minPoll)
+    throw new CertflowConfigError(CONTEXT_KEYS.maxPollSeconds, `must be at least ${CONTEXT_KEYS.minPollSeconds} (${minPoll})`);
   return {
     sourceApprovers: emails(node, CONTEXT_KEYS.sourceApprovers, true),
     targetApprovers: emails(node, CONTEXT_KEYS.targetApprovers, true),

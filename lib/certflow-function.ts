@@ -113,7 +113,9 @@ export class CertflowFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `certflow: ${props.description}`.slice(0, 1000),
     });
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
     for (const statement of props.statements) this.role.addToPolicy(statement);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
@@ -143,7 +145,8 @@ export class CertflowFunction extends Construct {
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 on purpose: the handlers are bundled for node22 and tested on that major version; a runtime upgrade is a tested change of its own',
+      reason:
+        'Node.js 22 on purpose: the handlers are bundled for node22 and tested on that major version; a runtime upgrade is a tested change of its own',
     });
   }
 }

@@ -68,9 +68,17 @@ export class SourceSideStack extends Stack {
     this.auditTable = new AuditTable(this, 'AuditTable');
     const table = this.auditTable.table;
     this.transferFunction = new TransferActionFunction(this, 'TransferCertificate', { action: 'TransferCertificate', auditTable: table });
-    this.cancelFunction = new TransferActionFunction(this, 'CancelCertificateTransfer', { action: 'CancelCertificateTransfer', auditTable: table });
+    this.cancelFunction = new TransferActionFunction(this, 'CancelCertificateTransfer', {
+      action: 'CancelCertificateTransfer',
+      auditTable: table,
+    });
     const alarms = alarmTopic(this, config);
-    this.approvals = new Approvals(this, 'SourceApprovals', { side: 'SOURCE', approvers: config.sourceApprovers, reminderLead: config.reminderLead, auditTable: table });
+    this.approvals = new Approvals(this, 'SourceApprovals', {
+      side: 'SOURCE',
+      approvers: config.sourceApprovers,
+      reminderLead: config.reminderLead,
+      auditTable: table,
+    });
     // With no target account named, both sides are deployed into one account.
     const peerAccount = config.targetAccount ?? this.account;
     this.messageBus = new TransferMessageBus(this, 'TransferMessages', { side: 'SOURCE', peerAccount });
@@ -128,17 +136,28 @@ export class TargetSideStack extends Stack {
     this.auditTable = new AuditTable(this, 'AuditTable');
     const table = this.auditTable.table;
     const alarms = alarmTopic(this, config);
-    this.approvals = new Approvals(this, 'TargetApprovals', { side: 'TARGET', approvers: config.targetApprovers, reminderLead: config.reminderLead, auditTable: table });
+    this.approvals = new Approvals(this, 'TargetApprovals', {
+      side: 'TARGET',
+      approvers: config.targetApprovers,
+      reminderLead: config.reminderLead,
+      auditTable: table,
+    });
     const peerAccount = config.sourceAccount ?? this.account;
     this.messageBus = new TransferMessageBus(this, 'TransferMessages', { side: 'TARGET', peerAccount });
     this.proposalTable = new TransferProposalTable(this, 'TransferProposals');
-    const acceptFunction = new TransferActionFunction(this, 'AcceptCertificateTransfer', { action: 'AcceptCertificateTransfer', auditTable: table });
+    const acceptFunction = new TransferActionFunction(this, 'AcceptCertificateTransfer', {
+      action: 'AcceptCertificateTransfer',
+      auditTable: table,
+    });
     this.workflow = new InboundTransferWorkflow(this, 'InboundTransfer', {
       config,
       auditTable: table,
       approvals: this.approvals,
       acceptFunction,
-      rejectFunction: new TransferActionFunction(this, 'RejectCertificateTransfer', { action: 'RejectCertificateTransfer', auditTable: table }),
+      rejectFunction: new TransferActionFunction(this, 'RejectCertificateTransfer', {
+        action: 'RejectCertificateTransfer',
+        auditTable: table,
+      }),
       alarmTopic: alarms,
       proposalTable: this.proposalTable,
     });

@@ -33,7 +33,13 @@ export interface InboundMigrationWorkflowProps {
 export const INBOUND_MIGRATION_OUTCOMES = ['ANSWERED', 'NOTHING_PENDING', 'APPROVAL_EXPIRED', 'CANCELLED'] as const;
 
 /** What the target approvers' silence or a cancelled review decides: every offer is rejected, as for a single transfer, rather than left pending. */
-const REJECTED_WITHOUT_DECISION = (rejectReason: string) => ({ decision: 'REJECTED', approvedBy: 'certflow', rejectReason, setAsActive: false, consentToPrepare: false });
+const REJECTED_WITHOUT_DECISION = (rejectReason: string) => ({
+  decision: 'REJECTED',
+  approvedBy: 'certflow',
+  rejectReason,
+  setAsActive: false,
+  consentToPrepare: false,
+});
 
 /**
  * The target account's migration workflow, started with {migrationId, requestedBy,
@@ -54,7 +60,13 @@ export class InboundMigrationWorkflow extends Construct {
       [HANDLER_ENVIRONMENT.auditTableName]: props.auditTable.tableName,
       [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
     };
-    const stepFunction = (functionId: string, entry: string, description: string, statements: iam.PolicyStatement[], access: { files: boolean; progress: boolean }) =>
+    const stepFunction = (
+      functionId: string,
+      entry: string,
+      description: string,
+      statements: iam.PolicyStatement[],
+      access: { files: boolean; progress: boolean },
+    ) =>
       new CertflowFunction(this, functionId, {
         entry: `lambdas/handlers/${entry}.ts`,
         description,
@@ -63,20 +75,36 @@ export class InboundMigrationWorkflow extends Construct {
         timeout: Duration.minutes(15),
       });
     this.functions = {
-      plan: stepFunction('Plan', 'migration-plan-inbound', 'target migration: which offered certificates are pending here', [
-        new iam.PolicyStatement({ actions: ['iot:ListCertificates'], resources: ['*'] }),
-      ], { files: true, progress: true }),
-      answer: stepFunction('Answer', 'migration-answer-batch', 'target migration: accepts or rejects a batch of pending certificates', [
-        new iam.PolicyStatement({
-          actions: ['iot:AcceptCertificateTransfer', 'iot:RejectCertificateTransfer', 'iot:DescribeCertificate'],
-          resources: [thisAccountsCertificates(this)],
-        }),
-        auditTableAccess(props.auditTable),
-      ], { files: false, progress: true }),
-      finish: stepFunction('Finish', 'migration-finish-run', 'target migration: writes every certificate outcome of a run', [
-        // A failed item may have been accepted after all: this account's certificates say so.
-        new iam.PolicyStatement({ actions: ['iot:ListCertificates'], resources: ['*'] }),
-      ], { files: true, progress: false }),
+      plan: stepFunction(
+        'Plan',
+        'migration-plan-inbound',
+        'target migration: which offered certificates are pending here',
+        [new iam.PolicyStatement({ actions: ['iot:ListCertificates'], resources: ['*'] })],
+        { files: true, progress: true },
+      ),
+      answer: stepFunction(
+        'Answer',
+        'migration-answer-batch',
+        'target migration: accepts or rejects a batch of pending certificates',
+        [
+          new iam.PolicyStatement({
+            actions: ['iot:AcceptCertificateTransfer', 'iot:RejectCertificateTransfer', 'iot:DescribeCertificate'],
+            resources: [thisAccountsCertificates(this)],
+          }),
+          auditTableAccess(props.auditTable),
+        ],
+        { files: false, progress: true },
+      ),
+      finish: stepFunction(
+        'Finish',
+        'migration-finish-run',
+        'target migration: writes every certificate outcome of a run',
+        [
+          // A failed item may have been accepted after all: this account's certificates say so.
+          new iam.PolicyStatement({ actions: ['iot:ListCertificates'], resources: ['*'] }),
+        ],
+        { files: true, progress: false },
+      ),
     };
 
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
@@ -98,7 +126,9 @@ export class InboundMigrationWorkflow extends Construct {
         },
         resultPath: '$.result',
       });
-    const finished = new sfn.Succeed(this, 'Finished', { comment: 'The outcome field says how the run ended; result.outcomesKey names the per-certificate file' });
+    const finished = new sfn.Succeed(this, 'Finished', {
+      comment: 'The outcome field says how the run ended; result.outcomesKey names the per-certificate file',
+    });
     const notAnswered = finishRun('ReportNotAnswered', null, null).next(finished);
 
     const plan = lambdaStep(this, 'PlanMigration', {
@@ -142,22 +172,39 @@ export class InboundMigrationWorkflow extends Construct {
     });
 
     answerMap
-      .next(finishRun('ReportAnswers', sfn.JsonPath.stringAt('$.answers.ResultWriterDetails.Key'), sfn.JsonPath.stringAt('$.targetApproval.decision')))
+      .next(
+        finishRun(
+          'ReportAnswers',
+          sfn.JsonPath.stringAt('$.answers.ResultWriterDetails.Key'),
+          sfn.JsonPath.stringAt('$.targetApproval.decision'),
+        ),
+      )
       .next(finished);
     const rejectWithout = (stateId: string, rejectReason: string, result: (typeof INBOUND_MIGRATION_OUTCOMES)[number]) =>
-      new sfn.Pass(this, stateId, { result: sfn.Result.fromObject(REJECTED_WITHOUT_DECISION(rejectReason)), resultPath: '$.targetApproval' })
+      new sfn.Pass(this, stateId, {
+        result: sfn.Result.fromObject(REJECTED_WITHOUT_DECISION(rejectReason)),
+        resultPath: '$.targetApproval',
+      })
         .next(outcome(`${stateId}Outcome`, result))
         .next(answerMap);
     const verifyApproval = props.approvals.verifyStep(this, 'VerifyTargetApproval', { resultPath: '$.targetApproval' });
     const closeApproval = (stateId: string, status: 'EXPIRED' | 'CANCELLED') => props.approvals.closeStep(this, stateId, { status });
-    requestApproval.addCatch(closeApproval('CloseExpiredApproval', 'EXPIRED').next(rejectWithout('ApprovalExpired', APPROVAL_EXPIRED_REASON, 'APPROVAL_EXPIRED')), {
-      errors: ['States.Timeout'],
-      resultPath: '$.error',
-    });
-    requestApproval.addCatch(closeApproval('CloseCancelledApproval', 'CANCELLED').next(rejectWithout('CancelledBeforeApproval', REVIEW_CANCELLED_REASON, 'CANCELLED')), {
-      errors: ['RequestCancelled'],
-      resultPath: '$.error',
-    });
+    requestApproval.addCatch(
+      closeApproval('CloseExpiredApproval', 'EXPIRED').next(rejectWithout('ApprovalExpired', APPROVAL_EXPIRED_REASON, 'APPROVAL_EXPIRED')),
+      {
+        errors: ['States.Timeout'],
+        resultPath: '$.error',
+      },
+    );
+    requestApproval.addCatch(
+      closeApproval('CloseCancelledApproval', 'CANCELLED').next(
+        rejectWithout('CancelledBeforeApproval', REVIEW_CANCELLED_REASON, 'CANCELLED'),
+      ),
+      {
+        errors: ['RequestCancelled'],
+        resultPath: '$.error',
+      },
+    );
 
     const definition = plan.next(
       new sfn.Choice(this, 'AnythingPending')

@@ -92,7 +92,13 @@ export class InboundTransferWorkflow extends Construct {
 
     const rejectWithout = (stateId: string, rejectReason: string, result: (typeof INBOUND_OUTCOMES)[number]) =>
       new sfn.Pass(this, stateId, {
-        result: sfn.Result.fromObject({ decision: 'REJECTED', approvedBy: 'certflow', rejectReason, setAsActive: false, consentToPrepare: false }),
+        result: sfn.Result.fromObject({
+          decision: 'REJECTED',
+          approvedBy: 'certflow',
+          rejectReason,
+          setAsActive: false,
+          consentToPrepare: false,
+        }),
         resultPath: '$.approval',
       }).next(reject(`Reject${stateId}`, result));
     const expired = rejectWithout('ApprovalExpired', APPROVAL_EXPIRED_REASON, 'EXPIRED');
@@ -116,18 +122,26 @@ export class InboundTransferWorkflow extends Construct {
       resultPath: '$.approval',
       comment: 'Notify the target approvers and wait for a decision until the approval deadline',
     });
-    requestApproval.addCatch(props.approvals.closeStep(this, 'CloseExpiredApproval', { status: 'EXPIRED' }).next(expired), { errors: ['States.Timeout'], resultPath: '$.error' });
-    requestApproval.addCatch(props.approvals.closeStep(this, 'CloseCancelledApproval', { status: 'CANCELLED' }).next(cancelled), { errors: ['RequestCancelled'], resultPath: '$.error' });
+    requestApproval.addCatch(props.approvals.closeStep(this, 'CloseExpiredApproval', { status: 'EXPIRED' }).next(expired), {
+      errors: ['States.Timeout'],
+      resultPath: '$.error',
+    });
+    requestApproval.addCatch(props.approvals.closeStep(this, 'CloseCancelledApproval', { status: 'CANCELLED' }).next(cancelled), {
+      errors: ['RequestCancelled'],
+      resultPath: '$.error',
+    });
     requestApproval.addCatch(reviewFailed, { errors: ['States.ALL'], resultPath: '$.error' });
 
     // An unverified decision fails the review and leaves the offer untouched.
     const verifyApproval = props.approvals.verifyStep(this, 'VerifyTargetApproval', { resultPath: '$.approval' });
     verifyApproval.addCatch(failWith('TargetApprovalUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
-    const definition = requestApproval.next(verifyApproval).next(
-      new sfn.Choice(this, 'TargetDecision')
-        .when(sfn.Condition.stringEquals('$.approval.decision', 'APPROVED'), accept)
-        .otherwise(reject('RejectCertificateTransfer', 'REJECTED')),
-    );
+    const definition = requestApproval
+      .next(verifyApproval)
+      .next(
+        new sfn.Choice(this, 'TargetDecision')
+          .when(sfn.Condition.stringEquals('$.approval.decision', 'APPROVED'), accept)
+          .otherwise(reject('RejectCertificateTransfer', 'REJECTED')),
+      );
     const stateMachineName = `${Stack.of(this).stackName}-InboundReview`;
     const workflow = new WorkflowStateMachine(this, 'Workflow', {
       stateMachineName,

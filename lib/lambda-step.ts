@@ -31,7 +31,13 @@ export function lambdaStep(scope: Construct, id: string, props: LambdaStepProps)
     comment: props.comment,
   });
   step.addRetry({
-    errors: [...RETRYABLE_ERROR_NAMES, 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
+    errors: [
+      ...RETRYABLE_ERROR_NAMES,
+      'Lambda.ServiceException',
+      'Lambda.AWSLambdaException',
+      'Lambda.SdkClientException',
+      'Lambda.TooManyRequestsException',
+    ],
     interval: Duration.seconds(2),
     backoffRate: 2,
     maxAttempts: 8,

@@ -28,7 +28,8 @@ export class MigrationStorage extends Construct {
     this.filesArn = this.bucket.arnForObjects('migrations/*');
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'Working files of migrations, kept 90 days; every change to a certificate is in the audit table, so object access logs would add no record of their own',
+      reason:
+        'Working files of migrations, kept 90 days; every change to a certificate is in the audit table, so object access logs would add no record of their own',
     });
     this.progressTable = new dynamodb.Table(this, 'Progress', {
       partitionKey: { name: MIGRATION_PROGRESS_KEY, type: dynamodb.AttributeType.STRING },
@@ -46,7 +47,11 @@ export class MigrationStorage extends Construct {
         ? [
             new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.filesArn] }),
             // Without ListBucket, S3 answers a missing key with 403 AccessDenied, not 404 NoSuchKey.
-            new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ['migrations/*'] } } }),
+            new iam.PolicyStatement({
+              actions: ['s3:ListBucket'],
+              resources: [this.bucket.bucketArn],
+              conditions: { StringLike: { 's3:prefix': ['migrations/*'] } },
+            }),
           ]
         : []),
       ...(access.progress ? [new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.progressTable.tableArn] })] : []),

@@ -52,8 +52,15 @@ export class OutboundMigrationWorkflow extends Construct {
       [HANDLER_ENVIRONMENT.auditTableName]: props.auditTable.tableName,
       [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
     };
-    const iotAccess = (actions: string[], resources = [certificates]) => new iam.PolicyStatement({ actions: actions.map((action) => `iot:${action}`), resources });
-    const stepFunction = (functionId: string, entry: string, description: string, statements: iam.PolicyStatement[], access: { files: boolean; progress: boolean }) =>
+    const iotAccess = (actions: string[], resources = [certificates]) =>
+      new iam.PolicyStatement({ actions: actions.map((action) => `iot:${action}`), resources });
+    const stepFunction = (
+      functionId: string,
+      entry: string,
+      description: string,
+      statements: iam.PolicyStatement[],
+      access: { files: boolean; progress: boolean },
+    ) =>
       new CertflowFunction(this, functionId, {
         entry: `lambdas/handlers/${entry}.ts`,
         description,
@@ -62,27 +69,67 @@ export class OutboundMigrationWorkflow extends Construct {
         timeout: Duration.minutes(15),
       });
     this.functions = {
-      plan: stepFunction('Plan', 'migration-plan-outbound', 'source migration: resolves the manifest and settles what needs no Action', [
-        // The list Actions have no resource type: they can only be granted on *.
-        iotAccess(['ListCertificates', 'ListCertificatesByCA', 'ListOutgoingCertificates'], ['*']),
-        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.auditTable.tableArn}/index/*`] }),
-      ], { files: true, progress: true }),
-      inspect: stepFunction('Inspect', 'migration-inspect-batch', 'source migration: lists the policies and things of a batch of certificates', [
-        iotAccess(['ListPrincipalThings']),
-        // The Service Authorization Reference lists no resource type for ListAttachedPolicies: only "*" is valid.
-        iotAccess(['ListAttachedPolicies'], ['*']),
-      ], { files: false, progress: true }),
-      summarize: stepFunction('Summarize', 'migration-summarize-inspection', 'source migration: the approvers summary and the certificates to transfer', [], { files: true, progress: true }),
-      transfer: stepFunction('Transfer', 'migration-transfer-batch', 'source migration: prepares and transfers a batch of certificates', [
-        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'DetachPolicy', 'AttachPolicy', 'TransferCertificate', 'ListPrincipalThings']),
-        iotAccess(['ListAttachedPolicies'], ['*']),
-        iotAccess(['DetachThingPrincipal', 'AttachThingPrincipal'], [certificates, Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' })]),
-        auditTableAccess(props.auditTable),
-      ], { files: false, progress: true }),
-      finish: stepFunction('Finish', 'migration-finish-run', 'source migration: writes every certificate outcome of a run', [
-        // A failed item may have been offered after all: the run's pending offers say so.
-        iotAccess(['ListOutgoingCertificates'], ['*']),
-      ], { files: true, progress: false }),
+      plan: stepFunction(
+        'Plan',
+        'migration-plan-outbound',
+        'source migration: resolves the manifest and settles what needs no Action',
+        [
+          // The list Actions have no resource type: they can only be granted on *.
+          iotAccess(['ListCertificates', 'ListCertificatesByCA', 'ListOutgoingCertificates'], ['*']),
+          new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.auditTable.tableArn}/index/*`] }),
+        ],
+        { files: true, progress: true },
+      ),
+      inspect: stepFunction(
+        'Inspect',
+        'migration-inspect-batch',
+        'source migration: lists the policies and things of a batch of certificates',
+        [
+          iotAccess(['ListPrincipalThings']),
+          // The Service Authorization Reference lists no resource type for ListAttachedPolicies: only "*" is valid.
+          iotAccess(['ListAttachedPolicies'], ['*']),
+        ],
+        { files: false, progress: true },
+      ),
+      summarize: stepFunction(
+        'Summarize',
+        'migration-summarize-inspection',
+        'source migration: the approvers summary and the certificates to transfer',
+        [],
+        { files: true, progress: true },
+      ),
+      transfer: stepFunction(
+        'Transfer',
+        'migration-transfer-batch',
+        'source migration: prepares and transfers a batch of certificates',
+        [
+          iotAccess([
+            'DescribeCertificate',
+            'UpdateCertificate',
+            'DetachPolicy',
+            'AttachPolicy',
+            'TransferCertificate',
+            'ListPrincipalThings',
+          ]),
+          iotAccess(['ListAttachedPolicies'], ['*']),
+          iotAccess(
+            ['DetachThingPrincipal', 'AttachThingPrincipal'],
+            [certificates, Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' })],
+          ),
+          auditTableAccess(props.auditTable),
+        ],
+        { files: false, progress: true },
+      ),
+      finish: stepFunction(
+        'Finish',
+        'migration-finish-run',
+        'source migration: writes every certificate outcome of a run',
+        [
+          // A failed item may have been offered after all: the run's pending offers say so.
+          iotAccess(['ListOutgoingCertificates'], ['*']),
+        ],
+        { files: true, progress: false },
+      ),
     };
 
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
@@ -104,7 +151,9 @@ export class OutboundMigrationWorkflow extends Construct {
         resultPath: '$.result',
         comment: 'Every certificate outcome, in one file the migration job reads',
       });
-    const finished = new sfn.Succeed(this, 'Finished', { comment: 'The outcome field says how the run ended; result.outcomesKey names the per-certificate file' });
+    const finished = new sfn.Succeed(this, 'Finished', {
+      comment: 'The outcome field says how the run ended; result.outcomesKey names the per-certificate file',
+    });
     const notApproved = finishRun('ReportNotApproved', null).next(finished);
 
     const plan = lambdaStep(this, 'PlanMigration', {
@@ -150,14 +199,20 @@ export class OutboundMigrationWorkflow extends Construct {
     });
     const verifyApproval = props.approvals.verifyStep(this, 'VerifySourceApproval', { resultPath: '$.sourceApproval' });
     const closeApproval = (stateId: string, status: 'EXPIRED' | 'CANCELLED') => props.approvals.closeStep(this, stateId, { status });
-    requestApproval.addCatch(closeApproval('CloseExpiredApproval', 'EXPIRED').next(outcome('ApprovalExpired', 'APPROVAL_EXPIRED')).next(notApproved), {
-      errors: ['States.Timeout'],
-      resultPath: '$.error',
-    });
-    requestApproval.addCatch(closeApproval('CloseCancelledApproval', 'CANCELLED').next(outcome('CancelledBeforeApproval', 'CANCELLED')).next(notApproved), {
-      errors: ['RequestCancelled'],
-      resultPath: '$.error',
-    });
+    requestApproval.addCatch(
+      closeApproval('CloseExpiredApproval', 'EXPIRED').next(outcome('ApprovalExpired', 'APPROVAL_EXPIRED')).next(notApproved),
+      {
+        errors: ['States.Timeout'],
+        resultPath: '$.error',
+      },
+    );
+    requestApproval.addCatch(
+      closeApproval('CloseCancelledApproval', 'CANCELLED').next(outcome('CancelledBeforeApproval', 'CANCELLED')).next(notApproved),
+      {
+        errors: ['RequestCancelled'],
+        resultPath: '$.error',
+      },
+    );
 
     const transferMap = migrationMap(this, 'TransferEachCertificate', {
       config,
@@ -178,7 +233,10 @@ export class OutboundMigrationWorkflow extends Construct {
     });
 
     // An empty map is skipped rather than relied on to write an empty result manifest.
-    const noInspection = new sfn.Pass(this, 'NothingToInspect', { result: sfn.Result.fromObject({ ResultWriterDetails: { Key: null } }), resultPath: '$.inspection' });
+    const noInspection = new sfn.Pass(this, 'NothingToInspect', {
+      result: sfn.Result.fromObject({ ResultWriterDetails: { Key: null } }),
+      resultPath: '$.inspection',
+    });
     const definition = plan
       .next(
         new sfn.Choice(this, 'AnythingToInspect')
@@ -189,11 +247,17 @@ export class OutboundMigrationWorkflow extends Construct {
       .next(summarize)
       .next(
         new sfn.Choice(this, 'AnythingToTransfer')
-          .when(sfn.Condition.numberEquals('$.inspected.itemCount', 0), outcome('NothingToTransfer', 'NOTHING_TO_TRANSFER').next(notApproved))
+          .when(
+            sfn.Condition.numberEquals('$.inspected.itemCount', 0),
+            outcome('NothingToTransfer', 'NOTHING_TO_TRANSFER').next(notApproved),
+          )
           .otherwise(
             requestApproval.next(verifyApproval).next(
               new sfn.Choice(this, 'SourceDecision')
-                .when(sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'), outcome('SourceRejected', 'SOURCE_REJECTED').next(notApproved))
+                .when(
+                  sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'),
+                  outcome('SourceRejected', 'SOURCE_REJECTED').next(notApproved),
+                )
                 .otherwise(
                   transferMap
                     .next(outcome('Offered', 'OFFERED'))

@@ -85,9 +85,15 @@ export class OutboundTransferWorkflow extends Construct {
       [HANDLER_ENVIRONMENT.eventBusName]: props.messageBus.bus.eventBusName,
     };
     const things = Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' });
-    const iotAccess = (actions: string[], resources = [certificates]) => new iam.PolicyStatement({ actions: actions.map((action) => `iot:${action}`), resources });
-    const stepFunction = (functionId: string, entry: string, description: string, statements: iam.PolicyStatement[], env: Record<string, string> = environment) =>
-      new CertflowFunction(this, functionId, { entry: `lambdas/handlers/${entry}.ts`, description, statements, environment: env });
+    const iotAccess = (actions: string[], resources = [certificates]) =>
+      new iam.PolicyStatement({ actions: actions.map((action) => `iot:${action}`), resources });
+    const stepFunction = (
+      functionId: string,
+      entry: string,
+      description: string,
+      statements: iam.PolicyStatement[],
+      env: Record<string, string> = environment,
+    ) => new CertflowFunction(this, functionId, { entry: `lambdas/handlers/${entry}.ts`, description, statements, environment: env });
     this.functions = {
       inspect: stepFunction('Inspect', 'inspect-certificate', 'outbound: validates the request and inspects the certificate', [
         iotAccess(['DescribeCertificate', 'ListPrincipalThings']),
@@ -95,13 +101,18 @@ export class OutboundTransferWorkflow extends Construct {
         iotAccess(['ListAttachedPolicies'], ['*']),
         iotAccess(['DescribeThing'], [things]),
       ]),
-      prepare: stepFunction('Prepare', 'prepare-certificate', 'outbound: deactivates the certificate, detaches its policies and things, with consent', [
-        // Attach/DetachPolicy are authorized on the certificate (their resource types are cert and thinggroup).
-        iotAccess(['DescribeCertificate', 'UpdateCertificate', 'DetachPolicy', 'ListPrincipalThings']),
-        iotAccess(['ListAttachedPolicies'], ['*']),
-        iotAccess(['DetachThingPrincipal'], [certificates, things]),
-        auditTableAccess(props.auditTable),
-      ]),
+      prepare: stepFunction(
+        'Prepare',
+        'prepare-certificate',
+        'outbound: deactivates the certificate, detaches its policies and things, with consent',
+        [
+          // Attach/DetachPolicy are authorized on the certificate (their resource types are cert and thinggroup).
+          iotAccess(['DescribeCertificate', 'UpdateCertificate', 'DetachPolicy', 'ListPrincipalThings']),
+          iotAccess(['ListAttachedPolicies'], ['*']),
+          iotAccess(['DetachThingPrincipal'], [certificates, things]),
+          auditTableAccess(props.auditTable),
+        ],
+      ),
       restore: stepFunction('Restore', 'restore-certificate', 'outbound: puts back the status, policies and things preparation changed', [
         iotAccess(['DescribeCertificate', 'UpdateCertificate', 'AttachPolicy']),
         iotAccess(['ListAttachedPolicies'], ['*']),
@@ -121,10 +132,13 @@ export class OutboundTransferWorkflow extends Construct {
       receiver: stepFunction(
         'ReceiveTargetMessages',
         'receive-transfer-messages',
-        'outbound: records the target account\'s messages and wakes the waiting step',
+        "outbound: records the target account's messages and wakes the waiting step",
         [
           props.proposalTable.readWrite(),
-          new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [stateMachineArnOf(this, `${Stack.of(this).stackName}-OutboundTransfer`)] }),
+          new iam.PolicyStatement({
+            actions: ['states:SendTaskSuccess'],
+            resources: [stateMachineArnOf(this, `${Stack.of(this).stackName}-OutboundTransfer`)],
+          }),
         ],
         exchangeEnvironment,
       ),
@@ -196,11 +210,17 @@ export class OutboundTransferWorkflow extends Construct {
       comment: 'Notify the source approvers and wait for a decision until the approval deadline',
     });
     requestApproval.addCatch(
-      props.approvals.closeStep(this, 'CloseExpiredApproval', { status: 'EXPIRED' }).next(outcome('SourceApprovalExpired', 'APPROVAL_EXPIRED')).next(finished),
+      props.approvals
+        .closeStep(this, 'CloseExpiredApproval', { status: 'EXPIRED' })
+        .next(outcome('SourceApprovalExpired', 'APPROVAL_EXPIRED'))
+        .next(finished),
       { errors: ['States.Timeout'], resultPath: '$.error' },
     );
     requestApproval.addCatch(
-      props.approvals.closeStep(this, 'CloseCancelledApproval', { status: 'CANCELLED' }).next(outcome('CancelledBeforeApproval', 'CANCELLED')).next(finished),
+      props.approvals
+        .closeStep(this, 'CloseCancelledApproval', { status: 'CANCELLED' })
+        .next(outcome('CancelledBeforeApproval', 'CANCELLED'))
+        .next(finished),
       { errors: ['RequestCancelled'], resultPath: '$.error' },
     );
     // The decision the workflow acts on comes from the approval record, never from the callback alone.
@@ -231,7 +251,11 @@ export class OutboundTransferWorkflow extends Construct {
         'detachedThings.$': '$.certificate.preparation.attachedThings',
       },
       resultPath: '$.preparationChanges',
-    }).next(restoreStep('RestoreAfterFailedPreparation').addCatch(preparationFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' }).next(preparationFailed));
+    }).next(
+      restoreStep('RestoreAfterFailedPreparation')
+        .addCatch(preparationFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' })
+        .next(preparationFailed),
+    );
     prepare.addCatch(restorePlanned, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const transferFailed = failWith('TransferFailed');
@@ -255,7 +279,10 @@ export class OutboundTransferWorkflow extends Construct {
       payload: {
         certificateId: request('certificateId'),
         transferDeadlineSeconds: config.transferDeadline.toSeconds(),
-        waitedSeconds: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.follow.waitedSeconds'), sfn.JsonPath.numberAt('$.follow.nextPollSeconds')),
+        waitedSeconds: sfn.JsonPath.mathAdd(
+          sfn.JsonPath.numberAt('$.follow.waitedSeconds'),
+          sfn.JsonPath.numberAt('$.follow.nextPollSeconds'),
+        ),
         pollSeconds: sfn.JsonPath.stringAt('$.follow.nextPollSeconds'),
         minPollSeconds: config.minPoll.toSeconds(),
         maxPollSeconds: config.maxPoll.toSeconds(),
@@ -283,11 +310,19 @@ export class OutboundTransferWorkflow extends Construct {
       comment: 'The target did not decide by the transfer deadline: withdraw the offer',
     });
     // The target decided while the deadline passed: look again instead of failing.
-    cancelAtDeadline.addCatch(waitForTarget, { errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException'], resultPath: '$.cancelError' });
+    cancelAtDeadline.addCatch(waitForTarget, {
+      errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException'],
+      resultPath: '$.cancelError',
+    });
     cancelAtDeadline.addCatch(failWith('CancelFailed'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' });
 
     const followTransfer = new sfn.Pass(this, 'FollowTransfer', {
-      result: sfn.Result.fromObject({ state: 'PENDING', rejectReason: null, nextPollSeconds: config.minPoll.toSeconds(), waitedSeconds: 0 }),
+      result: sfn.Result.fromObject({
+        state: 'PENDING',
+        rejectReason: null,
+        nextPollSeconds: config.minPoll.toSeconds(),
+        waitedSeconds: 0,
+      }),
       resultPath: '$.follow',
     })
       .next(waitForTarget)
@@ -319,7 +354,13 @@ export class OutboundTransferWorkflow extends Construct {
         comment,
       });
       task.addRetry({
-        errors: ['TransferMessageNotSent', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+        errors: [
+          'TransferMessageNotSent',
+          'Lambda.ServiceException',
+          'Lambda.TooManyRequestsException',
+          'Lambda.AWSLambdaException',
+          'Lambda.SdkClientException',
+        ],
         interval: Duration.seconds(2),
         backoffRate: 2,
         maxAttempts: 6,
@@ -329,7 +370,13 @@ export class OutboundTransferWorkflow extends Construct {
       return task;
     };
     const withdraw = (stateId: string, reason: string) =>
-      exchange(stateId, 'withdraw', { certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount'), reason }, sfn.JsonPath.DISCARD, 'Tell the target no offer will come');
+      exchange(
+        stateId,
+        'withdraw',
+        { certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount'), reason },
+        sfn.JsonPath.DISCARD,
+        'Tell the target no offer will come',
+      );
     const withdrawThenFail = (stateId: string, failId: string) => {
       const failed = failWith(failId);
       return withdraw(stateId, 'the source could not prepare or offer the certificate; the transfer is off')
@@ -349,10 +396,18 @@ export class OutboundTransferWorkflow extends Construct {
       'Send the target the proposal and wait for its decision; nothing has changed yet',
     );
     proposeToTarget.addCatch(
-      withdraw('WithdrawUnanswered', 'the target did not answer the proposal in time').next(outcome('TargetDidNotAnswer', 'TARGET_DID_NOT_ANSWER')).next(finished),
+      withdraw('WithdrawUnanswered', 'the target did not answer the proposal in time')
+        .next(outcome('TargetDidNotAnswer', 'TARGET_DID_NOT_ANSWER'))
+        .next(finished),
       { errors: ['States.Timeout'], resultPath: '$.error' },
     );
-    const readDecision = exchange('ReadTargetDecision', 'readDecision', {}, '$.targetDecision', 'The target\'s decision, as this side\'s receiver recorded it');
+    const readDecision = exchange(
+      'ReadTargetDecision',
+      'readDecision',
+      {},
+      '$.targetDecision',
+      "The target's decision, as this side's receiver recorded it",
+    );
     proposeToTarget.addCatch(failWith('ProposalFailed'), { errors: ['States.ALL'], resultPath: '$.error' });
     readDecision.addCatch(failWith('TargetDecisionUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
 
@@ -431,7 +486,13 @@ export class OutboundTransferWorkflow extends Construct {
       resultPath: '$.error',
     });
     offerToTarget.addCatch(failWith('OfferFailed'), { errors: ['States.ALL'], resultPath: '$.error' });
-    const readLanding = exchange('ReadLandingReport', 'readLanding', {}, '$.landing', 'How the certificate landed, as the target reported it');
+    const readLanding = exchange(
+      'ReadLandingReport',
+      'readLanding',
+      {},
+      '$.landing',
+      'How the certificate landed, as the target reported it',
+    );
     readLanding.addCatch(failWith('LandingReportUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
     const cancelNotAccepted = lambdaStep(this, 'CancelNotAccepted', {
       fn: props.cancelFunction.function,
@@ -440,7 +501,10 @@ export class OutboundTransferWorkflow extends Construct {
       comment: 'The target could not accept: withdraw the offer before restoring',
     });
     const notAccepted = outcome('TargetNotAccepted', 'TARGET_NOT_ACCEPTED').next(restoreWanted);
-    cancelNotAccepted.addCatch(notAccepted, { errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException', 'CertificateStateException'], resultPath: '$.cancelError' });
+    cancelNotAccepted.addCatch(notAccepted, {
+      errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException', 'CertificateStateException'],
+      resultPath: '$.cancelError',
+    });
     cancelNotAccepted.addCatch(failWith('CancelNotAcceptedFailed'), { errors: ['States.ALL'], resultPath: '$.error' });
     const landed = new sfn.Pass(this, 'ReportDowntime', { inputPath: '$.landing.downtimeSeconds', resultPath: '$.downtimeSeconds' })
       .next(outcome('TransferredAndLanded', 'TRANSFERRED'))
@@ -452,17 +516,31 @@ export class OutboundTransferWorkflow extends Construct {
       .next(
         new sfn.Choice(this, 'LandingOutcome')
           .when(sfn.Condition.stringEquals('$.landing.outcome', 'LANDED'), landed)
-          .when(sfn.Condition.stringEquals('$.landing.outcome', 'LANDING_FAILED'), outcome('TransferredLandingFailed', 'TRANSFERRED_LANDING_FAILED').next(finished))
+          .when(
+            sfn.Condition.stringEquals('$.landing.outcome', 'LANDING_FAILED'),
+            outcome('TransferredLandingFailed', 'TRANSFERRED_LANDING_FAILED').next(finished),
+          )
           .otherwise(cancelNotAccepted.next(notAccepted)),
       );
-    const proposal = proposeToTarget.next(readDecision).next(
-      new sfn.Choice(this, 'TargetDecision')
-        .when(sfn.Condition.stringEquals('$.targetDecision.decision', 'APPROVED'), cutover)
-        .when(sfn.Condition.stringEquals('$.targetDecision.decision', 'EXPIRED'), outcome('TargetApprovalExpired', 'TARGET_APPROVAL_EXPIRED').next(finished))
-        .when(sfn.Condition.stringEquals('$.targetDecision.decision', 'CANCELLED'), outcome('TargetCancelled', 'TARGET_CANCELLED').next(finished))
-        .when(sfn.Condition.stringEquals('$.targetDecision.decision', 'LANDING_NOT_POSSIBLE'), outcome('LandingNotPossible', 'LANDING_NOT_POSSIBLE').next(finished))
-        .otherwise(outcome('TargetRejectedProposal', 'TARGET_REJECTED').next(finished)),
-    );
+    const proposal = proposeToTarget
+      .next(readDecision)
+      .next(
+        new sfn.Choice(this, 'TargetDecision')
+          .when(sfn.Condition.stringEquals('$.targetDecision.decision', 'APPROVED'), cutover)
+          .when(
+            sfn.Condition.stringEquals('$.targetDecision.decision', 'EXPIRED'),
+            outcome('TargetApprovalExpired', 'TARGET_APPROVAL_EXPIRED').next(finished),
+          )
+          .when(
+            sfn.Condition.stringEquals('$.targetDecision.decision', 'CANCELLED'),
+            outcome('TargetCancelled', 'TARGET_CANCELLED').next(finished),
+          )
+          .when(
+            sfn.Condition.stringEquals('$.targetDecision.decision', 'LANDING_NOT_POSSIBLE'),
+            outcome('LandingNotPossible', 'LANDING_NOT_POSSIBLE').next(finished),
+          )
+          .otherwise(outcome('TargetRejectedProposal', 'TARGET_REJECTED').next(finished)),
+      );
 
     const definition = inspect
       .addCatch(failWith('NotTransferable'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' })
@@ -470,7 +548,10 @@ export class OutboundTransferWorkflow extends Construct {
       .next(verifyApproval)
       .next(
         new sfn.Choice(this, 'SourceDecision')
-          .when(sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'), outcome('SourceRejected', 'SOURCE_REJECTED').next(finished))
+          .when(
+            sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'),
+            outcome('SourceRejected', 'SOURCE_REJECTED').next(finished),
+          )
           .when(sfn.Condition.booleanEquals('$.request.targetRunsCertflow', true), proposal)
           .otherwise(prepare.next(transfer).next(followTransfer)),
       );

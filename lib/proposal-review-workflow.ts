@@ -36,7 +36,16 @@ export interface ProposalReviewWorkflowProps {
 }
 
 /** How a proposal review ended, in the execution's `outcome` field. */
-export const PROPOSAL_REVIEW_OUTCOMES = ['LANDED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'REVIEW_FAILED', 'WITHDRAWN', 'OFFER_NOT_RECEIVED', 'OFFER_WITHDRAWN'] as const;
+export const PROPOSAL_REVIEW_OUTCOMES = [
+  'LANDED',
+  'REJECTED',
+  'EXPIRED',
+  'CANCELLED',
+  'REVIEW_FAILED',
+  'WITHDRAWN',
+  'OFFER_NOT_RECEIVED',
+  'OFFER_WITHDRAWN',
+] as const;
 
 /**
  * The target account's review of a transfer proposal, started by the receiver when the
@@ -89,7 +98,7 @@ export class ProposalReviewWorkflow extends Construct {
       }),
       receiver: new CertflowFunction(this, 'ReceiveSourceMessages', {
         entry: 'lambdas/handlers/receive-transfer-messages.ts',
-        description: 'inbound: records the source account\'s messages, starts reviews and wakes the waiting step',
+        description: "inbound: records the source account's messages, starts reviews and wakes the waiting step",
         environment: { ...environment, [HANDLER_ENVIRONMENT.reviewStateMachineArn]: stateMachineArn },
         statements: [
           props.proposalTable.readWrite(),
@@ -113,8 +122,19 @@ export class ProposalReviewWorkflow extends Construct {
         comment,
       });
     const answer = (stateId: string, decision: string, fields: Record<string, unknown>) =>
-      reviewStep(stateId, 'answer', { decision, setAsActive: false, landing: null, decidedBy: null, ...fields }, sfn.JsonPath.DISCARD, `Tell the source: ${decision}`);
-    const answerThen = (stateId: string, decision: string, fields: Record<string, unknown>, result: (typeof PROPOSAL_REVIEW_OUTCOMES)[number]) =>
+      reviewStep(
+        stateId,
+        'answer',
+        { decision, setAsActive: false, landing: null, decidedBy: null, ...fields },
+        sfn.JsonPath.DISCARD,
+        `Tell the source: ${decision}`,
+      );
+    const answerThen = (
+      stateId: string,
+      decision: string,
+      fields: Record<string, unknown>,
+      result: (typeof PROPOSAL_REVIEW_OUTCOMES)[number],
+    ) =>
       answer(stateId, decision, fields)
         .addCatch(failWith(`${stateId}Failed`), { errors: ['States.ALL'], resultPath: '$.error' })
         .next(outcome(`${stateId}Done`, result))
@@ -154,7 +174,14 @@ export class ProposalReviewWorkflow extends Construct {
     requestApproval.addCatch(
       props.approvals
         .closeStep(this, 'CloseExpiredApproval', { status: 'EXPIRED' })
-        .next(answerThen('AnswerExpired', 'EXPIRED', { rejectReason: 'certflow: the target approvers did not decide by the approval deadline' }, 'EXPIRED')),
+        .next(
+          answerThen(
+            'AnswerExpired',
+            'EXPIRED',
+            { rejectReason: 'certflow: the target approvers did not decide by the approval deadline' },
+            'EXPIRED',
+          ),
+        ),
       { errors: ['States.Timeout'], resultPath: '$.error' },
     );
     requestApproval.addCatch(
@@ -188,23 +215,39 @@ export class ProposalReviewWorkflow extends Construct {
       comment: 'Tell the source it is approved; wait for the offer',
     });
     answerApproved.addRetry({
-      errors: ['TransferMessageNotSent', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+      errors: [
+        'TransferMessageNotSent',
+        'Lambda.ServiceException',
+        'Lambda.TooManyRequestsException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+      ],
       interval: Duration.seconds(2),
       backoffRate: 2,
       maxAttempts: 6,
       maxDelay: Duration.seconds(30),
       jitterStrategy: sfn.JitterType.FULL,
     });
-    answerApproved.addCatch(outcome('OfferNotReceived', 'OFFER_NOT_RECEIVED').next(finished), { errors: ['States.Timeout'], resultPath: '$.error' });
+    answerApproved.addCatch(outcome('OfferNotReceived', 'OFFER_NOT_RECEIVED').next(finished), {
+      errors: ['States.Timeout'],
+      resultPath: '$.error',
+    });
     answerApproved.addCatch(failWith('AnswerFailed'), { errors: ['States.ALL'], resultPath: '$.error' });
-    const readOffer = reviewStep('ReadOffer', 'readOffer', {}, '$.offer', 'What the source sent, as this side\'s receiver recorded it');
+    const readOffer = reviewStep('ReadOffer', 'readOffer', {}, '$.offer', "What the source sent, as this side's receiver recorded it");
     readOffer.addCatch(failWith('OfferUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
 
     const reportFailure = (stateId: string, accepted: boolean) =>
-      reviewStep(stateId, 'reportLandingFailed', { accepted, errorName: sfn.JsonPath.stringAt('$.error.Error'), errorMessage: sfn.JsonPath.stringAt('$.error.Cause') }, sfn.JsonPath.DISCARD);
+      reviewStep(
+        stateId,
+        'reportLandingFailed',
+        { accepted, errorName: sfn.JsonPath.stringAt('$.error.Error'), errorMessage: sfn.JsonPath.stringAt('$.error.Cause') },
+        sfn.JsonPath.DISCARD,
+      );
     const reportLandingFailed = (stateId: string, accepted: boolean, failId: string) => {
       const failed = failWith(failId);
-      return reportFailure(stateId, accepted).addCatch(failed, { errors: ['States.ALL'], resultPath: '$.reportError' }).next(failed);
+      return reportFailure(stateId, accepted)
+        .addCatch(failed, { errors: ['States.ALL'], resultPath: '$.reportError' })
+        .next(failed);
     };
     const accept = lambdaStep(this, 'AcceptCertificateTransfer', {
       fn: props.acceptFunction.function,
@@ -219,7 +262,10 @@ export class ProposalReviewWorkflow extends Construct {
       resultPath: '$.accept',
     });
     accept.addCatch(
-      reportFailure('ReportOfferGone', false).addCatch(outcome('OfferGoneUnreported', 'OFFER_WITHDRAWN').next(finished), { errors: ['States.ALL'], resultPath: '$.reportError' }).next(outcome('OfferGone', 'OFFER_WITHDRAWN')).next(finished),
+      reportFailure('ReportOfferGone', false)
+        .addCatch(outcome('OfferGoneUnreported', 'OFFER_WITHDRAWN').next(finished), { errors: ['States.ALL'], resultPath: '$.reportError' })
+        .next(outcome('OfferGone', 'OFFER_WITHDRAWN'))
+        .next(finished),
       { errors: ['ResourceNotFoundException', 'TransferAlreadyCompletedException', 'CertificateStateException'], resultPath: '$.error' },
     );
     accept.addCatch(reportLandingFailed('ReportAcceptFailed', false, 'AcceptFailed'), { errors: ['States.ALL'], resultPath: '$.error' });
@@ -230,7 +276,13 @@ export class ProposalReviewWorkflow extends Construct {
         approvedBy,
         requestedBy: proposal('requestedBy'),
         certificateId: proposal('certificateId'),
-        certificateArn: sfn.JsonPath.format('arn:{}:iot:{}:{}:cert/{}', stack.partition, stack.region, stack.account, proposal('certificateId')),
+        certificateArn: sfn.JsonPath.format(
+          'arn:{}:iot:{}:{}:cert/{}',
+          stack.partition,
+          stack.region,
+          stack.account,
+          proposal('certificateId'),
+        ),
         sourceAwsAccount: proposal('sourceAwsAccount'),
         landing: sfn.JsonPath.objectAt('$.review.landing'),
       },
@@ -253,33 +305,46 @@ export class ProposalReviewWorkflow extends Construct {
     );
     reportLanded.addCatch(failWith('LandedUnreported'), { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const cutover = answerApproved
-      .next(readOffer)
-      .next(
-        new sfn.Choice(this, 'OfferOrWithdrawal')
-          .when(sfn.Condition.stringEquals('$.offer.outcome', 'WITHDRAWN'), outcome('Withdrawn', 'WITHDRAWN').next(finished))
-          .otherwise(
-            accept
-              .next(land)
-              .next(reportLanded)
-              .next(new sfn.Pass(this, 'ReportDowntime', { inputPath: '$.report.downtimeSeconds', resultPath: '$.downtimeSeconds' }))
-              .next(outcome('Landed', 'LANDED'))
-              .next(finished),
-          ),
-      );
+    const cutover = answerApproved.next(readOffer).next(
+      new sfn.Choice(this, 'OfferOrWithdrawal')
+        .when(sfn.Condition.stringEquals('$.offer.outcome', 'WITHDRAWN'), outcome('Withdrawn', 'WITHDRAWN').next(finished))
+        .otherwise(
+          accept
+            .next(land)
+            .next(reportLanded)
+            .next(new sfn.Pass(this, 'ReportDowntime', { inputPath: '$.report.downtimeSeconds', resultPath: '$.downtimeSeconds' }))
+            .next(outcome('Landed', 'LANDED'))
+            .next(finished),
+        ),
+    );
     // An unverified decision fails the review: the proposal then goes unanswered and the source gives up at its deadline.
     const verifyApproval = props.approvals.verifyStep(this, 'VerifyTargetApproval', { resultPath: '$.approval' });
     verifyApproval.addCatch(failWith('TargetApprovalUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
-    const definition = open.next(requestApproval).next(verifyApproval).next(
-      new sfn.Choice(this, 'TargetDecision')
-        .when(sfn.Condition.stringEquals('$.approval.decision', 'APPROVED'), cutover)
-        .otherwise(answerThen('AnswerRejected', 'REJECTED', { decidedBy: approvedBy, rejectReason: sfn.JsonPath.stringAt('$.approval.rejectReason') }, 'REJECTED')),
-    );
+    const definition = open
+      .next(requestApproval)
+      .next(verifyApproval)
+      .next(
+        new sfn.Choice(this, 'TargetDecision')
+          .when(sfn.Condition.stringEquals('$.approval.decision', 'APPROVED'), cutover)
+          .otherwise(
+            answerThen(
+              'AnswerRejected',
+              'REJECTED',
+              { decidedBy: approvedBy, rejectReason: sfn.JsonPath.stringAt('$.approval.rejectReason') },
+              'REJECTED',
+            ),
+          ),
+      );
 
     const workflow = new WorkflowStateMachine(this, 'Workflow', {
       stateMachineName,
       definition,
-      functions: [this.functions.review.function, this.functions.land.function, ...props.approvals.stepFunctions, props.acceptFunction.function],
+      functions: [
+        this.functions.review.function,
+        this.functions.land.function,
+        ...props.approvals.stepFunctions,
+        props.acceptFunction.function,
+      ],
       comment: 'certflow proposal review: check the landing, ask the target approvers, answer the source, accept and land the offer',
       alarmTopic: props.alarmTopic,
     });

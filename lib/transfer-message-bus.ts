@@ -36,7 +36,10 @@ export class TransferMessageBus extends Construct {
     this.side = props.side;
     this.peerAccount = props.peerAccount;
     const stack = Stack.of(this);
-    this.bus = new events.EventBus(this, 'Bus', { eventBusName: TRANSFER_BUS_NAMES[props.side], description: `certflow ${props.side.toLowerCase()} side: transfer messages` });
+    this.bus = new events.EventBus(this, 'Bus', {
+      eventBusName: TRANSFER_BUS_NAMES[props.side],
+      description: `certflow ${props.side.toLowerCase()} side: transfer messages`,
+    });
     this.bus.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'certflow-peer-puts-events',
@@ -46,16 +49,19 @@ export class TransferMessageBus extends Construct {
       }),
     );
     const peerSide: TransferSide = props.side === 'SOURCE' ? 'TARGET' : 'SOURCE';
-    const peerBusArn = Arn.format({ service: 'events', account: props.peerAccount, resource: 'event-bus', resourceName: TRANSFER_BUS_NAMES[peerSide] }, stack);
+    const peerBusArn = Arn.format(
+      { service: 'events', account: props.peerAccount, resource: 'event-bus', resourceName: TRANSFER_BUS_NAMES[peerSide] },
+      stack,
+    );
     const peerBus = events.EventBus.fromEventBusArn(this, 'PeerBus', peerBusArn);
     const forwardRole = new iam.Role(this, 'ForwardRole', {
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
-      description: 'certflow: forwards this side\'s transfer messages to the peer account\'s bus',
+      description: "certflow: forwards this side's transfer messages to the peer account's bus",
     });
     forwardRole.addToPolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [peerBusArn] }));
     new events.Rule(this, 'ForwardToPeer', {
       eventBus: this.bus,
-      description: 'certflow: this side\'s transfer messages, to the peer account\'s bus',
+      description: "certflow: this side's transfer messages, to the peer account's bus",
       eventPattern: { source: [this.ownSource()], account: [stack.account] },
       targets: [new targets.EventBus(peerBus, { role: forwardRole })],
     });
@@ -66,7 +72,7 @@ export class TransferMessageBus extends Construct {
   deliverTo(receiver: lambda.IFunction): void {
     new events.Rule(this, 'FromPeer', {
       eventBus: this.bus,
-      description: 'certflow: the peer account\'s transfer messages, to the receiver',
+      description: "certflow: the peer account's transfer messages, to the receiver",
       eventPattern: { source: [this.side === 'SOURCE' ? TARGET_EVENT_SOURCE : SOURCE_EVENT_SOURCE], account: [this.peerAccount] },
       targets: [new targets.LambdaFunction(receiver, { retryAttempts: 185 })],
     });

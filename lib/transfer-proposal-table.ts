@@ -32,11 +32,17 @@ export class TransferProposalTable extends Construct {
 
   /** Reads and conditional writes of the records: what the steps and the receiver need. */
   readWrite(): iam.PolicyStatement {
-    return new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [this.table.tableArn] });
+    return new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [this.table.tableArn],
+    });
   }
 
   /** The poller's look-up by certificate. */
   queryByCertificate(): iam.PolicyStatement {
-    return new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${PROPOSALS_BY_CERTIFICATE_INDEX}`] });
+    return new iam.PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [`${this.table.tableArn}/index/${PROPOSALS_BY_CERTIFICATE_INDEX}`],
+    });
   }
 }

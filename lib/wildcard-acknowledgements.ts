@@ -98,7 +98,8 @@ export const CERTIFICATE_ACTIONS = [
 export function acknowledgeCertflowWildcards(stack: Stack, auditTable: dynamodb.Table): void {
   acknowledgeWildcard(stack, thisAccountsCertificates(stack), {
     actions: CERTIFICATE_ACTIONS,
-    reason: "Which certificate a workflow moves is known only at run time; the grant is limited to this account's certificates and to named Actions",
+    reason:
+      "Which certificate a workflow moves is known only at run time; the grant is limited to this account's certificates and to named Actions",
   });
   acknowledgeWildcard(stack, `${auditTable.tableArn}/index/*`, {
     // PutItem and GetItem come with the table's own ARN in one statement (auditTableAccess); on an index ARN they authorize nothing.
@@ -107,11 +108,13 @@ export function acknowledgeCertflowWildcards(stack: Stack, auditTable: dynamodb.
   });
   acknowledgeWildcard(stack, stack.formatArn({ service: 'iot', resource: 'thing', resourceName: '*' }), {
     actions: ['iot:DescribeThing', 'iot:DetachThingPrincipal', 'iot:AttachThingPrincipal', 'iot:CreateThing', 'iot:ListThingPrincipals'],
-    reason: "The things a certificate is attached to (detached before a transfer, recreated where it lands) are known only at run time; named Actions on this account's things",
+    reason:
+      "The things a certificate is attached to (detached before a transfer, recreated where it lands) are known only at run time; named Actions on this account's things",
   });
   acknowledgeWildcard(stack, stack.formatArn({ service: 'iot', resource: 'policy', resourceName: '*' }), {
     actions: ['iot:GetPolicy'],
-    reason: 'The landing checks that the policies it will attach exist; their names come from the proposal and the landing configuration at run time',
+    reason:
+      'The landing checks that the policies it will attach exist; their names come from the proposal and the landing configuration at run time',
   });
   acknowledgeWildcard(stack, stack.formatArn({ service: 'iot', resource: 'thingtype', resourceName: '*' }), {
     actions: ['iot:DescribeThingType'],
@@ -124,17 +127,27 @@ export function acknowledgeCertflowWildcards(stack: Stack, auditTable: dynamodb.
  * and what the CDK grants a state machine that runs Distributed Maps (reading items and
  * writing results in the bucket, running its batches as its own child executions).
  */
-export function acknowledgeMigrationWildcards(workflow: { stateMachine: sfn.StateMachine; functions: Record<string, CertflowFunction> }, storage: MigrationStorage): void {
+export function acknowledgeMigrationWildcards(
+  workflow: { stateMachine: sfn.StateMachine; functions: Record<string, CertflowFunction> },
+  storage: MigrationStorage,
+): void {
   const stack = Stack.of(workflow.stateMachine);
   for (const built of Object.values(workflow.functions)) {
     acknowledgeWildcard(built, storage.filesArn, {
       actions: ['s3:GetObject', 's3:PutObject'],
-      reason: "A migration's files are keyed by its migration id and run name, known only at run time; Get and Put only, under migrations/ in this side's own migration bucket",
+      reason:
+        "A migration's files are keyed by its migration id and run name, known only at run time; Get and Put only, under migrations/ in this side's own migration bucket",
     });
   }
   const bucketObjects = stack.formatArn({ service: 's3', region: '', account: '', resource: storage.bucket.bucketName, resourceName: '*' });
   const stateMachineName = Arn.split(workflow.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
-  const executions = (pattern: string) => stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}${pattern}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const executions = (pattern: string) =>
+    stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}${pattern}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   acknowledgeWildcard(workflow.stateMachine, bucketObjects, {
     actions: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
     reason:
@@ -142,7 +155,8 @@ export function acknowledgeMigrationWildcards(workflow: { stateMachine: sfn.Stat
   });
   acknowledgeWildcard(workflow.stateMachine, executions(':*'), {
     actions: ['states:DescribeExecution', 'states:StopExecution'],
-    reason: 'A Distributed Map runs its batches as child executions of this same state machine; the CDK lets it describe and stop its own executions, whose names are chosen at run time',
+    reason:
+      'A Distributed Map runs its batches as child executions of this same state machine; the CDK lets it describe and stop its own executions, whose names are chosen at run time',
   });
   acknowledgeWildcard(workflow.stateMachine, executions('/*:*'), {
     actions: ['states:RedriveExecution'],

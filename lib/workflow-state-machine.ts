@@ -14,7 +14,12 @@ import { acknowledgeWildcard } from './wildcard-acknowledgements';
  * → page function → its grant on the state machine.
  */
 export function stateMachineArnOf(scope: Construct, stateMachineName: string): string {
-  return Stack.of(scope).formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: stateMachineName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 export interface WorkflowStateMachineProps {
@@ -65,7 +70,8 @@ export class WorkflowStateMachine extends Construct {
         'xray:GetSamplingRules',
         'xray:GetSamplingTargets',
       ],
-      reason: 'X-Ray and CloudWatch Logs delivery actions have no resource type (Service Authorization Reference) and can only be granted on *',
+      reason:
+        'X-Ray and CloudWatch Logs delivery actions have no resource type (Service Authorization Reference) and can only be granted on *',
     });
     Validations.of(this.stateMachine).acknowledge(
       ...props.functions.map((fn) => ({

@@ -37,7 +37,12 @@ export async function seedDemoCertificates(iotEndpoint: string, region: string, 
     const seeded: SeededCertificate[] = [];
     const create = async (client: IoTClient, accountId: string, setAsActive: boolean, description: string) => {
       const created = await client.send(new CreateKeysAndCertificateCommand({ setAsActive }));
-      const certificate = { accountId, certificateId: created.certificateId ?? '', certificateArn: created.certificateArn ?? '', description };
+      const certificate = {
+        accountId,
+        certificateId: created.certificateId ?? '',
+        certificateArn: created.certificateArn ?? '',
+        description,
+      };
       seeded.push(certificate);
       return certificate;
     };

@@ -24,6 +24,9 @@ export function credentialsFor(accountId: string): { accessKeyId: string; secret
  * The CDK context the sandbox synthesizes with: the two accounts it deploys into, so each
  * side's stack names its peer (bus policy, forwarding rule, trusted source) as it would in AWS.
  */
-export function sandboxSynthContext(accounts: SandboxAccounts = DEFAULT_ACCOUNTS, context: Record<string, string> = {}): Record<string, string> {
+export function sandboxSynthContext(
+  accounts: SandboxAccounts = DEFAULT_ACCOUNTS,
+  context: Record<string, string> = {},
+): Record<string, string> {
   return { 'certflow:sourceAccount': accounts.source, 'certflow:targetAccount': accounts.target, ...context };
 }

@@ -8,7 +8,10 @@ export interface ApproverDecision {
 }
 
 /** The signed approval links the sandbox's SNS sink holds whose message mentions `text`, newest last. */
-export function approvalLinksMentioning(notifications: NotificationSink, text: string): Array<{ link: string; approver: string; subject: string }> {
+export function approvalLinksMentioning(
+  notifications: NotificationSink,
+  text: string,
+): Array<{ link: string; approver: string; subject: string }> {
   return notifications
     .list()
     .filter((notification) => notification.message.includes(text) && !/remind/i.test(notification.subject ?? ''))
@@ -26,7 +29,11 @@ export async function submitApproval(link: string, decision: ApproverDecision): 
   if (decision.consentToPrepare) form.set('consentToPrepare', 'true');
   if (decision.setAsActive) form.set('setAsActive', 'true');
   if (decision.rejectReason) form.set('rejectReason', decision.rejectReason);
-  const response = await fetch(`${url.origin}${url.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const response = await fetch(`${url.origin}${url.pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
   return { status: response.status, html: await response.text() };
 }
 

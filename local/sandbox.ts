@@ -34,8 +34,28 @@ export interface SandboxPorts {
 }
 
 /** Fixed ports for `npm start`; tests pass 0 for any free port. */
-export const DEFAULT_PORTS: SandboxPorts = { iot: 7701, dynamodb: 7702, stepfunctions: 7703, sns: 7704, apigateway: 7705, secretsmanager: 7706, lambda: 7707, s3: 7708, events: 7709 };
-export const ANY_FREE_PORTS: SandboxPorts = { iot: 0, dynamodb: 0, stepfunctions: 0, sns: 0, apigateway: 0, secretsmanager: 0, lambda: 0, s3: 0, events: 0 };
+export const DEFAULT_PORTS: SandboxPorts = {
+  iot: 7701,
+  dynamodb: 7702,
+  stepfunctions: 7703,
+  sns: 7704,
+  apigateway: 7705,
+  secretsmanager: 7706,
+  lambda: 7707,
+  s3: 7708,
+  events: 7709,
+};
+export const ANY_FREE_PORTS: SandboxPorts = {
+  iot: 0,
+  dynamodb: 0,
+  stepfunctions: 0,
+  sns: 0,
+  apigateway: 0,
+  secretsmanager: 0,
+  lambda: 0,
+  s3: 0,
+  events: 0,
+};
 
 /** Which account each synthesized stack is deployed into. */
 export const STACK_SIDES: Record<string, keyof SandboxAccounts> = { CertflowSource: 'source', CertflowTarget: 'target' };
@@ -124,7 +144,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ensureSynthesized(assemblyDir, log, sandboxSynthContext(accounts, options.context));
     const synthesized = readSynthesizedStacks(assemblyDir);
 
-    const dynamodb: LocalDynamoDb = await startLocalDynamoDb({ host, port: ports.dynamodb, dataDir: dataDir && path.join(dataDir, 'dynamodb') });
+    const dynamodb: LocalDynamoDb = await startLocalDynamoDb({
+      host,
+      port: ports.dynamodb,
+      dataDir: dataDir && path.join(dataDir, 'dynamodb'),
+    });
     stoppers.push(() => dynamodb.close());
     const iot = await startIotEndpoint({ host, port: ports.iot, dataDir: dataDir && path.join(dataDir, 'iot'), ...options.iot });
     stoppers.push(() => iot.close());
@@ -137,7 +161,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const objectStore = new LocalObjectStore(dataDir && path.join(dataDir, 's3'));
     const s3 = await startS3Endpoint(objectStore, { host, port: ports.s3 });
     stoppers.push(() => s3.close());
-    const stepFunctions = new StepFunctionsEngine({ region, timeScale, dataDir: dataDir && path.join(dataDir, 'stepfunctions'), log, objectStore });
+    const stepFunctions = new StepFunctionsEngine({
+      region,
+      timeScale,
+      dataDir: dataDir && path.join(dataDir, 'stepfunctions'),
+      holdNewExecutionsUntilResumed: true,
+      log,
+      objectStore,
+    });
     stoppers.push(() => stepFunctions.close());
     const stepFunctionsEndpoint = await startStepFunctionsEndpoint(stepFunctions, { host, port: ports.stepfunctions });
     stoppers.push(() => stepFunctionsEndpoint.close());
@@ -182,7 +213,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         dynamodbClient.destroy();
       }
       for (const [logicalId] of resources.resourcesOfType('AWS::SNS::Topic')) notifications.registerTopic(resources.arn(logicalId));
-      for (const [logicalId] of resources.resourcesOfType('AWS::S3::Bucket')) objectStore.createBucket(accountId, resources.physicalName(logicalId));
+      for (const [logicalId] of resources.resourcesOfType('AWS::S3::Bucket'))
+        objectStore.createBucket(accountId, resources.physicalName(logicalId));
       for (const [logicalId, secret] of resources.resourcesOfType('AWS::SecretsManager::Secret')) {
         const generate = (secret.Properties?.GenerateSecretString ?? {}) as { PasswordLength?: number; ExcludePunctuation?: boolean };
         secrets.ensureGenerated(resources.arn(logicalId), resources.physicalName(logicalId), {
@@ -245,7 +277,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (options.descriptorFile) writeSandboxDescriptor(options.descriptorFile, { region, accounts, endpoints, stacks });
     stepFunctions.resumeExecutions();
     if (options.schedules ?? true) for (const target of schedules) scheduleRunner.start(target);
-    return { region, accounts, endpoints, iot, stepFunctions, notifications, functions, stacks, schedules, scheduleRunner, events, invoke, stop };
+    return {
+      region,
+      accounts,
+      endpoints,
+      iot,
+      stepFunctions,
+      notifications,
+      functions,
+      stacks,
+      schedules,
+      scheduleRunner,
+      events,
+      invoke,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -254,7 +300,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 function writeSandboxDescriptor(
   file: string,
-  sandbox: { region: string; accounts: SandboxAccounts; endpoints: Record<keyof SandboxPorts, string>; stacks: Record<string, DeployedStack> },
+  sandbox: {
+    region: string;
+    accounts: SandboxAccounts;
+    endpoints: Record<keyof SandboxPorts, string>;
+    stacks: Record<string, DeployedStack>;
+  },
 ): void {
   const descriptor: SandboxDescriptor = {
     region: sandbox.region,

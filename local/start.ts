@@ -36,7 +36,12 @@ export function portInUseMessage(port: number | undefined, portBase: number): st
 }
 
 /** The banner: what to try first (the certflow CLI), then where everything is. */
-export function sandboxBanner(sandbox: Pick<Sandbox, 'region' | 'accounts' | 'endpoints' | 'functions'> & { stacks: Record<string, { outputs: Record<string, string> }> }, details: { state: string; functionLog: string; seeded: SeededCertificate[] }): string {
+export function sandboxBanner(
+  sandbox: Pick<Sandbox, 'region' | 'accounts' | 'endpoints' | 'functions'> & {
+    stacks: Record<string, { outputs: Record<string, string> }>;
+  },
+  details: { state: string; functionLog: string; seeded: SeededCertificate[] },
+): string {
   const { source: sourceAccount, target: targetAccount } = sandbox.accounts;
   const sourceKeys = credentialsFor(sourceAccount);
   const targetKeys = credentialsFor(targetAccount);
@@ -125,7 +130,17 @@ async function main(): Promise<void> {
   const ports: SandboxPorts =
     portBase === undefined
       ? DEFAULT_PORTS
-      : { iot: portBase + 1, dynamodb: portBase + 2, stepfunctions: portBase + 3, sns: portBase + 4, apigateway: portBase + 5, secretsmanager: portBase + 6, lambda: portBase + 7, s3: portBase + 8, events: portBase + 9 };
+      : {
+          iot: portBase + 1,
+          dynamodb: portBase + 2,
+          stepfunctions: portBase + 3,
+          sns: portBase + 4,
+          apigateway: portBase + 5,
+          secretsmanager: portBase + 6,
+          lambda: portBase + 7,
+          s3: portBase + 8,
+          events: portBase + 9,
+        };
 
   // Synthesized here rather than inside startSandbox, so the terminal says what the first minutes are spent on.
   const synthStarted = Date.now();
@@ -137,7 +152,9 @@ async function main(): Promise<void> {
   if (synthesized) console.log(`synthesized in ${Math.round((Date.now() - synthStarted) / 1000)} s`);
 
   const inMemory = values['in-memory'];
-  const functionLog = inMemory ? path.join(mkdtempSync(path.join(tmpdir(), 'certflow-sandbox-')), 'functions.log') : path.join(values['data-dir'], 'logs', 'functions.log');
+  const functionLog = inMemory
+    ? path.join(mkdtempSync(path.join(tmpdir(), 'certflow-sandbox-')), 'functions.log')
+    : path.join(values['data-dir'], 'logs', 'functions.log');
   console.log('starting the local endpoints and deploying the stacks...');
   let sandbox: Sandbox;
   try {

@@ -24,12 +24,19 @@ export interface CloseApprovalResult {
  * settled EXPIRED or CANCELLED. Writes one audit row, ApprovalExpired or ApprovalCancelled.
  */
 export async function closeApprovalRequest(deps: ApprovalStepDeps, input: CloseApprovalInput): Promise<CloseApprovalResult> {
-  const scope: ApprovalStepScope = { executionId: input.executionId, side: input.side, requestId: approvalRequestId(input.executionId, input.side), invocationId: input.invocationId };
+  const scope: ApprovalStepScope = {
+    executionId: input.executionId,
+    side: input.side,
+    requestId: approvalRequestId(input.executionId, input.side),
+    invocationId: input.invocationId,
+  };
   const now = deps.now?.() ?? new Date();
   let request = await reachable(() => deps.store.get(scope.requestId));
   if (request && (request.status === 'PENDING' || request.status === 'DECIDING')) {
     try {
-      request = await reachable(() => deps.store.settle(scope.requestId, input.status, ['PENDING', 'DECIDING'], { closedAt: now.toISOString() }));
+      request = await reachable(() =>
+        deps.store.settle(scope.requestId, input.status, ['PENDING', 'DECIDING'], { closedAt: now.toISOString() }),
+      );
     } catch (error) {
       if (!(error instanceof ApprovalStatusConflict)) throw error;
       request = await reachable(() => deps.store.get(scope.requestId));
@@ -40,7 +47,11 @@ export async function closeApprovalRequest(deps: ApprovalStepDeps, input: CloseA
       scope,
       input.status === 'EXPIRED' ? 'ApprovalExpired' : 'ApprovalCancelled',
       request,
-      { outcome: 'SUCCEEDED', cancelledBy: input.status === 'CANCELLED' ? request?.cancelledBy : undefined, message: discrepancy(request, input.status) },
+      {
+        outcome: 'SUCCEEDED',
+        cancelledBy: input.status === 'CANCELLED' ? request?.cancelledBy : undefined,
+        message: discrepancy(request, input.status),
+      },
       now,
     ),
   );
@@ -51,7 +62,8 @@ export async function closeApprovalRequest(deps: ApprovalStepDeps, input: CloseA
 function discrepancy(request: ApprovalRequest | undefined, status: ApprovalClosing): string | undefined {
   if (!request) return 'no approval request was recorded for this execution and side';
   if (request.status !== status) return `the approval record is ${request.status}`;
-  if (status === 'CANCELLED' && request.cancelledBy === undefined) return 'cancelled without a recorded cancel: the task was failed from outside certflow';
+  if (status === 'CANCELLED' && request.cancelledBy === undefined)
+    return 'cancelled without a recorded cancel: the task was failed from outside certflow';
   return undefined;
 }
 

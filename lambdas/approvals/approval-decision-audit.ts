@@ -24,7 +24,10 @@ export interface DecisionRowFields {
  * The row key of an approval: its certificate, or for a migration `migration:<id>`; for
  * a request that was never recorded only its id is known (`approval:<request id>`).
  */
-export function approvalAuditKey(request: Pick<ApprovalRequest, 'certificateId' | 'migration' | 'requestId'> | undefined, requestId: string): string {
+export function approvalAuditKey(
+  request: Pick<ApprovalRequest, 'certificateId' | 'migration' | 'requestId'> | undefined,
+  requestId: string,
+): string {
   if (request?.certificateId) return request.certificateId;
   if (request?.migration) return migrationAuditKey(request.migration.migrationId);
   return `approval:${requestId}`;

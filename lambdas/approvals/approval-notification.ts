@@ -43,7 +43,10 @@ export function approvalNotification(
     'Open this link to see the request and approve or reject it. The link is yours alone; opening it decides nothing.',
     link,
     '',
-    row('Decide by', `${deadlineWording(request.expiresAt, now)}; then the request expires${request.side === 'TARGET' ? ` and the ${migration ? 'transfers are' : 'transfer is'} rejected` : ''}`),
+    row(
+      'Decide by',
+      `${deadlineWording(request.expiresAt, now)}; then the request expires${request.side === 'TARGET' ? ` and the ${migration ? 'transfers are' : 'transfer is'} rejected` : ''}`,
+    ),
     ...(migration ? migrationRows(migration, request.side) : certificateRows(request, now)),
     row('From account', plain(request.sourceAwsAccount)),
     row('To account', plain(request.targetAwsAccount)),
@@ -97,7 +100,12 @@ function landingRows(landing: LandingPlan): string[] {
     row('Lands with', landing.policies.length > 0 ? `policies ${landing.policies.map(quoted).join(', ')}` : 'no policies'),
     row(
       'Things here',
-      ...listed(landing.things.map((thing) => `${thing.action === 'CREATE' ? 'create' : 'reuse'} ${thingWording(thing.thingName, thing.thingTypeName, thing.attributes)}`)),
+      ...listed(
+        landing.things.map(
+          (thing) =>
+            `${thing.action === 'CREATE' ? 'create' : 'reuse'} ${thingWording(thing.thingName, thing.thingTypeName, thing.attributes)}`,
+        ),
+      ),
     ),
   ];
 }
@@ -106,7 +114,8 @@ function landingRows(landing: LandingPlan): string[] {
 export function thingWording(thingName: string, thingTypeName: string | undefined, attributes: Record<string, string>): string {
   const entries = Object.entries(attributes);
   const type = thingTypeName ? `type ${quoted(thingTypeName)}` : 'no type';
-  const attributeText = entries.length > 0 ? entries.map(([name, value]) => `${quoted(name)}=${quoted(value)}`).join(', ') : 'no attributes';
+  const attributeText =
+    entries.length > 0 ? entries.map(([name, value]) => `${quoted(name)}=${quoted(value)}`).join(', ') : 'no attributes';
   return `${quoted(thingName)} (${type}; ${attributeText})`;
 }
 
@@ -117,7 +126,9 @@ function listed(items: string[]): [string, ...string[]] {
 
 function certificateVerb(request: ApprovalRequest): string {
   const shortId = `${(request.certificateId ?? '').slice(0, 12)}...`;
-  return request.side === 'SOURCE' ? `transfer certificate ${shortId} to ${request.targetAwsAccount}` : `accept certificate ${shortId} from ${request.sourceAwsAccount}`;
+  return request.side === 'SOURCE'
+    ? `transfer certificate ${shortId} to ${request.targetAwsAccount}`
+    : `accept certificate ${shortId} from ${request.sourceAwsAccount}`;
 }
 
 function certificateOpening(request: ApprovalRequest): string {
@@ -128,7 +139,9 @@ function certificateOpening(request: ApprovalRequest): string {
 
 function migrationVerb(request: ApprovalRequest, migration: MigrationSummary): string {
   const certificates = countOf(migration.certificateCount, 'certificate');
-  return request.side === 'SOURCE' ? `moving ${certificates} to ${request.targetAwsAccount}` : `accepting ${certificates} from ${request.sourceAwsAccount}`;
+  return request.side === 'SOURCE'
+    ? `moving ${certificates} to ${request.targetAwsAccount}`
+    : `accepting ${certificates} from ${request.sourceAwsAccount}`;
 }
 
 function migrationOpening(request: ApprovalRequest, migration: MigrationSummary): string {
@@ -180,7 +193,6 @@ function rank(known: readonly string[], status: string): number {
   return index < 0 ? known.length : index;
 }
 
-
 export function preparationSummary(request: Pick<ApprovalRequest, 'preparation' | 'migration'>): string {
   if (request.migration) return migrationPreparationSummary(request.migration);
   const steps: string[] = [];
@@ -191,7 +203,8 @@ export function preparationSummary(request: Pick<ApprovalRequest, 'preparation' 
 
 function migrationPreparationSummary(migration: MigrationSummary): string {
   const steps: string[] = [];
-  if (migration.toDeactivate > 0) steps.push(`deactivate ${countOf(migration.toDeactivate, 'ACTIVE certificate')} (devices using them will disconnect)`);
+  if (migration.toDeactivate > 0)
+    steps.push(`deactivate ${countOf(migration.toDeactivate, 'ACTIVE certificate')} (devices using them will disconnect)`);
   if (migration.withPolicies > 0) steps.push(`detach the policies of ${countOf(migration.withPolicies, 'certificate')}`);
   return steps.length > 0 ? steps.join(' and ') : 'nothing: no certificate is ACTIVE or has policies attached';
 }

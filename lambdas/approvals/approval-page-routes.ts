@@ -1,6 +1,15 @@
 import { ValidationError } from '../iot-api/field-rules';
 import { ApprovalLinkSigner } from './approval-link-signer';
-import { decisionPage, htmlResponse, refusalPage, requestPage, serviceUnavailablePage, type HtmlPage, type LinkParameters, type PageContext } from './approval-page';
+import {
+  decisionPage,
+  htmlResponse,
+  refusalPage,
+  requestPage,
+  serviceUnavailablePage,
+  type HtmlPage,
+  type LinkParameters,
+  type PageContext,
+} from './approval-page';
 import { viewOf, type ApprovalRequestView } from './approval-request';
 import { ApproverInboxUnavailable, INBOX_PATH_SUFFIX, type ApproverInbox } from './approver-inbox';
 import { inboxPage } from './approver-inbox-page';
@@ -40,7 +49,11 @@ async function route(deps: ApprovalPageDeps, request: PageRequest): Promise<Html
     return methodNotAllowed();
   }
   if (!request.path.endsWith(PAGE_PATH_SUFFIX)) {
-    return { statusCode: 404, title: 'Not found', body: '<p>There is no page here. Open the link exactly as it came in your certflow notification.</p>' };
+    return {
+      statusCode: 404,
+      title: 'Not found',
+      body: '<p>There is no page here. Open the link exactly as it came in your certflow notification.</p>',
+    };
   }
   if (request.method === 'GET') return show(deps, request.query, context);
   if (request.method === 'POST') return decide(deps, request.form, context);
@@ -87,7 +100,11 @@ async function decide(deps: ApprovalPageDeps, form: URLSearchParams, context: Pa
  * The request behind a link whose signature held but whose time ran out: the expired page
  * then names the requester to ask. A link refused for any other reason shows nothing of it.
  */
-async function expiredLink(deps: ApprovalPageDeps, reason: string, params: URLSearchParams): Promise<{ request?: ApprovalRequestView; expiredAt?: number }> {
+async function expiredLink(
+  deps: ApprovalPageDeps,
+  reason: string,
+  params: URLSearchParams,
+): Promise<{ request?: ApprovalRequestView; expiredAt?: number }> {
   if (reason !== 'expired') return {};
   const stored = await deps.store.get(params.get('r') ?? '');
   return { expiredAt: Number(params.get('e')), ...(stored ? { request: viewOf(stored) } : {}) };
@@ -111,7 +128,8 @@ async function showInbox(deps: ApprovalPageDeps, params: URLSearchParams, contex
   try {
     list = await deps.inbox.pendingFor(approver, context.now);
   } catch (error) {
-    if (error instanceof ApproverInboxUnavailable) return serviceUnavailablePage('The inbox is not set up in this deployment; the links in your notifications still work.');
+    if (error instanceof ApproverInboxUnavailable)
+      return serviceUnavailablePage('The inbox is not set up in this deployment; the links in your notifications still work.');
     throw error;
   }
   return inboxPage({

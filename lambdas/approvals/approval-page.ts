@@ -17,7 +17,12 @@ export interface PageContext {
 }
 
 /** A pending request shows a compact summary beside the decision, details below; a settled one its outcome and what follows. */
-export function requestPage(request: ApprovalRequestView, approver: string, link: LinkParameters, context: PageContext & { problem?: string }): HtmlPage {
+export function requestPage(
+  request: ApprovalRequestView,
+  approver: string,
+  link: LinkParameters,
+  context: PageContext & { problem?: string },
+): HtmlPage {
   const title = requestTitle(request);
   if (request.status !== 'PENDING') {
     return { statusCode: 200, title, body: `${outcomeSection(request)}${details(request, context.now)}` };
@@ -99,7 +104,9 @@ ${request ? `${DETAILS_MARK}${details(request, context.now)}` : ''}`,
       return {
         statusCode: 409,
         title: 'Already decided',
-        body: request ? `<p>Each request is decided once, by whichever approver decides first.</p>${DETAILS_MARK}${outcomeSection(request)}${details(request, context.now)}` : '<p>This request is no longer waiting for a decision. Each request is decided once, by whichever approver decides first.</p>',
+        body: request
+          ? `<p>Each request is decided once, by whichever approver decides first.</p>${DETAILS_MARK}${outcomeSection(request)}${details(request, context.now)}`
+          : '<p>This request is no longer waiting for a decision. Each request is decided once, by whichever approver decides first.</p>',
       };
     case 'own-request':
       return {
@@ -157,9 +164,13 @@ function askedSentence(request: ApprovalRequestView): string {
   const to = `account ${toAccount}`;
   if (request.migration) {
     const certificates = escapeHtml(countOf(request.migration.certificateCount, 'AWS IoT certificate'));
-    return request.side === 'SOURCE' ? `Move ${certificates} from ${from} to ${to}.` : `Accept ${certificates} that ${from} offers to this account, ${toAccount}.`;
+    return request.side === 'SOURCE'
+      ? `Move ${certificates} from ${from} to ${to}.`
+      : `Accept ${certificates} that ${from} offers to this account, ${toAccount}.`;
   }
-  return request.side === 'SOURCE' ? `Transfer one AWS IoT certificate from ${from} to ${to}.` : `Accept one AWS IoT certificate that ${from} offers to this account, ${toAccount}.`;
+  return request.side === 'SOURCE'
+    ? `Transfer one AWS IoT certificate from ${from} to ${to}.`
+    : `Accept one AWS IoT certificate that ${from} offers to this account, ${toAccount}.`;
 }
 
 function certificateSummaryRows(request: ApprovalRequestView, now: Date): FactRow[] {
@@ -167,14 +178,22 @@ function certificateSummaryRows(request: ApprovalRequestView, now: Date): FactRo
   const id = `<code>${escapeHtml(request.certificateId ?? facts?.certificateId ?? '')}</code>`;
   if (!facts) return [['Certificate', id]];
   const validity = validityWording(facts.validFrom, facts.validTo, now);
-  const deactivate = request.side === 'SOURCE' && request.preparation.deactivate ? ' <strong>(will be set INACTIVE first: its devices disconnect)</strong>' : '';
+  const deactivate =
+    request.side === 'SOURCE' && request.preparation.deactivate
+      ? ' <strong>(will be set INACTIVE first: its devices disconnect)</strong>'
+      : '';
   return [
     ['Subject', facts.subject ? freeText(facts.subject) : '(not known)'],
     ['Certificate', id],
     ['Status', `${escapeHtml(facts.status)}${deactivate}`],
     ...(validity ? ([['Valid', escapeHtml(validity)]] as FactRow[]) : []),
     ['Issuer', facts.issuer ? freeText(facts.issuer) : '(not known)'],
-    ['Attached to', escapeHtml(`${countOf(facts.things.length, 'thing')}, ${facts.policies.length === 1 ? '1 policy' : `${facts.policies.length} policies`}`)],
+    [
+      'Attached to',
+      escapeHtml(
+        `${countOf(facts.things.length, 'thing')}, ${facts.policies.length === 1 ? '1 policy' : `${facts.policies.length} policies`}`,
+      ),
+    ],
   ];
 }
 
@@ -271,7 +290,9 @@ function nextStep(request: ApprovalRequestView): string {
         ? `Nothing is transferred: the workflow ends as rejected and the requester sees your reason.`
         : `certflow rejects the ${plural ? 'transfers' : 'transfer'}: ${certificates} ${plural ? 'go' : 'goes'} back to ${source}, INACTIVE, and the requester sees your reason.`;
     case 'EXPIRED':
-      return request.side === 'SOURCE' ? 'Nothing is transferred. The requester can request the transfer again.' : `The ${plural ? 'transfers are' : 'transfer is'} rejected and ${certificates} ${plural ? 'go' : 'goes'} back to ${source}.`;
+      return request.side === 'SOURCE'
+        ? 'Nothing is transferred. The requester can request the transfer again.'
+        : `The ${plural ? 'transfers are' : 'transfer is'} rejected and ${certificates} ${plural ? 'go' : 'goes'} back to ${source}.`;
     case 'CANCELLED':
       return 'Nothing more happens for this request.';
     case 'DECIDING':
@@ -311,7 +332,9 @@ ${sections.join('\n')}
 function certificateDetails(request: ApprovalRequestView, now: Date): string[] {
   const facts = request.certificate;
   const policies = facts?.policies ?? (request.side === 'SOURCE' ? request.preparation.detachPolicies : []);
-  const sections = [`<div class="card">${factTable('The certificate', facts ? factRows(facts, now) : [['Certificate ID', `<code>${escapeHtml(request.certificateId ?? '')}</code>`]])}</div>`];
+  const sections = [
+    `<div class="card">${factTable('The certificate', facts ? factRows(facts, now) : [['Certificate ID', `<code>${escapeHtml(request.certificateId ?? '')}</code>`]])}</div>`,
+  ];
   // Without facts only the source side knows the policies and things (from its preparation); the target shows none rather than a wrong "(none)".
   if (facts || request.side === 'SOURCE') {
     sections.push(
@@ -346,7 +369,9 @@ function landingDetails(landing: LandingPlan, targetAwsAccount: string): string 
 ${thingTable(landing.things.map((thing) => ({ ...thing, action: thing.action === 'CREATE' ? 'Create' : 'Reuse the existing thing' })))}</div>`;
 }
 
-function thingTable(things: Array<{ thingName: string; thingTypeName?: string; attributes: Record<string, string>; action?: string }>): string {
+function thingTable(
+  things: Array<{ thingName: string; thingTypeName?: string; attributes: Record<string, string>; action?: string }>,
+): string {
   if (things.length === 0) return '<p>(none)</p>';
   const withAction = things.some((thing) => thing.action !== undefined);
   const rows = things

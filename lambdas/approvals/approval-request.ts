@@ -129,7 +129,9 @@ export function needsPreparation(preparation: TransferPreparation): boolean {
 /** Whether approving must consent to certificates being deactivated or their policies detached: source side only. */
 export function needsConsentToPrepare(request: Pick<ApprovalRequest, 'side' | 'preparation' | 'migration'>): boolean {
   if (request.side !== 'SOURCE') return false;
-  return request.migration ? request.migration.toDeactivate > 0 || request.migration.withPolicies > 0 : needsPreparation(request.preparation);
+  return request.migration
+    ? request.migration.toDeactivate > 0 || request.migration.withPolicies > 0
+    : needsPreparation(request.preparation);
 }
 
 /** The request as an approver may see it: everything but the task token. */

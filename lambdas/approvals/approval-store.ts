@@ -38,7 +38,16 @@ export interface DecisionClaim {
 }
 
 /** The fields a claim writes; a released claim removes them all. */
-const CLAIM_FIELDS = ['decision', 'decidedBy', 'decidedAt', 'rejectReason', 'setAsActive', 'consentToPrepare', 'claimId', 'claimedAt'] as const;
+const CLAIM_FIELDS = [
+  'decision',
+  'decidedBy',
+  'decidedAt',
+  'rejectReason',
+  'setAsActive',
+  'consentToPrepare',
+  'claimId',
+  'claimedAt',
+] as const;
 
 /** Approval requests in DynamoDB; every status change is conditional on the status before it. */
 export class ApprovalStore {
@@ -159,7 +168,8 @@ export class ApprovalStore {
           TableName: this.tableName,
           Key: marshall({ [APPROVAL_PARTITION_KEY]: requestId }),
           UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: '#status = :pending OR (#status = :deciding AND (attribute_not_exists(#claimedAt) OR #claimedAt <= :staleBefore))',
+          ConditionExpression:
+            '#status = :pending OR (#status = :deciding AND (attribute_not_exists(#claimedAt) OR #claimedAt <= :staleBefore))',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: marshall(values),
           ReturnValues: 'ALL_NEW',
@@ -193,7 +203,12 @@ export class ApprovalStore {
     }
   }
 
-  async settle(requestId: string, status: ApprovalStatus, from: ApprovalStatus[], fields: Record<string, unknown> = {}): Promise<ApprovalRequest> {
+  async settle(
+    requestId: string,
+    status: ApprovalStatus,
+    from: ApprovalStatus[],
+    fields: Record<string, unknown> = {},
+  ): Promise<ApprovalRequest> {
     return this.transition(requestId, from, status, fields);
   }
 

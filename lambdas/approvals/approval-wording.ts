@@ -16,7 +16,10 @@ const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': 
 export function escapeLineBreaks(text: string): string {
   return text
     .replace(/\\/g, '\\\\')
-    .replace(LINE_OR_ORDER_BREAKING, (character) => NAMED_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    .replace(
+      LINE_OR_ORDER_BREAKING,
+      (character) => NAMED_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
 }
 
 /**

@@ -36,21 +36,29 @@ const OFFERING_ACCOUNT_PATTERN = /^account [0-9]{12}$/;
 export function parseEmailAddress(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new ValidationError(field, 'is required and must be an e-mail address');
   if (INVISIBLE_PATTERN.test(value)) {
-    throw new ValidationError(field, 'must not contain control, invisible or bidirectional formatting characters (such as U+200B, U+200E, U+FEFF)');
+    throw new ValidationError(
+      field,
+      'must not contain control, invisible or bidirectional formatting characters (such as U+200B, U+200E, U+FEFF)',
+    );
   }
-  if (/[<>()"]/.test(value)) throw new ValidationError(field, 'must be a bare e-mail address (local@domain), not a display-name form such as Name <local@domain>');
+  if (/[<>()"]/.test(value))
+    throw new ValidationError(field, 'must be a bare e-mail address (local@domain), not a display-name form such as Name <local@domain>');
   if (WHITESPACE_PATTERN.test(value)) throw new ValidationError(field, 'must be a bare e-mail address, without whitespace');
   const address = value.normalize('NFKC');
   if (INVISIBLE_PATTERN.test(address) || WHITESPACE_PATTERN.test(address)) {
     throw new ValidationError(field, 'must not contain characters that normalize to invisible characters or whitespace');
   }
-  if (address.length > EMAIL_MAX_LENGTH) throw new ValidationError(field, `must be at most ${EMAIL_MAX_LENGTH} characters long (got ${address.length})`);
+  if (address.length > EMAIL_MAX_LENGTH)
+    throw new ValidationError(field, `must be at most ${EMAIL_MAX_LENGTH} characters long (got ${address.length})`);
   const at = address.lastIndexOf('@');
   if (at < 0 || address.indexOf('@') !== at) throw new ValidationError(field, 'must be an e-mail address with exactly one @');
   const localPart = address.slice(0, at);
   const domain = address.slice(at + 1);
   if (localPart.length === 0 || localPart.length > LOCAL_PART_MAX_LENGTH || !LOCAL_PART_PATTERN.test(localPart)) {
-    throw new ValidationError(field, `must have a local part of 1-${LOCAL_PART_MAX_LENGTH} ASCII letters, digits and !#$%&'*+/=?^_\`{|}~- separated by single dots`);
+    throw new ValidationError(
+      field,
+      `must have a local part of 1-${LOCAL_PART_MAX_LENGTH} ASCII letters, digits and !#$%&'*+/=?^_\`{|}~- separated by single dots`,
+    );
   }
   if (localPart.startsWith('+')) throw new ValidationError(field, 'must have a local part that does not start with +');
   const labels = domain.split('.');
@@ -69,7 +77,11 @@ export function parseEmailAddress(value: unknown, field: string): string {
  */
 export function identityKey(identity: string): string {
   const bracketed = /<([^<>]*)>[^<>]*$/.exec(identity)?.[1];
-  const folded = (bracketed ?? identity).normalize('NFKC').replace(INVISIBLE_CHARACTERS, '').replace(WHITESPACE_CHARACTERS, '').toLowerCase();
+  const folded = (bracketed ?? identity)
+    .normalize('NFKC')
+    .replace(INVISIBLE_CHARACTERS, '')
+    .replace(WHITESPACE_CHARACTERS, '')
+    .toLowerCase();
   const at = folded.lastIndexOf('@');
   if (at < 0) return folded;
   const localPart = folded.slice(0, at);

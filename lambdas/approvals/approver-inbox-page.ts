@@ -18,7 +18,11 @@ export function inboxPage(input: InboxPageInput): HtmlPage {
   const intro = `<p>Requests waiting for a decision by ${freeText(input.approver)}, soonest deadline first. Each link opens the request; opening it decides nothing.</p>
 <p class="muted">This list link is yours alone and works until ${escapeHtml(utcTime(new Date(input.inboxExpiresAt * 1000)))}; reload it to see new requests.</p>`;
   if (entries.length === 0) {
-    return { statusCode: 200, title: 'Nothing is waiting for you', body: `${intro}<div class="card"><p>No request is waiting for your decision right now.</p></div>` };
+    return {
+      statusCode: 200,
+      title: 'Nothing is waiting for you',
+      body: `${intro}<div class="card"><p>No request is waiting for your decision right now.</p></div>`,
+    };
   }
   const rows = entries.map((entry) => inboxRow(entry, input)).join('\n');
   return {

@@ -3,7 +3,15 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '
 import { ValidationError, parseOptionalBoolean, parseOptionalMessage } from '../iot-api/field-rules';
 import type { ApprovalLinkClaims } from './approval-link-signer';
 import { isListedIdentity, parseEmailAddress, sameIdentity } from './approver-identity';
-import { DECISION_CLAIM_LEASE_SECONDS, needsConsentToPrepare, viewOf, type ApprovalDecision, type ApprovalOutcome, type ApprovalRequest, type ApprovalRequestView } from './approval-request';
+import {
+  DECISION_CLAIM_LEASE_SECONDS,
+  needsConsentToPrepare,
+  viewOf,
+  type ApprovalDecision,
+  type ApprovalOutcome,
+  type ApprovalRequest,
+  type ApprovalRequestView,
+} from './approval-request';
 import { ApprovalStatusConflict, type ApprovalStore, type DecisionClaim } from './approval-store';
 
 export interface DecisionDeps {
@@ -88,7 +96,12 @@ export async function decideApproval(deps: DecisionDeps, input: DecisionInput): 
 }
 
 /** Settles this claim; when it no longer holds the request (settled by the workflow, or closed), the request as it is now. */
-async function settleOwnClaim(deps: DecisionDeps, requestId: string, claimId: string, to: ApprovalRequest['status']): Promise<ApprovalRequest> {
+async function settleOwnClaim(
+  deps: DecisionDeps,
+  requestId: string,
+  claimId: string,
+  to: ApprovalRequest['status'],
+): Promise<ApprovalRequest> {
   try {
     return await deps.store.settleClaim(requestId, claimId, to);
   } catch (error) {
@@ -105,13 +118,15 @@ export function isClaimable(request: Pick<ApprovalRequest, 'status' | 'claimedAt
   return request.status === 'DECIDING' && (request.claimedAt === undefined || request.claimedAt <= staleBefore);
 }
 
-export type CancelResult = { kind: 'cancelled'; request: ApprovalRequestView } | { kind: 'refused'; reason: 'not-found' | 'not-pending' | 'not-allowed' };
+export type CancelResult =
+  { kind: 'cancelled'; request: ApprovalRequestView } | { kind: 'refused'; reason: 'not-found' | 'not-pending' | 'not-allowed' };
 
 /** The requester (or an approver) withdraws a request still waiting for its decision. */
 export async function cancelApprovalRequest(deps: DecisionDeps, requestId: string, cancelledBy: string): Promise<CancelResult> {
   const request = await deps.store.get(requestId);
   if (!request) return { kind: 'refused', reason: 'not-found' };
-  const allowed = isStrictAddress(cancelledBy) && (sameIdentity(cancelledBy, request.requestedBy) || isListedIdentity(request.approvers, cancelledBy));
+  const allowed =
+    isStrictAddress(cancelledBy) && (sameIdentity(cancelledBy, request.requestedBy) || isListedIdentity(request.approvers, cancelledBy));
   if (!allowed) return { kind: 'refused', reason: 'not-allowed' };
   const now = deps.now?.() ?? new Date();
   let cancelled;

@@ -21,7 +21,8 @@ export interface VerifyDecisionInput {
 }
 
 /** A decided record: every field of the decision present. */
-type DecidedRecord = ApprovalRequest & Required<Pick<ApprovalRequest, 'decision' | 'decidedBy' | 'claimId' | 'setAsActive' | 'consentToPrepare'>>;
+type DecidedRecord = ApprovalRequest &
+  Required<Pick<ApprovalRequest, 'decision' | 'decidedBy' | 'claimId' | 'setAsActive' | 'consentToPrepare'>>;
 
 /**
  * Verifies the decision an approval task was completed with against the approval record,
@@ -32,7 +33,12 @@ type DecidedRecord = ApprovalRequest & Required<Pick<ApprovalRequest, 'decision'
  * (and then throws UnverifiedDecision).
  */
 export async function verifyDecision(deps: ApprovalStepDeps, input: VerifyDecisionInput): Promise<ApprovalOutcome> {
-  const scope: ApprovalStepScope = { executionId: input.executionId, side: input.side, requestId: approvalRequestId(input.executionId, input.side), invocationId: input.invocationId };
+  const scope: ApprovalStepScope = {
+    executionId: input.executionId,
+    side: input.side,
+    requestId: approvalRequestId(input.executionId, input.side),
+    invocationId: input.invocationId,
+  };
   const request = await reachable(() => deps.store.get(scope.requestId));
   const problem = request ? unbackedBy(request, input.callback) : 'there is no approval request for this execution and side';
   if (problem !== undefined || !request || !isDecided(request)) {
@@ -47,7 +53,13 @@ export async function verifyDecision(deps: ApprovalStepDeps, input: VerifyDecisi
       // The page settled it meanwhile (fine), or the claim was taken over (not this decision).
       const current = await reachable(() => deps.store.get(scope.requestId));
       if (!current || current.claimId !== request.claimId || current.status !== request.decision) {
-        return unverified(deps, scope, current, `the claim changed while it was verified (now ${current?.status ?? 'missing'})`, input.callback);
+        return unverified(
+          deps,
+          scope,
+          current,
+          `the claim changed while it was verified (now ${current?.status ?? 'missing'})`,
+          input.callback,
+        );
       }
       settled = current;
     }
@@ -56,8 +68,25 @@ export async function verifyDecision(deps: ApprovalStepDeps, input: VerifyDecisi
   const now = deps.now?.() ?? new Date();
   await deps.auditTrail.record(
     outcome.decision === 'APPROVED'
-      ? decisionAuditRow(scope, 'ApprovalGranted', settled, { outcome: 'SUCCEEDED', approvedBy: outcome.approvedBy, setAsActive: outcome.setAsActive, consentToPrepare: outcome.consentToPrepare }, now)
-      : decisionAuditRow(scope, 'ApprovalRejected', settled, { outcome: 'SUCCEEDED', approvedBy: outcome.approvedBy, message: outcome.rejectReason ?? undefined }, now),
+      ? decisionAuditRow(
+          scope,
+          'ApprovalGranted',
+          settled,
+          {
+            outcome: 'SUCCEEDED',
+            approvedBy: outcome.approvedBy,
+            setAsActive: outcome.setAsActive,
+            consentToPrepare: outcome.consentToPrepare,
+          },
+          now,
+        )
+      : decisionAuditRow(
+          scope,
+          'ApprovalRejected',
+          settled,
+          { outcome: 'SUCCEEDED', approvedBy: outcome.approvedBy, message: outcome.rejectReason ?? undefined },
+          now,
+        ),
   );
   return outcome;
 }
@@ -74,9 +103,11 @@ function isDecided(request: ApprovalRequest): request is DecidedRecord {
 
 /** Why the record does not back the callback; undefined when it does. */
 function unbackedBy(request: ApprovalRequest, callback: unknown): string | undefined {
-  if (request.status !== 'DECIDING' && request.status !== 'APPROVED' && request.status !== 'REJECTED') return `the approval record is ${request.status}: no decision was claimed`;
+  if (request.status !== 'DECIDING' && request.status !== 'APPROVED' && request.status !== 'REJECTED')
+    return `the approval record is ${request.status}: no decision was claimed`;
   if (!isDecided(request)) return 'the approval record holds no complete decision';
-  if (request.status !== 'DECIDING' && request.status !== request.decision) return `the approval record is ${request.status} but its decision is ${request.decision}`;
+  if (request.status !== 'DECIDING' && request.status !== request.decision)
+    return `the approval record is ${request.status} but its decision is ${request.decision}`;
   if (sameIdentity(request.decidedBy, request.requestedBy) || !isListedIdentity(request.approvers, request.decidedBy)) {
     return 'the approver in the record may not decide this request';
   }
@@ -98,11 +129,28 @@ function outcomeOf(request: DecidedRecord): ApprovalOutcome {
   };
 }
 
-async function unverified(deps: ApprovalStepDeps, scope: ApprovalStepScope, request: ApprovalRequest | undefined, problem: string, callback: unknown): Promise<never> {
+async function unverified(
+  deps: ApprovalStepDeps,
+  scope: ApprovalStepScope,
+  request: ApprovalRequest | undefined,
+  problem: string,
+  callback: unknown,
+): Promise<never> {
   const claimed = typeof callback === 'object' && callback !== null ? (callback as Record<string, unknown>) : {};
-  const claim = `callback claimed ${JSON.stringify(claimed.decision ?? null)} by ${JSON.stringify(claimed.approvedBy ?? null)}`.slice(0, 512);
+  const claim = `callback claimed ${JSON.stringify(claimed.decision ?? null)} by ${JSON.stringify(claimed.approvedBy ?? null)}`.slice(
+    0,
+    512,
+  );
   const now = deps.now?.() ?? new Date();
-  await deps.auditTrail.record(decisionAuditRow(scope, 'ApprovalUnverified', request, { outcome: 'FAILED', errorName: 'UnverifiedDecision', errorMessage: `${problem}; ${claim}` }, now));
+  await deps.auditTrail.record(
+    decisionAuditRow(
+      scope,
+      'ApprovalUnverified',
+      request,
+      { outcome: 'FAILED', errorName: 'UnverifiedDecision', errorMessage: `${problem}; ${claim}` },
+      now,
+    ),
+  );
   throw new UnverifiedDecision(scope.requestId, problem);
 }
 
@@ -112,7 +160,10 @@ export async function reachable<T>(operation: () => Promise<T>): Promise<T> {
     return await operation();
   } catch (error) {
     if (error instanceof ApprovalStatusConflict) throw error;
-    throw new ApprovalRecordUnavailable(`the approval table could not be reached: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { cause: error });
+    throw new ApprovalRecordUnavailable(
+      `the approval table could not be reached: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      { cause: error },
+    );
   }
 }
 

@@ -42,7 +42,19 @@ export interface RequestApprovalDeps {
  */
 export type ApprovalTaskInput = Pick<
   ApprovalRequest,
-  'taskToken' | 'executionId' | 'side' | 'certificateId' | 'migration' | 'certificate' | 'landing' | 'sourceAwsAccount' | 'targetAwsAccount' | 'transferMessage' | 'requestedBy' | 'reason' | 'preparation'
+  | 'taskToken'
+  | 'executionId'
+  | 'side'
+  | 'certificateId'
+  | 'migration'
+  | 'certificate'
+  | 'landing'
+  | 'sourceAwsAccount'
+  | 'targetAwsAccount'
+  | 'transferMessage'
+  | 'requestedBy'
+  | 'reason'
+  | 'preparation'
 > & { deadlineSeconds: number };
 
 export interface RequestApprovalResult {
@@ -123,8 +135,18 @@ export async function sendDueReminders(deps: RequestApprovalDeps): Promise<{ rem
   return { reminded };
 }
 
-async function notifyApprover(deps: RequestApprovalDeps, request: ApprovalRequest, approver: string, kind: 'REQUEST' | 'REMINDER'): Promise<void> {
-  const params = deps.signer.sign({ requestId: request.requestId, approver, expiresAt: request.expiresAt, nonce: ApprovalLinkSigner.newNonce() });
+async function notifyApprover(
+  deps: RequestApprovalDeps,
+  request: ApprovalRequest,
+  approver: string,
+  kind: 'REQUEST' | 'REMINDER',
+): Promise<void> {
+  const params = deps.signer.sign({
+    requestId: request.requestId,
+    approver,
+    expiresAt: request.expiresAt,
+    nonce: ApprovalLinkSigner.newNonce(),
+  });
   const notification = approvalNotification(request, `${deps.approvalPageUrl}?${params.toString()}`, kind, {
     now: deps.now?.(),
     inboxLink: approverInboxLink(deps.signer, deps.approvalPageUrl, approver, request.expiresAt),
@@ -148,7 +170,8 @@ export function parseApprovalTaskInput(event: unknown): ApprovalTaskInput {
   const fields = event as Record<string, unknown>;
   const text = (field: string, max: number): string => {
     const value = fields[field];
-    if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'is required and must be a non-empty string');
+    if (typeof value !== 'string' || value.trim().length === 0)
+      throw new ValidationError(field, 'is required and must be a non-empty string');
     if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters long (got ${value.length})`);
     return value;
   };

@@ -22,7 +22,13 @@ export type ThingActionName = (typeof THING_ACTIONS)[number];
  * workflow's verify step found it in the approval record), expired, cancelled, or a
  * callback the record did not back (the workflow failed UnverifiedDecision).
  */
-export const APPROVAL_DECISION_ACTIONS = ['ApprovalGranted', 'ApprovalRejected', 'ApprovalExpired', 'ApprovalCancelled', 'ApprovalUnverified'] as const;
+export const APPROVAL_DECISION_ACTIONS = [
+  'ApprovalGranted',
+  'ApprovalRejected',
+  'ApprovalExpired',
+  'ApprovalCancelled',
+  'ApprovalUnverified',
+] as const;
 export type ApprovalDecisionActionName = (typeof APPROVAL_DECISION_ACTIONS)[number];
 
 export type AuditedAction = TransferActionName | PreparationActionName | ThingActionName | ApprovalDecisionActionName;

@@ -8,7 +8,14 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { CertificateLanded, CertificateOffered, LandingFailed, ProposalDecided, ProposalWithdrawn, TransferProposed } from './transfer-messages';
+import type {
+  CertificateLanded,
+  CertificateOffered,
+  LandingFailed,
+  ProposalDecided,
+  ProposalWithdrawn,
+  TransferProposed,
+} from './transfer-messages';
 
 export const PROPOSAL_PARTITION_KEY = 'proposalId';
 export const PROPOSALS_BY_CERTIFICATE_INDEX = 'byCertificate';
@@ -21,7 +28,8 @@ export type AwaitedMessage = 'DECISION' | 'OFFER' | 'LANDING';
  * LANDED | LANDING_FAILED. The target: REVIEWING → APPROVED | DECLINED → OFFERED |
  * WITHDRAWN → LANDED | LANDING_FAILED.
  */
-export type ProposalState = 'PROPOSED' | 'REVIEWING' | 'DECIDED' | 'APPROVED' | 'DECLINED' | 'OFFERED' | 'WITHDRAWN' | 'LANDED' | 'LANDING_FAILED';
+export type ProposalState =
+  'PROPOSED' | 'REVIEWING' | 'DECIDED' | 'APPROVED' | 'DECLINED' | 'OFFERED' | 'WITHDRAWN' | 'LANDED' | 'LANDING_FAILED';
 
 /**
  * One side's record of a transfer it takes part in. Only this side's functions write it:
@@ -120,12 +128,28 @@ export class ProposalStore {
    * A workflow step starts waiting for the peer: its (new, on a retry) task token is kept
    * with what it waits for, provided the record is in one of the states the step follows.
    */
-  async awaitMessage(proposalId: string, awaiting: AwaitedMessage, taskToken: string, fromStates: ProposalState[], set: Partial<ProposalRecord> = {}): Promise<ProposalRecord> {
-    return this.update(proposalId, fromStates, { ...set, awaiting, taskToken }, `a step may wait for ${awaiting} only from ${fromStates.join(' or ')}`);
+  async awaitMessage(
+    proposalId: string,
+    awaiting: AwaitedMessage,
+    taskToken: string,
+    fromStates: ProposalState[],
+    set: Partial<ProposalRecord> = {},
+  ): Promise<ProposalRecord> {
+    return this.update(
+      proposalId,
+      fromStates,
+      { ...set, awaiting, taskToken },
+      `a step may wait for ${awaiting} only from ${fromStates.join(' or ')}`,
+    );
   }
 
   /** Moves the record to `state`, from one of `fromStates`. */
-  async transition(proposalId: string, fromStates: ProposalState[], state: ProposalState, set: Partial<ProposalRecord> = {}): Promise<ProposalRecord> {
+  async transition(
+    proposalId: string,
+    fromStates: ProposalState[],
+    state: ProposalState,
+    set: Partial<ProposalRecord> = {},
+  ): Promise<ProposalRecord> {
     return this.update(proposalId, fromStates, { ...set, state }, `it may become ${state} only from ${fromStates.join(' or ')}`);
   }
 
@@ -152,7 +176,8 @@ export class ProposalStore {
     } catch (error) {
       if (!(error instanceof ProposalStateConflict)) throw error;
       const current = error.current;
-      if (current && current[field] !== undefined && JSON.stringify(current[field]) === JSON.stringify(detail)) return { record: current, duplicate: true };
+      if (current && current[field] !== undefined && JSON.stringify(current[field]) === JSON.stringify(detail))
+        return { record: current, duplicate: true };
       throw error;
     }
   }

@@ -54,14 +54,26 @@ async function startReview(deps: SourceMessageReceiverDeps, proposal: TransferPr
     state: 'REVIEWING',
     proposal,
   });
-  if (!created && (record.side !== 'TARGET' || record.certificateId !== proposal.certificateId || record.sourceAwsAccount !== proposal.sourceAwsAccount)) {
-    return { kind: 'ignored', reason: 'a different transfer already has this proposalId', type: 'TransferProposed', proposalId: proposal.proposalId };
+  if (
+    !created &&
+    (record.side !== 'TARGET' || record.certificateId !== proposal.certificateId || record.sourceAwsAccount !== proposal.sourceAwsAccount)
+  ) {
+    return {
+      kind: 'ignored',
+      reason: 'a different transfer already has this proposalId',
+      type: 'TransferProposed',
+      proposalId: proposal.proposalId,
+    };
   }
   // Started again even for a known proposal: a delivery that crashed between the record and
   // the start must still start the review. Same name and input: Step Functions starts no second one.
   try {
     await deps.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: deps.reviewStateMachineArn, name, input: JSON.stringify({ proposalId: proposal.proposalId }) }),
+      new StartExecutionCommand({
+        stateMachineArn: deps.reviewStateMachineArn,
+        name,
+        input: JSON.stringify({ proposalId: proposal.proposalId }),
+      }),
     );
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ExecutionAlreadyExists')) throw error;

@@ -1,5 +1,11 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { ProposalStateConflict, type AwaitedMessage, type ProposalState, type ProposalStore, type RecordedMessageType } from './proposal-store';
+import {
+  ProposalStateConflict,
+  type AwaitedMessage,
+  type ProposalState,
+  type ProposalStore,
+  type RecordedMessageType,
+} from './proposal-store';
 import { InvalidTransferMessage, parseTransferEvent, type TransferMessage } from './transfer-messages';
 import { wakeWaitingStep } from './wake-waiting-step';
 
@@ -23,7 +29,10 @@ export type ReceiveResult =
   | { kind: 'ignored'; reason: string; type?: string; proposalId?: string };
 
 /** What each target message answers on the source side, and the state it leads to. */
-const SOURCE_SIDE_EFFECT: Record<'ProposalDecided' | 'CertificateLanded' | 'LandingFailed', { awaited: AwaitedMessage; state: ProposalState }> = {
+const SOURCE_SIDE_EFFECT: Record<
+  'ProposalDecided' | 'CertificateLanded' | 'LandingFailed',
+  { awaited: AwaitedMessage; state: ProposalState }
+> = {
   ProposalDecided: { awaited: 'DECISION', state: 'DECIDED' },
   CertificateLanded: { awaited: 'LANDING', state: 'LANDED' },
   LandingFailed: { awaited: 'LANDING', state: 'LANDING_FAILED' },
@@ -46,14 +55,24 @@ export async function recordPeerMessage(
     existing.sourceAwsAccount !== message.detail.sourceAwsAccount ||
     existing.targetAwsAccount !== message.detail.targetAwsAccount
   ) {
-    return { kind: 'ignored', reason: 'the message names another certificate or account than the transfer it claims', type: message.type, proposalId };
+    return {
+      kind: 'ignored',
+      reason: 'the message names another certificate or account than the transfer it claims',
+      type: message.type,
+      proposalId,
+    };
   }
   let recorded;
   try {
     recorded = await deps.store.recordMessage(proposalId, message.type, effect.awaited, effect.state, message.detail);
   } catch (error) {
     if (error instanceof ProposalStateConflict) {
-      return { kind: 'ignored', reason: `the transfer is ${error.current?.state ?? 'missing'} and awaits ${error.current?.awaiting ?? 'nothing'}`, type: message.type, proposalId };
+      return {
+        kind: 'ignored',
+        reason: `the transfer is ${error.current?.state ?? 'missing'} and awaits ${error.current?.awaiting ?? 'nothing'}`,
+        type: message.type,
+        proposalId,
+      };
     }
     throw error;
   }

@@ -37,11 +37,16 @@ export async function sendTransferMessage(deps: MessageSenderDeps, message: Send
       }),
     );
   } catch (error) {
-    throw new TransferMessageNotSent(`PutEvents ${message.type} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { cause: error });
+    throw new TransferMessageNotSent(
+      `PutEvents ${message.type} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      { cause: error },
+    );
   }
   const [entry] = output.Entries ?? [];
   if ((output.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
-    throw new TransferMessageNotSent(`PutEvents refused ${message.type}: ${entry?.ErrorCode ?? 'no event id'} ${entry?.ErrorMessage ?? ''}`.trim());
+    throw new TransferMessageNotSent(
+      `PutEvents refused ${message.type}: ${entry?.ErrorCode ?? 'no event id'} ${entry?.ErrorMessage ?? ''}`.trim(),
+    );
   }
   return { eventId: entry.EventId };
 }

@@ -158,7 +158,8 @@ function list<T>(value: unknown, field: string, max: number, item: (value: unkno
 }
 
 function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw new ValidationError(field, `must be one of ${allowed.join(', ')}`);
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
+    throw new ValidationError(field, `must be one of ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -210,7 +211,10 @@ export function parseCertificateFacts(value: unknown, field = 'certificate'): Ce
   if (!/^arn:aws[a-z-]*:iot:[a-z0-9-]+:[0-9]{12}:cert\/(0x)?[a-fA-F0-9]{64}$/.test(certificateArn)) {
     throw new ValidationError(`${field}.certificateArn`, 'must be an IoT certificate ARN (arn:aws:iot:<region>:<account>:cert/<id>)');
   }
-  const caCertificateId = fields.caCertificateId === undefined || fields.caCertificateId === null ? {} : { caCertificateId: parseCertificateId(fields.caCertificateId, `${field}.caCertificateId`) };
+  const caCertificateId =
+    fields.caCertificateId === undefined || fields.caCertificateId === null
+      ? {}
+      : { caCertificateId: parseCertificateId(fields.caCertificateId, `${field}.caCertificateId`) };
   return {
     certificateId: parseCertificateId(fields.certificateId, `${field}.certificateId`),
     certificateArn,
@@ -261,7 +265,8 @@ function parseDetail(type: string, value: unknown): TransferMessage {
   switch (type) {
     case 'TransferProposed': {
       const certificate = parseCertificateFacts(fields.certificate, 'detail.certificate');
-      if (certificate.certificateId !== base.certificateId) throw new ValidationError('detail.certificate.certificateId', 'must equal detail.certificateId');
+      if (certificate.certificateId !== base.certificateId)
+        throw new ValidationError('detail.certificate.certificateId', 'must equal detail.certificateId');
       return {
         type,
         detail: {
@@ -275,7 +280,14 @@ function parseDetail(type: string, value: unknown): TransferMessage {
       };
     }
     case 'CertificateOffered':
-      return { type, detail: { ...base, deactivatedAt: optionalInstant(fields.deactivatedAt, 'detail.deactivatedAt'), transferredAt: instant(fields.transferredAt, 'detail.transferredAt') } };
+      return {
+        type,
+        detail: {
+          ...base,
+          deactivatedAt: optionalInstant(fields.deactivatedAt, 'detail.deactivatedAt'),
+          transferredAt: instant(fields.transferredAt, 'detail.transferredAt'),
+        },
+      };
     case 'ProposalWithdrawn':
       return { type, detail: { ...base, reason: text(fields.reason, 'detail.reason', 256) } };
     case 'ProposalDecided': {
@@ -341,11 +353,14 @@ export function parseTransferEvent(
   const wantedSource = expected.from === 'SOURCE' ? SOURCE_EVENT_SOURCE : TARGET_EVENT_SOURCE;
   const wantedTypes: readonly string[] = expected.from === 'SOURCE' ? SOURCE_MESSAGE_TYPES : TARGET_MESSAGE_TYPES;
   if (envelope.account !== expected.peerAccount) {
-    throw new InvalidTransferMessage(`event.account ${String(envelope.account)} is not the configured peer account ${expected.peerAccount}`);
+    throw new InvalidTransferMessage(
+      `event.account ${String(envelope.account)} is not the configured peer account ${expected.peerAccount}`,
+    );
   }
   if (envelope.source !== wantedSource) throw new InvalidTransferMessage(`event.source must be ${wantedSource}`);
   const type = envelope['detail-type'];
-  if (typeof type !== 'string' || !wantedTypes.includes(type)) throw new InvalidTransferMessage(`event.detail-type must be one of ${wantedTypes.join(', ')}`);
+  if (typeof type !== 'string' || !wantedTypes.includes(type))
+    throw new InvalidTransferMessage(`event.detail-type must be one of ${wantedTypes.join(', ')}`);
   let message: TransferMessage;
   try {
     message = parseDetail(type, envelope.detail);
@@ -355,7 +370,9 @@ export function parseTransferEvent(
   const { sourceAwsAccount, targetAwsAccount } = message.detail;
   const [sender, receiver] = expected.from === 'SOURCE' ? [sourceAwsAccount, targetAwsAccount] : [targetAwsAccount, sourceAwsAccount];
   if (sender !== expected.peerAccount || receiver !== expected.ownAccount) {
-    throw new InvalidTransferMessage(`the message is about a transfer between ${sourceAwsAccount} and ${targetAwsAccount}, not between ${expected.peerAccount} and ${expected.ownAccount}`);
+    throw new InvalidTransferMessage(
+      `the message is about a transfer between ${sourceAwsAccount} and ${targetAwsAccount}, not between ${expected.peerAccount} and ${expected.ownAccount}`,
+    );
   }
   return message;
 }

@@ -9,7 +9,6 @@ import { dynamoDbClient, logger } from './lambda-runtime';
 /** Optional: who approvers should contact when a link fails (a team address), shown on the error pages. */
 const APPROVAL_CONTACT = 'APPROVAL_CONTACT';
 
-
 /** API Gateway proxy handler of the approval page and the approver inbox. The query string holds a signed link: never logged. */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const query = new URLSearchParams();

@@ -17,7 +17,6 @@ let secretsClient: SecretsManagerClient | undefined;
 let sfnInstance: SFNClient | undefined;
 let snsClient: SNSClient | undefined;
 
-
 export function sfnClient(): SFNClient {
   if (!sfnInstance) {
     sfnInstance = tracedClient(new SFNClient({}));
@@ -74,5 +73,8 @@ export async function requestApprovalDeps(): Promise<RequestApprovalDeps> {
 
 /** The verify and close steps: the approval record, and the audit trail their decision rows go to. */
 export function approvalStepDeps(): ApprovalStepDeps {
-  return { store: approvalStore(), auditTrail: new DynamoDbAuditTrail(dynamodb(), requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)) };
+  return {
+    store: approvalStore(),
+    auditTrail: new DynamoDbAuditTrail(dynamodb(), requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)),
+  };
 }

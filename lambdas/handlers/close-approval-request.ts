@@ -2,4 +2,6 @@ import { closeApprovalRequest, parseCloseApprovalInput } from '../approvals/appr
 import { approvalStepDeps } from './approval-runtime';
 import { workflowStepHandler } from './lambda-runtime';
 
-export const handler = workflowStepHandler('CloseApprovalRequest', parseCloseApprovalInput, async (input) => closeApprovalRequest(approvalStepDeps(), input));
+export const handler = workflowStepHandler('CloseApprovalRequest', parseCloseApprovalInput, async (input) =>
+  closeApprovalRequest(approvalStepDeps(), input),
+);

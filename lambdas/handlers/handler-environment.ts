@@ -32,7 +32,10 @@ export const HANDLER_ENVIRONMENT = {
 
 /** A comma-separated list; empty when unset. */
 export function listEnvironment(name: string): string[] {
-  return (process.env[name] ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  return (process.env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 export function requiredEnvironment(name: string): string {

@@ -3,4 +3,6 @@ import { landCertificate } from '../landing/land-certificate';
 import { certificateStepDeps, workflowStepHandler } from './lambda-runtime';
 
 /** After the accept: attaches the planned policies and recreates the things, each call audited. */
-export const handler = workflowStepHandler('LandCertificate', parseLandingRequest, (request) => landCertificate(certificateStepDeps(), request));
+export const handler = workflowStepHandler('LandCertificate', parseLandingRequest, (request) =>
+  landCertificate(certificateStepDeps(), request),
+);

@@ -3,4 +3,6 @@ import { planOutboundMigration } from '../migration/plan-outbound-migration';
 import { workflowStepHandler } from './lambda-runtime';
 import { migrationStepDeps } from './migration-runtime';
 
-export const handler = workflowStepHandler('PlanOutboundMigration', parseOutboundMigrationRequest, (request) => planOutboundMigration(migrationStepDeps(), request));
+export const handler = workflowStepHandler('PlanOutboundMigration', parseOutboundMigrationRequest, (request) =>
+  planOutboundMigration(migrationStepDeps(), request),
+);

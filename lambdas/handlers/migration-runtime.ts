@@ -28,17 +28,23 @@ function onFirstUse<Value>(create: () => Value): () => Value {
 // (not lambda-runtime's unpaced one), so the pacers see every request of the container.
 const pacedIot = onFirstUse(() => {
   const quota = Number(requiredEnvironment(HANDLER_ENVIRONMENT.iotRequestsPerSecond));
-  if (!(quota > 0)) throw new MigrationConfigError(`environment variable ${HANDLER_ENVIRONMENT.iotRequestsPerSecond} must be a number above 0`);
+  if (!(quota > 0))
+    throw new MigrationConfigError(`environment variable ${HANDLER_ENVIRONMENT.iotRequestsPerSecond} must be a number above 0`);
   const iot = tracedClient(new IoTClient({}));
   paceIotRequests(iot, quota);
   nameDeniedPermissions(iot, 'iot');
   return iot;
 });
-const auditTrail = onFirstUse((): AuditTrail => new DynamoDbAuditTrail(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)));
-const objects = onFirstUse(
-  (): MigrationObjects => new S3MigrationObjects(tracedClient(new S3Client({})), requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName)),
+const auditTrail = onFirstUse(
+  (): AuditTrail => new DynamoDbAuditTrail(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)),
 );
-const progress = onFirstUse(() => new MigrationProgress(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationProgressTableName)));
+const objects = onFirstUse(
+  (): MigrationObjects =>
+    new S3MigrationObjects(tracedClient(new S3Client({})), requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName)),
+);
+const progress = onFirstUse(
+  () => new MigrationProgress(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationProgressTableName)),
+);
 
 let deps: MigrationStepDeps | undefined;
 

@@ -3,4 +3,6 @@ import { transferCertificates } from '../migration/transfer-certificates';
 import { workflowStepHandler } from './lambda-runtime';
 import { migrationStepDeps } from './migration-runtime';
 
-export const handler = workflowStepHandler('TransferCertificates', parseTransferBatch, (batch) => transferCertificates(migrationStepDeps(), batch));
+export const handler = workflowStepHandler('TransferCertificates', parseTransferBatch, (batch) =>
+  transferCertificates(migrationStepDeps(), batch),
+);

@@ -17,8 +17,13 @@ export const handler = async (event: unknown, context: Context): Promise<Receive
   const result = reviewStateMachineArn
     ? await receiveSourceMessage({ ...deps, reviewStateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.reviewStateMachineArn) }, event)
     : await receiveTargetMessage(deps, event);
-  const fields = { kind: result.kind, ...('type' in result ? { messageType: result.type } : {}), ...('proposalId' in result ? { proposalId: result.proposalId } : {}) };
-  if (result.kind === 'ignored') logger.warn('transfer message ignored', { ...fields, reason: result.reason, metric: 'IgnoredTransferMessages' });
+  const fields = {
+    kind: result.kind,
+    ...('type' in result ? { messageType: result.type } : {}),
+    ...('proposalId' in result ? { proposalId: result.proposalId } : {}),
+  };
+  if (result.kind === 'ignored')
+    logger.warn('transfer message ignored', { ...fields, reason: result.reason, metric: 'IgnoredTransferMessages' });
   else logger.info('transfer message received', fields);
   return result;
 };

@@ -2,4 +2,6 @@ import { parseApprovalTaskInput, requestApproval } from '../approvals/request-ap
 import { requestApprovalDeps } from './approval-runtime';
 import { workflowStepHandler } from './lambda-runtime';
 
-export const handler = workflowStepHandler('RequestApproval', parseApprovalTaskInput, async (input) => requestApproval(await requestApprovalDeps(), input));
+export const handler = workflowStepHandler('RequestApproval', parseApprovalTaskInput, async (input) =>
+  requestApproval(await requestApprovalDeps(), input),
+);

@@ -11,22 +11,31 @@ function untrustedOffersMetric(count: number): void {
   if (count === 0) return;
   logger.warn('offers from untrusted accounts ignored', {
     UntrustedOffers: count,
-    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: 'certflow', Dimensions: [[]], Metrics: [{ Name: 'UntrustedOffers', Unit: 'Count' }] }] },
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [{ Namespace: 'certflow', Dimensions: [[]], Metrics: [{ Name: 'UntrustedOffers', Unit: 'Count' }] }],
+    },
   });
 }
 
-export const handler = workflowStepHandler('StartInboundReviews', () => undefined, async () => {
-  const store = proposalStore();
-  const result = await startInboundReviews({
-    iot: iotClient(),
-    sfn: (sfn ??= tracedClient(new SFNClient({}))),
-    accountId: requiredEnvironment(HANDLER_ENVIRONMENT.accountId),
-    stateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.inboundStateMachineArn),
-    trustedSourceAccounts: listEnvironment(HANDLER_ENVIRONMENT.trustedSourceAccounts),
-    belongsToProposal: async (certificateId, sourceAwsAccount) =>
-      (await store.forCertificate(certificateId)).some((record) => record.sourceAwsAccount === sourceAwsAccount && record.state !== 'DECLINED'),
-  });
-  untrustedOffersMetric(result.untrusted);
-  if (result.untrusted > 0) logger.warn('untrusted offer accounts', { untrustedAccounts: result.untrustedAccounts });
-  return result;
-});
+export const handler = workflowStepHandler(
+  'StartInboundReviews',
+  () => undefined,
+  async () => {
+    const store = proposalStore();
+    const result = await startInboundReviews({
+      iot: iotClient(),
+      sfn: (sfn ??= tracedClient(new SFNClient({}))),
+      accountId: requiredEnvironment(HANDLER_ENVIRONMENT.accountId),
+      stateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.inboundStateMachineArn),
+      trustedSourceAccounts: listEnvironment(HANDLER_ENVIRONMENT.trustedSourceAccounts),
+      belongsToProposal: async (certificateId, sourceAwsAccount) =>
+        (await store.forCertificate(certificateId)).some(
+          (record) => record.sourceAwsAccount === sourceAwsAccount && record.state !== 'DECLINED',
+        ),
+    });
+    untrustedOffersMetric(result.untrusted);
+    if (result.untrusted > 0) logger.warn('untrusted offer accounts', { untrustedAccounts: result.untrustedAccounts });
+    return result;
+  },
+);

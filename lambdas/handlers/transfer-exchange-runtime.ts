@@ -32,5 +32,8 @@ export function stepFunctions(): SFNClient {
 
 /** This side's account and the one peer account it exchanges messages with. */
 export function accounts(): { ownAccount: string; peerAccount: string } {
-  return { ownAccount: requiredEnvironment(HANDLER_ENVIRONMENT.accountId), peerAccount: requiredEnvironment(HANDLER_ENVIRONMENT.peerAccountId) };
+  return {
+    ownAccount: requiredEnvironment(HANDLER_ENVIRONMENT.accountId),
+    peerAccount: requiredEnvironment(HANDLER_ENVIRONMENT.peerAccountId),
+  };
 }

@@ -2,4 +2,6 @@ import { parseVerifyDecisionInput, verifyDecision } from '../approvals/decision-
 import { approvalStepDeps } from './approval-runtime';
 import { workflowStepHandler } from './lambda-runtime';
 
-export const handler = workflowStepHandler('VerifyApprovalDecision', parseVerifyDecisionInput, async (input) => verifyDecision(approvalStepDeps(), input));
+export const handler = workflowStepHandler('VerifyApprovalDecision', parseVerifyDecisionInput, async (input) =>
+  verifyDecision(approvalStepDeps(), input),
+);

@@ -22,7 +22,10 @@ export interface OpenedReview {
   landing: LandingPlan;
 }
 
-async function reviewRecord(store: ProposalStore, input: { executionId: string; proposalId: string }): Promise<ProposalRecord & { proposal: TransferProposed }> {
+async function reviewRecord(
+  store: ProposalStore,
+  input: { executionId: string; proposalId: string },
+): Promise<ProposalRecord & { proposal: TransferProposed }> {
   const record = await store.get(input.proposalId);
   // Anyone allowed to start the review chooses its input: only the execution the receiver
   // started for a proposal it recorded may review it.
@@ -58,7 +61,8 @@ export interface ProposalAnswer {
 export async function answerProposal(deps: ReviewDeps, input: ProposalAnswer): Promise<{ proposalId: string; decision: ProposalDecision }> {
   const record = await reviewRecord(deps.store, input);
   const approved = input.decision === 'APPROVED';
-  if (approved && (!input.taskToken || !input.landing)) throw new UnverifiedMessage('an approval must wait for the offer and carry the landing plan');
+  if (approved && (!input.taskToken || !input.landing))
+    throw new UnverifiedMessage('an approval must wait for the offer and carry the landing plan');
   const detail = {
     proposalId: record.proposalId,
     certificateId: record.certificateId,
@@ -72,7 +76,10 @@ export async function answerProposal(deps: ReviewDeps, input: ProposalAnswer): P
     landing: approved ? input.landing : null,
   };
   if (approved && input.taskToken) {
-    await deps.store.awaitMessage(record.proposalId, 'OFFER', input.taskToken, ['REVIEWING', 'APPROVED'], { state: 'APPROVED', decision: record.decision ?? detail });
+    await deps.store.awaitMessage(record.proposalId, 'OFFER', input.taskToken, ['REVIEWING', 'APPROVED'], {
+      state: 'APPROVED',
+      decision: record.decision ?? detail,
+    });
   } else {
     await deps.store.transition(record.proposalId, ['REVIEWING', 'DECLINED'], 'DECLINED', { decision: record.decision ?? detail });
   }
@@ -88,11 +95,18 @@ export interface ReceivedOffer {
 }
 
 /** What the source sent after the approval, as this side's receiver recorded it. */
-export async function readOffer(deps: Pick<ReviewDeps, 'store'>, input: { executionId: string; proposalId: string }): Promise<ReceivedOffer> {
+export async function readOffer(
+  deps: Pick<ReviewDeps, 'store'>,
+  input: { executionId: string; proposalId: string },
+): Promise<ReceivedOffer> {
   const record = await reviewRecord(deps.store, input);
-  if (record.state === 'OFFERED' && record.offer) return { outcome: 'OFFERED', deactivatedAt: record.offer.deactivatedAt, withdrawnReason: null };
-  if (record.state === 'WITHDRAWN' && record.withdrawn) return { outcome: 'WITHDRAWN', deactivatedAt: null, withdrawnReason: record.withdrawn.reason };
-  throw new UnverifiedMessage(`transfer proposal ${record.proposalId} is ${record.state}: no offer from the source is recorded, the step was woken by something else`);
+  if (record.state === 'OFFERED' && record.offer)
+    return { outcome: 'OFFERED', deactivatedAt: record.offer.deactivatedAt, withdrawnReason: null };
+  if (record.state === 'WITHDRAWN' && record.withdrawn)
+    return { outcome: 'WITHDRAWN', deactivatedAt: null, withdrawnReason: record.withdrawn.reason };
+  throw new UnverifiedMessage(
+    `transfer proposal ${record.proposalId} is ${record.state}: no offer from the source is recorded, the step was woken by something else`,
+  );
 }
 
 export interface LandingOutcome {
@@ -105,7 +119,10 @@ export interface LandingOutcome {
 }
 
 /** Reports the landing to the source; the review's record and output keep the same facts. */
-export async function reportLanded(deps: ReviewDeps, input: LandingOutcome): Promise<CertificateLanded & { downtimeSeconds: number | null }> {
+export async function reportLanded(
+  deps: ReviewDeps,
+  input: LandingOutcome,
+): Promise<CertificateLanded & { downtimeSeconds: number | null }> {
   const record = await reviewRecord(deps.store, input);
   const detail: CertificateLanded = record.landed ?? {
     proposalId: record.proposalId,
@@ -121,7 +138,8 @@ export async function reportLanded(deps: ReviewDeps, input: LandingOutcome): Pro
   await deps.store.transition(record.proposalId, ['OFFERED', 'LANDED'], 'LANDED', { landed: detail });
   await sendTransferMessage(deps.sender, { from: 'TARGET', type: 'CertificateLanded', detail });
   const deactivatedAt = record.offer?.deactivatedAt ?? null;
-  const downtimeSeconds = deactivatedAt && detail.readyAt ? Math.max(0, Date.parse(detail.readyAt) - Date.parse(deactivatedAt)) / 1000 : null;
+  const downtimeSeconds =
+    deactivatedAt && detail.readyAt ? Math.max(0, Date.parse(detail.readyAt) - Date.parse(deactivatedAt)) / 1000 : null;
   return { ...detail, downtimeSeconds };
 }
 

@@ -14,7 +14,10 @@ export type ProposalReviewEvent =
   | { step: 'answer'; input: ProposalAnswer }
   | { step: 'readOffer'; input: { executionId: string; proposalId: string } }
   | { step: 'reportLanded'; input: LandingOutcome }
-  | { step: 'reportLandingFailed'; input: { executionId: string; proposalId: string; accepted: boolean; errorName: string; errorMessage: string } };
+  | {
+      step: 'reportLandingFailed';
+      input: { executionId: string; proposalId: string; accepted: boolean; errorName: string; errorMessage: string };
+    };
 
 function decision(value: unknown): ProposalDecision {
   if (typeof value !== 'string' || !(PROPOSAL_DECISIONS as readonly string[]).includes(value)) {
@@ -50,7 +53,9 @@ export function parseProposalReviewEvent(event: unknown): ProposalReviewEvent {
           rejectReason: optionalText(fields, 'rejectReason', 256),
           setAsActive: parseOptionalBoolean(fields.setAsActive, 'setAsActive') ?? false,
           landing: landingOrNull(fields.landing),
-          ...(fields.taskToken === undefined || fields.taskToken === null ? {} : { taskToken: requiredText(fields, 'taskToken', TASK_TOKEN_MAX) }),
+          ...(fields.taskToken === undefined || fields.taskToken === null
+            ? {}
+            : { taskToken: requiredText(fields, 'taskToken', TASK_TOKEN_MAX) }),
         },
       };
     case 'reportLanded':

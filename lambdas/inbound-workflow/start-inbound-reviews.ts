@@ -53,7 +53,14 @@ export function inboundExecutionName(certificateId: string, transferDate: Date):
  * already covers are left to them.
  */
 export async function startInboundReviews(deps: InboundPollDeps): Promise<InboundPollResult> {
-  const result: InboundPollResult = { pending: 0, started: [], alreadyStarted: 0, untrusted: 0, untrustedAccounts: [], reviewedElsewhere: 0 };
+  const result: InboundPollResult = {
+    pending: 0,
+    started: [],
+    alreadyStarted: 0,
+    untrusted: 0,
+    untrustedAccounts: [],
+    reviewedElsewhere: 0,
+  };
   let marker: string | undefined;
   do {
     let page;
@@ -77,7 +84,10 @@ export async function startInboundReviews(deps: InboundPollDeps): Promise<Inboun
         if (!result.untrustedAccounts.includes(description.ownedBy)) result.untrustedAccounts.push(description.ownedBy);
         continue;
       }
-      if (isMigrationOffer(description.transferData?.transferMessage) || (await deps.belongsToProposal(summary.certificateId, description.ownedBy))) {
+      if (
+        isMigrationOffer(description.transferData?.transferMessage) ||
+        (await deps.belongsToProposal(summary.certificateId, description.ownedBy))
+      ) {
         result.reviewedElsewhere += 1;
         continue;
       }

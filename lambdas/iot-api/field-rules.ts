@@ -35,10 +35,7 @@ export function parseCertificateId(value: unknown, field = 'certificateId'): str
     throw new ValidationError(field, 'is required and must be a string');
   }
   if (value.length !== CERTIFICATE_ID_LENGTH) {
-    throw new ValidationError(
-      field,
-      `must be exactly ${CERTIFICATE_ID_LENGTH} characters long (got ${value.length})`,
-    );
+    throw new ValidationError(field, `must be exactly ${CERTIFICATE_ID_LENGTH} characters long (got ${value.length})`);
   }
   if (!CERTIFICATE_ID_PATTERN.test(value)) {
     throw new ValidationError(field, 'must match the pattern (0x)?[a-fA-F0-9]+');
@@ -67,10 +64,7 @@ export function parseOptionalMessage(value: unknown, field: string): string | un
     throw new ValidationError(field, 'must be a string');
   }
   if (value.length > MESSAGE_MAX_LENGTH) {
-    throw new ValidationError(
-      field,
-      `must be at most ${MESSAGE_MAX_LENGTH} characters long (got ${value.length})`,
-    );
+    throw new ValidationError(field, `must be at most ${MESSAGE_MAX_LENGTH} characters long (got ${value.length})`);
   }
   return value;
 }

@@ -6,11 +6,7 @@ import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
  * the IoT error name itself.
  */
 
-export const RETRYABLE_IOT_ERRORS = [
-  'ThrottlingException',
-  'ServiceUnavailableException',
-  'InternalFailureException',
-] as const;
+export const RETRYABLE_IOT_ERRORS = ['ThrottlingException', 'ServiceUnavailableException', 'InternalFailureException'] as const;
 
 export const TERMINAL_IOT_ERRORS = [
   'CertificateStateException',
@@ -37,16 +33,9 @@ export const IOT_REQUEST_FAILED = 'IotRequestFailed';
 export const AUDIT_TRAIL_UNAVAILABLE = 'AuditTrailUnavailable';
 
 /** Every error name a workflow should retry with backoff. */
-export const RETRYABLE_ERROR_NAMES: readonly string[] = [
-  ...RETRYABLE_IOT_ERRORS,
-  IOT_REQUEST_FAILED,
-  AUDIT_TRAIL_UNAVAILABLE,
-];
+export const RETRYABLE_ERROR_NAMES: readonly string[] = [...RETRYABLE_IOT_ERRORS, IOT_REQUEST_FAILED, AUDIT_TRAIL_UNAVAILABLE];
 
-export type IotErrorName =
-  | (typeof RETRYABLE_IOT_ERRORS)[number]
-  | (typeof TERMINAL_IOT_ERRORS)[number]
-  | typeof IOT_REQUEST_FAILED;
+export type IotErrorName = (typeof RETRYABLE_IOT_ERRORS)[number] | (typeof TERMINAL_IOT_ERRORS)[number] | typeof IOT_REQUEST_FAILED;
 
 const KNOWN_IOT_ERRORS: readonly string[] = [...RETRYABLE_IOT_ERRORS, ...TERMINAL_IOT_ERRORS];
 
@@ -142,9 +131,6 @@ export function toIotActionError(error: unknown): IotActionError {
   const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const message = typeof shape.message === 'string' ? shape.message : String(error);
   const requestId = shape.$metadata?.requestId;
-  const name =
-    typeof shape.name === 'string' && KNOWN_IOT_ERRORS.includes(shape.name)
-      ? (shape.name as IotErrorName)
-      : IOT_REQUEST_FAILED;
+  const name = typeof shape.name === 'string' && KNOWN_IOT_ERRORS.includes(shape.name) ? (shape.name as IotErrorName) : IOT_REQUEST_FAILED;
   return new IotActionError(name, message, requestId, { cause: error });
 }

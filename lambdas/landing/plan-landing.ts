@@ -1,4 +1,10 @@
-import { DescribeThingCommand, DescribeThingTypeCommand, GetPolicyCommand, ListThingPrincipalsCommand, type IoTClient } from '@aws-sdk/client-iot';
+import {
+  DescribeThingCommand,
+  DescribeThingTypeCommand,
+  GetPolicyCommand,
+  ListThingPrincipalsCommand,
+  type IoTClient,
+} from '@aws-sdk/client-iot';
 import type { CertificateFacts, LandingPlan, ThingLanding } from '../cutover/certificate-facts';
 import { ValidationError, parsePolicyName } from '../iot-api/field-rules';
 import { toIotActionError } from '../iot-api/iot-errors';
@@ -23,7 +29,8 @@ export function parseLandingConfig(value: unknown, field = 'landing'): LandingCo
   const policies = fields.policies ?? [];
   if (!Array.isArray(policies)) throw new ValidationError(`${field}.policies`, 'must be a list of policy names');
   const map = fields.policyNameMap ?? {};
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new ValidationError(`${field}.policyNameMap`, 'must be an object of source policy name to target policy name');
+  if (typeof map !== 'object' || map === null || Array.isArray(map))
+    throw new ValidationError(`${field}.policyNameMap`, 'must be an object of source policy name to target policy name');
   const policyNameMap: Record<string, string> = {};
   for (const [from, to] of Object.entries(map as Record<string, unknown>)) {
     parsePolicyName(from, `${field}.policyNameMap key`);
@@ -56,13 +63,17 @@ export async function planLanding(deps: { iot: IoTClient }, config: LandingConfi
   const problems: string[] = [];
   for (const policyName of policies) {
     if (!(await exists(() => deps.iot.send(new GetPolicyCommand({ policyName }))))) {
-      problems.push(`policy ${policyName} does not exist in this account (create it, or map the source policy with certflow:landingPolicyMap)`);
+      problems.push(
+        `policy ${policyName} does not exist in this account (create it, or map the source policy with certflow:landingPolicyMap)`,
+      );
     }
   }
   const things: ThingLanding[] = [];
   if (config.recreateThings) {
     for (const thing of certificate.things) {
-      const typeExists = thing.thingTypeName ? await exists(() => deps.iot.send(new DescribeThingTypeCommand({ thingTypeName: thing.thingTypeName }))) : false;
+      const typeExists = thing.thingTypeName
+        ? await exists(() => deps.iot.send(new DescribeThingTypeCommand({ thingTypeName: thing.thingTypeName })))
+        : false;
       const thingTypeName = typeExists ? thing.thingTypeName : undefined;
       const existing = await describeThing(deps.iot, thing.thingName);
       if (!existing) {
@@ -72,21 +83,34 @@ export async function planLanding(deps: { iot: IoTClient }, config: LandingConfi
           );
           continue;
         }
-        things.push({ thingName: thing.thingName, ...(thingTypeName ? { thingTypeName } : {}), attributes: thing.attributes, action: 'CREATE' });
+        things.push({
+          thingName: thing.thingName,
+          ...(thingTypeName ? { thingTypeName } : {}),
+          attributes: thing.attributes,
+          action: 'CREATE',
+        });
         continue;
       }
       if ((existing.thingTypeName ?? undefined) !== thingTypeName) {
-        problems.push(`thing ${thing.thingName} exists in this account with type ${existing.thingTypeName ?? 'none'}, not ${thingTypeName ?? 'none'}`);
+        problems.push(
+          `thing ${thing.thingName} exists in this account with type ${existing.thingTypeName ?? 'none'}, not ${thingTypeName ?? 'none'}`,
+        );
         continue;
       }
       if (await hasPrincipals(deps.iot, thing.thingName)) {
         problems.push(`thing ${thing.thingName} exists in this account and already has a certificate attached`);
         continue;
       }
-      things.push({ thingName: thing.thingName, ...(thingTypeName ? { thingTypeName } : {}), attributes: thing.attributes, action: 'REUSE' });
+      things.push({
+        thingName: thing.thingName,
+        ...(thingTypeName ? { thingTypeName } : {}),
+        attributes: thing.attributes,
+        action: 'REUSE',
+      });
     }
   }
-  if (problems.length > 0) throw new LandingNotPossible(`certificate ${certificate.certificateId} cannot land here: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new LandingNotPossible(`certificate ${certificate.certificateId} cannot land here: ${problems.join('; ')}`);
   return { policies: [...policies], things };
 }
 

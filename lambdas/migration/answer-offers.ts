@@ -26,25 +26,49 @@ export async function answerOffers(
   batch: { context: AnswerBatchContext; invocationId: string; items: Array<{ certificateId: string }> },
 ): Promise<CertificateOutcome[]> {
   const { context } = batch;
-  const attempt: AttemptContext = { invocationId: batch.invocationId, executionId: context.executionId, requestedBy: context.requestedBy, approvedBy: context.approvedBy };
+  const attempt: AttemptContext = {
+    invocationId: batch.invocationId,
+    executionId: context.executionId,
+    requestedBy: context.requestedBy,
+    approvedBy: context.approvedBy,
+  };
   const outcomes: CertificateOutcome[] = [];
   const now = deps.now ?? (() => new Date());
   const startedAt = now().getTime();
   for (const { certificateId } of batch.items) {
     if (now().getTime() - startedAt >= BATCH_TIME_BUDGET_MS) {
-      outcomes.push(failed(certificateId, MIGRATION_FAILURES.notAttempted, 'the batch ran out of time before this certificate; running the migration again answers it', 'PENDING_TRANSFER'));
+      outcomes.push(
+        failed(
+          certificateId,
+          MIGRATION_FAILURES.notAttempted,
+          'the batch ran out of time before this certificate; running the migration again answers it',
+          'PENDING_TRANSFER',
+        ),
+      );
       continue;
     }
     try {
       if (context.decision === 'APPROVED') {
         await withBackoff(
-          () => acceptCertificateTransfer(deps, { ...attempt, certificateId, setAsActive: context.setAsActive, sourceAwsAccount: context.sourceAwsAccount }),
+          () =>
+            acceptCertificateTransfer(deps, {
+              ...attempt,
+              certificateId,
+              setAsActive: context.setAsActive,
+              sourceAwsAccount: context.sourceAwsAccount,
+            }),
           ITEM_BACKOFF,
         );
         outcomes.push({ certificateId, outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' });
       } else {
         await withBackoff(
-          () => rejectCertificateTransfer(deps, { ...attempt, certificateId, rejectReason: context.rejectReason, sourceAwsAccount: context.sourceAwsAccount }),
+          () =>
+            rejectCertificateTransfer(deps, {
+              ...attempt,
+              certificateId,
+              rejectReason: context.rejectReason,
+              sourceAwsAccount: context.sourceAwsAccount,
+            }),
           ITEM_BACKOFF,
         );
         outcomes.push({ certificateId, outcome: 'REJECTED', previousStatus: 'PENDING_TRANSFER' });
@@ -55,6 +79,11 @@ export async function answerOffers(
       outcomes.push(failed(certificateId, error.name, error.message, 'PENDING_TRANSFER'));
     }
   }
-  await countFinishedBatch(deps.progress, context.runName, 'answer', outcomes.map((outcome) => ({ certificateId: outcome.certificateId, failed: outcome.outcome === 'FAILED' })));
+  await countFinishedBatch(
+    deps.progress,
+    context.runName,
+    'answer',
+    outcomes.map((outcome) => ({ certificateId: outcome.certificateId, failed: outcome.outcome === 'FAILED' })),
+  );
   return outcomes;
 }

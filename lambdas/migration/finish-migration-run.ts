@@ -31,19 +31,34 @@ export interface FinishedRun {
 }
 
 /** Every certificate's outcome in one file, the settled ones and the map's, so the job's report misses none. */
-export async function finishMigrationRun(deps: { objects: MigrationObjects; iot: IoTClient }, request: FinishRunRequest): Promise<FinishedRun> {
+export async function finishMigrationRun(
+  deps: { objects: MigrationObjects; iot: IoTClient },
+  request: FinishRunRequest,
+): Promise<FinishedRun> {
   const outcomes = [...((await deps.objects.readJson(request.settledKey)) as CertificateOutcome[])];
   const items = (await deps.objects.readJson(request.itemsKey)) as Array<{ certificateId: string; status?: string }>;
   if (request.resultsManifestKey === null) {
-    outcomes.push(...items.map((item): CertificateOutcome => ({ certificateId: item.certificateId, outcome: request.unprocessedOutcome, ...(item.status ? { previousStatus: item.status } : {}) })));
+    outcomes.push(
+      ...items.map((item): CertificateOutcome => ({
+        certificateId: item.certificateId,
+        outcome: request.unprocessedOutcome,
+        ...(item.status ? { previousStatus: item.status } : {}),
+      })),
+    );
   } else {
-    const { results, failedBatches } = await readMapRunResults<{ certificateId: string; status?: string }, CertificateOutcome>(deps.objects, request.resultsManifestKey);
+    const { results, failedBatches } = await readMapRunResults<{ certificateId: string; status?: string }, CertificateOutcome>(
+      deps.objects,
+      request.resultsManifestKey,
+    );
     const fromMap = [...results];
     for (const batch of failedBatches) {
-      for (const item of batch.items) fromMap.push(failed(item.certificateId, batch.error, `the batch failed: ${batch.cause}`.slice(0, 512), item.status));
+      for (const item of batch.items)
+        fromMap.push(failed(item.certificateId, batch.error, `the batch failed: ${batch.cause}`.slice(0, 512), item.status));
     }
     const reported = new Set(fromMap.map((outcome) => outcome.certificateId));
-    for (const item of items) if (!reported.has(item.certificateId)) fromMap.push(failed(item.certificateId, 'NotProcessed', 'the map run did not report this certificate', item.status));
+    for (const item of items)
+      if (!reported.has(item.certificateId))
+        fromMap.push(failed(item.certificateId, 'NotProcessed', 'the map run did not report this certificate', item.status));
     outcomes.push(...(await reconciled(deps.iot, request, fromMap)));
   }
   const outcomesKey = runFiles(request.migrationId, request.runName).outcomes;
@@ -58,7 +73,11 @@ async function reconciled(iot: IoTClient, request: FinishRunRequest, outcomes: C
   const done =
     request.reconcile === 'OFFERS'
       ? new Set([...(await outgoingOffers(iot))].filter(([, offeredTo]) => offeredTo === request.targetAwsAccount).map(([id]) => id))
-      : new Set([...(await listCertificates(iot))].filter(([, listed]) => listed.status === 'ACTIVE' || listed.status === 'INACTIVE').map(([id]) => id));
+      : new Set(
+          [...(await listCertificates(iot))]
+            .filter(([, listed]) => listed.status === 'ACTIVE' || listed.status === 'INACTIVE')
+            .map(([id]) => id),
+        );
   // Failures certflow decided itself (consent missing, ...) ran no Action: only IoT errors are checked.
   const noAction: readonly string[] = Object.values(MIGRATION_FAILURES);
   return outcomes.map((outcome): CertificateOutcome =>
@@ -67,7 +86,11 @@ async function reconciled(iot: IoTClient, request: FinishRunRequest, outcomes: C
           certificateId: outcome.certificateId,
           outcome: request.reconcile === 'OFFERS' ? 'OFFERED' : 'ACCEPTED',
           ...(outcome.previousStatus ? { previousStatus: outcome.previousStatus } : {}),
-          errorMessage: `done after all: AWS IoT shows it, though the run saw ${outcome.errorName ?? 'an error'}: ${outcome.errorMessage ?? ''}`.slice(0, 1024),
+          errorMessage:
+            `done after all: AWS IoT shows it, though the run saw ${outcome.errorName ?? 'an error'}: ${outcome.errorMessage ?? ''}`.slice(
+              0,
+              1024,
+            ),
         }
       : outcome,
   );

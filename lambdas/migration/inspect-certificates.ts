@@ -37,10 +37,18 @@ export async function inspectCertificates(
     } catch (thrown) {
       const error = toIotActionError(thrown);
       if (error.name !== 'ResourceNotFoundException') throw error;
-      results.push({ kind: 'SETTLED', ...failed(item.certificateId, MIGRATION_FAILURES.notFound, 'the certificate was deleted during the migration', item.status) });
+      results.push({
+        kind: 'SETTLED',
+        ...failed(item.certificateId, MIGRATION_FAILURES.notFound, 'the certificate was deleted during the migration', item.status),
+      });
     }
   }
-  await countFinishedBatch(deps.progress, batch.runName, 'inspect', results.map((result) => ({ certificateId: result.certificateId, failed: result.kind === 'SETTLED' })));
+  await countFinishedBatch(
+    deps.progress,
+    batch.runName,
+    'inspect',
+    results.map((result) => ({ certificateId: result.certificateId, failed: result.kind === 'SETTLED' })),
+  );
   return results;
 }
 
@@ -75,7 +83,8 @@ export async function summarizeInspection(
     }
   }
   for (const batch of failedBatches) {
-    for (const item of batch.items) settled.push(failed(item.certificateId, batch.error, `inspection failed: ${batch.cause}`.slice(0, 512), item.status));
+    for (const item of batch.items)
+      settled.push(failed(item.certificateId, batch.error, `inspection failed: ${batch.cause}`.slice(0, 512), item.status));
   }
 
   const statusCounts: Record<string, number> = {};

@@ -11,7 +11,11 @@ export const PACING_SHARE_OF_QUOTA = 0.98;
  * pacers live as long as the client, so a warm Lambda container keeps pacing across
  * the batches it serves.
  */
-export function paceIotRequests(iot: IoTClient, quotaPerSecond: number, pacerFor = (rate: number) => new RequestPacer(rate, undefined, { burst: 1 })): void {
+export function paceIotRequests(
+  iot: IoTClient,
+  quotaPerSecond: number,
+  pacerFor = (rate: number) => new RequestPacer(rate, undefined, { burst: 1 }),
+): void {
   const pacers = new Map<string, RequestPacer>();
   const pacing: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
     const action = String(context.commandName ?? 'unknown');
@@ -23,5 +27,10 @@ export function paceIotRequests(iot: IoTClient, quotaPerSecond: number, pacerFor
     await pacer.take();
     return next(args);
   };
-  iot.middlewareStack.addRelativeTo(pacing, { relation: 'after', toMiddleware: 'retryMiddleware', name: 'certflowRequestPacing', override: true });
+  iot.middlewareStack.addRelativeTo(pacing, {
+    relation: 'after',
+    toMiddleware: 'retryMiddleware',
+    name: 'certflowRequestPacing',
+    override: true,
+  });
 }

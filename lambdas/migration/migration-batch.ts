@@ -11,7 +11,10 @@ export const ITEM_BACKOFF = { retryable: RETRYABLE_ERROR_NAMES, maxAttempts: 5, 
  * small: 2,000 batches take about 40 KB of DynamoDB's 400 KB.
  */
 export function batchKey(items: ReadonlyArray<{ certificateId: string }>): string {
-  return createHash('sha256').update(`${items[0]?.certificateId ?? ''}+${items.length}`).digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update(`${items[0]?.certificateId ?? ''}+${items.length}`)
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 /**
@@ -33,7 +36,10 @@ export async function countFinishedBatch(
   outcomes: ReadonlyArray<{ certificateId: string; failed: boolean }>,
 ): Promise<void> {
   try {
-    await progress.countBatch(runName, phase, batchKey(outcomes), { done: outcomes.filter((outcome) => !outcome.failed).length, failed: outcomes.filter((outcome) => outcome.failed).length });
+    await progress.countBatch(runName, phase, batchKey(outcomes), {
+      done: outcomes.filter((outcome) => !outcome.failed).length,
+      failed: outcomes.filter((outcome) => outcome.failed).length,
+    });
   } catch {
     // Shown as slower progress; nothing is lost.
   }

@@ -53,7 +53,9 @@ export class S3MigrationObjects implements MigrationObjects {
   }
 
   async writeJson(key: string, value: unknown): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }),
+    );
   }
 }
 
@@ -86,7 +88,10 @@ export interface MapRunResults<Item, Result> {
  * succeeded child's Output (a list of per-item results) and each failed child's Input
  * (its batch of items), so that no item goes unreported.
  */
-export async function readMapRunResults<Item, Result>(objects: MigrationObjects, manifestKey: string): Promise<MapRunResults<Item, Result>> {
+export async function readMapRunResults<Item, Result>(
+  objects: MigrationObjects,
+  manifestKey: string,
+): Promise<MapRunResults<Item, Result>> {
   const manifest = (await objects.readJson(manifestKey)) as { ResultFiles?: Record<string, Array<{ Key: string }>> };
   const files = manifest.ResultFiles ?? {};
   const results: Result[] = [];

@@ -28,7 +28,8 @@ function optionalText(fields: Fields, field: string, max: number, path = field):
 
 function wholeNumber(fields: Fields, field: string, path = field): number {
   const value = fields[field];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ValidationError(path, 'must be a whole number, at least 0');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new ValidationError(path, 'must be a whole number, at least 0');
   return value;
 }
 
@@ -45,7 +46,8 @@ export function parseMigrationId(value: unknown, field = 'migrationId'): string 
 
 function runRequest(fields: Fields, prefix = ''): MigrationRunRequest {
   const runName = text(fields, 'runName', 80, `${prefix}runName`);
-  if (!/^[A-Za-z0-9_-]+$/.test(runName)) throw new ValidationError(`${prefix}runName`, 'must be letters, digits, hyphens or underscores (an execution name)');
+  if (!/^[A-Za-z0-9_-]+$/.test(runName))
+    throw new ValidationError(`${prefix}runName`, 'must be letters, digits, hyphens or underscores (an execution name)');
   return { migrationId: parseMigrationId(fields.migrationId, `${prefix}migrationId`), runName };
 }
 
@@ -60,7 +62,8 @@ function attempt(fields: Fields): { executionId?: string; requestedBy?: string; 
 /** A Distributed Map batch: `{Items: [...], BatchInput: {...}}`, each item checked by `parseItem`. */
 function batch<Item>(event: unknown, parseItem: (fields: Fields, path: string) => Item): { items: Item[]; batchInput: Fields } {
   const fields = asObject(event, 'event');
-  if (!Array.isArray(fields.Items) || fields.Items.length === 0) throw new ValidationError('Items', 'must be a non-empty list (a Distributed Map batch)');
+  if (!Array.isArray(fields.Items) || fields.Items.length === 0)
+    throw new ValidationError('Items', 'must be a non-empty list (a Distributed Map batch)');
   const items = fields.Items.map((item, index) => parseItem(asObject(item, `Items[${index}]`), `Items[${index}]`));
   return { items, batchInput: asObject(fields.BatchInput, 'BatchInput') };
 }
@@ -75,8 +78,13 @@ function certificateToInspect(fields: Fields, path: string): CertificateToInspec
 
 function certificateToTransfer(fields: Fields, path: string): CertificateToTransfer {
   const policies = fields.policies;
-  if (!Array.isArray(policies) || !policies.every((name) => typeof name === 'string')) throw new ValidationError(`${path}.policies`, 'must be a list of policy names');
-  return { ...certificateToInspect(fields, path), policies: policies as string[], thingCount: wholeNumber(fields, 'thingCount', `${path}.thingCount`) };
+  if (!Array.isArray(policies) || !policies.every((name) => typeof name === 'string'))
+    throw new ValidationError(`${path}.policies`, 'must be a list of policy names');
+  return {
+    ...certificateToInspect(fields, path),
+    policies: policies as string[],
+    thingCount: wholeNumber(fields, 'thingCount', `${path}.thingCount`),
+  };
 }
 
 /** A run's first step gets the execution's input as `migration`, with the execution's name and id beside it. */
@@ -140,7 +148,10 @@ export function parseSummarizeRequest(event: unknown): MigrationRunRequest & { p
   };
 }
 
-export function parseTransferBatch(event: unknown, invocationId: string): { context: TransferBatchContext; invocationId: string; items: CertificateToTransfer[] } {
+export function parseTransferBatch(
+  event: unknown,
+  invocationId: string,
+): { context: TransferBatchContext; invocationId: string; items: CertificateToTransfer[] } {
   const { items, batchInput } = batch(event, certificateToTransfer);
   return {
     invocationId,
@@ -155,8 +166,13 @@ export function parseTransferBatch(event: unknown, invocationId: string): { cont
   };
 }
 
-export function parseAnswerBatch(event: unknown, invocationId: string): { context: AnswerBatchContext; invocationId: string; items: Array<{ certificateId: string }> } {
-  const { items, batchInput } = batch(event, (fields, path) => ({ certificateId: parseCertificateId(fields.certificateId, `${path}.certificateId`) }));
+export function parseAnswerBatch(
+  event: unknown,
+  invocationId: string,
+): { context: AnswerBatchContext; invocationId: string; items: Array<{ certificateId: string }> } {
+  const { items, batchInput } = batch(event, (fields, path) => ({
+    certificateId: parseCertificateId(fields.certificateId, `${path}.certificateId`),
+  }));
   const decision = batchInput.decision;
   if (decision !== 'APPROVED' && decision !== 'REJECTED') throw new ValidationError('BatchInput.decision', 'must be APPROVED or REJECTED');
   return {

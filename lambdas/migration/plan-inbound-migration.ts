@@ -58,9 +58,17 @@ export async function planInboundMigration(
     if (listed?.status === 'PENDING_TRANSFER') {
       toAnswer.push({ certificateId });
       statusCounts[listed.status] = (statusCounts[listed.status] ?? 0) + 1;
-    }
-    else if (listed?.status === 'ACTIVE' || listed?.status === 'INACTIVE') settled.push({ certificateId, outcome: 'ALREADY_ACCEPTED', previousStatus: listed.status });
-    else settled.push(failed(certificateId, MIGRATION_FAILURES.notOffered, 'no pending transfer of this certificate reached this account', listed?.status));
+    } else if (listed?.status === 'ACTIVE' || listed?.status === 'INACTIVE')
+      settled.push({ certificateId, outcome: 'ALREADY_ACCEPTED', previousStatus: listed.status });
+    else
+      settled.push(
+        failed(
+          certificateId,
+          MIGRATION_FAILURES.notOffered,
+          'no pending transfer of this certificate reached this account',
+          listed?.status,
+        ),
+      );
   }
   const files = runFiles(request.migrationId, request.runName);
   await deps.objects.writeJson(files.answerItems, toAnswer);

@@ -55,8 +55,13 @@ const AUDIT_LOOKUPS_AT_ONCE = 16;
  * transferred by an earlier run (so a re-run resumes), missing, pending to another
  * account, or in a status that cannot be transferred. The rest go on to inspection.
  */
-export async function planOutboundMigration(deps: OutboundPlanDeps, request: OutboundMigrationRequest): Promise<{ request: OutboundMigrationRequest; plan: MigrationPlan }> {
-  const { manifest, duplicates } = parseJsonManifest(JSON.stringify(await deps.objects.readJson(migrationKeys.manifest(request.migrationId))));
+export async function planOutboundMigration(
+  deps: OutboundPlanDeps,
+  request: OutboundMigrationRequest,
+): Promise<{ request: OutboundMigrationRequest; plan: MigrationPlan }> {
+  const { manifest, duplicates } = parseJsonManifest(
+    JSON.stringify(await deps.objects.readJson(migrationKeys.manifest(request.migrationId))),
+  );
   const account = await listCertificates(deps.iot);
   let certificateIds: string[];
   if (manifest.kind === 'list') certificateIds = manifest.certificateIds;
@@ -68,7 +73,9 @@ export async function planOutboundMigration(deps: OutboundPlanDeps, request: Out
     if (resolved) certificateIds = resolved;
     else {
       const candidates = manifest.caCertificateId ? await listCertificates(deps.iot, manifest.caCertificateId) : account;
-      certificateIds = [...candidates].filter(([, listed]) => manifest.status === undefined || listed.status === manifest.status).map(([id]) => id);
+      certificateIds = [...candidates]
+        .filter(([, listed]) => manifest.status === undefined || listed.status === manifest.status)
+        .map(([id]) => id);
       await deps.objects.writeJson(resolvedKey, certificateIds);
     }
   }
@@ -79,7 +86,9 @@ export async function planOutboundMigration(deps: OutboundPlanDeps, request: Out
   const gone = certificateIds.filter((id) => !account.has(id));
   for (let start = 0; start < gone.length; start += AUDIT_LOOKUPS_AT_ONCE) {
     await Promise.all(
-      gone.slice(start, start + AUDIT_LOOKUPS_AT_ONCE).map(async (id) => transferredTo.set(id, (await deps.auditTrail.latestSuccess(id, 'TransferCertificate'))?.targetAwsAccount)),
+      gone
+        .slice(start, start + AUDIT_LOOKUPS_AT_ONCE)
+        .map(async (id) => transferredTo.set(id, (await deps.auditTrail.latestSuccess(id, 'TransferCertificate'))?.targetAwsAccount)),
     );
   }
 
@@ -100,10 +109,17 @@ export async function planOutboundMigration(deps: OutboundPlanDeps, request: Out
       settled.push(
         offeredTo === request.targetAwsAccount
           ? { certificateId, outcome: 'ALREADY_OFFERED', previousStatus: listed.status }
-          : failed(certificateId, MIGRATION_FAILURES.pendingElsewhere, `the certificate is already offered to account ${offeredTo ?? 'unknown'}`, listed.status),
+          : failed(
+              certificateId,
+              MIGRATION_FAILURES.pendingElsewhere,
+              `the certificate is already offered to account ${offeredTo ?? 'unknown'}`,
+              listed.status,
+            ),
       );
     } else {
-      settled.push(failed(certificateId, MIGRATION_FAILURES.notTransferable, `a ${listed.status} certificate cannot be transferred`, listed.status));
+      settled.push(
+        failed(certificateId, MIGRATION_FAILURES.notTransferable, `a ${listed.status} certificate cannot be transferred`, listed.status),
+      );
     }
   }
 

@@ -10,7 +10,10 @@ export class RequestPacer {
 
   constructor(
     private readonly ratePerSecond: number,
-    private readonly clock: { now(): number; sleep(ms: number): Promise<void> } = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    private readonly clock: { now(): number; sleep(ms: number): Promise<void> } = {
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
     options: { burst?: number } = {},
   ) {
     if (!(ratePerSecond > 0)) throw new RangeError('ratePerSecond must be greater than 0');

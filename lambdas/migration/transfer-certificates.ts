@@ -39,10 +39,20 @@ export async function transferCertificates(
     outcomes.push(
       elapsed < BATCH_TIME_BUDGET_MS
         ? await transferOne(deps, batch, item)
-        : failed(item.certificateId, MIGRATION_FAILURES.notAttempted, 'the batch ran out of time before this certificate; running the migration again moves it', item.status),
+        : failed(
+            item.certificateId,
+            MIGRATION_FAILURES.notAttempted,
+            'the batch ran out of time before this certificate; running the migration again moves it',
+            item.status,
+          ),
     );
   }
-  await countFinishedBatch(deps.progress, batch.context.runName, 'transfer', outcomes.map((outcome) => ({ certificateId: outcome.certificateId, failed: outcome.outcome === 'FAILED' })));
+  await countFinishedBatch(
+    deps.progress,
+    batch.context.runName,
+    'transfer',
+    outcomes.map((outcome) => ({ certificateId: outcome.certificateId, failed: outcome.outcome === 'FAILED' })),
+  );
   return outcomes;
 }
 
@@ -52,11 +62,22 @@ async function transferOne(
   item: CertificateToTransfer,
 ): Promise<CertificateOutcome> {
   const { context } = batch;
-  const attempt: AttemptContext = { invocationId: batch.invocationId, executionId: context.executionId, requestedBy: context.requestedBy, approvedBy: context.approvedBy };
+  const attempt: AttemptContext = {
+    invocationId: batch.invocationId,
+    executionId: context.executionId,
+    requestedBy: context.requestedBy,
+    approvedBy: context.approvedBy,
+  };
   // AWS IoT's transfer procedure detaches things too; which ones is read now, one ListPrincipalThings per certificate that has any.
-  const attachedThings = item.thingCount > 0 ? await withBackoff(() => principalThings(deps.iot, item.certificateArn), ITEM_BACKOFF).catch(() => undefined) : [];
+  const attachedThings =
+    item.thingCount > 0 ? await withBackoff(() => principalThings(deps.iot, item.certificateArn), ITEM_BACKOFF).catch(() => undefined) : [];
   if (attachedThings === undefined) {
-    return failed(item.certificateId, MIGRATION_FAILURES.notAttempted, 'its things could not be listed; running the migration again moves it', item.status);
+    return failed(
+      item.certificateId,
+      MIGRATION_FAILURES.notAttempted,
+      'its things could not be listed; running the migration again moves it',
+      item.status,
+    );
   }
   const preparation: TransferPreparation = { deactivate: item.status === 'ACTIVE', detachPolicies: item.policies, attachedThings };
   if (needsPreparation(preparation) && !context.consentToPrepare) {
@@ -68,14 +89,32 @@ async function transferOne(
     );
   }
   // What preparation may have changed when it stops partway: restoring a step that did not happen changes nothing.
-  const planned: PreparationChanges = { deactivated: preparation.deactivate, detachedPolicies: preparation.detachPolicies, detachedThings: attachedThings };
+  const planned: PreparationChanges = {
+    deactivated: preparation.deactivate,
+    detachedPolicies: preparation.detachPolicies,
+    detachedThings: attachedThings,
+  };
   try {
     await withBackoff(
-      () => prepareCertificate(deps, { ...attempt, certificateId: item.certificateId, certificateArn: item.certificateArn, preparation, consentToPrepare: context.consentToPrepare, detachThings: true }),
+      () =>
+        prepareCertificate(deps, {
+          ...attempt,
+          certificateId: item.certificateId,
+          certificateArn: item.certificateArn,
+          preparation,
+          consentToPrepare: context.consentToPrepare,
+          detachThings: true,
+        }),
       ITEM_BACKOFF,
     );
     await withBackoff(
-      () => transferCertificate(deps, { ...attempt, certificateId: item.certificateId, targetAwsAccount: context.targetAwsAccount, transferMessage: migrationTransferMessage(context.transferMessage) }),
+      () =>
+        transferCertificate(deps, {
+          ...attempt,
+          certificateId: item.certificateId,
+          targetAwsAccount: context.targetAwsAccount,
+          transferMessage: migrationTransferMessage(context.transferMessage),
+        }),
       ITEM_BACKOFF,
     );
     return { certificateId: item.certificateId, outcome: 'OFFERED', previousStatus: item.status };
@@ -86,7 +125,16 @@ async function transferOne(
     let restoreProblem = '';
     if (needsPreparation(preparation)) {
       try {
-        await withBackoff(() => restoreCertificate(deps, { ...attempt, certificateId: item.certificateId, certificateArn: item.certificateArn, changes: planned }), ITEM_BACKOFF);
+        await withBackoff(
+          () =>
+            restoreCertificate(deps, {
+              ...attempt,
+              certificateId: item.certificateId,
+              certificateArn: item.certificateArn,
+              changes: planned,
+            }),
+          ITEM_BACKOFF,
+        );
       } catch (restoreError) {
         restoreProblem = ` (restoring its status and policies failed too: ${toIotActionError(restoreError).message})`;
       }

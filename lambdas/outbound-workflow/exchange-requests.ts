@@ -13,7 +13,8 @@ export function eventFields(event: unknown): Fields {
 
 export function requiredText(fields: Fields, field: string, max: number): string {
   const value = fields[field];
-  if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'is required and must be a non-empty string');
+  if (typeof value !== 'string' || value.trim().length === 0)
+    throw new ValidationError(field, 'is required and must be a non-empty string');
   if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters long (got ${value.length})`);
   return value;
 }

@@ -1,5 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import { DescribeThingCommand, ListAttachedPoliciesCommand, ListPrincipalThingsCommand, type CertificateDescription, type IoTClient } from '@aws-sdk/client-iot';
+import {
+  DescribeThingCommand,
+  ListAttachedPoliciesCommand,
+  ListPrincipalThingsCommand,
+  type CertificateDescription,
+  type IoTClient,
+} from '@aws-sdk/client-iot';
 import type { TransferPreparation } from '../approvals/approval-request';
 import type { CertificateFacts, ThingFacts } from '../cutover/certificate-facts';
 import type { CertificateStatus } from '../iot-api/field-rules';
@@ -32,7 +38,9 @@ export async function inspectCertificate(
   request: { certificateId: string; targetAwsAccount: string },
 ): Promise<CertificateInspection> {
   if (request.targetAwsAccount === deps.accountId) {
-    throw new CertificateNotTransferable(`targetAwsAccount ${request.targetAwsAccount} is this account: a certificate moves to another account`);
+    throw new CertificateNotTransferable(
+      `targetAwsAccount ${request.targetAwsAccount} is this account: a certificate moves to another account`,
+    );
   }
   let description;
   try {
@@ -54,12 +62,21 @@ export async function inspectCertificate(
     certificateArn,
     status,
     preparation: { deactivate: status === 'ACTIVE', detachPolicies: policies, attachedThings: things },
-    facts: { ...certificateFactsOf(description), certificateId: request.certificateId, certificateArn, status, policies, things: thingFacts },
+    facts: {
+      ...certificateFactsOf(description),
+      certificateId: request.certificateId,
+      certificateArn,
+      status,
+      policies,
+      things: thingFacts,
+    },
   };
 }
 
 /** Subject, issuer and validity from the PEM; the PEM itself goes nowhere. */
-export function certificateFactsOf(description: CertificateDescription): Omit<CertificateFacts, 'certificateId' | 'certificateArn' | 'status' | 'policies' | 'things'> {
+export function certificateFactsOf(
+  description: CertificateDescription,
+): Omit<CertificateFacts, 'certificateId' | 'certificateArn' | 'status' | 'policies' | 'things'> {
   const facts: Omit<CertificateFacts, 'certificateId' | 'certificateArn' | 'status' | 'policies' | 'things'> = {};
   if (description.caCertificateId) facts.caCertificateId = description.caCertificateId;
   if (description.creationDate) facts.createdAt = new Date(description.creationDate).toISOString();

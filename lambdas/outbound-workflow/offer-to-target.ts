@@ -20,7 +20,8 @@ export async function offerToTarget(deps: ExchangeDeps, input: OfferToTargetInpu
   const proposalId = proposalIdOf(input.executionId);
   const now = (deps.now?.() ?? new Date()).toISOString();
   const record = await deps.store.awaitMessage(proposalId, 'LANDING', input.taskToken, ['DECIDED', 'OFFERED'], { state: 'OFFERED' });
-  if (record.decision?.decision !== 'APPROVED') throw new UnverifiedMessage(`transfer proposal ${proposalId} was not approved by the target`);
+  if (record.decision?.decision !== 'APPROVED')
+    throw new UnverifiedMessage(`transfer proposal ${proposalId} was not approved by the target`);
   const offer = {
     proposalId,
     certificateId: input.certificateId,
@@ -36,7 +37,10 @@ export async function offerToTarget(deps: ExchangeDeps, input: OfferToTargetInpu
 }
 
 /** Tells a target that approved that no offer will come (the source failed or gave up after its approval). */
-export async function withdrawProposal(deps: ExchangeDeps, input: { executionId: string; certificateId: string; targetAwsAccount: string; reason: string }): Promise<{ proposalId: string }> {
+export async function withdrawProposal(
+  deps: ExchangeDeps,
+  input: { executionId: string; certificateId: string; targetAwsAccount: string; reason: string },
+): Promise<{ proposalId: string }> {
   const proposalId = proposalIdOf(input.executionId);
   await sendTransferMessage(deps.sender, {
     from: 'SOURCE',
@@ -73,7 +77,8 @@ export interface LandingReport {
 export async function readLanding(deps: Pick<ExchangeDeps, 'store'>, input: { executionId: string }): Promise<LandingReport> {
   const proposalId = proposalIdOf(input.executionId);
   const record = await deps.store.get(proposalId);
-  if (!record || record.side !== 'SOURCE' || record.executionId !== input.executionId) throw new UnverifiedMessage(`no transfer proposal ${proposalId} of this execution on this side`);
+  if (!record || record.side !== 'SOURCE' || record.executionId !== input.executionId)
+    throw new UnverifiedMessage(`no transfer proposal ${proposalId} of this execution on this side`);
   const deactivatedAt = record.offer?.deactivatedAt ?? null;
   if (record.state === 'LANDED' && record.landed) {
     const { readyAt } = record.landed;
@@ -103,5 +108,7 @@ export async function readLanding(deps: Pick<ExchangeDeps, 'store'>, input: { ex
       errorMessage,
     };
   }
-  throw new UnverifiedMessage(`transfer proposal ${proposalId} is ${record.state}: no landing report from the target is recorded, the step was woken by something else`);
+  throw new UnverifiedMessage(
+    `transfer proposal ${proposalId} is ${record.state}: no landing report from the target is recorded, the step was woken by something else`,
+  );
 }

@@ -1,8 +1,19 @@
-import { AttachPolicyCommand, AttachThingPrincipalCommand, DetachPolicyCommand, DetachThingPrincipalCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
+import {
+  AttachPolicyCommand,
+  AttachThingPrincipalCommand,
+  DetachPolicyCommand,
+  DetachThingPrincipalCommand,
+  UpdateCertificateCommand,
+} from '@aws-sdk/client-iot';
 import type { TransferPreparation } from '../approvals/approval-request';
 import { ValidationError } from '../iot-api/field-rules';
 import { describeCertificate } from '../transfer-actions/certificate-description';
-import { runTransferAction, type ActionAttempt, type AttemptContext, type TransferActionDeps } from '../transfer-actions/run-transfer-action';
+import {
+  runTransferAction,
+  type ActionAttempt,
+  type AttemptContext,
+  type TransferActionDeps,
+} from '../transfer-actions/run-transfer-action';
 import { attachedPolicies, principalThings } from './inspect-certificate';
 
 export interface PreparationRequest extends AttemptContext {
@@ -36,7 +47,10 @@ export interface PreparationChanges {
 export async function prepareCertificate(deps: TransferActionDeps, request: PreparationRequest): Promise<PreparationChanges> {
   const { preparation } = request;
   if ((preparation.deactivate || preparation.detachPolicies.length > 0) && !request.consentToPrepare) {
-    throw new ValidationError('consentToPrepare', 'must be true: the approver did not agree to deactivate the certificate and detach its policies');
+    throw new ValidationError(
+      'consentToPrepare',
+      'must be true: the approver did not agree to deactivate the certificate and detach its policies',
+    );
   }
   const deactivatedAt = preparation.deactivate ? ((await setStatus(deps, request, 'INACTIVE', 'ACTIVE')) ?? null) : null;
   for (const policyName of preparation.detachPolicies) {
@@ -106,7 +120,9 @@ export async function changeThing(
     context: request,
     auditFields: { ...auditFields, thingName },
     async call() {
-      const output = await deps.iot.send(action === 'AttachThingPrincipal' ? new AttachThingPrincipalCommand(input) : new DetachThingPrincipalCommand(input));
+      const output = await deps.iot.send(
+        action === 'AttachThingPrincipal' ? new AttachThingPrincipalCommand(input) : new DetachThingPrincipalCommand(input),
+      );
       return { awsRequestId: output.$metadata.requestId };
     },
     confirmAlreadyApplied,

@@ -90,7 +90,9 @@ export async function readTargetDecision(deps: Pick<ExchangeDeps, 'store'>, inpu
   const record = await recordOf(deps.store, input.executionId);
   const decision = record.decision;
   if (!decision || record.state === 'PROPOSED') {
-    throw new UnverifiedMessage(`transfer proposal ${record.proposalId} has no decision from the target recorded: the step was woken by something else`);
+    throw new UnverifiedMessage(
+      `transfer proposal ${record.proposalId} has no decision from the target recorded: the step was woken by something else`,
+    );
   }
   return {
     proposalId: record.proposalId,

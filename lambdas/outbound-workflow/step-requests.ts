@@ -26,13 +26,15 @@ function text(fields: Fields, field: string, max: number, required = false): str
 
 function names(fields: Fields, field: string): string[] {
   const value = fields[field] ?? [];
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new ValidationError(field, 'must be a list of names');
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    throw new ValidationError(field, 'must be a list of names');
   return value as string[];
 }
 
 function wholeSeconds(fields: Fields, field: string): number {
   const value = fields[field];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new ValidationError(field, 'must be a whole number of seconds, at least 1');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new ValidationError(field, 'must be a whole number of seconds, at least 1');
   return value;
 }
 

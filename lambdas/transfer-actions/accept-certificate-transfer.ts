@@ -32,8 +32,7 @@ export function acceptCertificateTransfer(
       if (error.name !== 'TransferAlreadyCompletedException') return undefined;
       const { description, awsRequestId } = await describeCertificate(deps.iot, request.certificateId);
       const acceptedHere = description.ownedBy === deps.accountId && description.transferData?.acceptDate !== undefined;
-      const fromExpectedSource =
-        request.sourceAwsAccount === undefined || description.previousOwnedBy === request.sourceAwsAccount;
+      const fromExpectedSource = request.sourceAwsAccount === undefined || description.previousOwnedBy === request.sourceAwsAccount;
       if (!acceptedHere || !fromExpectedSource) return undefined;
       if (description.status !== 'ACTIVE' && description.status !== 'INACTIVE') return undefined;
       return { awsRequestId, certificateStatus: description.status, appliedAt: description.transferData?.acceptDate };

@@ -44,10 +44,7 @@ export function parseTransferCertificateRequest(event: unknown, invocationId: st
   };
 }
 
-export function parseAcceptCertificateTransferRequest(
-  event: unknown,
-  invocationId: string,
-): AcceptCertificateTransferRequest {
+export function parseAcceptCertificateTransferRequest(event: unknown, invocationId: string): AcceptCertificateTransferRequest {
   const fields = asObject(event);
   return {
     ...parseAttemptContext(fields, invocationId),
@@ -57,10 +54,7 @@ export function parseAcceptCertificateTransferRequest(
   };
 }
 
-export function parseRejectCertificateTransferRequest(
-  event: unknown,
-  invocationId: string,
-): RejectCertificateTransferRequest {
+export function parseRejectCertificateTransferRequest(event: unknown, invocationId: string): RejectCertificateTransferRequest {
   const fields = asObject(event);
   return {
     ...parseAttemptContext(fields, invocationId),
@@ -70,10 +64,7 @@ export function parseRejectCertificateTransferRequest(
   };
 }
 
-export function parseCancelCertificateTransferRequest(
-  event: unknown,
-  invocationId: string,
-): CancelCertificateTransferRequest {
+export function parseCancelCertificateTransferRequest(event: unknown, invocationId: string): CancelCertificateTransferRequest {
   const fields = asObject(event);
   return {
     ...parseAttemptContext(fields, invocationId),

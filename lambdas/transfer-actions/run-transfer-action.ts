@@ -47,7 +47,10 @@ export interface ActionAttempt {
   /** What within the certificate the Action touches, when one step does it several times (a policy name). */
   subject?: string;
   context: AttemptContext;
-  auditFields: Pick<AuditRow, 'sourceAwsAccount' | 'targetAwsAccount' | 'message' | 'setAsActive' | 'previousStatus' | 'policyName' | 'thingName'>;
+  auditFields: Pick<
+    AuditRow,
+    'sourceAwsAccount' | 'targetAwsAccount' | 'message' | 'setAsActive' | 'previousStatus' | 'policyName' | 'thingName'
+  >;
   call(): Promise<ActionEffect>;
   /**
    * Asked after a terminal IoT error: resolves to the effect when the Action had in
@@ -61,10 +64,7 @@ export interface ActionAttempt {
  * its outcome. A re-run of a step whose Action already succeeded reports the same
  * success and leaves the audit trail as it was.
  */
-export async function runTransferAction(
-  deps: TransferActionDeps,
-  attempt: ActionAttempt,
-): Promise<TransferActionResult> {
+export async function runTransferAction(deps: TransferActionDeps, attempt: ActionAttempt): Promise<TransferActionResult> {
   const scope: AttemptScope = {
     certificateId: attempt.certificateId,
     action: attempt.action,

@@ -6,10 +6,7 @@ import { runTransferAction, type ActionEffect, type TransferActionDeps, type Tra
 /** Errors AWS IoT answers when the certificate is no longer INACTIVE, e.g. already PENDING_TRANSFER. */
 const STATE_ERRORS = ['CertificateStateException', 'TransferConflictException'];
 
-export function transferCertificate(
-  deps: TransferActionDeps,
-  request: TransferCertificateRequest,
-): Promise<TransferActionResult> {
+export function transferCertificate(deps: TransferActionDeps, request: TransferCertificateRequest): Promise<TransferActionResult> {
   return runTransferAction(deps, {
     action: 'TransferCertificate',
     certificateId: request.certificateId,

@@ -134,7 +134,9 @@ async function serve(
   }
   const body = await readRequestBody(request);
   const query = [...url.searchParams.keys()];
-  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : (value ?? '')]));
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : (value ?? '')]),
+  );
   const event = {
     resource: route.resourcePath,
     path: resourcePath,
@@ -175,6 +177,9 @@ async function serve(
 }
 
 function answer(response: ServerResponse, status: number, body: Record<string, string>): void {
-  response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': status === 403 ? 'MissingAuthenticationTokenException' : 'InternalServerErrorException' });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-errortype': status === 403 ? 'MissingAuthenticationTokenException' : 'InternalServerErrorException',
+  });
   response.end(JSON.stringify(body));
 }

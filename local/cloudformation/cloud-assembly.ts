@@ -17,7 +17,11 @@ export interface SynthesizedStack {
  * Runs `cdk synth` (offline, no Docker) when the cloud assembly is missing, older than
  * the app's sources, or was synthesized with other `context` (given as `-c key=value`).
  */
-export function ensureSynthesized(assemblyDir: string, log: (line: string) => void = () => undefined, context: Record<string, string> = {}): void {
+export function ensureSynthesized(
+  assemblyDir: string,
+  log: (line: string) => void = () => undefined,
+  context: Record<string, string> = {},
+): void {
   const manifest = path.join(assemblyDir, 'manifest.json');
   const contextFile = path.join(assemblyDir, 'certflow-context.json');
   const wanted = JSON.stringify(context);

@@ -49,7 +49,12 @@ export class LocalStackResources {
     // apart in emulators that have one namespace for all accounts (dynalite, S3).
     const generated = `${this.target.stackName}-${logicalId}-${this.target.accountId}`;
     // Bucket names are lowercase and at most 63 characters.
-    return resource.Type === 'AWS::S3::Bucket' ? generated.toLowerCase().slice(-63).replace(/^[^a-z0-9]+/, '') : generated.slice(0, 64);
+    return resource.Type === 'AWS::S3::Bucket'
+      ? generated
+          .toLowerCase()
+          .slice(-63)
+          .replace(/^[^a-z0-9]+/, '')
+      : generated.slice(0, 64);
   }
 
   arn(logicalId: string): string {

@@ -1,10 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import {
-  CreateTableCommand,
-  ResourceInUseException,
-  type CreateTableCommandInput,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, ResourceInUseException, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { LocalStackResources } from '../cloudformation/cloudformation-template';
 import { listenLocally } from '../aws-protocol/local-server';

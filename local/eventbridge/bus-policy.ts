@@ -88,7 +88,10 @@ function principalMatches(principal: unknown, request: BusAuthorization): boolea
 
 /** `*` for any run of characters and `?` for one, as IAM globs. */
 function globMatches(pattern: string, value: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 's').test(value);
 }
 
@@ -99,9 +102,17 @@ const CONDITION_TESTS: Record<string, (actual: string, expected: string) => bool
   ArnEquals: (actual, expected) => actual === expected,
   ArnLike: (actual, expected) => globMatches(expected, actual),
 };
-const NEGATED: Record<string, string> = { StringNotEquals: 'StringEquals', StringNotLike: 'StringLike', ArnNotEquals: 'ArnEquals', ArnNotLike: 'ArnLike' };
+const NEGATED: Record<string, string> = {
+  StringNotEquals: 'StringEquals',
+  StringNotLike: 'StringLike',
+  ArnNotEquals: 'ArnEquals',
+  ArnNotLike: 'ArnLike',
+};
 
-function conditionsHold(conditions: Record<string, Record<string, string | string[]>>, context: Record<string, string | undefined>): boolean {
+function conditionsHold(
+  conditions: Record<string, Record<string, string | string[]>>,
+  context: Record<string, string | undefined>,
+): boolean {
   return Object.entries(conditions).every(([qualifiedOperator, keys]) => {
     // ForAllValues:/ForAnyValue: change nothing for the single-valued keys evaluated here.
     const operator = qualifiedOperator.replace(/^(ForAllValues|ForAnyValue):/, '');

@@ -24,7 +24,11 @@ export class EventPattern {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new EventBridgeApiError('InvalidEventPatternException', `Event pattern is not valid. Reason: ${error instanceof Error ? error.message : 'not JSON'}`, { cause: error });
+      throw new EventBridgeApiError(
+        'InvalidEventPatternException',
+        `Event pattern is not valid. Reason: ${error instanceof Error ? error.message : 'not JSON'}`,
+        { cause: error },
+      );
     }
     if (!isObject(parsed)) throw invalid('Filter is not an object');
     return new EventPattern(text, compileObject(parsed as JsonObject, ''));
@@ -38,7 +42,8 @@ export class EventPattern {
 type ObjectMatcher = (event: JsonObject) => boolean;
 type ValueMatcher = (value: Scalar) => boolean;
 
-const invalid = (reason: string) => new EventBridgeApiError('InvalidEventPatternException', `Event pattern is not valid. Reason: ${reason}`);
+const invalid = (reason: string) =>
+  new EventBridgeApiError('InvalidEventPatternException', `Event pattern is not valid. Reason: ${reason}`);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -49,7 +54,8 @@ function compileObject(pattern: JsonObject, path: string): ObjectMatcher {
   for (const [key, value] of Object.entries(pattern)) {
     const fieldPath = path ? `${path}.${key}` : key;
     if (key === '$or') {
-      if (!Array.isArray(value) || value.length < 2 || !value.every(isObject)) throw invalid(`"$or" at ${path || 'the top level'} must be an array of at least two patterns`);
+      if (!Array.isArray(value) || value.length < 2 || !value.every(isObject))
+        throw invalid(`"$or" at ${path || 'the top level'} must be an array of at least two patterns`);
       const alternatives = value.map((alternative) => compileObject(alternative as JsonObject, path));
       fieldMatchers.push((event) => alternatives.some((alternative) => alternative(event)));
     } else if (Array.isArray(value)) {
@@ -99,7 +105,7 @@ function compileLeaf(key: string, alternatives: JsonValue[], path: string): Obje
   }
   return (event) => {
     const values = leafValues(event[key]);
-    if (existence !== undefined && (values.length > 0) === existence) return true;
+    if (existence !== undefined && values.length > 0 === existence) return true;
     return values.some((value) => valueMatchers.some((matcher) => matcher(value)));
   };
 }
@@ -151,7 +157,8 @@ function textOrIgnoreCase(argument: JsonValue, operator: string, path: string): 
   if (isObject(argument)) {
     const entries = Object.entries(argument as JsonObject);
     const [only] = entries;
-    if (entries.length === 1 && only && only[0] === 'equals-ignore-case' && typeof only[1] === 'string') return { text: only[1].toLowerCase(), ignoreCase: true };
+    if (entries.length === 1 && only && only[0] === 'equals-ignore-case' && typeof only[1] === 'string')
+      return { text: only[1].toLowerCase(), ignoreCase: true };
   }
   throw invalid(`${operator} match pattern must be a string or an equals-ignore-case object at "${path}"`);
 }
@@ -185,7 +192,10 @@ function anythingButMatcher(argument: JsonValue, path: string): ValueMatcher {
   if (Array.isArray(argument)) {
     const allStrings = argument.every((item) => typeof item === 'string');
     const allNumbers = argument.every((item) => typeof item === 'number');
-    if (argument.length === 0 || (!allStrings && !allNumbers)) throw invalid(`Inside anything but list, start|null|boolean is not supported, and the list must hold only strings or only numbers, at "${path}"`);
+    if (argument.length === 0 || (!allStrings && !allNumbers))
+      throw invalid(
+        `Inside anything but list, start|null|boolean is not supported, and the list must hold only strings or only numbers, at "${path}"`,
+      );
     const excluded = new Set<Scalar>(argument as Scalar[]);
     return (value) => !excluded.has(value);
   }
@@ -202,13 +212,15 @@ function anythingButMatcher(argument: JsonValue, path: string): ValueMatcher {
       }
       case 'equals-ignore-case': {
         const list = typeof nestedArgument === 'string' ? [nestedArgument] : nestedArgument;
-        if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) throw invalid(`anything-but equals-ignore-case takes a string or a list of strings at "${path}"`);
+        if (!Array.isArray(list) || !list.every((item) => typeof item === 'string'))
+          throw invalid(`anything-but equals-ignore-case takes a string or a list of strings at "${path}"`);
         const excluded = new Set((list as string[]).map((item) => item.toLowerCase()));
         return (value) => typeof value === 'string' && !excluded.has(value.toLowerCase());
       }
       case 'wildcard': {
         const list = typeof nestedArgument === 'string' ? [nestedArgument] : nestedArgument;
-        if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) throw invalid(`anything-but wildcard takes a string or a list of strings at "${path}"`);
+        if (!Array.isArray(list) || !list.every((item) => typeof item === 'string'))
+          throw invalid(`anything-but wildcard takes a string or a list of strings at "${path}"`);
         const expressions = (list as string[]).map((item) => wildcardExpression(item, path));
         return (value) => typeof value === 'string' && !expressions.some((expression) => expression.test(value));
       }
@@ -230,14 +242,16 @@ const COMPARISONS: Record<string, (value: number, bound: number) => boolean> = {
 
 /** `[">", 0, "<=", 5]`: one comparison, or a lower bound then an upper bound. */
 function numericMatcher(argument: JsonValue, path: string): ValueMatcher {
-  if (!Array.isArray(argument) || (argument.length !== 2 && argument.length !== 4)) throw invalid(`Value of numeric must be an array of one or two comparisons at "${path}"`);
+  if (!Array.isArray(argument) || (argument.length !== 2 && argument.length !== 4))
+    throw invalid(`Value of numeric must be an array of one or two comparisons at "${path}"`);
   const checks: Array<(value: number) => boolean> = [];
   for (let index = 0; index < argument.length; index += 2) {
     const operator = argument[index];
     const bound = argument[index + 1];
     const compare = typeof operator === 'string' ? COMPARISONS[operator] : undefined;
     if (!compare) throw invalid(`Unrecognized numeric range operator ${JSON.stringify(operator)} at "${path}"`);
-    if (typeof bound !== 'number' || Math.abs(bound) > NUMERIC_LIMIT) throw invalid(`Value of ${String(operator)} must be a number between -5.0E9 and 5.0E9 at "${path}"`);
+    if (typeof bound !== 'number' || Math.abs(bound) > NUMERIC_LIMIT)
+      throw invalid(`Value of ${String(operator)} must be a number between -5.0E9 and 5.0E9 at "${path}"`);
     checks.push((value) => compare(value, bound));
   }
   if (argument.length === 4 && !(['>', '>='].includes(String(argument[0])) && ['<', '<='].includes(String(argument[2])))) {

@@ -17,10 +17,16 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
  * AWSEvents.<Operation>`), acting for the account in the caller's access key id. Errors
  * go out as `{"__type","message"}` with HTTP 400 (500 for InternalException).
  */
-export async function startEventBridgeEndpoint(engine: LocalEventBridge, options: { host?: string; port?: number } = {}): Promise<EventBridgeEndpoint> {
+export async function startEventBridgeEndpoint(
+  engine: LocalEventBridge,
+  options: { host?: string; port?: number } = {},
+): Promise<EventBridgeEndpoint> {
   const server = createServer((request, response) => {
     handle(engine, request, response).catch((error: unknown) => {
-      answer(response, new EventBridgeApiError('InternalException', error instanceof Error ? error.message : String(error), { cause: error }));
+      answer(
+        response,
+        new EventBridgeApiError('InternalException', error instanceof Error ? error.message : String(error), { cause: error }),
+      );
     });
   });
   return listenLocally(server, options);
@@ -33,7 +39,8 @@ async function handle(engine: LocalEventBridge, request: IncomingMessage, respon
   let body: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(text || '{}');
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('the request body is not a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new TypeError('the request body is not a JSON object');
     body = parsed as Record<string, unknown>;
   } catch (error) {
     answer(response, new EventBridgeApiError('SerializationException', 'The request body is not a valid JSON object.', { cause: error }));

@@ -23,4 +23,6 @@ export const validationError = (message: string): EventBridgeApiError => new Eve
 
 /** The wording AWS uses for a member that breaks a shape constraint of the service model. */
 export const constraintError = (value: unknown, member: string, constraint: string): EventBridgeApiError =>
-  validationError(`1 validation error detected: Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${member}' failed to satisfy constraint: ${constraint}`);
+  validationError(
+    `1 validation error detected: Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${member}' failed to satisfy constraint: ${constraint}`,
+  );

@@ -22,15 +22,27 @@ const MAX_ENTRY_BYTES = 256 * 1024;
 const RULE_STATES = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'] as const;
 
 function named(value: unknown, member: string, shape: { pattern: RegExp; patternText: string; max: number }, required: true): string;
-function named(value: unknown, member: string, shape: { pattern: RegExp; patternText: string; max: number }, required?: false): string | undefined;
-function named(value: unknown, member: string, shape: { pattern: RegExp; patternText: string; max: number }, required = false): string | undefined {
+function named(
+  value: unknown,
+  member: string,
+  shape: { pattern: RegExp; patternText: string; max: number },
+  required?: false,
+): string | undefined;
+function named(
+  value: unknown,
+  member: string,
+  shape: { pattern: RegExp; patternText: string; max: number },
+  required = false,
+): string | undefined {
   if (value === undefined || value === null) {
     if (required) throw constraintError(null, member, 'Member must not be null');
     return undefined;
   }
   if (typeof value !== 'string') throw constraintError(value, member, 'Member must be a string');
-  if (value.length < 1 || value.length > shape.max) throw constraintError(value, member, `Member must have length between 1 and ${shape.max}`);
-  if (!shape.pattern.test(value)) throw constraintError(value, member, `Member must satisfy regular expression pattern: ${shape.patternText}`);
+  if (value.length < 1 || value.length > shape.max)
+    throw constraintError(value, member, `Member must have length between 1 and ${shape.max}`);
+  if (!shape.pattern.test(value))
+    throw constraintError(value, member, `Member must satisfy regular expression pattern: ${shape.patternText}`);
   return value;
 }
 
@@ -43,13 +55,19 @@ function text(value: unknown, member: string, max: number): string | undefined {
 
 function list(value: unknown, member: string, min: number, max: number): unknown[] {
   if (!Array.isArray(value)) throw constraintError(value ?? null, member, 'Member must not be null');
-  if (value.length < min || value.length > max) throw constraintError(value, member, `Member must have length ${value.length < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`}`);
+  if (value.length < min || value.length > max)
+    throw constraintError(
+      value,
+      member,
+      `Member must have length ${value.length < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`}`,
+    );
   return value;
 }
 
 function limitOf(value: unknown): number {
   if (value === undefined || value === null) return 100;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100) throw constraintError(value, 'limit', 'Member must have value between 1 and 100');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100)
+    throw constraintError(value, 'limit', 'Member must have value between 1 and 100');
   return value;
 }
 
@@ -102,7 +120,8 @@ function targetShape(target: StoredTarget): Body {
 
 /** A Target of PutTargets (or a template's Targets), checked against the model. */
 export function targetOf(value: unknown, index: number): StoredTarget {
-  if (typeof value !== 'object' || value === null) throw constraintError(value ?? null, `targets.${index + 1}.member`, 'Member must not be null');
+  if (typeof value !== 'object' || value === null)
+    throw constraintError(value ?? null, `targets.${index + 1}.member`, 'Member must not be null');
   const target = value as Body;
   const member = `targets.${index + 1}.member`;
   const arn = text(target.Arn, `${member}.arn`, 1600);
@@ -112,15 +131,21 @@ export function targetOf(value: unknown, index: number): StoredTarget {
   if ([input, inputPath, target.InputTransformer].filter((item) => item !== undefined).length > 1) {
     throw validationError('Only one of Input, InputPath, or InputTransformer can be specified for a target.');
   }
-  if (target.InputTransformer !== undefined) throw validationError('The sandbox does not support InputTransformer; use Input or InputPath.');
+  if (target.InputTransformer !== undefined)
+    throw validationError('The sandbox does not support InputTransformer; use Input or InputPath.');
   if (input !== undefined) {
     try {
       JSON.parse(input);
     } catch (error) {
-      throw new EventBridgeApiError('ValidationException', `Input for target ${String(target.Id)} is not valid JSON text.`, { cause: error });
+      throw new EventBridgeApiError('ValidationException', `Input for target ${String(target.Id)} is not valid JSON text.`, {
+        cause: error,
+      });
     }
   }
-  if (inputPath !== undefined && !/^\$(\.[^.[\]]+)*$/.test(inputPath)) throw validationError(`InputPath for target ${String(target.Id)} is not a valid JSON path (the sandbox takes dot notation: $.detail.field).`);
+  if (inputPath !== undefined && !/^\$(\.[^.[\]]+)*$/.test(inputPath))
+    throw validationError(
+      `InputPath for target ${String(target.Id)} is not a valid JSON path (the sandbox takes dot notation: $.detail.field).`,
+    );
   const retryPolicy = target.RetryPolicy as { MaximumRetryAttempts?: unknown; MaximumEventAgeInSeconds?: unknown } | undefined;
   const attempts = retryPolicy?.MaximumRetryAttempts;
   const age = retryPolicy?.MaximumEventAgeInSeconds;
@@ -137,7 +162,9 @@ export function targetOf(value: unknown, index: number): StoredTarget {
     roleArn: text(target.RoleArn, `${member}.roleArn`, 1600),
     input,
     inputPath,
-    retryPolicy: retryPolicy ? { MaximumRetryAttempts: attempts as number | undefined, MaximumEventAgeInSeconds: age as number | undefined } : undefined,
+    retryPolicy: retryPolicy
+      ? { MaximumRetryAttempts: attempts as number | undefined, MaximumEventAgeInSeconds: age as number | undefined }
+      : undefined,
     deadLetterArn: typeof deadLetter === 'string' ? deadLetter : undefined,
   };
 }
@@ -158,11 +185,13 @@ function checkedEntry(value: unknown, index: number): CheckedEntry {
   const failure = (code: string, message: string): CheckedEntry => ({ error: { ErrorCode: code, ErrorMessage: message } });
   const eventBusName = named(entry.EventBusName, `entries.${index + 1}.member.eventBusName`, BUS_NAME_OR_ARN);
   for (const field of ['Source', 'DetailType', 'Detail'] as const) {
-    if (typeof entry[field] !== 'string' || entry[field] === '') return failure('InvalidArgument', `Parameter ${field} is not valid. Reason: ${field} is a required argument.`);
+    if (typeof entry[field] !== 'string' || entry[field] === '')
+      return failure('InvalidArgument', `Parameter ${field} is not valid. Reason: ${field} is a required argument.`);
   }
   const source = entry.Source as string;
   const detailType = entry.DetailType as string;
-  if (detailType.length > 128) return failure('InvalidArgument', 'Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.');
+  if (detailType.length > 128)
+    return failure('InvalidArgument', 'Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.');
   let detail: unknown;
   try {
     detail = JSON.parse(entry.Detail as string);
@@ -172,11 +201,19 @@ function checkedEntry(value: unknown, index: number): CheckedEntry {
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return failure('MalformedDetail', 'Detail is malformed.');
   const resources = entry.Resources ?? [];
   if (!Array.isArray(resources) || !resources.every((resource) => typeof resource === 'string' && resource.length <= 2048)) {
-    return failure('InvalidArgument', 'Parameter Resources is not valid. Reason: Resources must be a list of strings of up to 2048 characters.');
+    return failure(
+      'InvalidArgument',
+      'Parameter Resources is not valid. Reason: Resources must be a list of strings of up to 2048 characters.',
+    );
   }
   let time: Date | undefined;
   if (entry.Time !== undefined && entry.Time !== null) {
-    time = typeof entry.Time === 'number' ? new Date(entry.Time * 1000) : typeof entry.Time === 'string' ? new Date(entry.Time) : new Date(Number.NaN);
+    time =
+      typeof entry.Time === 'number'
+        ? new Date(entry.Time * 1000)
+        : typeof entry.Time === 'string'
+          ? new Date(entry.Time)
+          : new Date(Number.NaN);
     if (Number.isNaN(time.getTime())) return failure('InvalidArgument', 'Parameter Time is not valid.');
   }
   return { event: { source, detailType, detail: detail as JsonValue, eventBusName, resources: resources as string[], time } };
@@ -231,11 +268,17 @@ function permissionStatement(body: Body, bus: StoredEventBus): BusPolicyStatemen
   const action = text(body.Action, 'action', 64);
   const principal = text(body.Principal, 'principal', 12);
   const statementId = named(body.StatementId, 'statementId', STATEMENT_ID);
-  if (!action || !principal || !statementId) throw validationError('Parameter(s) Action, Principal and StatementId must be specified, unless Policy is.');
-  if (!/^events:[a-zA-Z]+$/.test(action)) throw constraintError(action, 'action', 'Member must satisfy regular expression pattern: events:[a-zA-Z]+');
-  if (!/^(\d{12}|\*)$/.test(principal)) throw constraintError(principal, 'principal', 'Member must satisfy regular expression pattern: (\\d{12}|\\*)');
+  if (!action || !principal || !statementId)
+    throw validationError('Parameter(s) Action, Principal and StatementId must be specified, unless Policy is.');
+  if (!/^events:[a-zA-Z]+$/.test(action))
+    throw constraintError(action, 'action', 'Member must satisfy regular expression pattern: events:[a-zA-Z]+');
+  if (!/^(\d{12}|\*)$/.test(principal))
+    throw constraintError(principal, 'principal', 'Member must satisfy regular expression pattern: (\\d{12}|\\*)');
   const condition = body.Condition as { Type?: unknown; Key?: unknown; Value?: unknown } | undefined;
-  if (condition !== undefined && (typeof condition.Type !== 'string' || typeof condition.Key !== 'string' || typeof condition.Value !== 'string')) {
+  if (
+    condition !== undefined &&
+    (typeof condition.Type !== 'string' || typeof condition.Key !== 'string' || typeof condition.Value !== 'string')
+  ) {
     throw validationError('Condition must contain Type, Key and Value.');
   }
   return {
@@ -280,7 +323,8 @@ function ruleInput(body: Body): Parameters<LocalEventBridge['putRule']>[0] {
   };
 }
 
-const busOf = (body: Body, member = 'EventBusName') => named(body[member], member.charAt(0).toLowerCase() + member.slice(1), BUS_NAME_OR_ARN);
+const busOf = (body: Body, member = 'EventBusName') =>
+  named(body[member], member.charAt(0).toLowerCase() + member.slice(1), BUS_NAME_OR_ARN);
 
 const OPERATIONS: Record<string, Operation> = {
   PutEvents: putEvents,
@@ -351,6 +395,10 @@ export const SUPPORTED_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);
 /** Runs one `AWSEvents.<Operation>` call for `accountId`; throws EventBridgeApiError as AWS answers it. */
 export function runEventBridgeOperation(engine: LocalEventBridge, operation: string, body: Body, accountId: string): unknown {
   const run = OPERATIONS[operation];
-  if (!run) throw new EventBridgeApiError('UnknownOperationException', `The sandbox's EventBridge does not support ${operation || '(no operation)'}.`);
+  if (!run)
+    throw new EventBridgeApiError(
+      'UnknownOperationException',
+      `The sandbox's EventBridge does not support ${operation || '(no operation)'}.`,
+    );
   return run(engine, body, accountId);
 }

@@ -18,5 +18,12 @@ export { startEventBridgeEndpoint, type EventBridgeEndpoint } from './eventbridg
 export { runEventBridgeOperation, putEventsEntrySize } from './eventbridge-operations';
 export { deployTemplateEvents, deployTemplateEventBuses, deployTemplateEventRules, TemplateEventsError } from './template-events';
 export { EventPattern, type JsonValue } from './event-pattern';
-export { busPolicyAllows, busPolicyOf, MalformedBusPolicyError, type BusPolicy, type BusPolicyStatement, type BusAuthorization } from './bus-policy';
+export {
+  busPolicyAllows,
+  busPolicyOf,
+  MalformedBusPolicyError,
+  type BusPolicy,
+  type BusPolicyStatement,
+  type BusAuthorization,
+} from './bus-policy';
 export { EventBridgeApiError } from './eventbridge-errors';

@@ -43,7 +43,8 @@ export interface DeliveryRecord {
 
 /** An event a target never received, and why. */
 export interface FailedDeliveryRecord extends Omit<DeliveryRecord, 'payload' | 'deliveredAt'> {
-  errorCode: 'AccessDenied' | 'ResourceNotFound' | 'RetriesExhausted' | 'MaximumEventAgeExceeded' | 'NotForwardedAgain' | 'UnsupportedTarget';
+  errorCode:
+    'AccessDenied' | 'ResourceNotFound' | 'RetriesExhausted' | 'MaximumEventAgeExceeded' | 'NotForwardedAgain' | 'UnsupportedTarget';
   errorMessage: string;
   failedAt: number;
 }
@@ -147,11 +148,20 @@ export class LocalEventBridge {
 
   createEventBus(input: { name: string; description?: string; policy?: BusPolicy }, accountId: string): StoredEventBus {
     if (input.name === 'default') throw validationError('You cannot create a custom event bus with the name default.');
-    if (input.name.includes('/')) throw validationError(`Event bus name ${input.name} is not valid: a custom event bus name cannot contain '/'.`);
+    if (input.name.includes('/'))
+      throw validationError(`Event bus name ${input.name} is not valid: a custom event bus name cannot contain '/'.`);
     const arn = this.busArn(accountId, input.name);
     if (this.buses.has(arn)) throw new EventBridgeApiError('ResourceAlreadyExistsException', `Event bus ${input.name} already exists.`);
     const now = Date.now();
-    const bus: StoredEventBus = { name: input.name, arn, accountId, description: input.description, policy: input.policy, creationTime: now, lastModifiedTime: now };
+    const bus: StoredEventBus = {
+      name: input.name,
+      arn,
+      accountId,
+      description: input.description,
+      policy: input.policy,
+      creationTime: now,
+      lastModifiedTime: now,
+    };
     this.buses.set(arn, bus);
     this.saveResources();
     return bus;
@@ -172,20 +182,27 @@ export class LocalEventBridge {
 
   eventBus(nameOrArn: string | undefined, accountId: string): StoredEventBus {
     const bus = this.findEventBus(nameOrArn, accountId);
-    if (!bus) throw new EventBridgeApiError('ResourceNotFoundException', `Event bus ${this.parseBusReference(nameOrArn, accountId).name} does not exist.`);
+    if (!bus)
+      throw new EventBridgeApiError(
+        'ResourceNotFoundException',
+        `Event bus ${this.parseBusReference(nameOrArn, accountId).name} does not exist.`,
+      );
     return bus;
   }
 
   listEventBuses(accountId: string, namePrefix?: string): StoredEventBus[] {
     this.findEventBus('default', accountId);
-    return [...this.buses.values()].filter((bus) => bus.accountId === accountId && (!namePrefix || bus.name.startsWith(namePrefix))).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.buses.values()]
+      .filter((bus) => bus.accountId === accountId && (!namePrefix || bus.name.startsWith(namePrefix)))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   deleteEventBus(name: string, accountId: string): void {
     if (name === 'default') throw validationError('Cannot delete event bus default.');
     const bus = this.findEventBus(name, accountId);
     if (!bus) return;
-    if (this.rulesOn(bus).length > 0) throw validationError(`Cannot delete event bus ${name} because it still has rules. Delete the rules first.`);
+    if (this.rulesOn(bus).length > 0)
+      throw validationError(`Cannot delete event bus ${name} because it still has rules. Delete the rules first.`);
     this.buses.delete(bus.arn);
     this.saveResources();
   }
@@ -198,7 +215,8 @@ export class LocalEventBridge {
   }
 
   setPolicy(bus: StoredEventBus, policy: BusPolicy | undefined): void {
-    if (policy && JSON.stringify(policy).length > 10_240) throw new EventBridgeApiError('PolicyLengthExceededException', 'The event bus policy is too long. The limit is 10 KB.');
+    if (policy && JSON.stringify(policy).length > 10_240)
+      throw new EventBridgeApiError('PolicyLengthExceededException', 'The event bus policy is too long. The limit is 10 KB.');
     bus.policy = policy && policy.Statement.length > 0 ? policy : undefined;
     bus.lastModifiedTime = Date.now();
     this.saveResources();
@@ -212,7 +230,8 @@ export class LocalEventBridge {
     }
     if (!bus.policy) throw new EventBridgeApiError('ResourceNotFoundException', 'EventBus does not have a policy.');
     const remaining = bus.policy.Statement.filter((statement) => statement.Sid !== removal.statementId);
-    if (remaining.length === bus.policy.Statement.length) throw new EventBridgeApiError('ResourceNotFoundException', 'Statement with the provided id does not exist.');
+    if (remaining.length === bus.policy.Statement.length)
+      throw new EventBridgeApiError('ResourceNotFoundException', 'Statement with the provided id does not exist.');
     this.setPolicy(bus, { ...bus.policy, Statement: remaining });
   }
 
@@ -224,8 +243,10 @@ export class LocalEventBridge {
 
   putRule(input: RuleInput, accountId: string): StoredRule {
     const bus = this.authorizedBus(input.eventBusName, accountId, 'events:PutRule');
-    if (!input.eventPattern && !input.scheduleExpression) throw validationError('Parameter(s) EventPattern or ScheduleExpression must be specified.');
-    if (input.scheduleExpression && bus.name !== 'default') throw validationError('ScheduleExpression is supported only on the default event bus.');
+    if (!input.eventPattern && !input.scheduleExpression)
+      throw validationError('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+    if (input.scheduleExpression && bus.name !== 'default')
+      throw validationError('ScheduleExpression is supported only on the default event bus.');
     const pattern = input.eventPattern ? EventPattern.parse(input.eventPattern) : undefined;
     const arn = this.ruleArn(bus, input.name);
     const existing = this.rules.get(arn);
@@ -283,17 +304,24 @@ export class LocalEventBridge {
     for (const target of targets) {
       const targetBus = BUS_ARN.exec(target.arn);
       if (targetBus && targetBus[2] !== rule.accountId && (target.input !== undefined || target.inputPath !== undefined)) {
-        throw validationError('Input, InputPath and InputTransformer are not available when the target is an event bus of a different account.');
+        throw validationError(
+          'Input, InputPath and InputTransformer are not available when the target is an event bus of a different account.',
+        );
       }
     }
     const merged = new Map(rule.targets.map((target) => [target.id, target]));
     for (const target of targets) {
       const previous = merged.get(target.id);
       // AWS: a PutTargets without a role on the same Id and Arn keeps a cross-account bus target's role.
-      const roleArn = target.roleArn ?? (previous && previous.arn === target.arn && BUS_ARN.test(target.arn) ? previous.roleArn : undefined);
+      const roleArn =
+        target.roleArn ?? (previous && previous.arn === target.arn && BUS_ARN.test(target.arn) ? previous.roleArn : undefined);
       merged.set(target.id, { ...target, roleArn });
     }
-    if (merged.size > 5) throw new EventBridgeApiError('LimitExceededException', 'The requested resource exceeds the maximum number allowed: a rule can have up to 5 targets.');
+    if (merged.size > 5)
+      throw new EventBridgeApiError(
+        'LimitExceededException',
+        'The requested resource exceeds the maximum number allowed: a rule can have up to 5 targets.',
+      );
     rule.targets = [...merged.values()];
     this.saveResources();
   }
@@ -313,7 +341,11 @@ export class LocalEventBridge {
   putEvents(entries: IncomingEvent[], callerAccountId: string): PutEventsResult[] {
     return entries.map((entry) => {
       const bus = this.findEventBus(entry.eventBusName, callerAccountId);
-      if (!bus) return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${this.parseBusReference(entry.eventBusName, callerAccountId).name} does not exist.` };
+      if (!bus)
+        return {
+          ErrorCode: 'ResourceNotFoundException',
+          ErrorMessage: `Event bus ${this.parseBusReference(entry.eventBusName, callerAccountId).name} does not exist.`,
+        };
       if (bus.accountId !== callerAccountId) {
         const allowed = busPolicyAllows(bus.policy, {
           action: 'events:PutEvents',
@@ -376,7 +408,17 @@ export class LocalEventBridge {
       const pattern = this.patterns.get(rule.arn);
       if (!pattern?.matches(event as unknown as JsonValue)) continue;
       for (const target of rule.targets) {
-        created.push({ id: randomUUID(), event, busArn: bus.arn, ruleArn: rule.arn, target, forwarded, attempts: 0, acceptedAt: now, nextAttemptAt: now });
+        created.push({
+          id: randomUUID(),
+          event,
+          busArn: bus.arn,
+          ruleArn: rule.arn,
+          target,
+          forwarded,
+          attempts: 0,
+          acceptedAt: now,
+          nextAttemptAt: now,
+        });
       }
     }
     for (const delivery of created) {
@@ -441,17 +483,25 @@ export class LocalEventBridge {
       }
       return payload;
     }
-    throw new PermanentDeliveryError('UnsupportedTarget', `The sandbox delivers to Lambda functions and event buses only, not ${target.arn}.`);
+    throw new PermanentDeliveryError(
+      'UnsupportedTarget',
+      `The sandbox delivers to Lambda functions and event buses only, not ${target.arn}.`,
+    );
   }
 
   /** Puts the event, with its original envelope, on another bus, if that bus's policy admits the sender. */
   private forward(delivery: PendingDelivery, targetAccount: string, targetName: string): void {
     if (delivery.forwarded) {
-      throw new PermanentDeliveryError('NotForwardedAgain', 'EventBridge does not route an event received from another event bus on to a third event bus.');
+      throw new PermanentDeliveryError(
+        'NotForwardedAgain',
+        'EventBridge does not route an event received from another event bus on to a third event bus.',
+      );
     }
     const rule = this.rules.get(delivery.ruleArn);
     const senderAccount = rule?.accountId ?? delivery.event.account;
-    const bus = this.buses.get(this.busArn(targetAccount, targetName)) ?? (targetName === 'default' ? this.findEventBus('default', targetAccount) : undefined);
+    const bus =
+      this.buses.get(this.busArn(targetAccount, targetName)) ??
+      (targetName === 'default' ? this.findEventBus('default', targetAccount) : undefined);
     if (!bus) throw new PermanentDeliveryError('ResourceNotFound', `Event bus ${targetName} does not exist in account ${targetAccount}.`);
     if (bus.accountId !== senderAccount) {
       const allowed = busPolicyAllows(bus.policy, {
@@ -467,7 +517,11 @@ export class LocalEventBridge {
           'events:detail-type': delivery.event['detail-type'],
         },
       });
-      if (!allowed) throw new PermanentDeliveryError('AccessDenied', `The policy of event bus ${bus.arn} does not allow events:PutEvents for account ${senderAccount}.`);
+      if (!allowed)
+        throw new PermanentDeliveryError(
+          'AccessDenied',
+          `The policy of event bus ${bus.arn} does not allow events:PutEvents for account ${senderAccount}.`,
+        );
     }
     this.ingest(delivery.event, bus, true);
   }
@@ -483,7 +537,9 @@ export class LocalEventBridge {
     else if (delivery.attempts > retryPolicy.maximumRetryAttempts) errorCode = 'RetriesExhausted';
     else if (Date.now() + nextDelay - delivery.acceptedAt > maximumAgeMs) errorCode = 'MaximumEventAgeExceeded';
     if (errorCode) {
-      this.options.log?.(`eventbridge: gave up delivering ${delivery.event.id} to ${delivery.target.arn} after ${delivery.attempts} attempt(s): ${message}`);
+      this.options.log?.(
+        `eventbridge: gave up delivering ${delivery.event.id} to ${delivery.target.arn} after ${delivery.attempts} attempt(s): ${message}`,
+      );
       this.finish(delivery);
       this.keep(this.failed, {
         deliveryId: delivery.id,
@@ -521,7 +577,9 @@ export class LocalEventBridge {
   }
 
   private rulesOn(bus: StoredEventBus): StoredRule[] {
-    return [...this.rules.values()].filter((rule) => rule.accountId === bus.accountId && rule.eventBusName === bus.name).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.rules.values()]
+      .filter((rule) => rule.accountId === bus.accountId && rule.eventBusName === bus.name)
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private parseBusReference(nameOrArn: string | undefined, accountId: string): { busAccount: string; name: string } {
@@ -533,7 +591,15 @@ export class LocalEventBridge {
   /** A bus in the caller's account, or in another account whose bus policy allows the action. */
   private authorizedBus(nameOrArn: string | undefined, accountId: string, action: string): StoredEventBus {
     const bus = this.eventBus(nameOrArn, accountId);
-    if (bus.accountId !== accountId && !busPolicyAllows(bus.policy, { action, principalAccount: accountId, resourceArn: bus.arn, context: { 'aws:principalaccount': accountId } })) {
+    if (
+      bus.accountId !== accountId &&
+      !busPolicyAllows(bus.policy, {
+        action,
+        principalAccount: accountId,
+        resourceArn: bus.arn,
+        context: { 'aws:principalaccount': accountId },
+      })
+    ) {
       throw new EventBridgeApiError(
         'AccessDeniedException',
         `User: arn:aws:iam::${accountId}:root is not authorized to perform: ${action} on resource: ${bus.arn} because no resource-based policy allows the ${action} action`,
@@ -560,11 +626,13 @@ function payloadFor(delivery: PendingDelivery): unknown {
   if (target.input !== undefined) return JSON.parse(target.input) as unknown;
   if (target.inputPath !== undefined) {
     let value: unknown = event;
-    for (const key of target.inputPath.replace(/^\$\.?/, '').split('.').filter(Boolean)) {
+    for (const key of target.inputPath
+      .replace(/^\$\.?/, '')
+      .split('.')
+      .filter(Boolean)) {
       value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
     }
     return value;
   }
   return event;
 }
-

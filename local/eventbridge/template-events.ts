@@ -40,7 +40,9 @@ export function deployTemplateEventBuses(engine: LocalEventBridge, resources: Lo
           Principal: properties.Principal === '*' ? '*' : { AWS: `arn:aws:iam::${properties.Principal ?? ''}:root` },
           Action: properties.Action ?? 'events:PutEvents',
           Resource: bus.arn,
-          ...(properties.Condition ? { Condition: { [properties.Condition.Type]: { [properties.Condition.Key]: properties.Condition.Value } } } : {}),
+          ...(properties.Condition
+            ? { Condition: { [properties.Condition.Type]: { [properties.Condition.Key]: properties.Condition.Value } } }
+            : {}),
         };
     engine.putPermissionStatement(bus.name, accountId, statement);
   }
@@ -71,7 +73,12 @@ export function deployTemplateEventRules(engine: LocalEventBridge, resources: Lo
       {
         name: resources.physicalName(logicalId),
         eventBusName,
-        eventPattern: properties.EventPattern === undefined ? undefined : typeof properties.EventPattern === 'string' ? properties.EventPattern : JSON.stringify(properties.EventPattern),
+        eventPattern:
+          properties.EventPattern === undefined
+            ? undefined
+            : typeof properties.EventPattern === 'string'
+              ? properties.EventPattern
+              : JSON.stringify(properties.EventPattern),
         scheduleExpression: properties.ScheduleExpression,
         state: properties.State,
         description: properties.Description,

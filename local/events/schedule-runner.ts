@@ -11,7 +11,14 @@ export interface ScheduledTarget {
 }
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-const UNIT_MS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+};
 
 /** The enabled `rate(...)` EventBridge rules of a template whose targets are Lambda functions. */
 export function scheduledTargetsOf(resources: LocalStackResources): ScheduledTarget[] {
@@ -52,15 +59,22 @@ export class ScheduleRunner {
 
   start(target: ScheduledTarget): void {
     let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.runOnce(target)
-        .catch((error: unknown) => this.options.log?.(`schedule ${target.ruleName}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`))
-        .finally(() => {
-          running = false;
-        });
-    }, Math.max(200, target.intervalMs * this.options.timeScale));
+    const timer = setInterval(
+      () => {
+        if (running) return;
+        running = true;
+        this.runOnce(target)
+          .catch((error: unknown) =>
+            this.options.log?.(
+              `schedule ${target.ruleName}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+            ),
+          )
+          .finally(() => {
+            running = false;
+          });
+      },
+      Math.max(200, target.intervalMs * this.options.timeScale),
+    );
     timer.unref();
     this.timers.push(timer);
   }

@@ -57,8 +57,10 @@ function parsePem(pem: string, field: string): X509Certificate {
 }
 
 function refuseOutsideValidity(certificate: X509Certificate, field: string, now: number): void {
-  if (Date.parse(certificate.validTo) < now) throw new IotServiceError('CertificateValidationException', `${field}: the certificate has expired`);
-  if (Date.parse(certificate.validFrom) > now) throw new IotServiceError('CertificateValidationException', `${field}: the certificate is not valid yet`);
+  if (Date.parse(certificate.validTo) < now)
+    throw new IotServiceError('CertificateValidationException', `${field}: the certificate has expired`);
+  if (Date.parse(certificate.validFrom) > now)
+    throw new IotServiceError('CertificateValidationException', `${field}: the certificate is not valid yet`);
 }
 
 /** Whether `issuer` signed `certificate`: names chain and the signature verifies with the issuer's key. */
@@ -86,7 +88,11 @@ export class CaRegistry {
 
   registerCaCertificate(caller: Caller, registration: CaRegistration, now: number): StoredCaCertificate {
     const ca = parsePem(registration.caCertificate, 'caCertificate');
-    if (!ca.ca) throw new IotServiceError('CertificateValidationException', 'caCertificate: is not a CA certificate (basicConstraints CA is not true)');
+    if (!ca.ca)
+      throw new IotServiceError(
+        'CertificateValidationException',
+        'caCertificate: is not a CA certificate (basicConstraints CA is not true)',
+      );
     refuseOutsideValidity(ca, 'caCertificate', now);
     if (registration.certificateMode === 'SNI_ONLY') {
       if (registration.verificationCertificate !== undefined) {
@@ -102,7 +108,10 @@ export class CaRegistry {
       }
       const code = this.registrationCodes.get(caller.accountId)?.registrationCode;
       if (code === undefined || commonNameOf(verification.subject) !== code) {
-        throw new IotServiceError('RegistrationCodeValidationException', 'verificationCertificate: its common name is not the registration code of this account');
+        throw new IotServiceError(
+          'RegistrationCodeValidationException',
+          'verificationCertificate: its common name is not the registration code of this account',
+        );
       }
     }
     const certificateId = certificateIdOf(registration.caCertificate);
@@ -114,9 +123,14 @@ export class CaRegistry {
         resourceArn: caCertificateArn(existing),
       });
     }
-    const sameSubject = [...this.caCertificates.values()].filter((other) => other.accountId === caller.accountId && other.subject === ca.subject);
+    const sameSubject = [...this.caCertificates.values()].filter(
+      (other) => other.accountId === caller.accountId && other.subject === ca.subject,
+    );
     if (sameSubject.length >= CA_CERTIFICATES_PER_SUBJECT) {
-      throw new IotServiceError('LimitExceededException', `${CA_CERTIFICATES_PER_SUBJECT} CA certificates with this subject are already registered`);
+      throw new IotServiceError(
+        'LimitExceededException',
+        `${CA_CERTIFICATES_PER_SUBJECT} CA certificates with this subject are already registered`,
+      );
     }
     const stored: StoredCaCertificate = {
       accountId: caller.accountId,
@@ -153,7 +167,12 @@ export class CaRegistry {
       .filter((ca) => ca.accountId === caller.accountId)
       .filter((ca) => request.templateName === undefined || ca.registrationConfig?.templateName === request.templateName)
       .sort((left, right) => (descending ? right.sequence - left.sequence : left.sequence - right.sequence));
-    return pageOf(own, (ca) => ca.sequence, { pageSize: request.pageSize ?? DEFAULT_PAGE_SIZE, marker: request.marker, markerField: 'marker', descending });
+    return pageOf(own, (ca) => ca.sequence, {
+      pageSize: request.pageSize ?? DEFAULT_PAGE_SIZE,
+      marker: request.marker,
+      markerField: 'marker',
+      descending,
+    });
   }
 
   updateCaCertificate(caller: Caller, certificateId: string, update: CaUpdate, now: number): void {
@@ -179,15 +198,29 @@ export class CaRegistry {
     now: number,
   ): StoredCertificate {
     const device = parsePem(request.certificatePem, 'certificatePem');
-    const ca = request.caCertificatePem === undefined ? this.issuingCa(caller, device) : this.givenCa(caller, request.caCertificatePem, device);
+    const ca =
+      request.caCertificatePem === undefined ? this.issuingCa(caller, device) : this.givenCa(caller, request.caCertificatePem, device);
     if (ca.status !== 'ACTIVE') {
-      throw new IotServiceError('CertificateStateException', `The CA certificate ${ca.certificateId} is ${ca.status}; activate it before registering certificates with it`);
+      throw new IotServiceError(
+        'CertificateStateException',
+        `The CA certificate ${ca.certificateId} is ${ca.status}; activate it before registering certificates with it`,
+      );
     }
-    return this.addDeviceCertificate(caller, device, request, { caCertificateId: ca.certificateId, certificateMode: ca.certificateMode }, now);
+    return this.addDeviceCertificate(
+      caller,
+      device,
+      request,
+      { caCertificateId: ca.certificateId, certificateMode: ca.certificateMode },
+      now,
+    );
   }
 
   /** RegisterCertificateWithoutCA: the certificate is registered in SNI_ONLY mode, with no CA. */
-  registerCertificateWithoutCa(caller: Caller, request: { certificatePem: string; status?: CertificateStatus }, now: number): StoredCertificate {
+  registerCertificateWithoutCa(
+    caller: Caller,
+    request: { certificatePem: string; status?: CertificateStatus },
+    now: number,
+  ): StoredCertificate {
     const device = parsePem(request.certificatePem, 'certificatePem');
     return this.addDeviceCertificate(caller, device, request, { certificateMode: 'SNI_ONLY' }, now);
   }
@@ -229,8 +262,10 @@ export class CaRegistry {
   private givenCa(caller: Caller, caCertificatePem: string, device: X509Certificate): StoredCaCertificate {
     const given = parsePem(caCertificatePem, 'caCertificatePem');
     const ca = this.caCertificates.get(caCertificateKey(caller.accountId, certificateIdOf(caCertificatePem)));
-    if (!ca) throw new IotServiceError('CertificateValidationException', 'caCertificatePem: the CA certificate is not registered in this account');
-    if (!signedBy(device, given)) throw new IotServiceError('CertificateValidationException', 'certificatePem: is not signed by the given CA certificate');
+    if (!ca)
+      throw new IotServiceError('CertificateValidationException', 'caCertificatePem: the CA certificate is not registered in this account');
+    if (!signedBy(device, given))
+      throw new IotServiceError('CertificateValidationException', 'certificatePem: is not signed by the given CA certificate');
     return ca;
   }
 
@@ -239,9 +274,13 @@ export class CaRegistry {
     const candidates = [...this.caCertificates.values()].filter((ca) => ca.accountId === caller.accountId && ca.subject === device.issuer);
     const signers = candidates.filter((ca) => signedBy(device, new X509Certificate(ca.certificatePem)));
     const [signer, ...others] = signers;
-    if (!signer) throw new IotServiceError('CertificateValidationException', 'certificatePem: no registered CA certificate of this account signed it');
+    if (!signer)
+      throw new IotServiceError('CertificateValidationException', 'certificatePem: no registered CA certificate of this account signed it');
     if (others.length > 0) {
-      throw new IotServiceError('CertificateConflictException', 'certificatePem: more than one registered CA certificate has its issuer and key; give caCertificatePem');
+      throw new IotServiceError(
+        'CertificateConflictException',
+        'certificatePem: more than one registered CA certificate has its issuer and key; give caCertificatePem',
+      );
     }
     return signer;
   }

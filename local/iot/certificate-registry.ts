@@ -162,10 +162,16 @@ export class CertificateRegistry {
       throw new IotServiceError('CertificateStateException', `Certificate ${certificateId} is ACTIVE; deactivate it before deleting it`);
     }
     if (certificate.things.length > 0) {
-      throw new IotServiceError('DeleteConflictException', `Certificate ${certificateId} is attached to things: ${certificate.things.join(', ')}`);
+      throw new IotServiceError(
+        'DeleteConflictException',
+        `Certificate ${certificateId} is attached to things: ${certificate.things.join(', ')}`,
+      );
     }
     if (certificate.policies.length > 0 && !forceDelete) {
-      throw new IotServiceError('DeleteConflictException', `Certificate ${certificateId} has policies attached: ${certificate.policies.join(', ')}`);
+      throw new IotServiceError(
+        'DeleteConflictException',
+        `Certificate ${certificateId} has policies attached: ${certificate.policies.join(', ')}`,
+      );
     }
     this.certificates.delete(certificateKey(certificate.certificateId));
   }
@@ -178,20 +184,35 @@ export class CertificateRegistry {
    * first. A thing still attached is refused with TransferConflictException, the
    * model's error for attachments that block a transfer.
    */
-  transferCertificate(caller: Caller, certificateId: string, targetAwsAccount: string, transferMessage: string | undefined, now: number): string {
+  transferCertificate(
+    caller: Caller,
+    certificateId: string,
+    targetAwsAccount: string,
+    transferMessage: string | undefined,
+    now: number,
+  ): string {
     const certificate = this.visibleCertificate(caller, certificateId);
     this.refuseWhilePendingTransfer(certificate);
     if (targetAwsAccount === caller.accountId) {
       throw new IotServiceError('InvalidRequestException', 'targetAwsAccount: must be another account than the owner of the certificate');
     }
     if (certificate.status === 'ACTIVE') {
-      throw new IotServiceError('CertificateStateException', `Certificate ${certificateId} is ACTIVE; deactivate it before transferring it`);
+      throw new IotServiceError(
+        'CertificateStateException',
+        `Certificate ${certificateId} is ACTIVE; deactivate it before transferring it`,
+      );
     }
     if (certificate.policies.length > 0) {
-      throw new IotServiceError('TransferConflictException', `Certificate ${certificateId} has policies attached: ${certificate.policies.join(', ')}`);
+      throw new IotServiceError(
+        'TransferConflictException',
+        `Certificate ${certificateId} has policies attached: ${certificate.policies.join(', ')}`,
+      );
     }
     if (certificate.things.length > 0) {
-      throw new IotServiceError('TransferConflictException', `Certificate ${certificateId} is attached to things: ${certificate.things.join(', ')}`);
+      throw new IotServiceError(
+        'TransferConflictException',
+        `Certificate ${certificateId} is attached to things: ${certificate.things.join(', ')}`,
+      );
     }
     certificate.status = 'PENDING_TRANSFER';
     certificate.pendingTransferTo = targetAwsAccount;
@@ -282,7 +303,12 @@ export class CertificateRegistry {
     const own = [...this.policies.values()]
       .filter((policy) => policy.accountId === caller.accountId)
       .sort((left, right) => (descending ? policySequence(right) - policySequence(left) : policySequence(left) - policySequence(right)));
-    return pageOf(own, policySequence, { pageSize: request.pageSize ?? DEFAULT_PAGE_SIZE, marker: request.marker, markerField: 'marker', descending });
+    return pageOf(own, policySequence, {
+      pageSize: request.pageSize ?? DEFAULT_PAGE_SIZE,
+      marker: request.marker,
+      markerField: 'marker',
+      descending,
+    });
   }
 
   /** ARNs of the caller's certificates the policy is attached to, oldest certificate first. */
@@ -303,11 +329,17 @@ export class CertificateRegistry {
     const policy = this.ownPolicy(caller, policyName);
     const certificate = this.ownCertificateByArn(caller, target, 'target');
     if (certificate.status === 'PENDING_TRANSFER') {
-      throw new IotServiceError('InvalidRequestException', `Certificate ${certificate.certificateId} is PENDING_TRANSFER; no policy can be attached to it`);
+      throw new IotServiceError(
+        'InvalidRequestException',
+        `Certificate ${certificate.certificateId} is PENDING_TRANSFER; no policy can be attached to it`,
+      );
     }
     if (certificate.policies.includes(policy.policyName)) return;
     if (certificate.policies.length >= POLICIES_PER_CERTIFICATE) {
-      throw new IotServiceError('LimitExceededException', `Certificate ${certificate.certificateId} already has ${POLICIES_PER_CERTIFICATE} policies attached`);
+      throw new IotServiceError(
+        'LimitExceededException',
+        `Certificate ${certificate.certificateId} already has ${POLICIES_PER_CERTIFICATE} policies attached`,
+      );
     }
     certificate.policies.push(policy.policyName);
     this.certificates.changed(certificateKey(certificate.certificateId));
@@ -333,7 +365,11 @@ export class CertificateRegistry {
     const attached = certificate.policies
       .map((name, index) => ({ index, policy: this.policies.get(accountKey(caller.accountId, name)) }))
       .filter((entry): entry is { index: number; policy: StoredPolicy } => entry.policy !== undefined);
-    const page = pageOf(attached, (entry) => entry.index, { pageSize: request.pageSize ?? DEFAULT_PAGE_SIZE, marker: request.marker, markerField: 'marker' });
+    const page = pageOf(attached, (entry) => entry.index, {
+      pageSize: request.pageSize ?? DEFAULT_PAGE_SIZE,
+      marker: request.marker,
+      markerField: 'marker',
+    });
     return { items: page.items.map((entry) => entry.policy), nextMarker: page.nextMarker };
   }
 
@@ -348,12 +384,18 @@ export class CertificateRegistry {
     const thing = this.ownThing(caller, thingName);
     const certificate = this.ownCertificateByArn(caller, principal, 'principal');
     if (certificate.status === 'PENDING_TRANSFER') {
-      throw new IotServiceError('InvalidRequestException', `Certificate ${certificate.certificateId} is PENDING_TRANSFER; it cannot be attached to a thing`);
+      throw new IotServiceError(
+        'InvalidRequestException',
+        `Certificate ${certificate.certificateId} is PENDING_TRANSFER; it cannot be attached to a thing`,
+      );
     }
     const others = certificate.things.filter((name) => name !== thing.thingName);
     const exclusive = certificate.exclusiveThings ?? [];
     if (principalType === 'EXCLUSIVE_THING' && others.length > 0) {
-      throw new IotServiceError('InvalidRequestException', `The principal is attached to other things (${others.join(', ')}); it cannot be attached exclusively`);
+      throw new IotServiceError(
+        'InvalidRequestException',
+        `The principal is attached to other things (${others.join(', ')}); it cannot be attached exclusively`,
+      );
     }
     if (others.some((name) => exclusive.includes(name))) {
       throw new IotServiceError('InvalidRequestException', `The principal is attached exclusively to thing ${exclusive.join(', ')}`);
@@ -378,7 +420,11 @@ export class CertificateRegistry {
   listPrincipalThings(caller: Caller, principal: string, request: { maxResults?: number; nextToken?: string }): Page<string> {
     const certificate = this.ownCertificateByArn(caller, principal, 'principal');
     const entries = certificate.things.map((name, index) => ({ name, index }));
-    const page = pageOf(entries, (entry) => entry.index, { pageSize: request.maxResults ?? DEFAULT_PAGE_SIZE, marker: request.nextToken, markerField: 'nextToken' });
+    const page = pageOf(entries, (entry) => entry.index, {
+      pageSize: request.maxResults ?? DEFAULT_PAGE_SIZE,
+      marker: request.nextToken,
+      markerField: 'nextToken',
+    });
     return { items: page.items.map((entry) => entry.name), nextMarker: page.nextMarker };
   }
 
@@ -392,7 +438,9 @@ export class CertificateRegistry {
     const attached = this.certificatesAttachedTo(thing)
       .map((certificate) => ({
         certificate,
-        thingPrincipalType: (certificate.exclusiveThings ?? []).includes(thing.thingName) ? ('EXCLUSIVE_THING' as const) : ('NON_EXCLUSIVE_THING' as const),
+        thingPrincipalType: (certificate.exclusiveThings ?? []).includes(thing.thingName)
+          ? ('EXCLUSIVE_THING' as const)
+          : ('NON_EXCLUSIVE_THING' as const),
       }))
       .filter((entry) => request.principalType === undefined || entry.thingPrincipalType === request.principalType);
     const page = pageOf(attached, (entry) => entry.certificate.sequence, {
@@ -421,7 +469,10 @@ export class CertificateRegistry {
   // ---- rules shared by the Actions -------------------------------------------------
 
   private isVisible(caller: Caller, certificate: StoredCertificate): boolean {
-    return certificate.ownedBy === caller.accountId || (certificate.status === 'PENDING_TRANSFER' && certificate.pendingTransferTo === caller.accountId);
+    return (
+      certificate.ownedBy === caller.accountId ||
+      (certificate.status === 'PENDING_TRANSFER' && certificate.pendingTransferTo === caller.accountId)
+    );
   }
 
   private visibleCertificate(caller: Caller, certificateId: string): StoredCertificate {
@@ -453,7 +504,10 @@ export class CertificateRegistry {
       const mayAct = action === 'cancel' ? certificate.ownedBy === caller.accountId : certificate.pendingTransferTo === caller.accountId;
       if (!mayAct) {
         const side = action === 'cancel' ? 'source' : 'target';
-        throw new IotServiceError('UnauthorizedException', `Only the transfer ${side} account can ${action} the transfer of certificate ${certificateId}`);
+        throw new IotServiceError(
+          'UnauthorizedException',
+          `Only the transfer ${side} account can ${action} the transfer of certificate ${certificateId}`,
+        );
       }
       return certificate;
     }
@@ -466,7 +520,10 @@ export class CertificateRegistry {
   private parseCertificateArn(arn: string, field: string): { accountId: string; certificateId: string } {
     const match = CERTIFICATE_ARN.exec(arn);
     if (!match) {
-      throw new IotServiceError('InvalidRequestException', `${field}: must be a certificate ARN (arn:aws:iot:<region>:<account>:cert/<certificateId>)`);
+      throw new IotServiceError(
+        'InvalidRequestException',
+        `${field}: must be a certificate ARN (arn:aws:iot:<region>:<account>:cert/<certificateId>)`,
+      );
     }
     return { accountId: match[1] ?? '', certificateId: match[2] ?? '' };
   }

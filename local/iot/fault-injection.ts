@@ -59,7 +59,8 @@ export function faultSettingsProblem(value: unknown, isOperation: (name: string)
     if (typeof fault !== 'object' || fault === null) return `${operation}: must be an object`;
     const { latencyMs, errorRate, errorType } = fault as Record<string, unknown>;
     if (latencyMs !== undefined && (typeof latencyMs !== 'number' || latencyMs < 0)) return `${operation}.latencyMs: must be a number >= 0`;
-    if (errorRate !== undefined && (typeof errorRate !== 'number' || errorRate < 0 || errorRate > 1)) return `${operation}.errorRate: must be a number from 0 to 1`;
+    if (errorRate !== undefined && (typeof errorRate !== 'number' || errorRate < 0 || errorRate > 1))
+      return `${operation}.errorRate: must be a number from 0 to 1`;
     if (errorType !== undefined && !(INJECTABLE_ERRORS as readonly unknown[]).includes(errorType)) {
       return `${operation}.errorType: must be one of ${INJECTABLE_ERRORS.join(', ')}`;
     }

@@ -167,7 +167,13 @@ export class IotControlPlane {
         return undefined;
       case 'TransferCertificate':
         return {
-          transferredCertificateArn: registry.transferCertificate(caller, call.input.certificateId, call.input.targetAwsAccount, call.input.transferMessage, now),
+          transferredCertificateArn: registry.transferCertificate(
+            caller,
+            call.input.certificateId,
+            call.input.targetAwsAccount,
+            call.input.transferMessage,
+            now,
+          ),
         };
       case 'AcceptCertificateTransfer':
         registry.acceptCertificateTransfer(caller, call.input.certificateId, call.input.setAsActive, now);
@@ -180,7 +186,12 @@ export class IotControlPlane {
         return undefined;
       case 'CreatePolicy': {
         const policy = registry.createPolicy(caller, call.input.policyName, call.input.policyDocument, call.input.tags, now);
-        return { policyName: policy.policyName, policyArn: policyArn(policy), policyDocument: policy.policyDocument, policyVersionId: policy.policyVersionId };
+        return {
+          policyName: policy.policyName,
+          policyArn: policyArn(policy),
+          policyDocument: policy.policyDocument,
+          policyVersionId: policy.policyVersionId,
+        };
       }
       case 'GetPolicy': {
         const policy = registry.getPolicy(caller, call.input.policyName);
@@ -257,7 +268,10 @@ export class IotControlPlane {
         return { principals: page.items.map((item) => item.principal), nextToken: page.nextMarker };
       }
       case 'ListThingPrincipalsV2': {
-        const page = registry.listThingPrincipals(caller, call.input.thingName, { ...call.input, principalType: call.input.thingPrincipalType });
+        const page = registry.listThingPrincipals(caller, call.input.thingName, {
+          ...call.input,
+          principalType: call.input.thingPrincipalType,
+        });
         return { thingPrincipalObjects: page.items, nextToken: page.nextMarker };
       }
       case 'GetRegistrationCode':

@@ -76,7 +76,12 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
 }
 
 function sendError(response: ServerResponse, requestId: string, error: IotServiceError): void {
-  send(response, error.status, { message: error.message, ...error.details }, { 'x-amzn-requestid': requestId, 'x-amzn-errortype': error.type });
+  send(
+    response,
+    error.status,
+    { message: error.message, ...error.details },
+    { 'x-amzn-requestid': requestId, 'x-amzn-errortype': error.type },
+  );
 }
 
 function asServiceError(error: unknown): IotServiceError {
@@ -106,7 +111,8 @@ function wait(milliseconds: number): Promise<void> {
 
 function quotaSettingsProblem(value: unknown): string | undefined {
   if (value === false) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'quotas must be false or an object keyed by operation name';
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'quotas must be false or an object keyed by operation name';
   for (const [operation, rate] of Object.entries(value)) {
     if (!isIotOperation(operation)) return `${operation} is not an operation of this endpoint`;
     if (typeof rate !== 'number' || !(rate > 0)) return `${operation}: must be a number of requests per second above 0`;
@@ -215,7 +221,9 @@ export async function startIotEndpoint(options: IotEndpointOptions = {}): Promis
   const server = createServer((request, response) => {
     const requestId = randomUUID();
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const served = url.pathname.startsWith('/_certflow/') ? serveControl(request, response, url) : serveAction(request, response, url, requestId);
+    const served = url.pathname.startsWith('/_certflow/')
+      ? serveControl(request, response, url)
+      : serveAction(request, response, url, requestId);
     served.catch((error: unknown) => {
       if (response.headersSent) {
         response.destroy();

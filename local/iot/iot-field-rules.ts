@@ -51,9 +51,13 @@ export function parseOptionalAttributes(value: unknown, field: string): Record<s
     parseAttributeName(name, `${field} key`);
     if (typeof attributeValue !== 'string') throw new ValidationError(`${field}.${name}`, 'must be a string');
     if (attributeValue.length > ATTRIBUTE_VALUE_MAX_LENGTH) {
-      throw new ValidationError(`${field}.${name}`, `must be at most ${ATTRIBUTE_VALUE_MAX_LENGTH} characters long (got ${attributeValue.length})`);
+      throw new ValidationError(
+        `${field}.${name}`,
+        `must be at most ${ATTRIBUTE_VALUE_MAX_LENGTH} characters long (got ${attributeValue.length})`,
+      );
     }
-    if (!ATTRIBUTE_VALUE_PATTERN.test(attributeValue)) throw new ValidationError(`${field}.${name}`, 'must match the pattern [a-zA-Z0-9_.,@/:#=\\[\\]-]*');
+    if (!ATTRIBUTE_VALUE_PATTERN.test(attributeValue))
+      throw new ValidationError(`${field}.${name}`, 'must match the pattern [a-zA-Z0-9_.,@/:#=\\[\\]-]*');
     attributes[name] = attributeValue;
   }
   return attributes;
@@ -109,7 +113,8 @@ export function parseCertificatePem(value: unknown, field: string): string {
 
 export function parseOptionalTemplateName(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !TEMPLATE_NAME_PATTERN.test(value)) throw new ValidationError(field, 'must match the pattern ^[0-9A-Za-z_-]+$, 1 to 36 characters');
+  if (typeof value !== 'string' || !TEMPLATE_NAME_PATTERN.test(value))
+    throw new ValidationError(field, 'must match the pattern ^[0-9A-Za-z_-]+$, 1 to 36 characters');
   return value;
 }
 
@@ -121,7 +126,11 @@ export function parseOptionalVersion(value: unknown, field: string): number | un
   return version;
 }
 
-export function parseOptionalStringList(value: unknown, field: string, parseItem: (item: string, field: string) => string): string[] | undefined {
+export function parseOptionalStringList(
+  value: unknown,
+  field: string,
+  parseItem: (item: string, field: string) => string,
+): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw new ValidationError(field, 'must be a list of strings');
   return value.map((item: unknown, index) => {

@@ -9,12 +9,18 @@ const SNAPSHOT_TABLES = {
   certificates: { kind: 'certificate', key: (row: { certificateId: string }) => certificateKey(row.certificateId) },
   policies: { kind: 'policy', key: (row: { accountId: string; policyName: string }) => accountKey(row.accountId, row.policyName) },
   things: { kind: 'thing', key: (row: { accountId: string; thingName: string }) => accountKey(row.accountId, row.thingName) },
-  thingTypes: { kind: 'thingType', key: (row: { accountId: string; thingTypeName: string }) => accountKey(row.accountId, row.thingTypeName) },
+  thingTypes: {
+    kind: 'thingType',
+    key: (row: { accountId: string; thingTypeName: string }) => accountKey(row.accountId, row.thingTypeName),
+  },
   billingGroups: {
     kind: 'billingGroup',
     key: (row: { accountId: string; billingGroupName: string }) => accountKey(row.accountId, row.billingGroupName),
   },
-  caCertificates: { kind: 'caCertificate', key: (row: { accountId: string; certificateId: string }) => caCertificateKey(row.accountId, row.certificateId) },
+  caCertificates: {
+    kind: 'caCertificate',
+    key: (row: { accountId: string; certificateId: string }) => caCertificateKey(row.accountId, row.certificateId),
+  },
   registrationCodes: { kind: 'registrationCode', key: (row: { accountId: string }) => row.accountId },
 } as const satisfies Record<Exclude<keyof RegistrySnapshot, 'sequence'>, { kind: EntityKind; key: (row: never) => string }>;
 

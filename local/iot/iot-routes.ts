@@ -27,7 +27,13 @@ import {
   parseAttributeName,
 } from './iot-field-rules';
 import type { IotOperation } from './iot-operations';
-import type { AutoRegistrationStatus, CaCertificateStatus, CertificateMode, StoredRegistrationConfig, ThingPrincipalType } from './registry-rows';
+import type {
+  AutoRegistrationStatus,
+  CaCertificateStatus,
+  CertificateMode,
+  StoredRegistrationConfig,
+  ThingPrincipalType,
+} from './registry-rows';
 
 /**
  * The REST bindings of the IoT Actions (method, path, query, header and body members,
@@ -166,7 +172,10 @@ function policyTargetInput(request: IotHttpRequest): PolicyTargetInput {
 }
 
 function thingPrincipalInput(request: IotHttpRequest): ThingPrincipalInput {
-  return { thingName: parseThingName(request.labels.thingName), principal: parseRequiredString(header(request, 'x-amzn-principal'), 'principal') };
+  return {
+    thingName: parseThingName(request.labels.thingName),
+    principal: parseRequiredString(header(request, 'x-amzn-principal'), 'principal'),
+  };
 }
 
 const THING_PRINCIPAL_TYPES = ['EXCLUSIVE_THING', 'NON_EXCLUSIVE_THING'] as const;
@@ -201,7 +210,8 @@ function registrationConfigOf(value: unknown): StoredRegistrationConfig | undefi
   const text = (member: string, max: number): string | undefined => {
     const item = config[member];
     if (item === undefined || item === null) return undefined;
-    if (typeof item !== 'string' || item.length > max) throw new ValidationError(`registrationConfig.${member}`, `must be a string of at most ${max} characters`);
+    if (typeof item !== 'string' || item.length > max)
+      throw new ValidationError(`registrationConfig.${member}`, `must be a string of at most ${max} characters`);
     return item;
   };
   return {
@@ -296,7 +306,11 @@ export const IOT_ROUTES: readonly AnyRoute[] = [
     return {
       thingTypeName: parseThingName(request.labels.thingTypeName, 'thingTypeName'),
       description: parseOptionalDescription(properties.thingTypeDescription, 'thingTypeProperties.thingTypeDescription'),
-      searchableAttributes: parseOptionalStringList(properties.searchableAttributes, 'thingTypeProperties.searchableAttributes', parseAttributeName),
+      searchableAttributes: parseOptionalStringList(
+        properties.searchableAttributes,
+        'thingTypeProperties.searchableAttributes',
+        parseAttributeName,
+      ),
     };
   }),
   route('DescribeThingType', 'GET', '/thing-types/{thingTypeName}', (request) => ({
@@ -312,7 +326,8 @@ export const IOT_ROUTES: readonly AnyRoute[] = [
   }),
   route('AttachThingPrincipal', 'PUT', '/things/{thingName}/principals', (request) => ({
     ...thingPrincipalInput(request),
-    thingPrincipalType: parseOptionalEnum(query(request, 'thingPrincipalType'), 'thingPrincipalType', THING_PRINCIPAL_TYPES) ?? 'NON_EXCLUSIVE_THING',
+    thingPrincipalType:
+      parseOptionalEnum(query(request, 'thingPrincipalType'), 'thingPrincipalType', THING_PRINCIPAL_TYPES) ?? 'NON_EXCLUSIVE_THING',
   })),
   route('DetachThingPrincipal', 'DELETE', '/things/{thingName}/principals', thingPrincipalInput),
   route('ListThingPrincipals', 'GET', '/things/{thingName}/principals', thingPrincipalListInput),
@@ -347,7 +362,11 @@ export const IOT_ROUTES: readonly AnyRoute[] = [
   route('UpdateCACertificate', 'PUT', '/cacertificate/{caCertificateId}', (request) => ({
     certificateId: parseCertificateId(request.labels.caCertificateId, 'caCertificateId'),
     newStatus: parseOptionalEnum(query(request, 'newStatus'), 'newStatus', CA_CERTIFICATE_STATUSES),
-    newAutoRegistrationStatus: parseOptionalEnum(query(request, 'newAutoRegistrationStatus'), 'newAutoRegistrationStatus', AUTO_REGISTRATION_STATUSES),
+    newAutoRegistrationStatus: parseOptionalEnum(
+      query(request, 'newAutoRegistrationStatus'),
+      'newAutoRegistrationStatus',
+      AUTO_REGISTRATION_STATUSES,
+    ),
     registrationConfig: registrationConfigOf(request.body.registrationConfig),
     removeAutoRegistration: parseOptionalBoolean(request.body.removeAutoRegistration, 'removeAutoRegistration') ?? false,
   })),
@@ -373,7 +392,10 @@ export const POLICY_DOCUMENT_MODEL_MAX_LENGTH = 404600;
 function parsePolicyDocument(value: unknown): string {
   const document = parseRequiredString(value, 'policyDocument');
   if (document.length > POLICY_DOCUMENT_MODEL_MAX_LENGTH) {
-    throw new ValidationError('policyDocument', `must be at most ${POLICY_DOCUMENT_MODEL_MAX_LENGTH} characters long (got ${document.length})`);
+    throw new ValidationError(
+      'policyDocument',
+      `must be at most ${POLICY_DOCUMENT_MODEL_MAX_LENGTH} characters long (got ${document.length})`,
+    );
   }
   return document;
 }

@@ -40,5 +40,7 @@ export function pageOf<T>(items: readonly T[], positionOf: (item: T) => number, 
   }
   const page = remaining.slice(0, request.pageSize);
   const last = page[page.length - 1];
-  return remaining.length > page.length && last !== undefined ? { items: page, nextMarker: encodeMarker(positionOf(last)) } : { items: page };
+  return remaining.length > page.length && last !== undefined
+    ? { items: page, nextMarker: encodeMarker(positionOf(last)) }
+    : { items: page };
 }

@@ -148,7 +148,10 @@ export function caCertificateKey(accountId: string, certificateId: string): stri
   return accountKey(accountId, certificateId.toLowerCase());
 }
 
-export function certificateArn(certificate: Pick<StoredCertificate, 'region' | 'ownedBy' | 'certificateId'>, accountId = certificate.ownedBy): string {
+export function certificateArn(
+  certificate: Pick<StoredCertificate, 'region' | 'ownedBy' | 'certificateId'>,
+  accountId = certificate.ownedBy,
+): string {
   return `arn:aws:iot:${certificate.region}:${accountId}:cert/${certificate.certificateId}`;
 }
 

@@ -39,7 +39,10 @@ function refuseTooManyAttributes(attributes: Record<string, string>, thingTypeNa
   const count = Object.keys(attributes).length;
   if (count > allowed) {
     const kind = thingTypeName === undefined ? 'without a thing type' : 'with a thing type';
-    throw new IotServiceError('InvalidRequestException', `attributePayload.attributes: a thing ${kind} can have at most ${allowed} attributes (got ${count})`);
+    throw new IotServiceError(
+      'InvalidRequestException',
+      `attributePayload.attributes: a thing ${kind} can have at most ${allowed} attributes (got ${count})`,
+    );
   }
 }
 
@@ -69,7 +72,11 @@ export class ThingRegistry {
     const key = accountKey(caller.accountId, thingName);
     const existing = this.things.get(key);
     if (existing) {
-      if (existing.thingTypeName === thingTypeName && existing.billingGroupName === billingGroupName && sameAttributes(existing.attributes, attributes)) {
+      if (
+        existing.thingTypeName === thingTypeName &&
+        existing.billingGroupName === billingGroupName &&
+        sameAttributes(existing.attributes, attributes)
+      ) {
         return existing;
       }
       throw new IotServiceError('ResourceAlreadyExistsException', `Thing ${thingName} already exists with a different configuration`, {
@@ -103,7 +110,10 @@ export class ThingRegistry {
   updateThing(caller: Caller, thingName: string, update: ThingUpdate): void {
     const thing = this.certificates.ownThing(caller, thingName);
     if (update.expectedVersion !== undefined && update.expectedVersion !== thingVersion(thing)) {
-      throw new IotServiceError('VersionConflictException', `Thing ${thingName} is at version ${thingVersion(thing)}, not ${update.expectedVersion}`);
+      throw new IotServiceError(
+        'VersionConflictException',
+        `Thing ${thingName} is at version ${thingVersion(thing)}, not ${update.expectedVersion}`,
+      );
     }
     if (update.removeThingType && update.thingTypeName !== undefined) {
       throw new IotServiceError('InvalidRequestException', 'removeThingType: cannot be true when thingTypeName is given');
@@ -131,7 +141,10 @@ export class ThingRegistry {
     const thing = this.things.get(key);
     if (!thing) return;
     if (expectedVersion !== undefined && expectedVersion !== thingVersion(thing)) {
-      throw new IotServiceError('VersionConflictException', `Thing ${thingName} is at version ${thingVersion(thing)}, not ${expectedVersion}`);
+      throw new IotServiceError(
+        'VersionConflictException',
+        `Thing ${thingName} is at version ${thingVersion(thing)}, not ${expectedVersion}`,
+      );
     }
     if (this.certificates.certificatesAttachedTo(thing).length > 0) {
       throw new IotServiceError('InvalidRequestException', `Cannot delete. Thing ${thingName} is still attached to one or more principals`);
@@ -140,7 +153,12 @@ export class ThingRegistry {
   }
 
   /** Creating the same thing type again with the same properties answers the existing type, as AWS documents. */
-  createThingType(caller: Caller, thingTypeName: string, properties: { description?: string; searchableAttributes?: string[] }, now: number): StoredThingType {
+  createThingType(
+    caller: Caller,
+    thingTypeName: string,
+    properties: { description?: string; searchableAttributes?: string[] },
+    now: number,
+  ): StoredThingType {
     const key = accountKey(caller.accountId, thingTypeName);
     const existing = this.thingTypes.get(key);
     if (existing) {
@@ -148,10 +166,14 @@ export class ThingRegistry {
         existing.description === properties.description &&
         JSON.stringify(existing.searchableAttributes ?? []) === JSON.stringify(properties.searchableAttributes ?? []);
       if (same) return existing;
-      throw new IotServiceError('ResourceAlreadyExistsException', `Thing type ${thingTypeName} already exists with a different configuration`, {
-        resourceId: existing.thingTypeId,
-        resourceArn: thingTypeArn(existing),
-      });
+      throw new IotServiceError(
+        'ResourceAlreadyExistsException',
+        `Thing type ${thingTypeName} already exists with a different configuration`,
+        {
+          resourceId: existing.thingTypeId,
+          resourceArn: thingTypeArn(existing),
+        },
+      );
     }
     const thingType: StoredThingType = {
       accountId: caller.accountId,
@@ -177,9 +199,13 @@ export class ThingRegistry {
     const existing = this.billingGroups.get(key);
     if (existing) {
       if (existing.description === description) return existing;
-      throw new IotServiceError('ResourceAlreadyExistsException', `Billing group ${billingGroupName} already exists with a different configuration`, {
-        resourceId: existing.billingGroupId,
-      });
+      throw new IotServiceError(
+        'ResourceAlreadyExistsException',
+        `Billing group ${billingGroupName} already exists with a different configuration`,
+        {
+          resourceId: existing.billingGroupId,
+        },
+      );
     }
     const group: StoredBillingGroup = {
       accountId: caller.accountId,

@@ -1,4 +1,13 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  randomBytes,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import * as forge from 'node-forge';
 
 /**
@@ -94,7 +103,9 @@ function keyIdentifier(spkiDer: Buffer): string {
   const spki = parseDer(bytes(spkiDer), { decodeBitStrings: false });
   const bits = (spki.value as Asn1[])[1]?.value;
   if (typeof bits !== 'string') throw new Error('not a SubjectPublicKeyInfo');
-  return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest('binary');
+  return createHash('sha1')
+    .update(Buffer.from(bits.slice(1), 'binary'))
+    .digest('binary');
 }
 
 function algorithm(): Asn1 {
@@ -116,14 +127,14 @@ function certificateDer(fields: CertificateFields): Buffer {
   const subjectKeyId = keyIdentifier(fields.subjectSpkiDer);
   const keyUsageBits = fields.isCa ? '\x01\x06' : '\x07\x80'; // keyCertSign+cRLSign : digitalSignature
   const extensions = [
-    extension(OID.basicConstraints, true, fields.isCa ? sequence(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BOOLEAN, false, '\xff')) : sequence()),
+    extension(
+      OID.basicConstraints,
+      true,
+      fields.isCa ? sequence(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BOOLEAN, false, '\xff')) : sequence(),
+    ),
     extension(OID.keyUsage, true, asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, keyUsageBits)),
     extension(OID.subjectKeyIdentifier, false, asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, subjectKeyId)),
-    extension(
-      OID.authorityKeyIdentifier,
-      false,
-      sequence(asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, fields.authorityKeyId)),
-    ),
+    extension(OID.authorityKeyIdentifier, false, sequence(asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, fields.authorityKeyId))),
   ];
   const tbs = sequence(
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, '\x02')]),
@@ -197,8 +208,10 @@ export class LocalCertificateAuthority {
    */
   static async create(now: Date, commonName: string = LOCAL_CA_NAME): Promise<LocalCertificateAuthority> {
     const privateKeyPem = await new Promise<string>((resolve, reject) =>
-      generateKeyPair('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }, (error, _publicKey, privateKey) =>
-        error ? reject(error) : resolve(privateKey),
+      generateKeyPair(
+        'rsa',
+        { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } },
+        (error, _publicKey, privateKey) => (error ? reject(error) : resolve(privateKey)),
       ),
     );
     const signingKey = createPrivateKey(privateKeyPem);

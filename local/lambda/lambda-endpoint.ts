@@ -18,18 +18,24 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
  * `aws lambda invoke --endpoint-url` can call a deployed function: a handler error
  * answers 200 with `X-Amz-Function-Error: Unhandled`, as Lambda does.
  */
-export async function startLambdaEndpoint(functions: Map<string, LocalLambdaFunction>, options: { host?: string; port?: number; region: string }): Promise<LambdaEndpoint> {
+export async function startLambdaEndpoint(
+  functions: Map<string, LocalLambdaFunction>,
+  options: { host?: string; port?: number; region: string },
+): Promise<LambdaEndpoint> {
   const server = createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://localhost');
       const match = INVOKE_PATH.exec(url.pathname);
       const accountId = callerAccountId(request.headers);
-      if (request.method !== 'POST' || !match) return answerError(response, 404, 'UnknownOperationException', `${request.method} ${url.pathname} is not supported`);
-      if (!accountId) return answerError(response, 403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+      if (request.method !== 'POST' || !match)
+        return answerError(response, 404, 'UnknownOperationException', `${request.method} ${url.pathname} is not supported`);
+      if (!accountId)
+        return answerError(response, 403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
       const name = decodeURIComponent(match[1] ?? '');
       const arn = name.startsWith('arn:') ? name : `arn:aws:lambda:${options.region}:${accountId}:function:${name}`;
       const fn = functions.get(arn);
-      if (!fn || arn.split(':')[4] !== accountId) return answerError(response, 404, 'ResourceNotFoundException', `Function not found: ${arn}`);
+      if (!fn || arn.split(':')[4] !== accountId)
+        return answerError(response, 404, 'ResourceNotFoundException', `Function not found: ${arn}`);
       const body = await readRequestBody(request);
       let event: unknown;
       try {

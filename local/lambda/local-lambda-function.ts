@@ -106,7 +106,13 @@ export class LocalLambdaFunction {
     const id = randomUUID();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => this.settle({ id, ok: false, errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.options.timeoutMs / 1000} seconds` }),
+        () =>
+          this.settle({
+            id,
+            ok: false,
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${this.options.timeoutMs / 1000} seconds`,
+          }),
         this.options.timeoutMs,
       );
       timer.unref();

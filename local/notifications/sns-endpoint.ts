@@ -18,10 +18,7 @@ export interface SnsEndpoint {
  * Publish and ListTopics, so `aws sns publish --endpoint-url` reaches the sink; plus
  * `GET /_certflow/notifications[?topicArn=]` with the sink's messages as JSON.
  */
-export async function startSnsEndpoint(
-  sink: NotificationSink,
-  options: { host?: string; port?: number } = {},
-): Promise<SnsEndpoint> {
+export async function startSnsEndpoint(sink: NotificationSink, options: { host?: string; port?: number } = {}): Promise<SnsEndpoint> {
   const server = createServer((request, response) => {
     handle(sink, request, response).catch((error: unknown) => {
       answerError(response, new SnsError('InvalidAction', error instanceof Error ? error.message : String(error), 500));
@@ -54,7 +51,10 @@ async function handle(sink: NotificationSink, request: IncomingMessage, response
       });
       answer(response, 'Publish', `<MessageId>${notification.messageId}</MessageId>`);
     } else if (action === 'ListTopics') {
-      const members = sink.topicArns().map((arn) => `<member><TopicArn>${escapeXml(arn)}</TopicArn></member>`).join('');
+      const members = sink
+        .topicArns()
+        .map((arn) => `<member><TopicArn>${escapeXml(arn)}</TopicArn></member>`)
+        .join('');
       answer(response, 'ListTopics', `<Topics>${members}</Topics>`);
     } else {
       throw new SnsError('InvalidAction', `The action ${action ?? '(none)'} is not valid for this endpoint.`, 400);
@@ -91,4 +91,3 @@ function answerError(response: ServerResponse, error: SnsError): void {
       `<Message>${escapeXml(error.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
   );
 }
-

@@ -27,10 +27,14 @@ export class LocalObjectStore {
       mkdirSync(dataDir, { recursive: true });
       const index = path.join(dataDir, 'buckets.json');
       if (existsSync(index)) {
-        const saved = JSON.parse(readFileSync(index, 'utf8')) as Record<string, { accountId: string; objects: Record<string, Omit<StoredObject, 'body'> & { file: string }> }>;
+        const saved = JSON.parse(readFileSync(index, 'utf8')) as Record<
+          string,
+          { accountId: string; objects: Record<string, Omit<StoredObject, 'body'> & { file: string }> }
+        >;
         for (const [bucket, { accountId, objects }] of Object.entries(saved)) {
           const loaded = new Map<string, StoredObject>();
-          for (const [key, { file, ...meta }] of Object.entries(objects)) loaded.set(key, { ...meta, body: readFileSync(path.join(dataDir, file)) });
+          for (const [key, { file, ...meta }] of Object.entries(objects))
+            loaded.set(key, { ...meta, body: readFileSync(path.join(dataDir, file)) });
           this.buckets.set(bucket, { accountId, objects: loaded });
         }
       }
@@ -63,7 +67,7 @@ export class LocalObjectStore {
   }
 
   listKeys(bucket: string, prefix = ''): string[] {
-    return [...(this.requireBucket(bucket).objects.keys())].filter((key) => key.startsWith(prefix)).sort();
+    return [...this.requireBucket(bucket).objects.keys()].filter((key) => key.startsWith(prefix)).sort();
   }
 
   private requireBucket(bucket: string): { accountId: string; objects: Map<string, StoredObject> } {

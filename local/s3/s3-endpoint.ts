@@ -8,7 +8,9 @@ import type { LocalObjectStore } from './object-store';
 
 function answerError(response: ServerResponse, status: number, code: string, message: string, resource: string): void {
   response.writeHead(status, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID() });
-  response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><Resource>${escapeXml(resource)}</Resource></Error>`);
+  response.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><Resource>${escapeXml(resource)}</Resource></Error>`,
+  );
 }
 
 /** Whether a body was sent with `aws-chunked` encoding (SigV4 streaming): the payload is framed in chunks. */
@@ -46,7 +48,8 @@ export async function startS3Endpoint(store: LocalObjectStore, options: { host?:
       if (owner !== accountId) return answerError(response, 403, 'AccessDenied', 'Access Denied', resource);
       if (request.method === 'PUT' && key) {
         let body = await readRequestBytes(request);
-        if (String(request.headers['content-encoding'] ?? '').includes('aws-chunked') || request.headers['x-amz-decoded-content-length']) body = decodeAwsChunked(body);
+        if (String(request.headers['content-encoding'] ?? '').includes('aws-chunked') || request.headers['x-amz-decoded-content-length'])
+          body = decodeAwsChunked(body);
         const stored = store.putObject(bucket, key, body, request.headers['content-type']);
         response.writeHead(200, { etag: stored.etag, 'x-amz-request-id': randomUUID() });
         return response.end();
@@ -78,7 +81,9 @@ export async function startS3Endpoint(store: LocalObjectStore, options: { host?:
         );
       }
       answerError(response, 501, 'NotImplemented', `${request.method} ${resource} is not implemented by the sandbox's S3`, resource);
-    })().catch((error: unknown) => answerError(response, 500, 'InternalError', error instanceof Error ? error.message : String(error), request.url ?? '/'));
+    })().catch((error: unknown) =>
+      answerError(response, 500, 'InternalError', error instanceof Error ? error.message : String(error), request.url ?? '/'),
+    );
   });
   return listenLocally(server, options);
 }

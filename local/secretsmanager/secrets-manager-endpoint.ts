@@ -87,7 +87,10 @@ class SecretsManagerError extends Error {
  * A local AWS Secrets Manager endpoint (JSON 1.1) that answers GetSecretValue and
  * DescribeSecret, which is all certflow's functions and `aws secretsmanager` need here.
  */
-export async function startSecretsManagerEndpoint(secrets: LocalSecrets, options: { host?: string; port?: number } = {}): Promise<SecretsManagerEndpoint> {
+export async function startSecretsManagerEndpoint(
+  secrets: LocalSecrets,
+  options: { host?: string; port?: number } = {},
+): Promise<SecretsManagerEndpoint> {
   const server = createServer((request, response) => {
     handle(secrets, request, response).catch((error: unknown) => {
       answerError(response, 500, new SecretsManagerError('InternalServiceError', error instanceof Error ? error.message : String(error)));
@@ -108,11 +111,19 @@ async function handle(secrets: LocalSecrets, request: IncomingMessage, response:
   }
   const accountId = callerAccountId(request.headers);
   if (!accountId) {
-    answerError(response, 400, new SecretsManagerError('UnrecognizedClientException', 'The security token included in the request is invalid.'));
+    answerError(
+      response,
+      400,
+      new SecretsManagerError('UnrecognizedClientException', 'The security token included in the request is invalid.'),
+    );
     return;
   }
   if (operation !== 'GetSecretValue' && operation !== 'DescribeSecret') {
-    answerError(response, 400, new SecretsManagerError('UnknownOperationException', `${target || '(no X-Amz-Target)'} is not supported by this endpoint.`));
+    answerError(
+      response,
+      400,
+      new SecretsManagerError('UnknownOperationException', `${target || '(no X-Amz-Target)'} is not supported by this endpoint.`),
+    );
     return;
   }
   if (typeof input.SecretId !== 'string' || input.SecretId.length === 0 || input.SecretId.length > 2048) {
@@ -126,7 +137,14 @@ async function handle(secrets: LocalSecrets, request: IncomingMessage, response:
   }
   const body =
     operation === 'GetSecretValue'
-      ? { ARN: secret.arn, Name: secret.name, SecretString: secret.secretString, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: secret.createdAt }
+      ? {
+          ARN: secret.arn,
+          Name: secret.name,
+          SecretString: secret.secretString,
+          VersionId: secret.versionId,
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: secret.createdAt,
+        }
       : { ARN: secret.arn, Name: secret.name, CreatedDate: secret.createdAt, VersionIdsToStages: { [secret.versionId]: ['AWSCURRENT'] } };
   response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
   response.end(JSON.stringify(body));
@@ -136,4 +154,3 @@ function answerError(response: ServerResponse, status: number, error: SecretsMan
   response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
   response.end(JSON.stringify({ __type: error.type, message: error.message }));
 }
-

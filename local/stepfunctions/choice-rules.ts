@@ -62,7 +62,8 @@ export function choiceRuleMatches(rule: ChoiceRule, scope: DataScope): boolean {
   if (typeof rule.Variable !== 'string') throw runtimeError('A Choice rule has neither Variable nor And/Or/Not');
   const variable = lookUpPath(rule.Variable, scope);
   if (rule.IsPresent !== undefined) return variable.found === rule.IsPresent;
-  if (!variable.found) throw runtimeError(`Invalid path '${rule.Variable}': The choice state's condition path references an invalid value.`);
+  if (!variable.found)
+    throw runtimeError(`Invalid path '${rule.Variable}': The choice state's condition path references an invalid value.`);
   const value = variable.value;
   for (const [key, expected] of Object.entries(rule)) {
     if (key === 'Variable' || key === 'Next') continue;
@@ -94,8 +95,10 @@ function evaluateComparison(operator: string, operand: Json, value: Json, scope:
   if (!match) throw runtimeError(`Unsupported Choice comparison operator ${operator}`);
   const [, kind, comparator, viaPath] = match;
   const expected = viaPath ? resolveOperandPath(operand, scope) : operand;
-  if (kind === 'String') return typeof value === 'string' && typeof expected === 'string' && compare(comparator as Comparator, value, expected);
-  if (kind === 'Numeric') return typeof value === 'number' && typeof expected === 'number' && compare(comparator as Comparator, value, expected);
+  if (kind === 'String')
+    return typeof value === 'string' && typeof expected === 'string' && compare(comparator as Comparator, value, expected);
+  if (kind === 'Numeric')
+    return typeof value === 'number' && typeof expected === 'number' && compare(comparator as Comparator, value, expected);
   const left = parseTimestamp(value);
   const right = parseTimestamp(expected);
   return left !== undefined && right !== undefined && compare(comparator as Comparator, left, right);

@@ -36,7 +36,8 @@ export function forSchemaValidation(definition: JsonObject): JsonObject {
     if (key === 'MaxItems' && value === 0) return 1;
     // The schema refuses the guide's own escapes (`\'`): intrinsic calls are parsed by definitionProblems instead.
     if (key.endsWith('.$') && typeof value === 'string' && isIntrinsicCall(value)) return '$';
-    if (key === 'ToleratedFailurePercentage' && typeof value === 'number' && !Number.isInteger(value) && value >= 0 && value <= 100) return Math.floor(value);
+    if (key === 'ToleratedFailurePercentage' && typeof value === 'number' && !Number.isInteger(value) && value >= 0 && value <= 100)
+      return Math.floor(value);
     return value;
   }) as JsonObject;
 }
@@ -47,7 +48,8 @@ function checkBlock(block: JsonObject, problems: string[], labels: Map<string, s
   for (const [name, state] of Object.entries(states)) {
     if (!isJsonObject(state)) continue;
     for (const problem of checkState(name, state, labels)) if (problem) problems.push(problem);
-    for (const branch of Array.isArray(state.Branches) ? state.Branches : []) if (isJsonObject(branch)) checkBlock(branch, problems, labels);
+    for (const branch of Array.isArray(state.Branches) ? state.Branches : [])
+      if (isJsonObject(branch)) checkBlock(branch, problems, labels);
     for (const processor of [state.ItemProcessor, state.Iterator]) if (isJsonObject(processor)) checkBlock(processor, problems, labels);
   }
 }
@@ -66,7 +68,9 @@ function checkTask(state: JsonObject, where: string): Problem[] {
     resource === LAMBDA_INVOKE_RESOURCE || resource === LAMBDA_CALLBACK_RESOURCE || isFunctionArn(resource)
       ? undefined
       : `${where} uses the resource '${resource}', which the local Step Functions engine does not run (it runs ${LAMBDA_INVOKE_RESOURCE}, ${LAMBDA_CALLBACK_RESOURCE} and Lambda function ARNs)`,
-    'Credentials' in state ? `${where} sets Credentials (a role to assume for the task), which the local Step Functions engine does not support` : undefined,
+    'Credentials' in state
+      ? `${where} sets Credentials (a role to assume for the task), which the local Step Functions engine does not support`
+      : undefined,
   ];
 }
 
@@ -78,13 +82,18 @@ function isDistributed(state: JsonObject): boolean {
 
 function checkDistributedMap(name: string, state: JsonObject, where: string, labels: Map<string, string>): Problem[] {
   const problems: Problem[] = [];
-  if ('Iterator' in state) problems.push(`${where} is a Distributed Map and declares Iterator: a Distributed Map needs ItemProcessor (with ProcessorConfig)`);
+  if ('Iterator' in state)
+    problems.push(`${where} is a Distributed Map and declares Iterator: a Distributed Map needs ItemProcessor (with ProcessorConfig)`);
   const label = state.Label;
   if (label !== undefined) {
     if (typeof label !== 'string' || label.length === 0 || label.length > MAX_LABEL_LENGTH || LABEL_FORBIDDEN.test(label)) {
-      problems.push(`${where} has the Label ${JSON.stringify(label)}: a Label has 1 to ${MAX_LABEL_LENGTH} characters, without whitespace, brackets, wildcards, special characters or control characters`);
+      problems.push(
+        `${where} has the Label ${JSON.stringify(label)}: a Label has 1 to ${MAX_LABEL_LENGTH} characters, without whitespace, brackets, wildcards, special characters or control characters`,
+      );
     } else if (labels.has(label)) {
-      problems.push(`${where} has the Label '${label}', already used by the state '${labels.get(label) ?? ''}': Labels must be unique within the state machine`);
+      problems.push(
+        `${where} has the Label '${label}', already used by the state '${labels.get(label) ?? ''}': Labels must be unique within the state machine`,
+      );
     } else {
       labels.set(label, name);
     }
@@ -100,7 +109,10 @@ function checkDistributedMap(name: string, state: JsonObject, where: string, lab
   const reader = isJsonObject(state.ItemReader) ? state.ItemReader : undefined;
   const config = reader && isJsonObject(reader.ReaderConfig) ? reader.ReaderConfig : undefined;
   const maxItems = config?.MaxItems;
-  if (maxItems !== undefined && (typeof maxItems !== 'number' || !Number.isInteger(maxItems) || maxItems < 0 || maxItems > MAX_ITEMS_LIMIT)) {
+  if (
+    maxItems !== undefined &&
+    (typeof maxItems !== 'number' || !Number.isInteger(maxItems) || maxItems < 0 || maxItems > MAX_ITEMS_LIMIT)
+  ) {
     problems.push(`${where} has ReaderConfig MaxItems ${JSON.stringify(maxItems)}: it must be an integer from 0 to ${MAX_ITEMS_LIMIT}`);
   }
   const headers = config?.CSVHeaders;
@@ -142,7 +154,10 @@ function checkTemplate(template: Json | undefined, where: string): Problem {
   }
   if (!isJsonObject(template)) return undefined;
   for (const [key, value] of Object.entries(template)) {
-    const problem = key.endsWith('.$') && typeof value === 'string' && isIntrinsicCall(value) ? intrinsicProblem(value, `${where}, field '${key}'`) : checkTemplate(value, where);
+    const problem =
+      key.endsWith('.$') && typeof value === 'string' && isIntrinsicCall(value)
+        ? intrinsicProblem(value, `${where}, field '${key}'`)
+        : checkTemplate(value, where);
     if (problem) return problem;
   }
   return undefined;

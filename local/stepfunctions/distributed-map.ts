@@ -28,18 +28,21 @@ export function unsupportedDistributedMapFeature(state: StateDefinition): string
   if (reader !== undefined) {
     if (!isJsonObject(reader)) return 'its ItemReader is not an object';
     const resource = typeof reader.Resource === 'string' ? reader.Resource : '';
-    if (!S3_GET_OBJECT.test(resource)) return `its ItemReader resource '${resource}' is not supported (only arn:aws:states:::s3:getObject reading a JSON, JSONL or CSV object)`;
+    if (!S3_GET_OBJECT.test(resource))
+      return `its ItemReader resource '${resource}' is not supported (only arn:aws:states:::s3:getObject reading a JSON, JSONL or CSV object)`;
     const config = isJsonObject(reader.ReaderConfig) ? reader.ReaderConfig : {};
     const inputType = typeof config.InputType === 'string' ? config.InputType : '';
     if (!INPUT_TYPES.has(inputType)) return `its ItemReader InputType '${inputType}' is not supported (JSON, JSONL or CSV)`;
-    if (config.CSVDelimiter !== undefined && !(String(config.CSVDelimiter) in CSV_DELIMITERS)) return `its ItemReader CSVDelimiter '${String(config.CSVDelimiter)}' is not supported`;
+    if (config.CSVDelimiter !== undefined && !(String(config.CSVDelimiter) in CSV_DELIMITERS))
+      return `its ItemReader CSVDelimiter '${String(config.CSVDelimiter)}' is not supported`;
   }
   const writer = state.ResultWriter;
   if (writer !== undefined) {
     if (!isJsonObject(writer)) return 'its ResultWriter is not an object';
     if ('WriterConfig' in writer) return 'its ResultWriter has a WriterConfig (output transformations), which is not supported';
     const resource = typeof writer.Resource === 'string' ? writer.Resource : '';
-    if (!S3_PUT_OBJECT.test(resource)) return `its ResultWriter resource '${resource}' is not supported (only arn:aws:states:::s3:putObject)`;
+    if (!S3_PUT_OBJECT.test(resource))
+      return `its ResultWriter resource '${resource}' is not supported (only arn:aws:states:::s3:putObject)`;
   }
   return undefined;
 }
@@ -54,7 +57,10 @@ export function s3Location(parameters: Json | undefined, scope: DataScope, secon
   const fields: JsonObject = isJsonObject(resolved) ? resolved : {};
   const bucket = fields.Bucket;
   const path = fields[second] ?? (second === 'Prefix' ? '' : undefined);
-  if (typeof bucket !== 'string' || typeof path !== 'string') throw runtimeError(`The Parameters of an ItemReader or ResultWriter must give Bucket and ${second} as strings, got ${JSON.stringify(resolved)}`);
+  if (typeof bucket !== 'string' || typeof path !== 'string')
+    throw runtimeError(
+      `The Parameters of an ItemReader or ResultWriter must give Bucket and ${second} as strings, got ${JSON.stringify(resolved)}`,
+    );
   return { bucket, path };
 }
 
@@ -62,7 +68,8 @@ export function s3Location(parameters: Json | undefined, scope: DataScope, secon
 export function readItems(reader: JsonObject, scope: DataScope, store: MapRunObjectStore | undefined, accountId: string): Json[] {
   const { bucket, path: key } = s3Location(reader.Parameters, scope, 'Key');
   if (!store) throw readerFailed(`The local Step Functions engine has no object store to read s3://${bucket}/${key} from`);
-  if (store.bucketOwner(bucket) !== accountId) throw readerFailed(`Access denied or no such bucket reading s3://${bucket}/${key} (the bucket must belong to account ${accountId})`);
+  if (store.bucketOwner(bucket) !== accountId)
+    throw readerFailed(`Access denied or no such bucket reading s3://${bucket}/${key} (the bucket must belong to account ${accountId})`);
   const object = store.getObject(bucket, key);
   if (!object) throw readerFailed(`The specified key does not exist: s3://${bucket}/${key}`);
   const config = isJsonObject(reader.ReaderConfig) ? reader.ReaderConfig : {};
@@ -70,7 +77,11 @@ export function readItems(reader: JsonObject, scope: DataScope, store: MapRunObj
   let items: Json[];
   try {
     if (config.InputType === 'CSV') items = csvItems(text, config);
-    else if (config.InputType === 'JSONL') items = text.split(/\r?\n/).filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Json);
+    else if (config.InputType === 'JSONL')
+      items = text
+        .split(/\r?\n/)
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as Json);
     else {
       const parsed = JSON.parse(text) as Json;
       if (!Array.isArray(parsed)) throw new Error('the object is not a JSON array');
@@ -81,8 +92,13 @@ export function readItems(reader: JsonObject, scope: DataScope, store: MapRunObj
     throw readerFailed(`Could not read items from s3://${bucket}/${key}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const maxItems = config.MaxItemsPath !== undefined ? requirePath(String(config.MaxItemsPath), scope, 'MaxItemsPath') : config.MaxItems;
-  if (maxItems !== undefined && (typeof maxItems !== 'number' || !Number.isInteger(maxItems) || maxItems < 0 || maxItems > MAX_ITEMS_LIMIT)) {
-    throw runtimeError(`The MaxItemsPath of the ItemReader selected ${JSON.stringify(maxItems)}: MaxItems must be an integer from 0 to ${MAX_ITEMS_LIMIT}`);
+  if (
+    maxItems !== undefined &&
+    (typeof maxItems !== 'number' || !Number.isInteger(maxItems) || maxItems < 0 || maxItems > MAX_ITEMS_LIMIT)
+  ) {
+    throw runtimeError(
+      `The MaxItemsPath of the ItemReader selected ${JSON.stringify(maxItems)}: MaxItems must be an integer from 0 to ${MAX_ITEMS_LIMIT}`,
+    );
   }
   // MaxItems 0 (or none) reads every item.
   return typeof maxItems === 'number' && maxItems > 0 ? items.slice(0, maxItems) : items;
@@ -136,21 +152,28 @@ function parseCsv(text: string, delimiter: string): string[][] {
 function positiveIntegerSetting(fixed: Json | undefined, path: Json | undefined, scope: DataScope, field: string): number | undefined {
   const value = path !== undefined ? requirePath(String(path), scope, `${field}Path`) : fixed;
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw runtimeError(`${field} of the ItemBatcher must be a positive integer, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+    throw runtimeError(`${field} of the ItemBatcher must be a positive integer, got ${JSON.stringify(value)}`);
   return value;
 }
 
 /** Groups the selected items as ItemBatcher asks; each child then gets `{ Items, BatchInput? }`. */
 export function batchItems(batcher: JsonObject, selected: Json[], scope: DataScope): Array<{ input: Json; size: number }> {
-  const maxItems = positiveIntegerSetting(batcher.MaxItemsPerBatch, batcher.MaxItemsPerBatchPath, scope, 'MaxItemsPerBatch') ?? Number.MAX_SAFE_INTEGER;
-  const maxBytes = positiveIntegerSetting(batcher.MaxInputBytesPerBatch, batcher.MaxInputBytesPerBatchPath, scope, 'MaxInputBytesPerBatch') ?? Number.MAX_SAFE_INTEGER;
+  const maxItems =
+    positiveIntegerSetting(batcher.MaxItemsPerBatch, batcher.MaxItemsPerBatchPath, scope, 'MaxItemsPerBatch') ?? Number.MAX_SAFE_INTEGER;
+  const maxBytes =
+    positiveIntegerSetting(batcher.MaxInputBytesPerBatch, batcher.MaxInputBytesPerBatchPath, scope, 'MaxInputBytesPerBatch') ??
+    Number.MAX_SAFE_INTEGER;
   const batchInput = batcher.BatchInput !== undefined ? applyPayloadTemplate(batcher.BatchInput, scope) : undefined;
   const batches: Array<{ input: Json; size: number }> = [];
   let current: Json[] = [];
   let bytes = 0;
   const flush = () => {
     if (current.length === 0) return;
-    batches.push({ input: batchInput !== undefined ? { Items: current, BatchInput: batchInput } : { Items: current }, size: current.length });
+    batches.push({
+      input: batchInput !== undefined ? { Items: current, BatchInput: batchInput } : { Items: current },
+      size: current.length,
+    });
     current = [];
     bytes = 0;
   };
@@ -170,18 +193,26 @@ export function toleratedFailures(state: StateDefinition, scope: DataScope, tota
     const value = path !== undefined ? requirePath(path, scope, `${field}Path`) : fixed;
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || value < 0) throw runtimeError(`${field} must be a non-negative number, got ${JSON.stringify(value)}`);
-    if (field === 'ToleratedFailurePercentage' && value > 100) throw runtimeError(`ToleratedFailurePercentage must be from 0 to 100, got ${value}`);
-    if (field === 'ToleratedFailureCount' && !Number.isInteger(value)) throw runtimeError(`ToleratedFailureCount must be an integer, got ${value}`);
+    if (field === 'ToleratedFailurePercentage' && value > 100)
+      throw runtimeError(`ToleratedFailurePercentage must be from 0 to 100, got ${value}`);
+    if (field === 'ToleratedFailureCount' && !Number.isInteger(value))
+      throw runtimeError(`ToleratedFailureCount must be an integer, got ${value}`);
     return value;
   };
   const count = setting(state.ToleratedFailureCount, state.ToleratedFailureCountPath, 'ToleratedFailureCount');
   const percentage = setting(state.ToleratedFailurePercentage, state.ToleratedFailurePercentagePath, 'ToleratedFailurePercentage');
-  const limits = [count ?? (percentage === undefined ? 0 : Infinity), percentage !== undefined ? Math.floor((percentage / 100) * totalItems) : Infinity];
+  const limits = [
+    count ?? (percentage === undefined ? 0 : Infinity),
+    percentage !== undefined ? Math.floor((percentage / 100) * totalItems) : Infinity,
+  ];
   return Math.min(...limits);
 }
 
 export function exceededThresholdError(failedItems: number, totalItems: number): StatesError {
-  return new StatesError(StatesErrorName.ExceedToleratedFailureThreshold, `The specified tolerated failure threshold was exceeded: ${failedItems} of ${totalItems} items failed`);
+  return new StatesError(
+    StatesErrorName.ExceedToleratedFailureThreshold,
+    `The specified tolerated failure threshold was exceeded: ${failedItems} of ${totalItems} items failed`,
+  );
 }
 
 /** One child execution as the ResultWriter files list it. */
@@ -228,7 +259,8 @@ export function writeMapRunResults(
 ): Json {
   const fail = (cause: string) => new StatesError(StatesErrorName.ResultWriterFailed, cause);
   if (!store) throw fail(`The local Step Functions engine has no object store to write s3://${target.bucket} to`);
-  if (store.bucketOwner(target.bucket) !== accountId) throw fail(`Access denied or no such bucket writing to s3://${target.bucket} (the bucket must belong to account ${accountId})`);
+  if (store.bucketOwner(target.bucket) !== accountId)
+    throw fail(`Access denied or no such bucket writing to s3://${target.bucket} (the bucket must belong to account ${accountId})`);
   const folder = `${target.path ? `${target.path.replace(/\/+$/, '')}/` : ''}${mapRun.id}`;
   const files: Record<'SUCCEEDED' | 'FAILED' | 'PENDING', Json[]> = { SUCCEEDED: [], FAILED: [], PENDING: [] };
   for (const status of ['SUCCEEDED', 'FAILED'] as const) {

@@ -115,7 +115,12 @@ export class ExecutionHistory {
 
 /** An event in the API's shape. */
 export function historyEventForApi(event: HistoryEvent, includeExecutionData: boolean): Record<string, unknown> {
-  const shaped: Record<string, unknown> = { timestamp: new Date(event.timestamp), type: event.type, id: event.id, previousEventId: event.previousEventId };
+  const shaped: Record<string, unknown> = {
+    timestamp: new Date(event.timestamp),
+    type: event.type,
+    id: event.id,
+    previousEventId: event.previousEventId,
+  };
   if (event.detailsKey && event.details) {
     const details: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(event.details)) {

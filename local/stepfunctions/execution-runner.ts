@@ -16,7 +16,14 @@ import { DiscardedHistory, type EventDetails, type ExecutionHistory, type Histor
 import { type ExecutionCursor, type ExecutionRecord } from './execution-store';
 import { ReferencePathConflictError, setAtReferencePath } from './json-path';
 import { isJsonObject, type Json } from './json-value';
-import { isFunctionArn, LAMBDA_CALLBACK_RESOURCE, LAMBDA_INVOKE_RESOURCE, lambdaInvokeResult, lambdaRequestPayload, type LambdaFunctions } from './lambda-integration';
+import {
+  isFunctionArn,
+  LAMBDA_CALLBACK_RESOURCE,
+  LAMBDA_INVOKE_RESOURCE,
+  lambdaInvokeResult,
+  lambdaRequestPayload,
+  type LambdaFunctions,
+} from './lambda-integration';
 import { applyPayloadTemplate, applySelectionPath, evaluateDynamicValue, lookUpPath } from './payload-template';
 import { firstMatching, maxAttemptsOf, retryDelaySeconds } from './retry-policy';
 import { childAbortController, type LongTimer, raceAbort, type ScaledTime, setLongTimeout, sleep } from './scaled-time';
@@ -97,7 +104,11 @@ interface StepResult {
   next?: string;
 }
 
-const dataDetails = (name: string, field: 'input' | 'output', data: Json): EventDetails => ({ name, [field]: JSON.stringify(data), [`${field}Details`]: { truncated: false } });
+const dataDetails = (name: string, field: 'input' | 'output', data: Json): EventDetails => ({
+  name,
+  [field]: JSON.stringify(data),
+  [`${field}Details`]: { truncated: false },
+});
 
 const LOCATED_CAUSE_PREFIX = 'An error occurred while executing the state ';
 
@@ -107,8 +118,12 @@ const LOCATED_CAUSE_PREFIX = 'An error occurred while executing the state ';
  * An error that already names a state (one from inside a branch) is left as it is.
  */
 function locatedRuntimeError(error: unknown, run: StateRun): unknown {
-  if (!(error instanceof StatesError) || error.error !== StatesErrorName.Runtime || error.cause.startsWith(LOCATED_CAUSE_PREFIX)) return error;
-  return new StatesError(error.error, `${LOCATED_CAUSE_PREFIX}'${run.name}' (entered at the event id #${run.enteredEventId}). ${error.cause}`);
+  if (!(error instanceof StatesError) || error.error !== StatesErrorName.Runtime || error.cause.startsWith(LOCATED_CAUSE_PREFIX))
+    return error;
+  return new StatesError(
+    error.error,
+    `${LOCATED_CAUSE_PREFIX}'${run.name}' (entered at the event id #${run.enteredEventId}). ${error.cause}`,
+  );
 }
 
 function asStatesError(error: unknown): StatesError {
@@ -126,7 +141,12 @@ export class ExecutionRunner {
   constructor(private readonly deps: ExecutionRunnerDependencies) {}
 
   async run(execution: RunningExecution, resumeFrom?: ExecutionCursor): Promise<void> {
-    const scope: BranchScope = { execution, signal: execution.controller.signal, lastEventId: execution.history.lastEventId, topLevel: true };
+    const scope: BranchScope = {
+      execution,
+      signal: execution.controller.signal,
+      lastEventId: execution.history.lastEventId,
+      topLevel: true,
+    };
     try {
       const start = resumeFrom?.stateName ?? execution.machine.StartAt;
       const input = resumeFrom ? resumeFrom.stateInput : execution.parsedInput;
@@ -147,7 +167,13 @@ export class ExecutionRunner {
     return scope.lastEventId;
   }
 
-  private async runBlock(block: StatesBlock, startAt: string, input: Json, scope: BranchScope, resumeFrom?: ExecutionCursor): Promise<Json> {
+  private async runBlock(
+    block: StatesBlock,
+    startAt: string,
+    input: Json,
+    scope: BranchScope,
+    resumeFrom?: ExecutionCursor,
+  ): Promise<Json> {
     let name = startAt;
     let data = input;
     let cursor = resumeFrom;
@@ -162,14 +188,30 @@ export class ExecutionRunner {
     }
   }
 
-  private async runState(name: string, state: StateDefinition, input: Json, scope: BranchScope, cursor: ExecutionCursor | undefined): Promise<StepResult> {
+  private async runState(
+    name: string,
+    state: StateDefinition,
+    input: Json,
+    scope: BranchScope,
+    cursor: ExecutionCursor | undefined,
+  ): Promise<StepResult> {
     const enteredTime = cursor?.enteredTime ?? new Date().toISOString();
     let enteredEventId = cursor?.enteredEventId ?? scope.lastEventId;
     if (!cursor) {
-      enteredEventId = this.emit(scope, state.Type === 'Fail' ? 'FailStateEntered' : `${state.Type}StateEntered`, dataDetails(name, 'input', input));
+      enteredEventId = this.emit(
+        scope,
+        state.Type === 'Fail' ? 'FailStateEntered' : `${state.Type}StateEntered`,
+        dataDetails(name, 'input', input),
+      );
       this.deps.onStateEntered?.();
     }
-    const base: ExecutionCursor = { stateName: name, stateInput: input, enteredTime, enteredEventId, retriesDone: cursor?.retriesDone ?? [] };
+    const base: ExecutionCursor = {
+      stateName: name,
+      stateInput: input,
+      enteredTime,
+      enteredEventId,
+      retriesDone: cursor?.retriesDone ?? [],
+    };
     const checkpoint = (extra: Partial<ExecutionCursor> = {}): void => {
       if (!scope.topLevel || scope.execution.halted || scope.execution.record.status !== 'RUNNING') return;
       scope.execution.record.cursor = { ...base, ...extra };
@@ -195,7 +237,12 @@ export class ExecutionRunner {
         return this.runWait(run, cursor);
       case 'Succeed': {
         const context = this.contextObject(run, 0);
-        const output = applySelectionPath(state.OutputPath, applySelectionPath(state.InputPath, input, context, 'InputPath'), context, 'OutputPath');
+        const output = applySelectionPath(
+          state.OutputPath,
+          applySelectionPath(state.InputPath, input, context, 'InputPath'),
+          context,
+          'OutputPath',
+        );
         this.exitState(run, output);
         return { output };
       }
@@ -251,7 +298,12 @@ export class ExecutionRunner {
     const { state } = run;
     const context = this.contextObject(run, 0);
     const input = applySelectionPath(state.InputPath, run.input, context, 'InputPath');
-    const result = state.Result !== undefined ? state.Result : state.Parameters !== undefined ? applyPayloadTemplate(state.Parameters, { input, context }) : input;
+    const result =
+      state.Result !== undefined
+        ? state.Result
+        : state.Parameters !== undefined
+          ? applyPayloadTemplate(state.Parameters, { input, context })
+          : input;
     const output = this.combineResult(run, result, state.ResultPath, context);
     this.exitState(run, output);
     return { output, next: state.Next };
@@ -263,7 +315,11 @@ export class ExecutionRunner {
     const input = applySelectionPath(state.InputPath, run.input, context, 'InputPath');
     const matched = (state.Choices ?? []).find((rule) => choiceRuleMatches(rule, { input, context }));
     const next = matched?.Next ?? state.Default;
-    if (next === undefined) throw new StatesError(StatesErrorName.NoChoiceMatched, `No Choice Rules matched and no Default specified in the Choice state '${run.name}'`);
+    if (next === undefined)
+      throw new StatesError(
+        StatesErrorName.NoChoiceMatched,
+        `No Choice Rules matched and no Default specified in the Choice state '${run.name}'`,
+      );
     const output = applySelectionPath(state.OutputPath, input, context, 'OutputPath');
     this.exitState(run, output);
     return { output, next };
@@ -277,12 +333,18 @@ export class ExecutionRunner {
     if (waitUntil === undefined) {
       const now = Date.now();
       const seconds = (value: Json, field: string): number => {
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw runtimeError(`The value of ${field} in the Wait state '${run.name}' must be a non-negative integer, got ${JSON.stringify(value)}`);
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+          throw runtimeError(
+            `The value of ${field} in the Wait state '${run.name}' must be a non-negative integer, got ${JSON.stringify(value)}`,
+          );
         return value;
       };
       const timestamp = (value: Json, field: string): number => {
         const time = parseTimestamp(value);
-        if (time === undefined) throw runtimeError(`The value of ${field} in the Wait state '${run.name}' must be an ISO-8601 timestamp, got ${JSON.stringify(value)}`);
+        if (time === undefined)
+          throw runtimeError(
+            `The value of ${field} in the Wait state '${run.name}' must be an ISO-8601 timestamp, got ${JSON.stringify(value)}`,
+          );
         return Math.max(0, time - now) / 1000;
       };
       const field = (path: string, name: string): Json => {
@@ -307,7 +369,11 @@ export class ExecutionRunner {
   /** Records the state's exit, once its output is known to fit the payload quota. */
   private exitState(run: StateRun, output: Json): void {
     assertStateDataSize(output, 'output', run.name);
-    this.emit(run.scope, `${run.state.Type as Exclude<StateDefinition['Type'], 'Fail'>}StateExited`, dataDetails(run.name, 'output', output));
+    this.emit(
+      run.scope,
+      `${run.state.Type as Exclude<StateDefinition['Type'], 'Fail'>}StateExited`,
+      dataDetails(run.name, 'output', output),
+    );
   }
 
   private failStateError(run: StateRun): StatesError {
@@ -326,7 +392,11 @@ export class ExecutionRunner {
    * not retried: its errors go to Catch only, and States.Runtime (what a path that selects
    * nothing raises) matches no catcher, so it fails the execution as AWS documents.
    */
-  private async runWithRetries(run: StateRun, cursor: ExecutionCursor | undefined, attempt: (retryCount: number, resume: ExecutionCursor | undefined) => Promise<Json>): Promise<StepResult> {
+  private async runWithRetries(
+    run: StateRun,
+    cursor: ExecutionCursor | undefined,
+    attempt: (retryCount: number, resume: ExecutionCursor | undefined) => Promise<Json>,
+  ): Promise<StepResult> {
     const { state, scope } = run;
     const retriesDone = [...(cursor?.retriesDone ?? [])];
     let resume = cursor;
@@ -352,7 +422,8 @@ export class ExecutionRunner {
       let output: Json;
       try {
         const context = this.contextObject(run, retryCount);
-        const selected = state.ResultSelector !== undefined ? applyPayloadTemplate(state.ResultSelector, { input: result, context }) : result;
+        const selected =
+          state.ResultSelector !== undefined ? applyPayloadTemplate(state.ResultSelector, { input: result, context }) : result;
         output = this.combineResult(run, selected, state.ResultPath, context);
         assertStateDataSize(output, 'output', run.name);
       } catch (error) {
@@ -371,7 +442,12 @@ export class ExecutionRunner {
     const resultPath = catcher.rule.ResultPath;
     let output: Json;
     try {
-      output = resultPath === null ? run.input : resultPath === undefined || resultPath === '$' ? errorOutput : setAtReferencePath(run.input, resultPath, errorOutput);
+      output =
+        resultPath === null
+          ? run.input
+          : resultPath === undefined || resultPath === '$'
+            ? errorOutput
+            : setAtReferencePath(run.input, resultPath, errorOutput);
     } catch (pathError) {
       throw new StatesError(StatesErrorName.ResultPathMatchFailure, pathError instanceof Error ? pathError.message : String(pathError));
     }
@@ -379,7 +455,14 @@ export class ExecutionRunner {
     return { output, next: catcher.rule.Next };
   }
 
-  private positiveSeconds(run: StateRun, input: Json, context: Json, fixed: number | undefined, path: string | undefined, field: string): number | undefined {
+  private positiveSeconds(
+    run: StateRun,
+    input: Json,
+    context: Json,
+    fixed: number | undefined,
+    path: string | undefined,
+    field: string,
+  ): number | undefined {
     if (fixed !== undefined) return fixed;
     if (path === undefined) return undefined;
     const found = lookUpPath(path, { input, context });
@@ -413,8 +496,22 @@ export class ExecutionRunner {
       const input = applySelectionPath(state.InputPath, run.input, context, 'InputPath');
       const effective = state.Parameters !== undefined ? applyPayloadTemplate(state.Parameters, { input, context }) : input;
       assertStateDataSize(effective, 'input after Parameters processing', run.name);
-      const timeoutSeconds = this.positiveSeconds(run, input, context, state.TimeoutSeconds, state.TimeoutSecondsPath, 'TimeoutSecondsPath');
-      const heartbeatSeconds = this.positiveSeconds(run, input, context, state.HeartbeatSeconds, state.HeartbeatSecondsPath, 'HeartbeatSecondsPath');
+      const timeoutSeconds = this.positiveSeconds(
+        run,
+        input,
+        context,
+        state.TimeoutSeconds,
+        state.TimeoutSecondsPath,
+        'TimeoutSecondsPath',
+      );
+      const heartbeatSeconds = this.positiveSeconds(
+        run,
+        input,
+        context,
+        state.HeartbeatSeconds,
+        state.HeartbeatSecondsPath,
+        'HeartbeatSecondsPath',
+      );
       if (optimized) {
         this.emit(scope, 'TaskScheduled', {
           resourceType,
@@ -426,32 +523,67 @@ export class ExecutionRunner {
         });
         this.emit(scope, 'TaskStarted', { resourceType, resource: resourceName });
       } else {
-        this.emit(scope, 'LambdaFunctionScheduled', { resource, input: JSON.stringify(effective), inputDetails: { truncated: false }, timeoutInSeconds: timeoutSeconds });
+        this.emit(scope, 'LambdaFunctionScheduled', {
+          resource,
+          input: JSON.stringify(effective),
+          inputDetails: { truncated: false },
+          timeoutInSeconds: timeoutSeconds,
+        });
         this.emit(scope, 'LambdaFunctionStarted');
       }
-      const timeoutAt = resumed?.timeoutAt ?? (timeoutSeconds !== undefined ? Date.now() + this.deps.time.realMs(timeoutSeconds) : undefined);
+      const timeoutAt =
+        resumed?.timeoutAt ?? (timeoutSeconds !== undefined ? Date.now() + this.deps.time.realMs(timeoutSeconds) : undefined);
       if (timeoutAt !== undefined) {
-        timers.push(setLongTimeout(() => controller.abort(new StatesError(StatesErrorName.Timeout, `The task did not finish within its TimeoutSeconds (${timeoutSeconds ?? '?'} s)`)), Math.max(0, timeoutAt - Date.now())));
+        timers.push(
+          setLongTimeout(
+            () =>
+              controller.abort(
+                new StatesError(StatesErrorName.Timeout, `The task did not finish within its TimeoutSeconds (${timeoutSeconds ?? '?'} s)`),
+              ),
+            Math.max(0, timeoutAt - Date.now()),
+          ),
+        );
       }
       try {
         let result: Json;
         if (callback && token !== undefined) {
-          let heartbeatAt = resumed?.heartbeatAt ?? (heartbeatSeconds !== undefined ? Date.now() + this.deps.time.realMs(heartbeatSeconds) : undefined);
+          let heartbeatAt =
+            resumed?.heartbeatAt ?? (heartbeatSeconds !== undefined ? Date.now() + this.deps.time.realMs(heartbeatSeconds) : undefined);
           const armHeartbeat = () => {
             heartbeatTimer?.clear();
             if (heartbeatAt === undefined) return;
             heartbeatTimer = setLongTimeout(
-              () => controller.abort(new StatesError(StatesErrorName.HeartbeatTimeout, `No heartbeat within HeartbeatSeconds (${heartbeatSeconds ?? '?'} s)`)),
+              () =>
+                controller.abort(
+                  new StatesError(StatesErrorName.HeartbeatTimeout, `No heartbeat within HeartbeatSeconds (${heartbeatSeconds ?? '?'} s)`),
+                ),
               Math.max(0, heartbeatAt - Date.now()),
             );
           };
           armHeartbeat();
-          const saveCallback = (invoked: boolean) => run.checkpoint({ retriesDone: execution.record.cursor?.retriesDone ?? [], callback: { token, invoked, timeoutAt, heartbeatSeconds, heartbeatAt } });
+          const saveCallback = (invoked: boolean) =>
+            run.checkpoint({
+              retriesDone: execution.record.cursor?.retriesDone ?? [],
+              callback: { token, invoked, timeoutAt, heartbeatSeconds, heartbeatAt },
+            });
           if (!resumed?.invoked) {
             saveCallback(false);
             const payload = lambdaRequestPayload(isJsonObject(effective) ? effective.Payload : undefined);
-            const response = await raceAbort(this.deps.functions.invoke(String(isJsonObject(effective) ? effective.FunctionName : ''), payload, execution.region, execution.accountId), controller.signal);
-            this.emit(scope, 'TaskSubmitted', { resourceType, resource: resourceName, output: JSON.stringify(lambdaInvokeResult(response, undefined)), outputDetails: { truncated: false } });
+            const response = await raceAbort(
+              this.deps.functions.invoke(
+                String(isJsonObject(effective) ? effective.FunctionName : ''),
+                payload,
+                execution.region,
+                execution.accountId,
+              ),
+              controller.signal,
+            );
+            this.emit(scope, 'TaskSubmitted', {
+              resourceType,
+              resource: resourceName,
+              output: JSON.stringify(lambdaInvokeResult(response, undefined)),
+              outputDetails: { truncated: false },
+            });
           }
           saveCallback(true);
           const outcome = await raceAbort(
@@ -468,7 +600,12 @@ export class ExecutionRunner {
         } else if (optimized) {
           const parameters = isJsonObject(effective) ? effective : {};
           const invocationType = typeof parameters.InvocationType === 'string' ? parameters.InvocationType : undefined;
-          const invocation = this.deps.functions.invoke(String(parameters.FunctionName ?? ''), lambdaRequestPayload(parameters.Payload), execution.region, execution.accountId);
+          const invocation = this.deps.functions.invoke(
+            String(parameters.FunctionName ?? ''),
+            lambdaRequestPayload(parameters.Payload),
+            execution.region,
+            execution.accountId,
+          );
           if (invocationType === 'Event') {
             invocation.catch(() => undefined);
             result = lambdaInvokeResult(null, invocationType);
@@ -476,10 +613,19 @@ export class ExecutionRunner {
             result = lambdaInvokeResult(await raceAbort(invocation, controller.signal), invocationType);
           }
         } else {
-          result = await raceAbort(this.deps.functions.invoke(resource, effective, execution.region, execution.accountId), controller.signal);
+          result = await raceAbort(
+            this.deps.functions.invoke(resource, effective, execution.region, execution.accountId),
+            controller.signal,
+          );
         }
         assertStateDataSize(result, 'result', run.name);
-        if (optimized) this.emit(scope, 'TaskSucceeded', { resourceType, resource: resourceName, output: JSON.stringify(result), outputDetails: { truncated: false } });
+        if (optimized)
+          this.emit(scope, 'TaskSucceeded', {
+            resourceType,
+            resource: resourceName,
+            output: JSON.stringify(result),
+            outputDetails: { truncated: false },
+          });
         else this.emit(scope, 'LambdaFunctionSucceeded', { output: JSON.stringify(result), outputDetails: { truncated: false } });
         return result;
       } catch (error) {
@@ -509,7 +655,12 @@ export class ExecutionRunner {
     try {
       const outputs = await Promise.all(
         (state.Branches ?? []).map((branch) =>
-          this.runBlock(branch, branch.StartAt, effective, { execution: scope.execution, signal: controller.signal, lastEventId: startedId, topLevel: false }).catch((error: unknown) => {
+          this.runBlock(branch, branch.StartAt, effective, {
+            execution: scope.execution,
+            signal: controller.signal,
+            lastEventId: startedId,
+            topLevel: false,
+          }).catch((error: unknown) => {
             if (!controller.signal.aborted) {
               firstFailure = error;
               controller.abort(new SiblingFailed('another branch failed'));
@@ -539,11 +690,15 @@ export class ExecutionRunner {
     const context = this.contextObject(run, retryCount);
     const input = applySelectionPath(state.InputPath, run.input, context, 'InputPath');
     const items = applySelectionPath(state.ItemsPath, input, context, 'ItemsPath');
-    if (!Array.isArray(items)) throw runtimeError(`Invalid path '${state.ItemsPath ?? '$'}': the ItemsPath of the Map state '${name}' must select an array, got ${JSON.stringify(items)}`);
+    if (!Array.isArray(items))
+      throw runtimeError(
+        `Invalid path '${state.ItemsPath ?? '$'}': the ItemsPath of the Map state '${name}' must select an array, got ${JSON.stringify(items)}`,
+      );
     let maxConcurrency = state.MaxConcurrency ?? 0;
     if (state.MaxConcurrencyPath !== undefined) {
       const found = lookUpPath(state.MaxConcurrencyPath, { input, context });
-      if (!found.found || typeof found.value !== 'number' || !Number.isInteger(found.value) || found.value < 0) throw runtimeError(`MaxConcurrencyPath of the Map state '${name}' must select a non-negative integer`);
+      if (!found.found || typeof found.value !== 'number' || !Number.isInteger(found.value) || found.value < 0)
+        throw runtimeError(`MaxConcurrencyPath of the Map state '${name}' must select a non-negative integer`);
       maxConcurrency = found.value;
     }
     const template = state.ItemSelector ?? state.Parameters;
@@ -559,7 +714,10 @@ export class ExecutionRunner {
         const iteration: BranchScope = { execution: scope.execution, signal: controller.signal, lastEventId: startedId, topLevel: false };
         this.emit(iteration, 'MapIterationStarted', { name, index });
         try {
-          const iterationInput = template !== undefined ? applyPayloadTemplate(template, { input, context: this.contextObject(run, retryCount, { mapItem: { index, value } }) }) : value;
+          const iterationInput =
+            template !== undefined
+              ? applyPayloadTemplate(template, { input, context: this.contextObject(run, retryCount, { mapItem: { index, value } }) })
+              : value;
           results[index] = await this.runBlock(processor, processor.StartAt, iterationInput, iteration);
           this.emit(iteration, 'MapIterationSucceeded', { name, index });
         } catch (error) {
@@ -603,22 +761,36 @@ export class ExecutionRunner {
     const context = this.contextObject(run, retryCount);
     const input = applySelectionPath(state.InputPath, run.input, context, 'InputPath');
     const data = { input, context };
-    const items = isJsonObject(state.ItemReader) ? readItems(state.ItemReader, data, this.deps.objectStore, execution.accountId) : applySelectionPath(state.ItemsPath, input, context, 'ItemsPath');
-    if (!Array.isArray(items)) throw runtimeError(`Invalid path '${state.ItemsPath ?? '$'}': the ItemsPath of the Map state '${name}' must select an array, got ${JSON.stringify(items)}`);
+    const items = isJsonObject(state.ItemReader)
+      ? readItems(state.ItemReader, data, this.deps.objectStore, execution.accountId)
+      : applySelectionPath(state.ItemsPath, input, context, 'ItemsPath');
+    if (!Array.isArray(items))
+      throw runtimeError(
+        `Invalid path '${state.ItemsPath ?? '$'}': the ItemsPath of the Map state '${name}' must select an array, got ${JSON.stringify(items)}`,
+      );
     const writerTarget = isJsonObject(state.ResultWriter) ? s3Location(state.ResultWriter.Parameters, data, 'Prefix') : undefined;
     let maxConcurrency = state.MaxConcurrency ?? 0;
     if (state.MaxConcurrencyPath !== undefined) {
       const found = lookUpPath(state.MaxConcurrencyPath, data);
-      if (!found.found || typeof found.value !== 'number' || !Number.isInteger(found.value) || found.value < 0) throw runtimeError(`MaxConcurrencyPath of the Map state '${name}' must select a non-negative integer`);
+      if (!found.found || typeof found.value !== 'number' || !Number.isInteger(found.value) || found.value < 0)
+        throw runtimeError(`MaxConcurrencyPath of the Map state '${name}' must select a non-negative integer`);
       maxConcurrency = found.value;
     }
     const tolerated = toleratedFailures(state, data, items.length);
     const template = state.ItemSelector ?? state.Parameters;
     const select = (index: number): Json => {
       const value = items[index] as Json;
-      return template !== undefined ? applyPayloadTemplate(template, { input, context: this.contextObject(run, retryCount, { mapItem: { index, value } }) }) : value;
+      return template !== undefined
+        ? applyPayloadTemplate(template, { input, context: this.contextObject(run, retryCount, { mapItem: { index, value } }) })
+        : value;
     };
-    const batches = isJsonObject(state.ItemBatcher) ? batchItems(state.ItemBatcher, items.map((_, index) => select(index)), data) : undefined;
+    const batches = isJsonObject(state.ItemBatcher)
+      ? batchItems(
+          state.ItemBatcher,
+          items.map((_, index) => select(index)),
+          data,
+        )
+      : undefined;
     const childCount = batches ? batches.length : items.length;
 
     const { region, accountId, stateMachineName } = execution;
@@ -668,7 +840,12 @@ export class ExecutionRunner {
       };
       let outcome: ChildExecutionResult['outcome'];
       try {
-        const output = await this.runBlock(processor, processor.StartAt, childInput, { execution: child, signal: controller.signal, lastEventId: 0, topLevel: false });
+        const output = await this.runBlock(processor, processor.StartAt, childInput, {
+          execution: child,
+          signal: controller.signal,
+          lastEventId: 0,
+          topLevel: false,
+        });
         if (!writerTarget) outputs[index] = output;
         outcome = { status: 'SUCCEEDED', output: JSON.stringify(output) };
       } catch (error) {
@@ -681,7 +858,15 @@ export class ExecutionRunner {
           controller.abort(new SiblingFailed('the Map Run exceeded its tolerated failures'));
         }
       }
-      const result: ChildExecutionResult = { executionArn: child.record.executionArn, name: childName, stateMachineArn: childMachineArn, input: inputText, startDate, stopDate: Date.now(), outcome };
+      const result: ChildExecutionResult = {
+        executionArn: child.record.executionArn,
+        name: childName,
+        stateMachineArn: childMachineArn,
+        input: inputText,
+        startDate,
+        stopDate: Date.now(),
+        outcome,
+      };
       if (writerTarget) written.push(result);
       else if (outcome.status === 'FAILED') outputs[index] = childResultEntry(result);
     };
@@ -692,7 +877,9 @@ export class ExecutionRunner {
     try {
       await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, childCount)) }, worker));
       if (scope.signal.aborted) throw scope.signal.reason;
-      const result = writerTarget ? writeMapRunResults(this.deps.objectStore, writerTarget, accountId, { arn: mapRunArn, id: mapRunId }, written) : outputs;
+      const result = writerTarget
+        ? writeMapRunResults(this.deps.objectStore, writerTarget, accountId, { arn: mapRunArn, id: mapRunId }, written)
+        : outputs;
       if (thresholdError) throw thresholdError;
       this.emit(scope, 'MapRunSucceeded');
       this.emit(scope, 'MapStateSucceeded');

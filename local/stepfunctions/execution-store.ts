@@ -68,13 +68,12 @@ export interface ExecutionRecord {
   taskTokens: string[];
 }
 
-const DEBOUNCE_MS = 100;
 
 /**
  * Keeps state machines and executions in a data folder: one JSON file per execution
  * (rewritten atomically: temp file + rename) and its history appended as JSON lines,
- * so a write costs what changed, not what the engine holds. Writes are debounced and
- * flushed on close. Without a data folder it keeps nothing.
+ * so a write costs what changed, not what the engine holds. Every change is written when
+ * it is made. Without a data folder it keeps nothing.
  */
 export class ExecutionStore {
   private readonly executionsDir?: string;
@@ -123,11 +122,14 @@ export class ExecutionStore {
     this.flush();
   }
 
-  /** Schedules the execution's record and new events to be written. */
+  /**
+   * Writes the execution's record and new events at once. (Debouncing them lost a step's
+   * progress to a kill right after it: the step then ran again on a record that had moved on.)
+   */
   save(record: ExecutionRecord, events: readonly HistoryEvent[]): void {
     if (!this.executionsDir) return;
     this.dirty.set(record.executionArn, { record, events });
-    this.timer ??= setTimeout(() => this.flush(), DEBOUNCE_MS);
+    this.flush();
   }
 
   flush(): void {
@@ -139,7 +141,13 @@ export class ExecutionStore {
       const base = path.join(dir, createHash('sha256').update(executionArn).digest('hex').slice(0, 40));
       const written = this.eventsWritten.get(executionArn) ?? 0;
       if (events.length > written) {
-        appendFileSync(`${base}.events.jsonl`, events.slice(written).map((event) => `${JSON.stringify(event)}\n`).join(''));
+        appendFileSync(
+          `${base}.events.jsonl`,
+          events
+            .slice(written)
+            .map((event) => `${JSON.stringify(event)}\n`)
+            .join(''),
+        );
         this.eventsWritten.set(executionArn, events.length);
       }
       writeAtomically(`${base}.json`, JSON.stringify(record));

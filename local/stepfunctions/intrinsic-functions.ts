@@ -200,11 +200,20 @@ function roundedInteger(name: string, value: Json | undefined, what: string): nu
 function formatArgument(value: Json): string {
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return `[${value.map(formatArgument).join(', ')}]`;
-  if (isJsonObject(value)) return `{${Object.entries(value).map(([key, item]) => `${key}=${formatArgument(item)}`).join(', ')}}`;
+  if (isJsonObject(value))
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${key}=${formatArgument(item)}`)
+      .join(', ')}}`;
   return JSON.stringify(value);
 }
 
-const HASH_ALGORITHMS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+const HASH_ALGORITHMS: Record<string, string> = {
+  MD5: 'md5',
+  'SHA-1': 'sha1',
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
 const MAX_ENCODING_INPUT = 10_000;
 const MAX_ARRAY_RANGE = 1000;
 

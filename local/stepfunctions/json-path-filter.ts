@@ -18,7 +18,8 @@ export class FilterSyntaxError extends Error {
   override readonly name = 'FilterSyntaxError';
 }
 
-const TOKEN = /\s*(&&|\|\||==|!=|<=|>=|<|>|\(|\)|@(?:\.[A-Za-z0-9_$-]+|\['(?:[^'\\]|\\.)*'\])*|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)/y;
+const TOKEN =
+  /\s*(&&|\|\||==|!=|<=|>=|<|>|\(|\)|@(?:\.[A-Za-z0-9_$-]+|\['(?:[^'\\]|\\.)*'\])*|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)/y;
 
 /** Parses the text between `[?(` and `)]`. */
 export function parseFilter(text: string): FilterExpression {
@@ -118,7 +119,8 @@ export function filterMatches(filter: FilterExpression, item: Json): boolean {
       if (filter.operator === '!=') return !jsonEquals(value, filter.literal);
       const left = value;
       const right = filter.literal;
-      if (!((typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string'))) return false;
+      if (!((typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string')))
+        return false;
       switch (filter.operator) {
         case '<':
           return left < right;

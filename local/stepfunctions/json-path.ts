@@ -110,7 +110,7 @@ function parseBracket(inside: string, fail: (why: string) => never): PathSegment
   if (inside === '*') return { kind: 'wildcard' };
   if (inside.startsWith('?')) {
     const filter = /^\?\s*\(([\s\S]*)\)$/.exec(inside);
-    if (!filter) return fail("a filter expression is written [?(...)]");
+    if (!filter) return fail('a filter expression is written [?(...)]');
     try {
       return { kind: 'filter', filter: parseFilter(filter[1] as string) };
     } catch (error) {
@@ -198,7 +198,8 @@ function select(segment: PathSegment, value: Json, into: Json[]): void {
       else if (isJsonObject(value)) into.push(...Object.values(value));
       return;
     case 'union':
-      for (const member of segment.members) select(typeof member === 'number' ? { kind: 'index', index: member } : { kind: 'name', name: member }, value, into);
+      for (const member of segment.members)
+        select(typeof member === 'number' ? { kind: 'index', index: member } : { kind: 'name', name: member }, value, into);
       return;
     case 'slice': {
       if (!Array.isArray(value)) return;
@@ -266,7 +267,8 @@ function setAt(target: Json, segments: readonly PathSegment[], depth: number, va
     return copy;
   }
   if (segment.kind !== 'name') throw new ReferencePathConflictError(`'${path}' is not a reference path`);
-  if (!isJsonObject(target)) throw new ReferencePathConflictError(`Unable to apply ReferencePath ${path} to input ${JSON.stringify(target)}`);
+  if (!isJsonObject(target))
+    throw new ReferencePathConflictError(`Unable to apply ReferencePath ${path} to input ${JSON.stringify(target)}`);
   const copy = { ...target };
   const existing = Object.prototype.hasOwnProperty.call(copy, segment.name) ? copy[segment.name] : undefined;
   copy[segment.name] = last ? value : setAt(existing === undefined ? {} : existing, segments, depth + 1, value, path);

@@ -29,7 +29,9 @@ export class LambdaFunctions {
     if (direct) return { functionArn: functionName, invoke: direct };
     const arn = FUNCTION_ARN.exec(functionName);
     const name = arn ? arn[3] : functionName.replace(/^\d{12}:function:/, '').replace(/:[A-Za-z0-9$_-]+$/, '');
-    const functionArn = arn ? `arn:aws:lambda:${arn[1]}:${arn[2]}:function:${name}` : `arn:aws:lambda:${region}:${accountId}:function:${name}`;
+    const functionArn = arn
+      ? `arn:aws:lambda:${arn[1]}:${arn[2]}:function:${name}`
+      : `arn:aws:lambda:${region}:${accountId}:function:${name}`;
     const invoke = this.byArn.get(functionArn);
     return invoke ? { functionArn, invoke } : undefined;
   }

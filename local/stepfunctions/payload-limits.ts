@@ -38,6 +38,9 @@ export const MAX_CAUSE_LENGTH = 32_768;
 /** A string request field longer than the API model allows: ValidationException, as the API answers a constraint. */
 export function assertFieldLength(value: string | undefined, field: string, max: number): void {
   if (value !== undefined && value.length > max) {
-    throw new StepFunctionsApiError('ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
+    throw new StepFunctionsApiError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+    );
   }
 }

@@ -25,7 +25,9 @@ export function requirePath(path: string, scope: DataScope, field: string): Json
   if (!result.found) {
     const where = path.startsWith('$$') ? 'context object' : 'input';
     const data = path.startsWith('$$') ? scope.context : scope.input;
-    throw runtimeError(`The JSONPath '${path}' specified for the field '${field}' could not be found in the ${where} '${JSON.stringify(data)}'`);
+    throw runtimeError(
+      `The JSONPath '${path}' specified for the field '${field}' could not be found in the ${where} '${JSON.stringify(data)}'`,
+    );
   }
   return result.value;
 }
@@ -64,7 +66,12 @@ export function applyPayloadTemplate(template: Json, scope: DataScope): Json {
 }
 
 /** InputPath / OutputPath: `null` means an empty object, a path that selects nothing is an error. */
-export function applySelectionPath(path: string | null | undefined, data: Json, context: Json, field: 'InputPath' | 'OutputPath' | 'ItemsPath'): Json {
+export function applySelectionPath(
+  path: string | null | undefined,
+  data: Json,
+  context: Json,
+  field: 'InputPath' | 'OutputPath' | 'ItemsPath',
+): Json {
   if (path === null) return {};
   if (path === undefined || path === '$') return data;
   const result = lookUpPath(path, { input: data, context });

@@ -39,7 +39,10 @@ export function errorMatches(errorEquals: readonly string[], error: string): boo
 }
 
 /** The first Retrier or Catcher whose ErrorEquals names the error (ASL: the first match wins). */
-export function firstMatching<T extends { ErrorEquals: string[] }>(rules: readonly T[] | undefined, error: string): { rule: T; index: number } | undefined {
+export function firstMatching<T extends { ErrorEquals: string[] }>(
+  rules: readonly T[] | undefined,
+  error: string,
+): { rule: T; index: number } | undefined {
   const index = (rules ?? []).findIndex((rule) => errorMatches(rule.ErrorEquals, error));
   return index < 0 ? undefined : { rule: (rules as readonly T[])[index] as T, index };
 }

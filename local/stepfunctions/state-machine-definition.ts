@@ -86,9 +86,13 @@ export function parseStateMachineDefinition(definition: string): StateMachineDef
   try {
     parsed = JSON.parse(definition);
   } catch (error) {
-    throw new StepFunctionsApiError('InvalidDefinition', `Invalid State Machine Definition: the definition is not JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new StepFunctionsApiError(
+      'InvalidDefinition',
+      `Invalid State Machine Definition: the definition is not JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
-  if (!isJsonObject(parsed as Json)) throw new StepFunctionsApiError('InvalidDefinition', 'Invalid State Machine Definition: the definition must be a JSON object');
+  if (!isJsonObject(parsed as Json))
+    throw new StepFunctionsApiError('InvalidDefinition', 'Invalid State Machine Definition: the definition must be a JSON object');
   rejectUnsupportedDialect(parsed as JsonObject, '');
   const result = aslValidator(forSchemaValidation(parsed as JsonObject), { checkArn: false, checkPaths: true });
   if (!result.isValid) {
@@ -113,7 +117,10 @@ function rejectUnsupportedDialect(node: JsonObject, where: string): void {
   }
   for (const field of ['Assign', 'Arguments', 'Output']) {
     if (where && field in node) {
-      throw new StepFunctionsApiError('InvalidDefinition', `Invalid State Machine Definition: ${where} uses '${field}' (variables / JSONata), which the local Step Functions engine does not support`);
+      throw new StepFunctionsApiError(
+        'InvalidDefinition',
+        `Invalid State Machine Definition: ${where} uses '${field}' (variables / JSONata), which the local Step Functions engine does not support`,
+      );
     }
   }
   const states = node.States;
@@ -122,8 +129,10 @@ function rejectUnsupportedDialect(node: JsonObject, where: string): void {
     if (!isJsonObject(state)) continue;
     const path = `state '${name}'`;
     rejectUnsupportedDialect(state, path);
-    for (const branch of Array.isArray(state.Branches) ? state.Branches : []) if (isJsonObject(branch)) rejectUnsupportedDialect(branch, `a branch of ${path}`);
-    for (const processor of [state.ItemProcessor, state.Iterator]) if (isJsonObject(processor)) rejectUnsupportedDialect(processor, `the item processor of ${path}`);
+    for (const branch of Array.isArray(state.Branches) ? state.Branches : [])
+      if (isJsonObject(branch)) rejectUnsupportedDialect(branch, `a branch of ${path}`);
+    for (const processor of [state.ItemProcessor, state.Iterator])
+      if (isJsonObject(processor)) rejectUnsupportedDialect(processor, `the item processor of ${path}`);
   }
 }
 
@@ -132,7 +141,11 @@ function rejectUnsupportedDistributedMaps(block: StatesBlock): void {
   for (const [name, state] of Object.entries(block.States)) {
     if (state.Type === 'Map' && isDistributedMap(state)) {
       const problem = unsupportedDistributedMapFeature(state);
-      if (problem) throw new StepFunctionsApiError('InvalidDefinition', `Invalid State Machine Definition: the Distributed Map state '${name}' cannot run on the local Step Functions engine: ${problem}`);
+      if (problem)
+        throw new StepFunctionsApiError(
+          'InvalidDefinition',
+          `Invalid State Machine Definition: the Distributed Map state '${name}' cannot run on the local Step Functions engine: ${problem}`,
+        );
     }
     for (const branch of state.Branches ?? []) rejectUnsupportedDistributedMaps(branch);
     const processor = state.ItemProcessor ?? state.Iterator;
@@ -142,5 +155,10 @@ function rejectUnsupportedDistributedMaps(block: StatesBlock): void {
 
 /** True for a Map state in Distributed mode (ItemReader, ResultWriter or ProcessorConfig.Mode DISTRIBUTED). */
 export function isDistributedMap(state: StateDefinition): boolean {
-  return state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED' || state.ItemReader !== undefined || state.ResultWriter !== undefined || state.ItemBatcher !== undefined;
+  return (
+    state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED' ||
+    state.ItemReader !== undefined ||
+    state.ResultWriter !== undefined ||
+    state.ItemBatcher !== undefined
+  );
 }

@@ -34,8 +34,12 @@ export function executionArnOf(stateMachineArn: string, executionName: string): 
 
 /** StartExecution's name rules: 1–80 characters, none of the forbidden ones. */
 export function assertValidExecutionName(name: string): void {
-  if (name.length < 1 || name.length > 80) throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}' (the name must be 1 to 80 characters)`);
+  if (name.length < 1 || name.length > 80)
+    throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}' (the name must be 1 to 80 characters)`);
   if (FORBIDDEN_NAME_CHARACTERS.test(name)) {
-    throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}' (no whitespace, brackets, wildcards, special characters " # % \\ ^ | ~ \` $ & , ; : / or control characters)`);
+    throw new StepFunctionsApiError(
+      'InvalidName',
+      `Invalid Name: '${name}' (no whitespace, brackets, wildcards, special characters " # % \\ ^ | ~ \` $ & , ; : / or control characters)`,
+    );
   }
 }

@@ -21,11 +21,19 @@ const bool = (value: unknown): boolean | undefined => (typeof value === 'boolean
 
 const OPERATIONS: Record<string, Operation> = {
   StartExecution: (engine, body, account) =>
-    engine.startExecution({ stateMachineArn: str(body.stateMachineArn), name: str(body.name), input: str(body.input), traceHeader: str(body.traceHeader) }, account),
+    engine.startExecution(
+      { stateMachineArn: str(body.stateMachineArn), name: str(body.name), input: str(body.input), traceHeader: str(body.traceHeader) },
+      account,
+    ),
   DescribeExecution: (engine, body, account) => engine.describeExecution({ executionArn: str(body.executionArn) }, account),
   ListExecutions: (engine, body, account) =>
     engine.listExecutions(
-      { stateMachineArn: str(body.stateMachineArn), statusFilter: str(body.statusFilter), maxResults: num(body.maxResults), nextToken: str(body.nextToken) },
+      {
+        stateMachineArn: str(body.stateMachineArn),
+        statusFilter: str(body.statusFilter),
+        maxResults: num(body.maxResults),
+        nextToken: str(body.nextToken),
+      },
       account,
     ),
   GetExecutionHistory: (engine, body, account) =>
@@ -39,15 +47,22 @@ const OPERATIONS: Record<string, Operation> = {
       },
       account,
     ),
-  StopExecution: (engine, body, account) => engine.stopExecution({ executionArn: str(body.executionArn), error: str(body.error), cause: str(body.cause) }, account),
+  StopExecution: (engine, body, account) =>
+    engine.stopExecution({ executionArn: str(body.executionArn), error: str(body.error), cause: str(body.cause) }, account),
   SendTaskSuccess: (engine, body) => engine.sendTaskSuccess({ taskToken: str(body.taskToken), output: str(body.output) }),
-  SendTaskFailure: (engine, body) => engine.sendTaskFailure({ taskToken: str(body.taskToken), error: str(body.error), cause: str(body.cause) }),
+  SendTaskFailure: (engine, body) =>
+    engine.sendTaskFailure({ taskToken: str(body.taskToken), error: str(body.error), cause: str(body.cause) }),
   SendTaskHeartbeat: (engine, body) => engine.sendTaskHeartbeat({ taskToken: str(body.taskToken) }),
-  ListStateMachines: (engine, body, account) => engine.listStateMachines({ maxResults: num(body.maxResults), nextToken: str(body.nextToken) }, account),
+  ListStateMachines: (engine, body, account) =>
+    engine.listStateMachines({ maxResults: num(body.maxResults), nextToken: str(body.nextToken) }, account),
   DescribeStateMachine: (engine, body, account) => engine.describeStateMachine({ stateMachineArn: str(body.stateMachineArn) }, account),
-  DescribeStateMachineForExecution: (engine, body, account) => engine.describeStateMachineForExecution({ executionArn: str(body.executionArn) }, account),
+  DescribeStateMachineForExecution: (engine, body, account) =>
+    engine.describeStateMachineForExecution({ executionArn: str(body.executionArn) }, account),
   CreateStateMachine: (engine, body, account) =>
-    engine.createStateMachineForAccount({ name: str(body.name), definition: str(body.definition), roleArn: str(body.roleArn), type: str(body.type) }, account),
+    engine.createStateMachineForAccount(
+      { name: str(body.name), definition: str(body.definition), roleArn: str(body.roleArn), type: str(body.type) },
+      account,
+    ),
   DeleteStateMachine: (engine, body, account) => engine.deleteStateMachine({ stateMachineArn: str(body.stateMachineArn) }, account),
 };
 
@@ -59,7 +74,10 @@ const CONTENT_TYPE = 'application/x-amz-json-1.0';
  * AWSStepFunctions.<Operation>`), answering for the calling account only. Dates go out as
  * epoch seconds, errors as HTTP 400 `{"__type","message"}`.
  */
-export async function startStepFunctionsEndpoint(engine: StepFunctionsEngine, options: { host?: string; port?: number } = {}): Promise<StepFunctionsEndpoint> {
+export async function startStepFunctionsEndpoint(
+  engine: StepFunctionsEngine,
+  options: { host?: string; port?: number } = {},
+): Promise<StepFunctionsEndpoint> {
   const server = createServer((request, response) => {
     handle(engine, request, response).catch((error: unknown) => {
       answer(response, 500, { __type: 'InternalFailure', message: error instanceof Error ? error.message : String(error) });
@@ -73,16 +91,19 @@ async function handle(engine: StepFunctionsEngine, request: IncomingMessage, res
   const text = await readRequestBody(request);
   const operation = target.startsWith(TARGET_PREFIX) ? OPERATIONS[target.slice(TARGET_PREFIX.length)] : undefined;
   try {
-    if (!operation) throw new StepFunctionsApiError('UnknownOperationException', `${target || '(no X-Amz-Target)'} is not an operation of this endpoint`);
+    if (!operation)
+      throw new StepFunctionsApiError('UnknownOperationException', `${target || '(no X-Amz-Target)'} is not an operation of this endpoint`);
     const accountId = callerAccountId(request.headers);
-    if (!accountId) throw new StepFunctionsApiError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if (!accountId)
+      throw new StepFunctionsApiError('UnrecognizedClientException', 'The security token included in the request is invalid.');
     let body: unknown;
     try {
       body = JSON.parse(text || '{}');
     } catch {
       throw new StepFunctionsApiError('SerializationException', 'The request body is not valid JSON');
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new StepFunctionsApiError('SerializationException', 'The request body must be a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new StepFunctionsApiError('SerializationException', 'The request body must be a JSON object');
     answer(response, 200, operation(engine, body as Body, accountId));
   } catch (error) {
     if (error instanceof StepFunctionsApiError) answer(response, 400, { __type: error.type, message: error.message });

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { type MapRunObjectStore } from './distributed-map';
 import { ExecutionHistory, historyEventForApi } from './execution-history';
 import { ExecutionInterrupted, type ExecutionOutcome, ExecutionRunner, type RunningExecution } from './execution-runner';
-import { type ExecutionCursor, type ExecutionRecord, type ExecutionStatus, ExecutionStore, type StoredStateMachine, type TaskDecision } from './execution-store';
+import {
+  type ExecutionCursor,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  ExecutionStore,
+  type StoredStateMachine,
+  type TaskDecision,
+} from './execution-store';
 import { type Json } from './json-value';
 import { LambdaFunctions, type LambdaInvoker } from './lambda-integration';
 import { assertFieldLength, assertPayloadSize, MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './payload-limits';
@@ -21,6 +28,12 @@ export interface StepFunctionsEngineOptions {
   log?: (line: string) => void;
   /** The sandbox's S3 objects (`LocalObjectStore`): what Distributed Map ItemReader reads and ResultWriter writes. */
   objectStore?: MapRunObjectStore;
+  /**
+   * New executions wait until `resumeExecutions()` (the sandbox calls it once its functions
+   * are deployed), so one started while a restart is under way does not fail its first Task.
+   * Default false: they run at once.
+   */
+  holdNewExecutionsUntilResumed?: boolean;
 }
 
 export interface ExecutionDescription {
@@ -64,7 +77,10 @@ const PLACEHOLDER_MACHINE: StateMachineDefinition = { StartAt: '', States: {} };
 
 function required(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new StepFunctionsApiError('ValidationException', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+    throw new StepFunctionsApiError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }
@@ -75,7 +91,10 @@ function taskOutcomeOf(decision: TaskDecision): TaskOutcome {
 
 function page<T>(items: readonly T[], maxResults: number | undefined, nextToken: string | undefined): { items: T[]; nextToken?: string } {
   if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < 0 || maxResults > MAX_PAGE_SIZE)) {
-    throw new StepFunctionsApiError('ValidationException', `1 validation error detected: Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and ${MAX_PAGE_SIZE}`);
+    throw new StepFunctionsApiError(
+      'ValidationException',
+      `1 validation error detected: Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and ${MAX_PAGE_SIZE}`,
+    );
   }
   const size = maxResults || DEFAULT_PAGE_SIZE;
   let offset = 0;
@@ -111,12 +130,15 @@ export class StepFunctionsEngine {
 
   /** States entered since the engine started, in every execution: for benchmarks. */
   stateTransitions = 0;
+  /** False until resumeExecutions, when new executions are held (see the option). */
+  private resumed: boolean;
 
   constructor(options: StepFunctionsEngineOptions) {
     this.region = options.region;
     this.time = new ScaledTime(options.timeScale ?? 1);
     this.log = options.log ?? (() => undefined);
     this.store = new ExecutionStore(options.dataDir);
+    this.resumed = !options.holdNewExecutionsUntilResumed;
     this.runner = new ExecutionRunner({
       functions: this.functions,
       tokens: this.tokens,
@@ -134,7 +156,14 @@ export class StepFunctionsEngine {
       try {
         this.stateMachines.set(stored.stateMachineArn, { ...stored, machine: parseStateMachineDefinition(stored.definition) });
       } catch (error) {
-        this.log(JSON.stringify({ service: 'stepfunctions', event: 'StateMachineNotLoaded', stateMachineArn: stored.stateMachineArn, error: String(error) }));
+        this.log(
+          JSON.stringify({
+            service: 'stepfunctions',
+            event: 'StateMachineNotLoaded',
+            stateMachineArn: stored.stateMachineArn,
+            error: String(error),
+          }),
+        );
       }
     }
     for (const { record, events } of this.store.loadExecutions()) {
@@ -281,12 +310,20 @@ export class StepFunctionsEngine {
       .sort((left, right) => left.name.localeCompare(right.name));
     const result = page(all, input.maxResults, input.nextToken);
     return {
-      stateMachines: result.items.map((found) => ({ stateMachineArn: found.stateMachineArn, name: found.name, type: found.type, creationDate: new Date(found.creationDate) })),
+      stateMachines: result.items.map((found) => ({
+        stateMachineArn: found.stateMachineArn,
+        name: found.name,
+        type: found.type,
+        creationDate: new Date(found.creationDate),
+      })),
       ...(result.nextToken ? { nextToken: result.nextToken } : {}),
     };
   }
 
-  startExecution(input: { stateMachineArn?: string; name?: string; input?: string; traceHeader?: string }, callerAccountId?: string): { executionArn: string; startDate: Date } {
+  startExecution(
+    input: { stateMachineArn?: string; name?: string; input?: string; traceHeader?: string },
+    callerAccountId?: string,
+  ): { executionArn: string; startDate: Date } {
     const stateMachine = this.stateMachine(input.stateMachineArn, callerAccountId);
     const name = input.name ?? randomUUID();
     assertValidExecutionName(name);
@@ -295,13 +332,17 @@ export class StepFunctionsEngine {
     try {
       JSON.parse(inputText);
     } catch (error) {
-      throw new StepFunctionsApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${error instanceof Error ? error.message : String(error)}'`);
+      throw new StepFunctionsApiError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: '${error instanceof Error ? error.message : String(error)}'`,
+      );
     }
     const executionArn = executionArnOf(stateMachine.stateMachineArn, name);
     const existing = this.executions.get(executionArn);
     if (existing) {
       // Same name and input while still running is the same request; otherwise the name is taken.
-      if (existing.record.status === 'RUNNING' && existing.record.input === inputText) return { executionArn, startDate: new Date(existing.record.startDate) };
+      if (existing.record.status === 'RUNNING' && existing.record.input === inputText)
+        return { executionArn, startDate: new Date(existing.record.startDate) };
       throw new StepFunctionsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     if (this.closed) throw new StepFunctionsApiError('InternalFailure', 'The Step Functions engine is closed');
@@ -323,8 +364,12 @@ export class StepFunctionsEngine {
     const history = new ExecutionHistory();
     history.add('ExecutionStarted', 0, { input: inputText, inputDetails: { truncated: false }, roleArn: stateMachine.roleArn }, startDate);
     const execution = this.track(record, history, machine);
-    this.store.save(record, history.events);
-    this.launch(execution, undefined);
+    // On disk before StartExecution answers: a caller told "started" must find it after a crash.
+    this.store.saveNow(record, history.events);
+    // Until the sandbox has deployed its functions (resumeExecutions), a new execution waits
+    // with the resumed ones rather than failing its first Task on a function not there yet.
+    if (this.resumed) this.launch(execution, undefined);
+    else this.awaitingResume.push({ execution, cursor: undefined });
     return { executionArn, startDate: new Date(startDate) };
   }
 
@@ -369,13 +414,22 @@ export class StepFunctionsEngine {
     } else {
       record.error = outcome.error;
       record.cause = outcome.cause;
-      const type = outcome.status === 'FAILED' ? 'ExecutionFailed' : outcome.status === 'ABORTED' ? 'ExecutionAborted' : 'ExecutionTimedOut';
+      const type =
+        outcome.status === 'FAILED' ? 'ExecutionFailed' : outcome.status === 'ABORTED' ? 'ExecutionAborted' : 'ExecutionTimedOut';
       history.add(type, previous, { error: outcome.error, cause: outcome.cause }, now);
     }
     execution.timeoutTimer?.clear();
-    this.store.save(record, history.events);
+    this.store.saveNow(record, history.events);
     execution.complete();
-    this.log(JSON.stringify({ service: 'stepfunctions', event: 'ExecutionClosed', executionArn: record.executionArn, status: record.status, error: record.error }));
+    this.log(
+      JSON.stringify({
+        service: 'stepfunctions',
+        event: 'ExecutionClosed',
+        executionArn: record.executionArn,
+        status: record.status,
+        error: record.error,
+      }),
+    );
   }
 
   describeExecution(input: { executionArn?: string }, callerAccountId?: string): ExecutionDescription {
@@ -413,7 +467,10 @@ export class StepFunctionsEngine {
     };
   }
 
-  listExecutions(input: { stateMachineArn?: string; statusFilter?: string; maxResults?: number; nextToken?: string }, callerAccountId?: string) {
+  listExecutions(
+    input: { stateMachineArn?: string; statusFilter?: string; maxResults?: number; nextToken?: string },
+    callerAccountId?: string,
+  ) {
     const stateMachine = this.stateMachine(input.stateMachineArn, callerAccountId);
     const all = this.executionsByStateMachine.get(stateMachine.stateMachineArn) ?? [];
     const matching: EngineExecution[] = [];
@@ -443,7 +500,10 @@ export class StepFunctionsEngine {
     const events = input.reverseOrder ? [...history.events].reverse() : history.events;
     const result = page(events, input.maxResults, input.nextToken);
     const includeData = input.includeExecutionData ?? true;
-    return { events: result.items.map((event) => historyEventForApi(event, includeData)), ...(result.nextToken ? { nextToken: result.nextToken } : {}) };
+    return {
+      events: result.items.map((event) => historyEventForApi(event, includeData)),
+      ...(result.nextToken ? { nextToken: result.nextToken } : {}),
+    };
   }
 
   stopExecution(input: { executionArn?: string; error?: string; cause?: string }, callerAccountId?: string): { stopDate: Date } {
@@ -509,10 +569,15 @@ export class StepFunctionsEngine {
    * checkpointed: an execution inside a Parallel or Map state re-runs that whole state.
    */
   resumeExecutions(): void {
+    this.resumed = true;
     for (const { execution, cursor } of this.awaitingResume.splice(0)) {
       if (execution.record.status !== 'RUNNING') continue;
       if (execution.machine === PLACEHOLDER_MACHINE) {
-        this.closeExecution(execution, { status: 'FAILED', error: 'States.Runtime', cause: 'The definition of this execution could not be loaded after a restart' });
+        this.closeExecution(execution, {
+          status: 'FAILED',
+          error: 'States.Runtime',
+          cause: 'The definition of this execution could not be loaded after a restart',
+        });
         continue;
       }
       this.launch(execution, cursor);

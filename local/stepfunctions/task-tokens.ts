@@ -61,7 +61,8 @@ export class TaskTokens {
   executionOf(token: string): string {
     const entry = this.open.get(token);
     if (entry) return entry.executionArn;
-    if (this.closed.has(token)) throw new StepFunctionsApiError('TaskTimedOut', 'Task Timed Out: the task for this token has already been closed');
+    if (this.closed.has(token))
+      throw new StepFunctionsApiError('TaskTimedOut', 'Task Timed Out: the task for this token has already been closed');
     throw new StepFunctionsApiError('InvalidToken', 'Invalid Token: the task token is not valid');
   }
 

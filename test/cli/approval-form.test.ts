@@ -29,7 +29,11 @@ const rendered = (page: ReturnType<typeof refusalPage>) => {
 describe('reading the approval page the CLI submitted to', () => {
   it('reads a decision: its heading and who decided when', () => {
     const answer = rendered(decisionPage({ kind: 'decided', request }, { now: new Date('2026-12-01T12:05:00Z') }));
-    expect(answer).toEqual({ httpStatus: 200, page: 'Approved', message: 'This request was approved by a@example.com at 2026-12-01 12:00 UTC.' });
+    expect(answer).toEqual({
+      httpStatus: 200,
+      page: 'Approved',
+      message: 'This request was approved by a@example.com at 2026-12-01 12:00 UTC.',
+    });
     expect(decisionTaken(answer)).toBe(true);
   });
 
@@ -44,7 +48,14 @@ describe('reading the approval page the CLI submitted to', () => {
   });
 
   it('reads the problem of a form sent back (400)', () => {
-    const answer = rendered(requestPage({ ...request, status: 'PENDING' }, 'a@example.com', { r: 'r', a: 'a', e: '1', n: 'n', s: 's' }, { now: new Date('2026-12-01T12:05:00Z'), problem: 'consentToPrepare: must be true to approve' }));
+    const answer = rendered(
+      requestPage(
+        { ...request, status: 'PENDING' },
+        'a@example.com',
+        { r: 'r', a: 'a', e: '1', n: 'n', s: 's' },
+        { now: new Date('2026-12-01T12:05:00Z'), problem: 'consentToPrepare: must be true to approve' },
+      ),
+    );
     expect(answer).toMatchObject({ httpStatus: 400, problem: 'consentToPrepare: must be true to approve' });
     expect(decisionTaken(answer)).toBe(false);
   });

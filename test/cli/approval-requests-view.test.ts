@@ -20,7 +20,7 @@ describe('who a request waits for, and their links', () => {
     expect(approversWaitedFor({ ...request, status: 'APPROVED' })).toEqual([]);
   });
 
-  it('keeps each approver\'s newest link per request (a reminder replaces the first), and the side of the topic\'s account', () => {
+  it("keeps each approver's newest link per request (a reminder replaces the first), and the side of the topic's account", () => {
     const links = newestLinks(
       [
         notification(SOURCE_TOPIC, 'a@example.com', 'req1', 'first', '2026-12-01T10:00:00Z'),
@@ -40,10 +40,22 @@ describe('who a request waits for, and their links', () => {
 
   it('lists each pending request with one line per approver and link', () => {
     const text = renderLinks(
-      [{ side: 'source', requestId: 'r', certificateId: 'c'.repeat(64), from: '111111111111', to: '222222222222', deadline: '2026-12-01T13:00:00.000Z', links: [{ approver: 'a@example.com', link: 'http://x/approval?r=r', sentAt: '' }] }],
+      [
+        {
+          side: 'source',
+          requestId: 'r',
+          certificateId: 'c'.repeat(64),
+          from: '111111111111',
+          to: '222222222222',
+          deadline: '2026-12-01T13:00:00.000Z',
+          links: [{ approver: 'a@example.com', link: 'http://x/approval?r=r', sentAt: '' }],
+        },
+      ],
       new Date('2026-12-01T12:00:00Z'),
     );
-    expect(text).toBe(`source  certificate ${'c'.repeat(64)}  111111111111 -> 222222222222  decide by 2026-12-01T13:00:00Z (in 1h)\n  a@example.com  http://x/approval?r=r`);
+    expect(text).toBe(
+      `source  certificate ${'c'.repeat(64)}  111111111111 -> 222222222222  decide by 2026-12-01T13:00:00Z (in 1h)\n  a@example.com  http://x/approval?r=r`,
+    );
     expect(renderLinks([])).toBe('no pending request has a link in the notifications');
   });
 });

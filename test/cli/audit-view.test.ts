@@ -13,8 +13,24 @@ describe('certflow audit', () => {
   it('renders any action, decision rows included, oldest first as given, with what each row adds', () => {
     const text = renderAudit(
       [
-        { side: 'source', recordedAt: '2026-12-01T10:00:00.000Z', action: 'ApprovalRejected', outcome: 'SUCCEEDED', certificateId: 'c'.repeat(64), approvedBy: 'a@example.com', message: 'not now' },
-        { side: 'target', recordedAt: '2026-12-01T10:01:00.000Z', action: 'UpdateCertificate', outcome: 'FAILED', certificateId: 'd'.repeat(64), errorName: 'ThrottlingException', errorMessage: 'Rate exceeded' },
+        {
+          side: 'source',
+          recordedAt: '2026-12-01T10:00:00.000Z',
+          action: 'ApprovalRejected',
+          outcome: 'SUCCEEDED',
+          certificateId: 'c'.repeat(64),
+          approvedBy: 'a@example.com',
+          message: 'not now',
+        },
+        {
+          side: 'target',
+          recordedAt: '2026-12-01T10:01:00.000Z',
+          action: 'UpdateCertificate',
+          outcome: 'FAILED',
+          certificateId: 'd'.repeat(64),
+          errorName: 'ThrottlingException',
+          errorMessage: 'Rate exceeded',
+        },
       ],
       { showCertificate: true },
     );

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -41,8 +47,21 @@ beforeAll(() => {
   const descriptor: SandboxDescriptor = {
     region: 'us-east-1',
     accounts: { source: '111111111111', target: '222222222222' },
-    credentials: { source: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 's' }, target: { accessKeyId: 'AKIA222222222222LOCL', secretAccessKey: 's' } },
-    endpoints: { iot: 'x', dynamodb: 'http://127.0.0.1:7702', stepfunctions: 'http://127.0.0.1:7703', sns: 'x', apigateway: 'x', secretsmanager: 'x', lambda: 'x', s3: 'x', events: 'x' },
+    credentials: {
+      source: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 's' },
+      target: { accessKeyId: 'AKIA222222222222LOCL', secretAccessKey: 's' },
+    },
+    endpoints: {
+      iot: 'x',
+      dynamodb: 'http://127.0.0.1:7702',
+      stepfunctions: 'http://127.0.0.1:7703',
+      sns: 'x',
+      apigateway: 'x',
+      secretsmanager: 'x',
+      lambda: 'x',
+      s3: 'x',
+      events: 'x',
+    },
     outputs: {
       CertflowSource: { OutboundStateMachineArn: STATE_MACHINE, ApprovalTableName: 'source-approvals' },
       CertflowTarget: { InboundStateMachineArn: INBOUND, ApprovalTableName: 'target-approvals' },
@@ -56,7 +75,13 @@ beforeAll(() => {
   });
   writeFileSync(
     migrationSandboxFile,
-    JSON.stringify({ ...descriptor, outputs: { CertflowSource: migrationOutputs('111111111111', 'CertflowSource'), CertflowTarget: migrationOutputs('222222222222', 'CertflowTarget') } }),
+    JSON.stringify({
+      ...descriptor,
+      outputs: {
+        CertflowSource: migrationOutputs('111111111111', 'CertflowSource'),
+        CertflowTarget: migrationOutputs('222222222222', 'CertflowTarget'),
+      },
+    }),
   );
   writeFileSync(manifestFile, `certificateId\n${'c'.repeat(64)}\n`);
 });
@@ -80,7 +105,13 @@ beforeEach(() => {
   s3Mock.on(PutObjectCommand).resolves({});
   sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
   sfnMock.on(ListExecutionsCommand, { stateMachineArn: STATE_MACHINE }).resolves({
-    executions: [SINGLE, MIGRATION, NOT_YET_APPROVED].map((executionArn) => ({ executionArn, stateMachineArn: STATE_MACHINE, name: 'x', status: 'RUNNING', startDate: STARTED })),
+    executions: [SINGLE, MIGRATION, NOT_YET_APPROVED].map((executionArn) => ({
+      executionArn,
+      stateMachineArn: STATE_MACHINE,
+      name: 'x',
+      status: 'RUNNING',
+      startDate: STARTED,
+    })),
   });
   sfnMock.on(ListExecutionsCommand, { stateMachineArn: INBOUND }).resolves({
     executions: [{ executionArn: TARGET_REVIEW, stateMachineArn: INBOUND, name: 'review', status: 'RUNNING', startDate: STARTED }],
@@ -94,7 +125,9 @@ beforeEach(() => {
   for (const [executionArn, input] of Object.entries(inputs)) {
     sfnMock.on(DescribeExecutionCommand, { executionArn }).resolves({ executionArn, input: JSON.stringify(input), status: 'RUNNING' });
   }
-  sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [{ id: 3, timestamp: STARTED, type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'InspectCertificate' } }] });
+  sfnMock.on(GetExecutionHistoryCommand).resolves({
+    events: [{ id: 3, timestamp: STARTED, type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'InspectCertificate' } }],
+  });
   const migrationApproval: Partial<ApprovalRequest> = {
     ...sourceApproval,
     requestId: approvalRequestId(MIGRATION, 'SOURCE'),
@@ -123,7 +156,11 @@ describe('certflow pending', () => {
         executionArn: SINGLE,
         certificateId: 'c'.repeat(64),
         state: 'waiting for approval',
-        approval: expect.objectContaining({ status: 'PENDING', deadline: '2026-11-24T11:00:00.000Z', waitingFor: ['source-approver-1@example.com', 'source-approver-2@example.com'] }),
+        approval: expect.objectContaining({
+          status: 'PENDING',
+          deadline: '2026-11-24T11:00:00.000Z',
+          waitingFor: ['source-approver-1@example.com', 'source-approver-2@example.com'],
+        }),
       }),
       expect.objectContaining({
         executionArn: MIGRATION,
@@ -132,7 +169,15 @@ describe('certflow pending', () => {
         state: 'InspectCertificate',
         approval: expect.objectContaining({ status: 'APPROVED', waitingFor: [], decidedBy: 'source-approver-2@example.com' }),
       }),
-      { side: 'source', executionArn: NOT_YET_APPROVED, startDate: STARTED.toISOString(), migrationId: 'eu-fleet-late', from: '111111111111', to: '222222222222', state: 'InspectCertificate' },
+      {
+        side: 'source',
+        executionArn: NOT_YET_APPROVED,
+        startDate: STARTED.toISOString(),
+        migrationId: 'eu-fleet-late',
+        from: '111111111111',
+        to: '222222222222',
+        state: 'InspectCertificate',
+      },
     ]);
   });
 
@@ -156,7 +201,10 @@ describe('certflow status', () => {
       startDate: STARTED,
       stopDate: STARTED,
       input: '{}',
-      output: JSON.stringify({ outcome: 'REJECTED', approval: { decision: 'REJECTED', approvedBy: 'target-approver-1@example.com', rejectReason: 'not ours', setAsActive: false } }),
+      output: JSON.stringify({
+        outcome: 'REJECTED',
+        approval: { decision: 'REJECTED', approvedBy: 'target-approver-1@example.com', rejectReason: 'not ours', setAsActive: false },
+      }),
     });
     const { code, stdout } = await certflow('status', TARGET_REVIEW, '--sandbox-file', sandboxFile);
     expect(code).toBe(0);
@@ -177,14 +225,20 @@ describe('certflow status', () => {
     });
     const { code, stdout, stderr } = await certflow('status', SINGLE, '--json', '--sandbox-file', sandboxFile);
     expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toMatchObject({ status: 'FAILED', error: 'CertificateNotTransferable', cause: { errorMessage: 'the certificate is REVOKED' } });
-    expect(stderr).toBe('certflow: the execution ended FAILED: CertificateNotTransferable (CertificateNotTransferable: the certificate is REVOKED)\n');
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'FAILED',
+      error: 'CertificateNotTransferable',
+      cause: { errorMessage: 'the certificate is REVOKED' },
+    });
+    expect(stderr).toBe(
+      'certflow: the execution ended FAILED: CertificateNotTransferable (CertificateNotTransferable: the certificate is REVOKED)\n',
+    );
   });
 
-  it('exits 2 for an ARN of another account, naming both sides\' accounts', async () => {
+  it("exits 2 for an ARN of another account, naming both sides' accounts", async () => {
     const { code, stderr } = await certflow('status', 'arn:aws:states:us-east-1:333333333333:execution:X:y', '--sandbox-file', sandboxFile);
     expect(code).toBe(2);
-    expect(stderr).toContain('names account 333333333333, which is neither side\'s account (source 111111111111, target 222222222222)');
+    expect(stderr).toContain("names account 333333333333, which is neither side's account (source 111111111111, target 222222222222)");
     expect(sfnMock).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
 });
@@ -202,7 +256,10 @@ describe('certflow audit', () => {
 
 describe('certflow usage', () => {
   it.each([
-    [['transfer', '--certificate-id', 'c'.repeat(64), '--to', '222222222222', '--requested-by', 'me', '--colour', 'red'], "unknown option '--colour'"],
+    [
+      ['transfer', '--certificate-id', 'c'.repeat(64), '--to', '222222222222', '--requested-by', 'me', '--colour', 'red'],
+      "unknown option '--colour'",
+    ],
     [['transfer', '--to', '222222222222', '--requested-by', 'me'], "required option '--certificate-id <id>' not specified"],
     [['pending', '--side', 'both'], "'both' is invalid. Allowed choices are source, target"],
     [['launch'], "unknown command 'launch'"],
@@ -214,7 +271,17 @@ describe('certflow usage', () => {
   });
 
   it('names the bad field and the rule before looking for a sandbox', async () => {
-    const { code, stderr } = await certflow('transfer', '--certificate-id', 'abc', '--to', '222222222222', '--requested-by', 'me', '--sandbox-file', '/nonexistent/sandbox.json');
+    const { code, stderr } = await certflow(
+      'transfer',
+      '--certificate-id',
+      'abc',
+      '--to',
+      '222222222222',
+      '--requested-by',
+      'me',
+      '--sandbox-file',
+      '/nonexistent/sandbox.json',
+    );
     expect(code).toBe(2);
     expect(stderr).toBe('certflow: certificateId: must be exactly 64 characters long (got 3)\n');
   });
@@ -228,7 +295,7 @@ describe('certflow usage', () => {
     expect(stderr).toBe("certflow: links: reads the sandbox's notifications; against AWS the links are in the approvers' e-mail\n");
   });
 
-  it('shows each command\'s own help, with the global options, and exits 0', async () => {
+  it("shows each command's own help, with the global options, and exits 0", async () => {
     const { code, stdout } = await certflow('audit', '--help');
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: certflow audit [options]');
@@ -243,14 +310,19 @@ describe('certflow usage', () => {
       return new Promise(() => undefined);
     });
     const output = { stdout: '', stderr: '' };
-    const code = await runCli(['pending', '--sandbox-file', sandboxFile], { stdout: (text) => (output.stdout += text), stderr: (text) => (output.stderr += text), interrupt: interrupt.signal });
+    const code = await runCli(['pending', '--sandbox-file', sandboxFile], {
+      stdout: (text) => (output.stdout += text),
+      stderr: (text) => (output.stderr += text),
+      interrupt: interrupt.signal,
+    });
     expect(code).toBe(130);
     expect(output.stderr).toBe('certflow: interrupted\n');
   });
 });
 
 describe('certflow migrate', () => {
-  const migrate = (...extra: string[]) => certflow('migrate', '--manifest', manifestFile, '--to', '222222222222', '--sandbox-file', migrationSandboxFile, ...extra);
+  const migrate = (...extra: string[]) =>
+    certflow('migrate', '--manifest', manifestFile, '--to', '222222222222', '--sandbox-file', migrationSandboxFile, ...extra);
 
   it.each([
     ['requestedBy', ['--requested-by', 'r'.repeat(257)]],
@@ -265,7 +337,17 @@ describe('certflow migrate', () => {
   });
 
   it('exits 2 naming a manifest file that does not exist', async () => {
-    const { code, stderr } = await certflow('migrate', '--manifest', path.join(dir, 'nope.csv'), '--to', '222222222222', '--requested-by', 'alice', '--sandbox-file', migrationSandboxFile);
+    const { code, stderr } = await certflow(
+      'migrate',
+      '--manifest',
+      path.join(dir, 'nope.csv'),
+      '--to',
+      '222222222222',
+      '--requested-by',
+      'alice',
+      '--sandbox-file',
+      migrationSandboxFile,
+    );
     expect(code).toBe(2);
     expect(stderr).toContain(`--manifest: ${path.join(dir, 'nope.csv')} does not exist`);
   });

@@ -2,13 +2,26 @@ import { keyValueLines, relativeTime, table, timeWithRelative } from '../../cli/
 
 describe('what the CLI shows a person', () => {
   it('aligns key/value lines, leaves out rows without a value and keeps a value of several lines under its first', () => {
-    expect(keyValueLines([['status', 'FAILED'], ['outcome', undefined], ['requested by', 'me'], ['cause', 'first\nsecond']])).toBe(
-      ['status        FAILED', 'requested by  me', 'cause         first', '              second'].join('\n'),
-    );
+    expect(
+      keyValueLines([
+        ['status', 'FAILED'],
+        ['outcome', undefined],
+        ['requested by', 'me'],
+        ['cause', 'first\nsecond'],
+      ]),
+    ).toBe(['status        FAILED', 'requested by  me', 'cause         first', '              second'].join('\n'));
   });
 
   it('pads table columns to their widest cell but not the last, so long links stay whole', () => {
-    expect(table(['A', 'LONGER'], [['xyz', 'v'], ['1', 'http://a/very/long/link']])).toBe(['A    LONGER', 'xyz  v', '1    http://a/very/long/link'].join('\n'));
+    expect(
+      table(
+        ['A', 'LONGER'],
+        [
+          ['xyz', 'v'],
+          ['1', 'http://a/very/long/link'],
+        ],
+      ),
+    ).toBe(['A    LONGER', 'xyz  v', '1    http://a/very/long/link'].join('\n'));
   });
 
   it.each([

@@ -1,4 +1,12 @@
-import { causeLine, decisionsOf, executionView, parseExecutionArn, renderExecutionView, sideOfAccount, unsuccessfulEnd } from '../../cli/execution-view';
+import {
+  causeLine,
+  decisionsOf,
+  executionView,
+  parseExecutionArn,
+  renderExecutionView,
+  sideOfAccount,
+  unsuccessfulEnd,
+} from '../../cli/execution-view';
 
 const ACCOUNTS = { source: '111111111111', target: '222222222222' };
 const ARN = 'arn:aws:states:us-east-1:111111111111:execution:CertflowSource-OutboundTransfer:run-1';
@@ -8,17 +16,32 @@ describe('an execution as `certflow status` shows it', () => {
   it('takes the side from the account the ARN names, and refuses a --side that contradicts it', () => {
     expect(sideOfAccount(parseExecutionArn(ARN).account, ACCOUNTS)).toBe('source');
     expect(sideOfAccount('222222222222', ACCOUNTS)).toBe('target');
-    expect(() => sideOfAccount('222222222222', ACCOUNTS, 'source')).toThrow('--side: the ARN names account 222222222222, the target account, not the source one');
+    expect(() => sideOfAccount('222222222222', ACCOUNTS, 'source')).toThrow(
+      '--side: the ARN names account 222222222222, the target account, not the source one',
+    );
     expect(sideOfAccount('333333333333', {}, 'target')).toBe('target');
-    expect(() => parseExecutionArn('arn:aws:states:us-east-1:111111111111:stateMachine:X')).toThrow(/^EXECUTION_ARN: must be a Step Functions execution ARN/);
+    expect(() => parseExecutionArn('arn:aws:states:us-east-1:111111111111:stateMachine:X')).toThrow(
+      /^EXECUTION_ARN: must be a Step Functions execution ARN/,
+    );
   });
 
   it('finds every decision record in the output, whatever its field is called, and who made it', () => {
     expect(
       decisionsOf({
         outcome: 'TARGET_REJECTED',
-        sourceApproval: { decision: 'APPROVED', approvedBy: 'a@example.com', rejectReason: null, setAsActive: false, consentToPrepare: true },
-        targetDecision: { decision: 'REJECTED', decidedBy: 'b@example.com', rejectReason: 'wrong fleet', decidedAt: '2026-12-01T11:00:00Z' },
+        sourceApproval: {
+          decision: 'APPROVED',
+          approvedBy: 'a@example.com',
+          rejectReason: null,
+          setAsActive: false,
+          consentToPrepare: true,
+        },
+        targetDecision: {
+          decision: 'REJECTED',
+          decidedBy: 'b@example.com',
+          rejectReason: 'wrong fleet',
+          decidedAt: '2026-12-01T11:00:00Z',
+        },
         follow: { state: 'REJECTED' },
       }),
     ).toEqual([
@@ -28,15 +51,26 @@ describe('an execution as `certflow status` shows it', () => {
   });
 
   it('parses a Fail state cause down to the Lambda error inside it', () => {
-    const cause = JSON.stringify({ Error: 'CertificateNotTransferable', Cause: JSON.stringify({ errorType: 'CertificateNotTransferable', errorMessage: 'the certificate is REVOKED' }) });
-    const view = executionView({ executionArn: ARN, status: 'FAILED', error: 'CertificateNotTransferable', cause, input: '{}' }, { side: 'source', arn: parseExecutionArn(ARN) });
-    expect(view.cause).toEqual({ Error: 'CertificateNotTransferable', Cause: { errorType: 'CertificateNotTransferable', errorMessage: 'the certificate is REVOKED' } });
+    const cause = JSON.stringify({
+      Error: 'CertificateNotTransferable',
+      Cause: JSON.stringify({ errorType: 'CertificateNotTransferable', errorMessage: 'the certificate is REVOKED' }),
+    });
+    const view = executionView(
+      { executionArn: ARN, status: 'FAILED', error: 'CertificateNotTransferable', cause, input: '{}' },
+      { side: 'source', arn: parseExecutionArn(ARN) },
+    );
+    expect(view.cause).toEqual({
+      Error: 'CertificateNotTransferable',
+      Cause: { errorType: 'CertificateNotTransferable', errorMessage: 'the certificate is REVOKED' },
+    });
     expect(causeLine(view.cause)).toBe('CertificateNotTransferable: the certificate is REVOKED');
     expect(causeLine('plain text')).toBe('plain text');
-    expect(unsuccessfulEnd(view)).toBe('the execution ended FAILED: CertificateNotTransferable (CertificateNotTransferable: the certificate is REVOKED)');
+    expect(unsuccessfulEnd(view)).toBe(
+      'the execution ended FAILED: CertificateNotTransferable (CertificateNotTransferable: the certificate is REVOKED)',
+    );
   });
 
-  it('renders outcome, decisions with their reason, downtime and a migration run\'s counts', () => {
+  it("renders outcome, decisions with their reason, downtime and a migration run's counts", () => {
     const view = executionView(
       {
         executionArn: ARN,
@@ -64,7 +98,10 @@ describe('an execution as `certflow status` shows it', () => {
   });
 
   it.each([['TRANSFERRED'], ['LANDED']])('counts %s as a transfer that happened', (outcome) => {
-    const view = executionView({ executionArn: ARN, status: 'SUCCEEDED', output: JSON.stringify({ outcome }) }, { side: 'source', arn: parseExecutionArn(ARN) });
+    const view = executionView(
+      { executionArn: ARN, status: 'SUCCEEDED', output: JSON.stringify({ outcome }) },
+      { side: 'source', arn: parseExecutionArn(ARN) },
+    );
     expect(unsuccessfulEnd(view)).toBeUndefined();
   });
 });

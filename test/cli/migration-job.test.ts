@@ -2,7 +2,13 @@ import { getEventListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -56,7 +62,9 @@ function fakeSide(accountId: string, stack: string) {
   });
   const sfnMock = mockClient(sfn);
   sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
-  sfnMock.on(StartExecutionCommand).callsFake((input: { name: string }) => ({ executionArn: executionArnOf(side, input.name), startDate: new Date() }));
+  sfnMock
+    .on(StartExecutionCommand)
+    .callsFake((input: { name: string }) => ({ executionArn: executionArnOf(side, input.name), startDate: new Date() }));
   sfnMock.on(StopExecutionCommand).resolves({ stopDate: new Date() });
   const dynamoMock = mockClient(dynamodb);
   dynamoMock.on(GetItemCommand).resolves({});
@@ -75,7 +83,12 @@ const runNameOf = (arn: string) => arn.split(':').pop() ?? '';
  * Scripts the side's run: RUNNING for `polls` looks, then SUCCEEDED after writing
  * `outcomes` where the Finish step writes them; `clock` moves 10 s a look.
  */
-function runSucceeds(fake: FakeSide, migrationId: string, outcomes: CertificateOutcome[], options: { polls?: number; clock?: { now: number } } = {}) {
+function runSucceeds(
+  fake: FakeSide,
+  migrationId: string,
+  outcomes: CertificateOutcome[],
+  options: { polls?: number; clock?: { now: number } } = {},
+) {
   let looks = 0;
   fake.sfnMock.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
     looks += 1;
@@ -83,7 +96,11 @@ function runSucceeds(fake: FakeSide, migrationId: string, outcomes: CertificateO
     if (looks <= (options.polls ?? 1)) return { executionArn: input.executionArn, status: 'RUNNING' };
     const outcomesKey = runFiles(migrationId, runNameOf(input.executionArn)).outcomes;
     fake.bucket.set(outcomesKey, JSON.stringify(outcomes));
-    return { executionArn: input.executionArn, status: 'SUCCEEDED', output: JSON.stringify({ outcome: 'OFFERED', result: { outcomesKey, counts: {} } }) };
+    return {
+      executionArn: input.executionArn,
+      status: 'SUCCEEDED',
+      output: JSON.stringify({ outcome: 'OFFERED', result: { outcomesKey, counts: {} } }),
+    };
   });
 }
 
@@ -102,7 +119,14 @@ function deps(change: Partial<MigrationJobDeps> = {}): MigrationJobDeps {
 const LIST: MigrationManifest = { kind: 'list', certificateIds: [id(1), id(2), id(3), id(4)] };
 
 function jobRequest(change: Partial<MigrationJobRequest> = {}): MigrationJobRequest {
-  return { manifest: LIST, targetAwsAccount: TARGET_ACCOUNT, requestedBy: 'alice@example.com', reason: 'EU fleet', transferMessage: 'fleet move', ...change };
+  return {
+    manifest: LIST,
+    targetAwsAccount: TARGET_ACCOUNT,
+    requestedBy: 'alice@example.com',
+    reason: 'EU fleet',
+    transferMessage: 'fleet move',
+    ...change,
+  };
 }
 
 function startInput(fake: FakeSide): unknown {
@@ -120,7 +144,13 @@ describe('runMigrationJob', () => {
   ];
   const targetOutcomes: CertificateOutcome[] = [
     { certificateId: id(1), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' },
-    { certificateId: id(2), outcome: 'FAILED', errorName: 'TransferAlreadyCompletedException', errorMessage: 'cancelled', previousStatus: 'PENDING_TRANSFER' },
+    {
+      certificateId: id(2),
+      outcome: 'FAILED',
+      errorName: 'TransferAlreadyCompletedException',
+      errorMessage: 'cancelled',
+      previousStatus: 'PENDING_TRANSFER',
+    },
   ];
 
   it('uploads the manifest, runs the source workflow, hands the target what was offered, runs the target workflow and reports both sides', async () => {
@@ -129,11 +159,26 @@ describe('runMigrationJob', () => {
     const result = await runMigrationJob(deps(), jobRequest());
 
     expect(JSON.parse(source.bucket.get(migrationKeys.manifest(migrationId)) ?? 'null')).toEqual({ certificateIds: LIST.certificateIds });
-    expect(source.sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: source.side.stateMachineArn, name: `${migrationId}-out-${START}` });
-    expect(startInput(source)).toEqual({ migrationId, targetAwsAccount: TARGET_ACCOUNT, transferMessage: 'fleet move', requestedBy: 'alice@example.com', reason: 'EU fleet' });
+    expect(source.sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: source.side.stateMachineArn,
+      name: `${migrationId}-out-${START}`,
+    });
+    expect(startInput(source)).toEqual({
+      migrationId,
+      targetAwsAccount: TARGET_ACCOUNT,
+      transferMessage: 'fleet move',
+      requestedBy: 'alice@example.com',
+      reason: 'EU fleet',
+    });
 
-    expect(JSON.parse(target.bucket.get(migrationKeys.offers(migrationId)) ?? 'null')).toEqual({ sourceAwsAccount: SOURCE_ACCOUNT, certificateIds: [id(1), id(2)] });
-    expect(target.sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: target.side.stateMachineArn, name: `${migrationId}-in-${START}` });
+    expect(JSON.parse(target.bucket.get(migrationKeys.offers(migrationId)) ?? 'null')).toEqual({
+      sourceAwsAccount: SOURCE_ACCOUNT,
+      certificateIds: [id(1), id(2)],
+    });
+    expect(target.sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: target.side.stateMachineArn,
+      name: `${migrationId}-in-${START}`,
+    });
     expect(startInput(target)).toEqual({ migrationId, requestedBy: 'alice@example.com', reason: 'EU fleet' });
 
     expect(result).toEqual({
@@ -142,8 +187,23 @@ describe('runMigrationJob', () => {
       targetRun: `${migrationId}-in-${START}`,
       rows: [
         { certificateId: id(1), outcome: 'TRANSFERRED', sourceOutcome: 'OFFERED', targetOutcome: 'ACCEPTED', previousStatus: 'INACTIVE' },
-        { certificateId: id(2), outcome: 'FAILED', sourceOutcome: 'ALREADY_OFFERED', targetOutcome: 'FAILED', previousStatus: 'PENDING_TRANSFER', errorName: 'TransferAlreadyCompletedException', errorMessage: 'cancelled' },
-        { certificateId: id(3), outcome: 'FAILED', sourceOutcome: 'FAILED', previousStatus: 'ACTIVE', errorName: 'ConsentRequired', errorMessage: 'ACTIVE' },
+        {
+          certificateId: id(2),
+          outcome: 'FAILED',
+          sourceOutcome: 'ALREADY_OFFERED',
+          targetOutcome: 'FAILED',
+          previousStatus: 'PENDING_TRANSFER',
+          errorName: 'TransferAlreadyCompletedException',
+          errorMessage: 'cancelled',
+        },
+        {
+          certificateId: id(3),
+          outcome: 'FAILED',
+          sourceOutcome: 'FAILED',
+          previousStatus: 'ACTIVE',
+          errorName: 'ConsentRequired',
+          errorMessage: 'ACTIVE',
+        },
         { certificateId: id(4), outcome: 'ALREADY_TRANSFERRED', sourceOutcome: 'ALREADY_TRANSFERRED' },
       ],
     });
@@ -185,13 +245,28 @@ describe('runMigrationJob', () => {
     const running = `${migrationId}-out-${START - 60_000}`;
     source.sfnMock.on(ListExecutionsCommand).resolves({
       executions: [
-        { name: `m-someothermigration00000-out-${START}`, executionArn: executionArnOf(source.side, `m-someothermigration00000-out-${START}`), stateMachineArn: source.side.stateMachineArn, status: 'RUNNING', startDate: new Date() },
-        { name: running, executionArn: executionArnOf(source.side, running), stateMachineArn: source.side.stateMachineArn, status: 'RUNNING', startDate: new Date() },
+        {
+          name: `m-someothermigration00000-out-${START}`,
+          executionArn: executionArnOf(source.side, `m-someothermigration00000-out-${START}`),
+          stateMachineArn: source.side.stateMachineArn,
+          status: 'RUNNING',
+          startDate: new Date(),
+        },
+        {
+          name: running,
+          executionArn: executionArnOf(source.side, running),
+          stateMachineArn: source.side.stateMachineArn,
+          status: 'RUNNING',
+          startDate: new Date(),
+        },
       ],
     });
     runSucceeds(source, migrationId, []);
     const result = await runMigrationJob(deps(), jobRequest());
-    expect(source.sfnMock).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: source.side.stateMachineArn, statusFilter: 'RUNNING' });
+    expect(source.sfnMock).toHaveReceivedCommandWith(ListExecutionsCommand, {
+      stateMachineArn: source.side.stateMachineArn,
+      statusFilter: 'RUNNING',
+    });
     expect(source.sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
     expect(source.sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: executionArnOf(source.side, running) });
     expect(result.sourceRun).toBe(running);
@@ -199,7 +274,15 @@ describe('runMigrationJob', () => {
 
   it('starts a new run when only other migrations are running', async () => {
     source.sfnMock.on(ListExecutionsCommand).resolves({
-      executions: [{ name: `m-someothermigration00000-out-${START}`, executionArn: executionArnOf(source.side, `m-someothermigration00000-out-${START}`), stateMachineArn: source.side.stateMachineArn, status: 'RUNNING', startDate: new Date() }],
+      executions: [
+        {
+          name: `m-someothermigration00000-out-${START}`,
+          executionArn: executionArnOf(source.side, `m-someothermigration00000-out-${START}`),
+          stateMachineArn: source.side.stateMachineArn,
+          status: 'RUNNING',
+          startDate: new Date(),
+        },
+      ],
     });
     runSucceeds(source, migrationId, []);
     await runMigrationJob(deps(), jobRequest());
@@ -207,7 +290,9 @@ describe('runMigrationJob', () => {
   });
 
   it('fails with MigrationRunFailed, naming the error and cause, when the run ends FAILED', async () => {
-    source.sfnMock.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold', cause: 'too many batches failed' });
+    source.sfnMock
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold', cause: 'too many batches failed' });
     const job = runMigrationJob(deps(), jobRequest());
     await expect(job).rejects.toBeInstanceOf(MigrationRunFailed);
     await expect(job).rejects.toThrow(
@@ -219,21 +304,31 @@ describe('runMigrationJob', () => {
   it('fails with MigrationRunFailed when the target run is aborted by someone else', async () => {
     runSucceeds(source, migrationId, sourceOutcomes);
     target.sfnMock.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
-    await expect(runMigrationJob(deps(), jobRequest())).rejects.toThrow(`the target run ${migrationId}-in-${START} ended ABORTED: run the same migration again to resume`);
+    await expect(runMigrationJob(deps(), jobRequest())).rejects.toThrow(
+      `the target run ${migrationId}-in-${START} ended ABORTED: run the same migration again to resume`,
+    );
   });
 
   it('fails when a run succeeded without naming its outcomes file', async () => {
     source.sfnMock.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ outcome: 'OFFERED' }) });
-    await expect(runMigrationJob(deps(), jobRequest())).rejects.toThrow(new MigrationRunFailed(`the source run ${migrationId}-out-${START} wrote no outcomes`));
+    await expect(runMigrationJob(deps(), jobRequest())).rejects.toThrow(
+      new MigrationRunFailed(`the source run ${migrationId}-out-${START} wrote no outcomes`),
+    );
   });
 
   it('stops the running execution and throws MigrationStopped when aborted', async () => {
     runSucceeds(source, migrationId, [], { polls: 1000 });
     const controller = new AbortController();
-    const job = runMigrationJob(deps({ signal: controller.signal, pollMs: 60_000, onProgress: () => setTimeout(() => controller.abort(), 10) }), jobRequest());
+    const job = runMigrationJob(
+      deps({ signal: controller.signal, pollMs: 60_000, onProgress: () => setTimeout(() => controller.abort(), 10) }),
+      jobRequest(),
+    );
     await expect(job).rejects.toBeInstanceOf(MigrationStopped);
     await expect(job).rejects.toThrow(`stopped the source run ${migrationId}-out-${START}: run the same migration again to resume`);
-    expect(source.sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, { executionArn: executionArnOf(source.side, `${migrationId}-out-${START}`), error: 'MigrationStopped' });
+    expect(source.sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, {
+      executionArn: executionArnOf(source.side, `${migrationId}-out-${START}`),
+      error: 'MigrationStopped',
+    });
     expect(target.sfnMock.calls()).toHaveLength(0);
   });
 
@@ -250,9 +345,14 @@ describe('runMigrationJob', () => {
     runSucceeds(source, migrationId, sourceOutcomes);
     runSucceeds(target, migrationId, [], { polls: 1000 });
     const controller = new AbortController();
-    const job = runMigrationJob(deps({ signal: controller.signal, onProgress: (view) => view.side === 'target' && controller.abort() }), jobRequest());
+    const job = runMigrationJob(
+      deps({ signal: controller.signal, onProgress: (view) => view.side === 'target' && controller.abort() }),
+      jobRequest(),
+    );
     await expect(job).rejects.toThrow(`stopped the target run ${migrationId}-in-${START}`);
-    expect(target.sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, { executionArn: executionArnOf(target.side, `${migrationId}-in-${START}`) });
+    expect(target.sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, {
+      executionArn: executionArnOf(target.side, `${migrationId}-in-${START}`),
+    });
     expect(source.sfnMock).not.toHaveReceivedCommand(StopExecutionCommand);
   });
 
@@ -285,7 +385,10 @@ describe('runMigrationJob', () => {
     await runMigrationJob(deps({ now: () => clock.now, onProgress: (view) => views.push(view) }), jobRequest());
 
     const runName = `${migrationId}-out-${START}`;
-    expect(source.dynamoMock).toHaveReceivedCommandWith(GetItemCommand, { TableName: source.side.progressTableName, Key: { [MIGRATION_PROGRESS_KEY]: { S: runName } } });
+    expect(source.dynamoMock).toHaveReceivedCommandWith(GetItemCommand, {
+      TableName: source.side.progressTableName,
+      Key: { [MIGRATION_PROGRESS_KEY]: { S: runName } },
+    });
     expect(views).toEqual([
       { side: 'source', phase: 'plan', runName },
       { side: 'source', phase: 'inspect', runName, progress: { total: 100, done: 0, failed: 0 } },
@@ -301,7 +404,10 @@ describe('runMigrationJob', () => {
     runSucceeds(source, migrationId, sourceOutcomes);
     const clock = { now: START };
     runSucceeds(target, migrationId, targetOutcomes, { polls: 2, clock });
-    target.dynamoMock.on(GetItemCommand).resolvesOnce({ Item: marshall({ answerTotal: 2 }) }).resolves({ Item: marshall({ answerTotal: 2, answerDone: 1 }) });
+    target.dynamoMock
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: marshall({ answerTotal: 2 }) })
+      .resolves({ Item: marshall({ answerTotal: 2, answerDone: 1 }) });
     const views: MigrationProgressView[] = [];
     await runMigrationJob(deps({ now: () => clock.now, onProgress: (view) => views.push(view) }), jobRequest());
     expect(views.filter((view) => view.side === 'target').map((view) => [view.phase, view.progress])).toEqual([
@@ -314,7 +420,9 @@ describe('runMigrationJob', () => {
 
 describe('migrationIdOf', () => {
   it('gives the same manifest to the same account the same id, so running the job again resumes it', () => {
-    expect(migrationIdOf({ kind: 'list', certificateIds: [id(1), id(2)] }, TARGET_ACCOUNT)).toBe(migrationIdOf({ kind: 'list', certificateIds: [id(1), id(2)] }, TARGET_ACCOUNT));
+    expect(migrationIdOf({ kind: 'list', certificateIds: [id(1), id(2)] }, TARGET_ACCOUNT)).toBe(
+      migrationIdOf({ kind: 'list', certificateIds: [id(1), id(2)] }, TARGET_ACCOUNT),
+    );
   });
 
   it('gives another manifest or another target account another id', () => {
@@ -345,16 +453,23 @@ describe('progressLine', () => {
   });
 
   it('draws a bar of what is finished, with done, failed, remaining, the rate and the time left', () => {
-    expect(progressLine({ side: 'source', phase: 'transfer', runName: 'r', progress: { total: 100, done: 40, failed: 10 }, rate: 5, secondsLeft: 10.2 }, 10)).toBe(
-      'source transfer [#####.....] done 40 failed 10 remaining 50 | 5.0/s | 11s left',
-    );
+    expect(
+      progressLine(
+        { side: 'source', phase: 'transfer', runName: 'r', progress: { total: 100, done: 40, failed: 10 }, rate: 5, secondsLeft: 10.2 },
+        10,
+      ),
+    ).toBe('source transfer [#####.....] done 40 failed 10 remaining 50 | 5.0/s | 11s left');
   });
 
   it('shows a dash for a rate not known yet', () => {
-    expect(progressLine({ side: 'source', phase: 'inspect', runName: 'r', progress: { total: 4, done: 0, failed: 0 } }, 4)).toBe('source inspect [....] done 0 failed 0 remaining 4 | -/s | - left');
+    expect(progressLine({ side: 'source', phase: 'inspect', runName: 'r', progress: { total: 4, done: 0, failed: 0 } }, 4)).toBe(
+      'source inspect [....] done 0 failed 0 remaining 4 | -/s | - left',
+    );
   });
 
   it('draws a full bar for a phase with nothing in it', () => {
-    expect(progressLine({ side: 'target', phase: 'answer', runName: 'r', progress: { total: 0, done: 0, failed: 0 } }, 5)).toBe('target answer [#####] done 0 failed 0 remaining 0 | -/s | - left');
+    expect(progressLine({ side: 'target', phase: 'answer', runName: 'r', progress: { total: 0, done: 0, failed: 0 } }, 5)).toBe(
+      'target answer [#####] done 0 failed 0 remaining 0 | -/s | - left',
+    );
   });
 });

@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AttachPolicyCommand, CreatePolicyCommand, ListAttachedPoliciesCommand, TransferCertificateCommand, type IoTClient } from '@aws-sdk/client-iot';
+import {
+  AttachPolicyCommand,
+  CreatePolicyCommand,
+  ListAttachedPoliciesCommand,
+  TransferCertificateCommand,
+  type IoTClient,
+} from '@aws-sdk/client-iot';
 import { migrationIdOf, MigrationStopped, runMigrationJob, type MigrationJobRequest } from '../../cli/migration-job';
 import { listCertificates } from '../../lambdas/migration/certificate-listing';
 import type { AuditRow } from '../../lambdas/audit-trail/audit-row';
@@ -52,7 +58,12 @@ function tally(rows: AuditRow[]): Record<string, number> {
 }
 
 function approveAll(migrationId: string, decisions: { source: ApproverDecision; target: ApproverDecision }) {
-  return approveMigrationRequests(fixture.sandbox.notifications, migrationId, (subject) => (/accepting/i.test(subject) ? decisions.target : decisions.source), { pollMs: 50 });
+  return approveMigrationRequests(
+    fixture.sandbox.notifications,
+    migrationId,
+    (subject) => (/accepting/i.test(subject) ? decisions.target : decisions.source),
+    { pollMs: 50 },
+  );
 }
 
 describe('account migrations in the sandbox', () => {
@@ -61,15 +72,26 @@ describe('account migrations in the sandbox', () => {
     const active = await Promise.all(Array.from({ length: ACTIVE }, () => createCertificate(sourceIot, true)));
     const withPolicy = await Promise.all(Array.from({ length: WITH_POLICY }, () => createCertificate(sourceIot)));
     const policyName = 'migration-device-policy';
-    await sourceIot.send(new CreatePolicyCommand({ policyName, policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] }) }));
+    await sourceIot.send(
+      new CreatePolicyCommand({
+        policyName,
+        policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] }),
+      }),
+    );
     for (const certificate of withPolicy) await sourceIot.send(new AttachPolicyCommand({ policyName, target: certificate.certificateArn }));
     const elsewhere = await Promise.all(Array.from({ length: PENDING_ELSEWHERE }, () => createCertificate(sourceIot)));
-    for (const certificate of elsewhere) await sourceIot.send(new TransferCertificateCommand({ certificateId: certificate.certificateId, targetAwsAccount: ELSEWHERE }));
+    for (const certificate of elsewhere)
+      await sourceIot.send(new TransferCertificateCommand({ certificateId: certificate.certificateId, targetAwsAccount: ELSEWHERE }));
     const missing = Array.from({ length: MISSING }, () => randomBytes(32).toString('hex'));
     const ids = (list: Array<{ certificateId: string }>) => list.map((certificate) => certificate.certificateId);
     const everything = [...ids(plain), ...ids(active), ...ids(withPolicy), ...ids(elsewhere), ...missing];
 
-    const request: MigrationJobRequest = { manifest: { kind: 'list', certificateIds: everything }, targetAwsAccount: targetAccount, requestedBy: 'migration-job@example.com', reason: 'account consolidation' };
+    const request: MigrationJobRequest = {
+      manifest: { kind: 'list', certificateIds: everything },
+      targetAwsAccount: targetAccount,
+      requestedBy: 'migration-job@example.com',
+      reason: 'account consolidation',
+    };
     const migrationId = migrationIdOf(request.manifest, targetAccount);
     // The source approvers do not consent to deactivating or detaching: those certificates must fail, the rest move.
     const approver = approveAll(migrationId, { source: { decision: 'APPROVED' }, target: { decision: 'APPROVED', setAsActive: true } });
@@ -97,13 +119,19 @@ describe('account migrations in the sandbox', () => {
 
       // Second run: resumes, skipping what the first offered.
       const resumed = await runMigrationJob({ source: side('source'), target: side('target'), pollMs: 50 }, request);
-      const byOutcome = (outcome: string) => resumed.rows.filter((row) => row.outcome === outcome).map((row) => row.certificateId).sort();
+      const byOutcome = (outcome: string) =>
+        resumed.rows
+          .filter((row) => row.outcome === outcome)
+          .map((row) => row.certificateId)
+          .sort();
       expect(byOutcome('TRANSFERRED')).toEqual(ids(plain).sort());
       // The batch running at the stop finishes its certificates after it: the resumed run finds at least those offered before.
       const alreadyOffered = resumed.rows.filter((row) => row.sourceOutcome === 'ALREADY_OFFERED').length;
       expect(alreadyOffered).toBeGreaterThanOrEqual(offeredBeforeStop);
       expect(alreadyOffered + resumed.rows.filter((row) => row.sourceOutcome === 'OFFERED').length).toBe(PLAIN);
-      const failures = Object.fromEntries(resumed.rows.filter((row) => row.outcome === 'FAILED').map((row) => [row.certificateId, row.errorName]));
+      const failures = Object.fromEntries(
+        resumed.rows.filter((row) => row.outcome === 'FAILED').map((row) => [row.certificateId, row.errorName]),
+      );
       expect(Object.keys(failures)).toHaveLength(ACTIVE + WITH_POLICY + PENDING_ELSEWHERE + MISSING);
       for (const id of [...ids(active), ...ids(withPolicy)]) expect(failures[id]).toBe('ConsentRequired');
       for (const id of ids(elsewhere)) expect(failures[id]).toBe('PendingTransferElsewhere');
@@ -138,7 +166,8 @@ describe('account migrations in the sandbox', () => {
       expect(again.rows.filter((row) => row.errorName === 'ConsentRequired')).toHaveLength(ACTIVE + WITH_POLICY);
       const asked = fixture.sandbox.notifications.list().slice(notified);
       expect(asked.length).toBeGreaterThan(0);
-      for (const notification of asked) expect(notification.subject).toBe(`certflow: approve moving ${ACTIVE + WITH_POLICY} certificates to ${targetAccount}`);
+      for (const notification of asked)
+        expect(notification.subject).toBe(`certflow: approve moving ${ACTIVE + WITH_POLICY} certificates to ${targetAccount}`);
       expect(tally(await auditRows(sourceAccount, 'CertflowSource', everything))).toEqual({ 'TransferCertificate SUCCEEDED': PLAIN });
     } finally {
       approver.stop();
@@ -148,7 +177,11 @@ describe('account migrations in the sandbox', () => {
   it('sends every certificate back when the target approvers reject the batch, with their reason', async () => {
     const certificates = await Promise.all(Array.from({ length: 12 }, () => createCertificate(sourceIot)));
     const certificateIds = certificates.map((certificate) => certificate.certificateId);
-    const request: MigrationJobRequest = { manifest: { kind: 'list', certificateIds }, targetAwsAccount: targetAccount, requestedBy: 'migration-job@example.com' };
+    const request: MigrationJobRequest = {
+      manifest: { kind: 'list', certificateIds },
+      targetAwsAccount: targetAccount,
+      requestedBy: 'migration-job@example.com',
+    };
     const approver = approveAll(migrationIdOf(request.manifest, targetAccount), {
       source: { decision: 'APPROVED' },
       target: { decision: 'REJECTED', rejectReason: 'not expecting these' },
@@ -169,7 +202,11 @@ describe('account migrations in the sandbox', () => {
   it('rejects every offer, rather than leave it pending, when the target approvers do not decide by the deadline', async () => {
     const certificates = await Promise.all(Array.from({ length: 8 }, () => createCertificate(sourceIot)));
     const certificateIds = certificates.map((certificate) => certificate.certificateId);
-    const request: MigrationJobRequest = { manifest: { kind: 'list', certificateIds }, targetAwsAccount: targetAccount, requestedBy: 'migration-job@example.com' };
+    const request: MigrationJobRequest = {
+      manifest: { kind: 'list', certificateIds },
+      targetAwsAccount: targetAccount,
+      requestedBy: 'migration-job@example.com',
+    };
     // Only the source approvers answer; the target's 60-minute deadline passes in 7.2 s of sandbox time.
     const approver = approveMigrationRequests(fixture.sandbox.notifications, migrationIdOf(request.manifest, targetAccount), (subject) =>
       /accepting/i.test(subject) ? undefined : { decision: 'APPROVED' },
@@ -191,13 +228,40 @@ describe('account migrations in the sandbox', () => {
     const certificates = await Promise.all(Array.from({ length: 150 }, () => createCertificate(sourceIot)));
     const missing = randomBytes(32).toString('hex');
     const manifestFile = path.join(fixture.dataDir, 'certs.csv');
-    writeFileSync(manifestFile, ['certificateId,device', ...certificates.map((certificate, index) => `${certificate.certificateId},device-${index}`), `${missing},gone`].join('\n'));
+    writeFileSync(
+      manifestFile,
+      [
+        'certificateId,device',
+        ...certificates.map((certificate, index) => `${certificate.certificateId},device-${index}`),
+        `${missing},gone`,
+      ].join('\n'),
+    );
     const report = path.join(fixture.dataDir, 'migration-report');
-    const args = ['cli/certflow.js', 'migrate', '--manifest', manifestFile, '--to', targetAccount, '--requested-by', 'ops@example.com', '--report', report, '--sandbox-file', path.join(fixture.dataDir, 'sandbox.json'), '--json'];
-    const migrationId = migrationIdOf({ kind: 'list', certificateIds: [...certificates.map((certificate) => certificate.certificateId), missing] }, targetAccount);
+    const args = [
+      'cli/certflow.js',
+      'migrate',
+      '--manifest',
+      manifestFile,
+      '--to',
+      targetAccount,
+      '--requested-by',
+      'ops@example.com',
+      '--report',
+      report,
+      '--sandbox-file',
+      path.join(fixture.dataDir, 'sandbox.json'),
+      '--json',
+    ];
+    const migrationId = migrationIdOf(
+      { kind: 'list', certificateIds: [...certificates.map((certificate) => certificate.certificateId), missing] },
+      targetAccount,
+    );
     const approver = approveAll(migrationId, { source: { decision: 'APPROVED' }, target: { decision: 'APPROVED' } });
     const run = () => {
-      const child = spawn(process.execPath, args, { cwd: path.join(__dirname, '..', '..'), env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+      const child = spawn(process.execPath, args, {
+        cwd: path.join(__dirname, '..', '..'),
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      });
       const output = { stdout: '', stderr: '' };
       child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
@@ -206,10 +270,14 @@ describe('account migrations in the sandbox', () => {
     };
     try {
       const first = run();
-      await eventually('the first offers', async () => {
-        const source = await statuses(sourceIot);
-        return certificates.some((certificate) => source.get(certificate.certificateId) === 'PENDING_TRANSFER') ? true : undefined;
-      }, 60_000);
+      await eventually(
+        'the first offers',
+        async () => {
+          const source = await statuses(sourceIot);
+          return certificates.some((certificate) => source.get(certificate.certificateId) === 'PENDING_TRANSFER') ? true : undefined;
+        },
+        60_000,
+      );
       first.child.kill('SIGINT');
       expect(await first.exited).toBe(130);
       expect(first.output.stderr).toMatch(/source (plan|inspect|approval|transfer)/);
@@ -225,11 +293,24 @@ describe('account migrations in the sandbox', () => {
       expect(csv[0]).toBe('certificateId,outcome,sourceOutcome,targetOutcome,previousStatus,errorName,errorMessage');
       expect(csv).toHaveLength(152);
       expect(csv).toContainEqual(`${missing},FAILED,FAILED,,,CertificateNotFound,the certificate is not in this account`);
-      const json = JSON.parse(readFileSync(`${report}.json`, 'utf8')) as { migrationId: string; total: number; counts: Record<string, number>; certificates: unknown[] };
+      const json = JSON.parse(readFileSync(`${report}.json`, 'utf8')) as {
+        migrationId: string;
+        total: number;
+        counts: Record<string, number>;
+        certificates: unknown[];
+      };
       expect(json).toMatchObject({ migrationId, total: 151, counts: { TRANSFERRED: 150, FAILED: 1 } });
       const target = await statuses(targetIot);
       for (const certificate of certificates) expect(target.get(certificate.certificateId)).toBe('INACTIVE');
-      expect(tally(await auditRows(targetAccount, 'CertflowTarget', certificates.map((certificate) => certificate.certificateId)))).toEqual({ 'AcceptCertificateTransfer SUCCEEDED': 150 });
+      expect(
+        tally(
+          await auditRows(
+            targetAccount,
+            'CertflowTarget',
+            certificates.map((certificate) => certificate.certificateId),
+          ),
+        ),
+      ).toEqual({ 'AcceptCertificateTransfer SUCCEEDED': 150 });
     } finally {
       approver.stop();
     }

@@ -1,7 +1,12 @@
 import type { Sandbox } from '../../local/sandbox';
 
 /** The signed link the sandbox's SNS sink holds for one approver and one certificate. */
-export function approvalLinkFor(sandbox: Sandbox, approver: string, certificateId: string, kind: 'REQUEST' | 'REMINDER' = 'REQUEST'): string | undefined {
+export function approvalLinkFor(
+  sandbox: Sandbox,
+  approver: string,
+  certificateId: string,
+  kind: 'REQUEST' | 'REMINDER' = 'REQUEST',
+): string | undefined {
   const notification = sandbox.notifications
     .list()
     .filter((candidate) => candidate.attributes.approver === approver && candidate.message.includes(certificateId))

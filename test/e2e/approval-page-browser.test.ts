@@ -11,7 +11,14 @@ import type { CertificateFacts } from '../../lambdas/cutover/certificate-facts';
 import { PROJECT_ROOT } from '../../local/cloudformation/cloud-assembly';
 import { credentialsFor } from '../../local/sandbox-accounts';
 import { approvalLinkFor } from './approval-links';
-import { createCertificate, eventually, finishedExecution, startExecution, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
+import {
+  createCertificate,
+  eventually,
+  finishedExecution,
+  startExecution,
+  startSandboxFixture,
+  type SandboxFixture,
+} from './sandbox-fixture';
 
 /** Debian's Chromium (`.ci/run` installs it); playwright-core downloads no browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,7 +29,6 @@ const VIEWPORT = { width: 1280, height: 800 };
 /** Ignored by git: what the pages looked like on the last run, for a person to look at. */
 const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
 const HOUR = 3600;
-
 
 describe('the approval page in headless Chromium', () => {
   let fixture: SandboxFixture;
@@ -52,7 +58,11 @@ describe('the approval page in headless Chromium', () => {
     const cached = signers.get(side);
     if (cached) return cached;
     const account = accountOf(side);
-    const secrets = new SecretsManagerClient({ region: fixture.sandbox.region, endpoint: fixture.sandbox.endpoints.secretsmanager, credentials: credentialsFor(account) });
+    const secrets = new SecretsManagerClient({
+      region: fixture.sandbox.region,
+      endpoint: fixture.sandbox.endpoints.secretsmanager,
+      credentials: credentialsFor(account),
+    });
     const stack = fixture.sandbox.stacks[stackOf(side)]?.resources;
     const [secretId] = stack?.resourcesOfType('AWS::SecretsManager::Secret')[0] ?? [];
     const secretArn = stack && secretId ? stack.arn(secretId) : undefined;
@@ -104,7 +114,11 @@ describe('the approval page in headless Chromium', () => {
       transferMessage: 'rack 7 sensors',
       requestedBy: 'requester@example.com',
       reason: 'EU data residency: the fleet moves to the Frankfurt account',
-      preparation: { deactivate: side === 'SOURCE', detachPolicies: side === 'SOURCE' ? ['eu-fleet-telemetry', 'eu-fleet-shadow'] : [], attachedThings: [] },
+      preparation: {
+        deactivate: side === 'SOURCE',
+        detachPolicies: side === 'SOURCE' ? ['eu-fleet-telemetry', 'eu-fleet-shadow'] : [],
+        attachedThings: [],
+      },
       approvers: [APPROVER],
       status: 'PENDING',
       createdAt: new Date().toISOString(),
@@ -116,7 +130,12 @@ describe('the approval page in headless Chromium', () => {
   }
 
   async function linkTo(request: ApprovalRequest, approver = APPROVER, expiresAt = request.expiresAt): Promise<string> {
-    const params = (await signerOf(request.side)).sign({ requestId: request.requestId, approver, expiresAt, nonce: ApprovalLinkSigner.newNonce() });
+    const params = (await signerOf(request.side)).sign({
+      requestId: request.requestId,
+      approver,
+      expiresAt,
+      nonce: ApprovalLinkSigner.newNonce(),
+    });
     return `${pageUrlOf(request.side)}?${params.toString()}`;
   }
 
@@ -136,7 +155,8 @@ describe('the approval page in headless Chromium', () => {
     return { certificateId, executionArn, link, requestId: approvalRequestId(executionArn, 'SOURCE') };
   }
 
-  const status = async (requestId: string) => (await fixture.approvalStore(fixture.sandbox.accounts.source, 'CertflowSource').get(requestId))?.status;
+  const status = async (requestId: string) =>
+    (await fixture.approvalStore(fixture.sandbox.accounts.source, 'CertflowSource').get(requestId))?.status;
   // A string, evaluated in the page: the test compiles without the DOM's types.
   const focusedId = () => page.evaluate('document.activeElement && document.activeElement.id');
   const bodyText = async () => (await page.locator('body').innerText()).replace(/\s+/g, ' ');
@@ -209,7 +229,9 @@ describe('the approval page in headless Chromium', () => {
     expect(shown?.status()).toBe(200);
     expect(await page.locator('h1').innerText()).toBe('Accept a certificate transfer');
     const text = await bodyText();
-    expect(text).toContain(`Accept one AWS IoT certificate that account ${fixture.sandbox.accounts.source} offers to this account, ${fixture.sandbox.accounts.target}.`);
+    expect(text).toContain(
+      `Accept one AWS IoT certificate that account ${fixture.sandbox.accounts.source} offers to this account, ${fixture.sandbox.accounts.target}.`,
+    );
     expect(text).toContain(`How it lands in account ${fixture.sandbox.accounts.target}`);
     expect(text).toContain('frankfurt-telemetry');
     expect(text).toContain('Reuse the existing thing');
@@ -241,7 +263,9 @@ describe('the approval page in headless Chromium', () => {
     expect(shown?.status()).toBe(200);
     expect(await page.locator('h1').innerText()).toBe('Approve a certificate migration');
     const text = await bodyText();
-    expect(text).toContain(`Move 10000 AWS IoT certificates from account ${fixture.sandbox.accounts.source} to account ${fixture.sandbox.accounts.target}.`);
+    expect(text).toContain(
+      `Move 10000 AWS IoT certificates from account ${fixture.sandbox.accounts.source} to account ${fixture.sandbox.accounts.target}.`,
+    );
     expect(text).toContain('ACTIVE 3, INACTIVE 9995, PENDING_TRANSFER 2');
     expect(text).toContain('Examples (20 of 10000)');
     expect(text).toContain('requester@example.com');
@@ -275,7 +299,9 @@ describe('the approval page in headless Chromium', () => {
       const offered = await targetIot.send(new DescribeCertificateCommand({ certificateId }));
       return offered.certificateDescription?.status === 'PENDING_TRANSFER' ? true : undefined;
     });
-    expect((await fixture.sfn(fixture.sandbox.accounts.source).send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+    expect((await fixture.sfn(fixture.sandbox.accounts.source).send(new DescribeExecutionCommand({ executionArn }))).status).toBe(
+      'RUNNING',
+    );
   });
 
   it('refuses a reused link: the decided request offers no buttons and a replayed POST is refused', async () => {
@@ -289,7 +315,9 @@ describe('the approval page in headless Chromium', () => {
     expect(again?.status()).toBe(200);
     expect(await page.locator('#approve').count()).toBe(0);
     const url = new URL(link);
-    const replay = await page.request.post(`${url.origin}${url.pathname}`, { form: { ...Object.fromEntries(url.searchParams), decision: 'REJECTED', rejectReason: 'changed my mind' } });
+    const replay = await page.request.post(`${url.origin}${url.pathname}`, {
+      form: { ...Object.fromEntries(url.searchParams), decision: 'REJECTED', rejectReason: 'changed my mind' },
+    });
     expect(replay.status()).toBe(409);
     expect(await status(requestId)).toBe('APPROVED');
   });
@@ -322,15 +350,26 @@ describe('the approval page in headless Chromium', () => {
     await page.waitForSelector('h1:has-text("Rejected")');
     expect(await status(requestId)).toBe('REJECTED');
     const finished = await finishedExecution(fixture.sfn(fixture.sandbox.accounts.source), executionArn);
-    expect(JSON.parse(finished.output ?? '{}')).toMatchObject({ outcome: 'SOURCE_REJECTED', sourceApproval: { rejectReason: 'devices still deployed', approvedBy: APPROVER } });
+    expect(JSON.parse(finished.output ?? '{}')).toMatchObject({
+      outcome: 'SOURCE_REJECTED',
+      sourceApproval: { rejectReason: 'devices still deployed', approvedBy: APPROVER },
+    });
   });
 
-  it('lists an approver\'s pending requests on their inbox link, each opening its own request page', async () => {
+  it("lists an approver's pending requests on their inbox link, each opening its own request page", async () => {
     const later = await storeRequest('SOURCE', { approvers: [INBOX_APPROVER] });
-    const sooner = await storeRequest('SOURCE', { approvers: [INBOX_APPROVER], expiresAt: Math.floor(Date.now() / 1000) + 2 * HOUR, reason: 'rack 9 retired' });
+    const sooner = await storeRequest('SOURCE', {
+      approvers: [INBOX_APPROVER],
+      expiresAt: Math.floor(Date.now() / 1000) + 2 * HOUR,
+      reason: 'rack 9 retired',
+    });
     await storeRequest('SOURCE', { approvers: [INBOX_APPROVER], status: 'APPROVED' });
     const signer = await signerOf('SOURCE');
-    const inbox = signer.signInbox({ approver: INBOX_APPROVER, expiresAt: Math.floor(Date.now() / 1000) + HOUR, nonce: ApprovalLinkSigner.newNonce() });
+    const inbox = signer.signInbox({
+      approver: INBOX_APPROVER,
+      expiresAt: Math.floor(Date.now() / 1000) + HOUR,
+      nonce: ApprovalLinkSigner.newNonce(),
+    });
     const shown = await page.goto(`${pageUrlOf('SOURCE')}/inbox?${inbox.toString()}`);
     expect(shown?.status()).toBe(200);
     expect(await page.locator('h1').innerText()).toBe('2 requests waiting for you');

@@ -48,8 +48,17 @@ describe('the AWS CLI v2 against the sandbox', () => {
     const certificateId = String(created.certificateId);
     expect(certificateId).toMatch(/^[0-9a-f]{64}$/);
 
-    await aws(source, 'iot', ['transfer-certificate', '--certificate-id', certificateId, '--target-aws-account', target, '--transfer-message', 'from the CLI']);
-    const offered = (await aws(target, 'iot', ['describe-certificate', '--certificate-id', certificateId])).certificateDescription as Record<string, unknown>;
+    await aws(source, 'iot', [
+      'transfer-certificate',
+      '--certificate-id',
+      certificateId,
+      '--target-aws-account',
+      target,
+      '--transfer-message',
+      'from the CLI',
+    ]);
+    const offered = (await aws(target, 'iot', ['describe-certificate', '--certificate-id', certificateId]))
+      .certificateDescription as Record<string, unknown>;
     expect(offered).toMatchObject({ status: 'PENDING_TRANSFER', ownedBy: source });
 
     await aws(target, 'iot', ['reject-certificate-transfer', '--certificate-id', certificateId, '--reject-reason', 'try again']);
@@ -57,7 +66,8 @@ describe('the AWS CLI v2 against the sandbox', () => {
     await aws(source, 'iot', ['cancel-certificate-transfer', '--certificate-id', certificateId]);
     await aws(source, 'iot', ['transfer-certificate', '--certificate-id', certificateId, '--target-aws-account', target]);
     await aws(target, 'iot', ['accept-certificate-transfer', '--certificate-id', certificateId, '--set-as-active']);
-    const accepted = (await aws(target, 'iot', ['describe-certificate', '--certificate-id', certificateId])).certificateDescription as Record<string, unknown>;
+    const accepted = (await aws(target, 'iot', ['describe-certificate', '--certificate-id', certificateId]))
+      .certificateDescription as Record<string, unknown>;
     expect(accepted).toMatchObject({ status: 'ACTIVE', ownedBy: target, previousOwnedBy: source });
 
     const active = await aws(source, 'iot', ['create-keys-and-certificate', '--set-as-active']);
@@ -76,7 +86,13 @@ describe('the AWS CLI v2 against the sandbox', () => {
     const store = fixture.approvalStore(source, 'CertflowSource');
     const request = await eventually('the approval request', () => store.get(approvalRequestId(executionArn, 'SOURCE')));
 
-    const decision = JSON.stringify({ decision: 'REJECTED', approvedBy: 'ops@example.com', rejectReason: 'from the CLI', setAsActive: false, consentToPrepare: false });
+    const decision = JSON.stringify({
+      decision: 'REJECTED',
+      approvedBy: 'ops@example.com',
+      rejectReason: 'from the CLI',
+      setAsActive: false,
+      consentToPrepare: false,
+    });
     await aws(source, 'stepfunctions', ['send-task-success', '--task-token', request.taskToken, '--task-output', decision]);
     const finished = await eventually('the execution to finish', async () => {
       const described = await aws(source, 'stepfunctions', ['describe-execution', '--execution-arn', executionArn]);

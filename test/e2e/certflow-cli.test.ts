@@ -73,13 +73,25 @@ describe('the certflow command against the sandbox', () => {
   /** The target's scheduled poller, run now: it starts the inbound review. */
   async function pollInbound(certificateId: string): Promise<string> {
     const outputs = fixture.sandbox.stacks.CertflowTarget?.outputs ?? {};
-    const result = (await fixture.sandbox.invoke(`arn:aws:lambda:${fixture.sandbox.region}:${target}:function:${outputs.PollerFunctionName ?? ''}`, {})) as { started: string[] };
+    const result = (await fixture.sandbox.invoke(
+      `arn:aws:lambda:${fixture.sandbox.region}:${target}:function:${outputs.PollerFunctionName ?? ''}`,
+      {},
+    )) as { started: string[] };
     const name = result.started.find((started) => started.includes(certificateId)) ?? '';
     return `${(outputs.InboundStateMachineArn ?? '').replace(':stateMachine:', ':execution:')}:${name}`;
   }
 
   it('exits 1 for a transfer the workflow refuses at once, and status shows its error and cause', async () => {
-    const missing = await certflow('transfer', '--certificate-id', randomBytes(32).toString('hex'), '--to', target, '--requested-by', REQUESTER, '--json');
+    const missing = await certflow(
+      'transfer',
+      '--certificate-id',
+      randomBytes(32).toString('hex'),
+      '--to',
+      target,
+      '--requested-by',
+      REQUESTER,
+      '--json',
+    );
     expect(missing.code).toBe(1);
     const failed = JSON.parse(missing.stdout) as ExecutionView;
     expect(failed).toMatchObject({ status: 'FAILED', error: expect.any(String) });
@@ -99,7 +111,19 @@ describe('the certflow command against the sandbox', () => {
 
   it('follows a transfer with --wait to TRANSFERRED (exit 0); links, pending, refused links, status and audit tell who decided', async () => {
     const { certificateId } = await createCertificate(fixture.iot(source));
-    const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', REQUESTER, '--message', 'from the CLI', '--wait', '--json');
+    const waiting = start(
+      'transfer',
+      '--certificate-id',
+      certificateId,
+      '--to',
+      target,
+      '--requested-by',
+      REQUESTER,
+      '--message',
+      'from the CLI',
+      '--wait',
+      '--json',
+    );
 
     const link = await linkFor('source', 'source-approver-1@example.com', certificateId);
     const pending = await json<PendingEntry[]>('pending', '--side', 'source');
@@ -107,7 +131,10 @@ describe('the certflow command against the sandbox', () => {
       expect.objectContaining({
         certificateId,
         state: 'waiting for approval',
-        approval: expect.objectContaining({ status: 'PENDING', waitingFor: ['source-approver-1@example.com', 'source-approver-2@example.com'] }),
+        approval: expect.objectContaining({
+          status: 'PENDING',
+          waitingFor: ['source-approver-1@example.com', 'source-approver-2@example.com'],
+        }),
       }),
     );
 
@@ -134,7 +161,9 @@ describe('the certflow command against the sandbox', () => {
     expect(await waiting.exited).toBe(0);
     const followed = JSON.parse(waiting.output.stdout) as ExecutionView;
     expect(followed).toMatchObject({ status: 'SUCCEEDED', outcome: 'TRANSFERRED' });
-    expect(followed.decisions).toContainEqual(expect.objectContaining({ step: 'sourceApproval', decision: 'APPROVED', by: 'source-approver-1@example.com' }));
+    expect(followed.decisions).toContainEqual(
+      expect.objectContaining({ step: 'sourceApproval', decision: 'APPROVED', by: 'source-approver-1@example.com' }),
+    );
 
     // The review's ARN names the target account: status finds it without --side.
     const review = await eventually('the review to end', async () => {
@@ -148,7 +177,9 @@ describe('the certflow command against the sandbox', () => {
     const trail = await certflow('audit', '--certificate-id', certificateId);
     expect(trail.code).toBe(0);
     expect(trail.stdout).toMatch(/^RECORDED AT +SIDE +ACTION +OUTCOME +BY +DETAIL$/m);
-    expect(trail.stdout).toMatch(/ source +TransferCertificate +SUCCEEDED +source-approver-1@example.com +PENDING_TRANSFER, "from the CLI"$/m);
+    expect(trail.stdout).toMatch(
+      / source +TransferCertificate +SUCCEEDED +source-approver-1@example.com +PENDING_TRANSFER, "from the CLI"$/m,
+    );
     expect(trail.stdout).toMatch(/ target +AcceptCertificateTransfer +SUCCEEDED +target-approver-1@example.com/m);
     const byApprover = await json<ShownAuditRow[]>('audit', '--approved-by', 'source-approver-1@example.com');
     expect(byApprover.filter((row) => row.certificateId === certificateId).map((row) => row.action)).toContain('TransferCertificate');
@@ -165,7 +196,9 @@ describe('the certflow command against the sandbox', () => {
     const link = await linkFor('source', 'source-approver-2@example.com', certificateId);
     expect((await certflow('reject', link, '--reason', 'not this week')).code).toBe(0);
     expect(await waiting.exited).toBe(1);
-    expect(waiting.output.stderr).toContain('certflow: the transfer ended SOURCE_REJECTED: rejected by source-approver-2@example.com (not this week)');
+    expect(waiting.output.stderr).toContain(
+      'certflow: the transfer ended SOURCE_REJECTED: rejected by source-approver-2@example.com (not this week)',
+    );
     const executionArn = /^execution +(\S+)$/m.exec(waiting.output.stdout)?.[1] ?? '';
     const shown = await certflow('status', executionArn);
     expect(shown.code).toBe(0);
@@ -206,10 +239,26 @@ describe('the certflow command against the sandbox', () => {
 
     const manifest = path.join(fixture.dataDir, 'one.csv');
     writeFileSync(manifest, `${(await createCertificate(fixture.iot(source))).certificateId}\n`);
-    const migrating = start('migrate', '--manifest', manifest, '--to', target, '--requested-by', REQUESTER, '--report', path.join(fixture.dataDir, 'report'));
-    await eventually('the source run', async () => (/source (plan|inspect|approval|transfer)/.test(migrating.output.stderr) ? true : undefined), 45_000);
+    const migrating = start(
+      'migrate',
+      '--manifest',
+      manifest,
+      '--to',
+      target,
+      '--requested-by',
+      REQUESTER,
+      '--report',
+      path.join(fixture.dataDir, 'report'),
+    );
+    await eventually(
+      'the source run',
+      async () => (/source (plan|inspect|approval|transfer)/.test(migrating.output.stderr) ? true : undefined),
+      45_000,
+    );
     // While it runs, status shows the migration run's counters.
-    const run = await eventually('the migration run', async () => (await json<PendingEntry[]>('pending', '--side', 'source')).find((entry) => entry.migrationId !== undefined));
+    const run = await eventually('the migration run', async () =>
+      (await json<PendingEntry[]>('pending', '--side', 'source')).find((entry) => entry.migrationId !== undefined),
+    );
     const counted = await eventually('its counters', async () => {
       const shown = await json<ExecutionView>('status', run.executionArn);
       return shown.progress ? shown : undefined;
@@ -234,7 +283,9 @@ describe('the certflow command against the sandbox', () => {
 
   it('exits 1 and asks whether the sandbox runs when its endpoints do not answer', async () => {
     const stopped = path.join(fixture.dataDir, 'stopped-sandbox.json');
-    const descriptor = JSON.parse(readFileSync(path.join(fixture.dataDir, 'sandbox.json'), 'utf8')) as { endpoints: Record<string, string> };
+    const descriptor = JSON.parse(readFileSync(path.join(fixture.dataDir, 'sandbox.json'), 'utf8')) as {
+      endpoints: Record<string, string>;
+    };
     for (const service of Object.keys(descriptor.endpoints)) descriptor.endpoints[service] = 'http://127.0.0.1:1';
     writeFileSync(stopped, JSON.stringify(descriptor));
     const run = start('pending', '--sandbox-file', stopped);

@@ -14,7 +14,14 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { credentialsFor } from '../../local/sandbox-accounts';
 import { approvalLinkFor, submitDecision } from './approval-links';
-import { createCertificate, eventually, finishedExecution, startExecution, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
+import {
+  createCertificate,
+  eventually,
+  finishedExecution,
+  startExecution,
+  startSandboxFixture,
+  type SandboxFixture,
+} from './sandbox-fixture';
 
 /**
  * The cutover as it runs: both accounts decide on a proposal before the certificate
@@ -55,8 +62,10 @@ async function certificateIn(iot: IoTClient, certificateId: string) {
   }
 }
 
-const policiesOf = async (iot: IoTClient, certificateArn: string) => ((await iot.send(new ListAttachedPoliciesCommand({ target: certificateArn }))).policies ?? []).map((policy) => policy.policyName);
-const thingsOf = async (iot: IoTClient, certificateArn: string) => (await iot.send(new ListPrincipalThingsCommand({ principal: certificateArn }))).things ?? [];
+const policiesOf = async (iot: IoTClient, certificateArn: string) =>
+  ((await iot.send(new ListAttachedPoliciesCommand({ target: certificateArn }))).policies ?? []).map((policy) => policy.policyName);
+const thingsOf = async (iot: IoTClient, certificateArn: string) =>
+  (await iot.send(new ListPrincipalThingsCommand({ principal: certificateArn }))).things ?? [];
 const policyDocument = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
 
 /** An ACTIVE device certificate with a policy and a typed thing, as a fleet has them; the target has the policy and the type. */
@@ -114,11 +123,15 @@ async function auditOf(account: string, stack: 'CertflowSource' | 'CertflowTarge
   const rows = await fixture.auditTrail(account, stack).query('byCertificate', certificateId);
   return [...rows]
     .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt))
-    .map((row) => [row.action, row.outcome, row.policyName ?? row.thingName ?? row.certificateStatus ?? row.errorName ?? ''].join(' ').trim());
+    .map((row) =>
+      [row.action, row.outcome, row.policyName ?? row.thingName ?? row.certificateStatus ?? row.errorName ?? ''].join(' ').trim(),
+    );
 }
 
 async function inboundReviews(): Promise<number> {
-  const { executions } = await targetSfn.send(new ListExecutionsCommand({ stateMachineArn: outputs('CertflowTarget').InboundStateMachineArn }));
+  const { executions } = await targetSfn.send(
+    new ListExecutionsCommand({ stateMachineArn: outputs('CertflowTarget').InboundStateMachineArn }),
+  );
   return (executions ?? []).length;
 }
 
@@ -144,10 +157,17 @@ describe('the cutover between two accounts running certflow', () => {
 
     expect(await certificateIn(sourceIot, device.certificateId)).toBeUndefined();
     expect(await thingsOf(sourceIot, device.certificateArn).catch(() => [])).toEqual([]);
-    expect(await certificateIn(targetIot, device.certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: target, previousOwnedBy: source });
+    expect(await certificateIn(targetIot, device.certificateId)).toMatchObject({
+      status: 'ACTIVE',
+      ownedBy: target,
+      previousOwnedBy: source,
+    });
     expect(await policiesOf(targetIot, device.targetArn)).toEqual([device.policyName]);
     expect(await thingsOf(targetIot, device.targetArn)).toEqual([device.thingName]);
-    expect(await targetIot.send(new DescribeThingCommand({ thingName: device.thingName }))).toMatchObject({ thingTypeName: 'sensor', attributes: { floor: '3' } });
+    expect(await targetIot.send(new DescribeThingCommand({ thingName: device.thingName }))).toMatchObject({
+      thingTypeName: 'sensor',
+      attributes: { floor: '3' },
+    });
 
     expect(await auditOf(source, 'CertflowSource', device.certificateId)).toEqual([
       'ApprovalGranted SUCCEEDED',
@@ -176,7 +196,10 @@ describe('the cutover between two accounts running certflow', () => {
 
     expect(outputOf((await finishedExecution(targetSfn, review)).output).outcome).toBe('REJECTED');
     const outboundResult = await finishedExecution(sourceSfn, outbound);
-    expect(outputOf(outboundResult.output)).toMatchObject({ outcome: 'TARGET_REJECTED', targetDecision: { decision: 'REJECTED', rejectReason: 'not in this account', decidedBy: TARGET_APPROVER } });
+    expect(outputOf(outboundResult.output)).toMatchObject({
+      outcome: 'TARGET_REJECTED',
+      targetDecision: { decision: 'REJECTED', rejectReason: 'not in this account', decidedBy: TARGET_APPROVER },
+    });
     expect(await certificateIn(sourceIot, device.certificateId)).toMatchObject({ status: 'ACTIVE' });
     expect(await policiesOf(sourceIot, device.certificateArn)).toEqual([device.policyName]);
     expect(await thingsOf(sourceIot, device.certificateArn)).toEqual([device.thingName]);
@@ -222,7 +245,12 @@ describe('the cutover between two accounts running certflow', () => {
     const review = await reviewFor(certificateId);
     const delivered = fixture.sandbox.events
       .deliveries()
-      .find((delivery) => delivery.targetArn.startsWith('arn:aws:lambda:') && delivery.event['detail-type'] === 'TransferProposed' && JSON.stringify(delivery.event).includes(certificateId));
+      .find(
+        (delivery) =>
+          delivery.targetArn.startsWith('arn:aws:lambda:') &&
+          delivery.event['detail-type'] === 'TransferProposed' &&
+          JSON.stringify(delivery.event).includes(certificateId),
+      );
     expect(delivered).toBeDefined();
     const receiver = delivered?.targetArn ?? '';
 
@@ -233,10 +261,18 @@ describe('the cutover between two accounts running certflow', () => {
     expect((executions ?? []).filter((execution) => execution.executionArn === review)).toHaveLength(1);
 
     // Another account cannot even put an event on the target's bus: its policy admits only the source.
-    const strangerEvents = new EventBridgeClient({ region: fixture.sandbox.region, endpoint: fixture.sandbox.endpoints.events, credentials: credentialsFor(STRANGER) });
+    const strangerEvents = new EventBridgeClient({
+      region: fixture.sandbox.region,
+      endpoint: fixture.sandbox.endpoints.events,
+      credentials: credentialsFor(STRANGER),
+    });
     const busArn = `arn:aws:events:${fixture.sandbox.region}:${target}:event-bus/${outputs('CertflowTarget').EventBusName ?? ''}`;
     const answer = await strangerEvents.send(
-      new PutEventsCommand({ Entries: [{ EventBusName: busArn, Source: 'certflow.source', DetailType: 'CertificateOffered', Detail: JSON.stringify({ certificateId }) }] }),
+      new PutEventsCommand({
+        Entries: [
+          { EventBusName: busArn, Source: 'certflow.source', DetailType: 'CertificateOffered', Detail: JSON.stringify({ certificateId }) },
+        ],
+      }),
     );
     strangerEvents.destroy();
     expect(answer.FailedEntryCount).toBe(1);
@@ -248,12 +284,23 @@ describe('the cutover between two accounts running certflow', () => {
     const outbound = await startOutbound(device.certificateId);
     const token = await eventually('the approval task token in the history', async () => {
       const { events } = await sourceSfn.send(new GetExecutionHistoryCommand({ executionArn: outbound }));
-      const scheduled = (events ?? []).find((event) => event.type === 'TaskScheduled' && (event.taskScheduledEventDetails?.parameters ?? '').includes('taskToken'));
+      const scheduled = (events ?? []).find(
+        (event) => event.type === 'TaskScheduled' && (event.taskScheduledEventDetails?.parameters ?? '').includes('taskToken'),
+      );
       const parameters = JSON.parse(scheduled?.taskScheduledEventDetails?.parameters ?? '{}') as { Payload?: { taskToken?: string } };
       return parameters.Payload?.taskToken;
     });
     await sourceSfn.send(
-      new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ decision: 'APPROVED', approvedBy: 'nobody-real@example.com', rejectReason: null, setAsActive: false, consentToPrepare: true }) }),
+      new SendTaskSuccessCommand({
+        taskToken: token,
+        output: JSON.stringify({
+          decision: 'APPROVED',
+          approvedBy: 'nobody-real@example.com',
+          rejectReason: null,
+          setAsActive: false,
+          consentToPrepare: true,
+        }),
+      }),
     );
     const result = await finishedExecution(sourceSfn, outbound);
     expect([result.status, result.error]).toEqual(['FAILED', 'UnverifiedDecision']);

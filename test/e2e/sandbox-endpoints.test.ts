@@ -12,7 +12,14 @@ import {
 } from '@aws-sdk/client-iot';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { approvalRequestId } from '../../lambdas/approvals/approval-request';
-import { createCertificate, eventually, finishedExecution, startExecution, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
+import {
+  createCertificate,
+  eventually,
+  finishedExecution,
+  startExecution,
+  startSandboxFixture,
+  type SandboxFixture,
+} from './sandbox-fixture';
 
 /** The sandbox as a whole, driven with real SDK clients over HTTP: no mocks. */
 describe('the sandbox endpoints', () => {
@@ -35,38 +42,60 @@ describe('the sandbox endpoints', () => {
     const sourceIot = fixture.iot(source);
     const targetIot = fixture.iot(target);
     const active = await createCertificate(sourceIot, true);
-    await expect(sourceIot.send(new TransferCertificateCommand({ certificateId: active.certificateId, targetAwsAccount: target }))).rejects.toMatchObject({
+    await expect(
+      sourceIot.send(new TransferCertificateCommand({ certificateId: active.certificateId, targetAwsAccount: target })),
+    ).rejects.toMatchObject({
       name: 'CertificateStateException',
       $metadata: { httpStatusCode: 406 },
     });
 
     const offered = await createCertificate(sourceIot);
-    await sourceIot.send(new TransferCertificateCommand({ certificateId: offered.certificateId, targetAwsAccount: target, transferMessage: 'yours' }));
+    await sourceIot.send(
+      new TransferCertificateCommand({ certificateId: offered.certificateId, targetAwsAccount: target, transferMessage: 'yours' }),
+    );
     const seenByTarget = await targetIot.send(new DescribeCertificateCommand({ certificateId: offered.certificateId }));
-    expect(seenByTarget.certificateDescription).toMatchObject({ status: 'PENDING_TRANSFER', ownedBy: source, transferData: { transferMessage: 'yours' } });
-    await expect(sourceIot.send(new AcceptCertificateTransferCommand({ certificateId: offered.certificateId }))).rejects.toMatchObject({ $metadata: { httpStatusCode: expect.any(Number) } });
+    expect(seenByTarget.certificateDescription).toMatchObject({
+      status: 'PENDING_TRANSFER',
+      ownedBy: source,
+      transferData: { transferMessage: 'yours' },
+    });
+    await expect(sourceIot.send(new AcceptCertificateTransferCommand({ certificateId: offered.certificateId }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: expect.any(Number) },
+    });
     await targetIot.send(new AcceptCertificateTransferCommand({ certificateId: offered.certificateId, setAsActive: true }));
-    expect((await targetIot.send(new DescribeCertificateCommand({ certificateId: offered.certificateId }))).certificateDescription).toMatchObject({
+    expect(
+      (await targetIot.send(new DescribeCertificateCommand({ certificateId: offered.certificateId }))).certificateDescription,
+    ).toMatchObject({
       status: 'ACTIVE',
       ownedBy: target,
       previousOwnedBy: source,
     });
-    await expect(targetIot.send(new RejectCertificateTransferCommand({ certificateId: offered.certificateId }))).rejects.toMatchObject({ name: 'TransferAlreadyCompletedException' });
+    await expect(targetIot.send(new RejectCertificateTransferCommand({ certificateId: offered.certificateId }))).rejects.toMatchObject({
+      name: 'TransferAlreadyCompletedException',
+    });
 
     const withdrawn = await createCertificate(sourceIot);
     await sourceIot.send(new TransferCertificateCommand({ certificateId: withdrawn.certificateId, targetAwsAccount: target }));
-    await expect(targetIot.send(new CancelCertificateTransferCommand({ certificateId: withdrawn.certificateId }))).rejects.toMatchObject({ $metadata: { httpStatusCode: expect.any(Number) } });
+    await expect(targetIot.send(new CancelCertificateTransferCommand({ certificateId: withdrawn.certificateId }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: expect.any(Number) },
+    });
     await sourceIot.send(new CancelCertificateTransferCommand({ certificateId: withdrawn.certificateId }));
-    expect((await sourceIot.send(new DescribeCertificateCommand({ certificateId: withdrawn.certificateId }))).certificateDescription?.status).toBe('INACTIVE');
+    expect(
+      (await sourceIot.send(new DescribeCertificateCommand({ certificateId: withdrawn.certificateId }))).certificateDescription?.status,
+    ).toBe('INACTIVE');
 
     const refused = await createCertificate(sourceIot);
     await sourceIot.send(new TransferCertificateCommand({ certificateId: refused.certificateId, targetAwsAccount: target }));
     await targetIot.send(new RejectCertificateTransferCommand({ certificateId: refused.certificateId, rejectReason: 'not ours' }));
-    expect((await sourceIot.send(new DescribeCertificateCommand({ certificateId: refused.certificateId }))).certificateDescription).toMatchObject({
+    expect(
+      (await sourceIot.send(new DescribeCertificateCommand({ certificateId: refused.certificateId }))).certificateDescription,
+    ).toMatchObject({
       status: 'INACTIVE',
       transferData: { rejectReason: 'not ours' },
     });
-    await expect(targetIot.send(new DescribeCertificateCommand({ certificateId: refused.certificateId }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(targetIot.send(new DescribeCertificateCommand({ certificateId: refused.certificateId }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 
   it('pages ListCertificates with pageSize and marker', async () => {
@@ -89,8 +118,12 @@ describe('the sandbox endpoints', () => {
   it('answers requests above the quota with ThrottlingException and changes nothing for them', async () => {
     const iot = fixture.iot(source, 1);
     const { certificateId } = await createCertificate(iot);
-    const attempts = await Promise.allSettled(Array.from({ length: 40 }, () => iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))));
-    const throttled = attempts.filter((attempt) => attempt.status === 'rejected' && (attempt.reason as Error).name === 'ThrottlingException');
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 40 }, () => iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))),
+    );
+    const throttled = attempts.filter(
+      (attempt) => attempt.status === 'rejected' && (attempt.reason as Error).name === 'ThrottlingException',
+    );
     expect(throttled.length).toBeGreaterThan(0);
     expect(attempts.length - throttled.length).toBeGreaterThan(0);
   });
@@ -100,7 +133,11 @@ describe('the sandbox endpoints', () => {
     const store = fixture.approvalStore(source, 'CertflowSource');
     const startWaiting = async () => {
       const { certificateId } = await createCertificate(fixture.iot(source));
-      const executionArn = await startExecution(sourceSfn, outbound(), { certificateId, targetAwsAccount: target, requestedBy: 'requester@example.com' });
+      const executionArn = await startExecution(sourceSfn, outbound(), {
+        certificateId,
+        targetAwsAccount: target,
+        requestedBy: 'requester@example.com',
+      });
       const request = await eventually('the approval request', () => store.get(approvalRequestId(executionArn, 'SOURCE')));
       return { executionArn, taskToken: request.taskToken };
     };
@@ -109,17 +146,27 @@ describe('the sandbox endpoints', () => {
     await sourceSfn.send(
       new SendTaskSuccessCommand({
         taskToken: approved.taskToken,
-        output: JSON.stringify({ decision: 'REJECTED', approvedBy: 'ops@example.com', rejectReason: 'decided by API', setAsActive: false, consentToPrepare: false }),
+        output: JSON.stringify({
+          decision: 'REJECTED',
+          approvedBy: 'ops@example.com',
+          rejectReason: 'decided by API',
+          setAsActive: false,
+          consentToPrepare: false,
+        }),
       }),
     );
     // The callback reaches the waiting task; the workflow then checks it against the approval
     // record, which no approver decided, and stops (see cutover-transfers.test.ts).
     const completed = await finishedExecution(sourceSfn, approved.executionArn);
     expect(completed).toMatchObject({ status: 'FAILED', error: 'UnverifiedDecision' });
-    await expect(sourceSfn.send(new SendTaskSuccessCommand({ taskToken: approved.taskToken, output: '{}' }))).rejects.toMatchObject({ name: expect.stringMatching(/^(TaskTimedOut|TaskDoesNotExist|InvalidToken)$/) });
+    await expect(sourceSfn.send(new SendTaskSuccessCommand({ taskToken: approved.taskToken, output: '{}' }))).rejects.toMatchObject({
+      name: expect.stringMatching(/^(TaskTimedOut|TaskDoesNotExist|InvalidToken)$/),
+    });
 
     const failed = await startWaiting();
-    await sourceSfn.send(new SendTaskFailureCommand({ taskToken: failed.taskToken, error: 'ApproverUnavailable', cause: 'nobody on call' }));
+    await sourceSfn.send(
+      new SendTaskFailureCommand({ taskToken: failed.taskToken, error: 'ApproverUnavailable', cause: 'nobody on call' }),
+    );
     const failedExecution = await finishedExecution(sourceSfn, failed.executionArn);
     expect(failedExecution).toMatchObject({ status: 'FAILED', error: 'ApproverUnavailable', cause: 'nobody on call' });
   });
@@ -130,7 +177,11 @@ describe('the sandbox endpoints', () => {
     await sourceIot.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: target, transferMessage: 'before restart' }));
     const waiting = await createCertificate(sourceIot);
     const sourceSfn = fixture.sfn(source);
-    const executionArn = await startExecution(sourceSfn, outbound(), { certificateId: waiting.certificateId, targetAwsAccount: target, requestedBy: 'requester@example.com' });
+    const executionArn = await startExecution(sourceSfn, outbound(), {
+      certificateId: waiting.certificateId,
+      targetAwsAccount: target,
+      requestedBy: 'requester@example.com',
+    });
     const store = fixture.approvalStore(source, 'CertflowSource');
     const request = await eventually('the approval request', () => store.get(approvalRequestId(executionArn, 'SOURCE')));
 
@@ -147,7 +198,13 @@ describe('the sandbox endpoints', () => {
     await afterSfn.send(
       new SendTaskSuccessCommand({
         taskToken: request.taskToken,
-        output: JSON.stringify({ decision: 'REJECTED', approvedBy: 'ops@example.com', rejectReason: 'after restart', setAsActive: false, consentToPrepare: false }),
+        output: JSON.stringify({
+          decision: 'REJECTED',
+          approvedBy: 'ops@example.com',
+          rejectReason: 'after restart',
+          setAsActive: false,
+          consentToPrepare: false,
+        }),
       }),
     );
     // The token survived the restart: the callback completes the task (and the workflow, which

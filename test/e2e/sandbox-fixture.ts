@@ -33,8 +33,18 @@ export const E2E_ASSEMBLY = path.join(PROJECT_ROOT, 'cdk.out.e2e');
 /** Emulator quotas for E2E_CONTEXT's 100 requests per second: a few hundred certificates migrate in seconds. */
 export const E2E_MIGRATION_QUOTAS = Object.fromEntries(
   [
-    'TransferCertificate', 'AcceptCertificateTransfer', 'RejectCertificateTransfer', 'CancelCertificateTransfer', 'DescribeCertificate',
-    'ListCertificates', 'ListOutgoingCertificates', 'UpdateCertificate', 'ListAttachedPolicies', 'ListPrincipalThings', 'AttachPolicy', 'DetachPolicy',
+    'TransferCertificate',
+    'AcceptCertificateTransfer',
+    'RejectCertificateTransfer',
+    'CancelCertificateTransfer',
+    'DescribeCertificate',
+    'ListCertificates',
+    'ListOutgoingCertificates',
+    'UpdateCertificate',
+    'ListAttachedPolicies',
+    'ListPrincipalThings',
+    'AttachPolicy',
+    'DetachPolicy',
   ].map((action) => [action, 100]),
 );
 
@@ -84,7 +94,10 @@ export async function startSandboxFixture(options: Partial<SandboxOptions> = {})
         ?.resourcesOfType('AWS::DynamoDB::Table')
         .find(([, resource]) => JSON.stringify(resource.Properties?.KeySchema).includes('"requestId"'));
       if (!resources || !table) throw new Error(`${stackName} has no approval table`);
-      return new ApprovalStore(track(new DynamoDBClient({ ...base(account), endpoint: sandbox.endpoints.dynamodb })), resources.physicalName(table[0]));
+      return new ApprovalStore(
+        track(new DynamoDBClient({ ...base(account), endpoint: sandbox.endpoints.dynamodb })),
+        resources.physicalName(table[0]),
+      );
     },
     close: async () => {
       for (const client of clients) client.destroy();

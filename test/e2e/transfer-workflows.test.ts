@@ -1,4 +1,10 @@
-import { AttachPolicyCommand, CreatePolicyCommand, DescribeCertificateCommand, ListAttachedPoliciesCommand, type IoTClient } from '@aws-sdk/client-iot';
+import {
+  AttachPolicyCommand,
+  CreatePolicyCommand,
+  DescribeCertificateCommand,
+  ListAttachedPoliciesCommand,
+  type IoTClient,
+} from '@aws-sdk/client-iot';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { APPROVAL_EXPIRED_REASON } from '../../lib/inbound-transfer-workflow';
 import { approvalLinkFor, submitDecision } from './approval-links';
@@ -35,7 +41,8 @@ beforeAll(async () => {
 afterAll(() => fixture?.close());
 
 const outputs = (stack: 'CertflowSource' | 'CertflowTarget') => fixture.sandbox.stacks[stack]?.outputs ?? {};
-const functionArn = (account: string, name: string | undefined) => `arn:aws:lambda:${fixture.sandbox.region}:${account}:function:${name ?? ''}`;
+const functionArn = (account: string, name: string | undefined) =>
+  `arn:aws:lambda:${fixture.sandbox.region}:${account}:function:${name ?? ''}`;
 
 async function certificateIn(iot: IoTClient, certificateId: string) {
   try {
@@ -55,7 +62,12 @@ async function attachedPolicies(iot: IoTClient, certificateArn: string): Promise
 async function activeCertificateWithPolicy(): Promise<{ certificateId: string; certificateArn: string; policyName: string }> {
   const certificate = await createCertificate(sourceIot, true);
   const policyName = `device-${certificate.certificateId.slice(0, 8)}`;
-  await sourceIot.send(new CreatePolicyCommand({ policyName, policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] }) }));
+  await sourceIot.send(
+    new CreatePolicyCommand({
+      policyName,
+      policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] }),
+    }),
+  );
   await sourceIot.send(new AttachPolicyCommand({ policyName, target: certificate.certificateArn }));
   return { ...certificate, policyName };
 }
@@ -81,7 +93,9 @@ async function decide(approver: string, certificateId: string, decision: Record<
 }
 
 async function pendingInSource(certificateId: string): Promise<void> {
-  await eventually('the certificate to be offered', async () => ((await certificateIn(sourceIot, certificateId))?.status === 'PENDING_TRANSFER' ? true : undefined));
+  await eventually('the certificate to be offered', async () =>
+    (await certificateIn(sourceIot, certificateId))?.status === 'PENDING_TRANSFER' ? true : undefined,
+  );
 }
 
 /** Runs the target's scheduled poller once and returns the inbound review it started for the certificate. */
@@ -97,8 +111,10 @@ function outcomeOf(output: string | undefined): string | undefined {
   return (JSON.parse(output ?? '{}') as { outcome?: string }).outcome;
 }
 
-const sourceAudit = (certificateId: string) => fixture.auditTrail(source, 'CertflowSource').query('byCertificate', certificateId).then(auditSummary);
-const targetAudit = (certificateId: string) => fixture.auditTrail(target, 'CertflowTarget').query('byCertificate', certificateId).then(auditSummary);
+const sourceAudit = (certificateId: string) =>
+  fixture.auditTrail(source, 'CertflowSource').query('byCertificate', certificateId).then(auditSummary);
+const targetAudit = (certificateId: string) =>
+  fixture.auditTrail(target, 'CertflowTarget').query('byCertificate', certificateId).then(auditSummary);
 
 describe('transfer workflows in the sandbox, to a target offered without a proposal', () => {
   it('moves a certificate through both approvals, preparing it with consent, and leaves it ACTIVE in the target as chosen', async () => {
@@ -116,7 +132,12 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
 
     expect(await certificateIn(sourceIot, certificateId)).toBeUndefined();
     expect(await certificateIn(targetIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: target, previousOwnedBy: source });
-    expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', `UpdateCertificate SUCCEEDED INACTIVE`, `DetachPolicy SUCCEEDED ${policyName}`, 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
+    expect(await sourceAudit(certificateId)).toEqual([
+      'ApprovalGranted SUCCEEDED',
+      `UpdateCertificate SUCCEEDED INACTIVE`,
+      `DetachPolicy SUCCEEDED ${policyName}`,
+      'TransferCertificate SUCCEEDED PENDING_TRANSFER',
+    ]);
     expect(await targetAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'AcceptCertificateTransfer SUCCEEDED ACTIVE']);
   });
 
@@ -158,7 +179,11 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     const result = await finishedExecution(sourceSfn, outbound);
     expect(outcomeOf(result.output)).toBe('TARGET_REJECTED');
     expect(JSON.parse(result.output ?? '{}')).toMatchObject({ follow: { rejectReason: 'unknown device type' } });
-    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source, transferData: { rejectReason: 'unknown device type' } });
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({
+      status: 'INACTIVE',
+      ownedBy: source,
+      transferData: { rejectReason: 'unknown device type' },
+    });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
     expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
     expect(await targetAudit(certificateId)).toEqual(['ApprovalRejected SUCCEEDED', 'RejectCertificateTransfer SUCCEEDED']);
@@ -197,7 +222,11 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect([result.status, outcomeOf(result.output)]).toEqual(['SUCCEEDED', 'CANCELLED']);
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
-    expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
+    expect(await sourceAudit(certificateId)).toEqual([
+      'ApprovalGranted SUCCEEDED',
+      'TransferCertificate SUCCEEDED PENDING_TRANSFER',
+      'CancelCertificateTransfer SUCCEEDED INACTIVE',
+    ]);
     expect(await targetAudit(certificateId)).toEqual([]);
   });
 
@@ -224,7 +253,11 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect(outcomeOf((await finishedExecution(targetSfn, inbound)).output)).toBe('EXPIRED');
     const result = await finishedExecution(sourceSfn, outbound);
     expect(outcomeOf(result.output)).toBe('TARGET_REJECTED');
-    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source, transferData: { rejectReason: APPROVAL_EXPIRED_REASON } });
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({
+      status: 'INACTIVE',
+      ownedBy: source,
+      transferData: { rejectReason: APPROVAL_EXPIRED_REASON },
+    });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
     expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
     expect(await targetAudit(certificateId)).toEqual(['ApprovalExpired SUCCEEDED', 'RejectCertificateTransfer SUCCEEDED']);
@@ -238,7 +271,11 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     expect([result.status, outcomeOf(result.output)]).toEqual(['SUCCEEDED', 'TRANSFER_EXPIRED']);
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
-    expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER', 'CancelCertificateTransfer SUCCEEDED INACTIVE']);
+    expect(await sourceAudit(certificateId)).toEqual([
+      'ApprovalGranted SUCCEEDED',
+      'TransferCertificate SUCCEEDED PENDING_TRANSFER',
+      'CancelCertificateTransfer SUCCEEDED INACTIVE',
+    ]);
     expect(await targetAudit(certificateId)).toEqual([]);
   });
 
@@ -266,7 +303,11 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
   });
 
   it('fails early, naming the rule, when the input is bad', async () => {
-    const executionArn = await startExecution(sourceSfn, outputs('CertflowSource').OutboundStateMachineArn, { certificateId: 'abc', targetAwsAccount: target, requestedBy: REQUESTER });
+    const executionArn = await startExecution(sourceSfn, outputs('CertflowSource').OutboundStateMachineArn, {
+      certificateId: 'abc',
+      targetAwsAccount: target,
+      requestedBy: REQUESTER,
+    });
     const result = await finishedExecution(sourceSfn, executionArn);
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('ValidationError');

@@ -6,11 +6,43 @@ import { actionsOf, certflowApp, definitionOf, grantsOf, templateOf, withoutHash
 
 const { source, target } = certflowApp();
 const sides = [
-  ['source', templateOf(source), { construct: 'SourceApprovals', workflow: 'CertflowSource-Migration', request: 'RequestSourceApproval', verify: 'VerifySourceApproval', resultPath: '$.sourceApproval', side: 'SOURCE', next: 'SourceDecision' }],
-  ['target', templateOf(target), { construct: 'TargetApprovals', workflow: 'CertflowTarget-Migration', request: 'RequestTargetApproval', verify: 'VerifyTargetApproval', resultPath: '$.targetApproval', side: 'TARGET', next: 'Answered' }],
+  [
+    'source',
+    templateOf(source),
+    {
+      construct: 'SourceApprovals',
+      workflow: 'CertflowSource-Migration',
+      request: 'RequestSourceApproval',
+      verify: 'VerifySourceApproval',
+      resultPath: '$.sourceApproval',
+      side: 'SOURCE',
+      next: 'SourceDecision',
+    },
+  ],
+  [
+    'target',
+    templateOf(target),
+    {
+      construct: 'TargetApprovals',
+      workflow: 'CertflowTarget-Migration',
+      request: 'RequestTargetApproval',
+      verify: 'VerifyTargetApproval',
+      resultPath: '$.targetApproval',
+      side: 'TARGET',
+      next: 'Answered',
+    },
+  ],
 ] as const;
 
-type TaskState = { Type: string; Resource?: string; Parameters?: Record<string, unknown>; ResultPath?: unknown; Next?: string; Retry?: Array<{ ErrorEquals: string[] }>; Catch?: Array<{ ErrorEquals: string[]; Next: string }> };
+type TaskState = {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  ResultPath?: unknown;
+  Next?: string;
+  Retry?: Array<{ ErrorEquals: string[] }>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+};
 
 function tableId(template: ReturnType<typeof templateOf>, pattern: RegExp): string {
   const [id = ''] = Object.keys(template.findResources('AWS::DynamoDB::Table')).filter((logicalId) => pattern.test(logicalId));
@@ -24,32 +56,53 @@ describe.each(sides)('the %s side approvals', (_name, template, expected) => {
   const state = (name: string) => definition.States[name] as TaskState;
   const holderNamed = (suffix: string) => `${expected.construct}${suffix}Function`;
 
-  it.each(['Verify', 'Close'])('gives the %s step exactly GetItem/UpdateItem on the approval record and PutItem on the audit table', (step) => {
-    const grants = grantsOf(template).filter((grant) => grant.holders.map(withoutHash).includes(holderNamed(step)) && !actionsOf(grant.statement).some((action) => /^(logs|xray):/.test(action)));
-    expect(grants.map((grant) => [actionsOf(grant.statement).sort(), grant.statement.Resource])).toEqual([
-      [['dynamodb:GetItem', 'dynamodb:UpdateItem'], { 'Fn::GetAtt': [approvalTable, 'Arn'] }],
-      [['dynamodb:PutItem'], { 'Fn::GetAtt': [auditTable, 'Arn'] }],
-    ]);
-  });
+  it.each(['Verify', 'Close'])(
+    'gives the %s step exactly GetItem/UpdateItem on the approval record and PutItem on the audit table',
+    (step) => {
+      const grants = grantsOf(template).filter(
+        (grant) =>
+          grant.holders.map(withoutHash).includes(holderNamed(step)) &&
+          !actionsOf(grant.statement).some((action) => /^(logs|xray):/.test(action)),
+      );
+      expect(grants.map((grant) => [actionsOf(grant.statement).sort(), grant.statement.Resource])).toEqual([
+        [['dynamodb:GetItem', 'dynamodb:UpdateItem'], { 'Fn::GetAtt': [approvalTable, 'Arn'] }],
+        [['dynamodb:PutItem'], { 'Fn::GetAtt': [auditTable, 'Arn'] }],
+      ]);
+    },
+  );
 
   it('tells the verify and close functions both tables', () => {
     for (const step of ['Verify', 'Close']) {
       const [fn] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => withoutHash(id) === holderNamed(step));
       expect(fn?.[1]).toMatchObject({
-        Properties: { Environment: { Variables: { [HANDLER_ENVIRONMENT.approvalTableName]: { Ref: approvalTable }, [HANDLER_ENVIRONMENT.auditTableName]: { Ref: auditTable } } } },
+        Properties: {
+          Environment: {
+            Variables: {
+              [HANDLER_ENVIRONMENT.approvalTableName]: { Ref: approvalTable },
+              [HANDLER_ENVIRONMENT.auditTableName]: { Ref: auditTable },
+            },
+          },
+        },
       });
     }
   });
 
   it('lets no approval function but verify and close write the audit table, and the page none of it', () => {
     const auditWriters = grantsOf(template)
-      .filter((grant) => JSON.stringify(grant.statement.Resource).includes(auditTable) && grant.holders.some((holder) => withoutHash(holder).startsWith(expected.construct)))
+      .filter(
+        (grant) =>
+          JSON.stringify(grant.statement.Resource).includes(auditTable) &&
+          grant.holders.some((holder) => withoutHash(holder).startsWith(expected.construct)),
+      )
       .flatMap((grant) => grant.holders.map(withoutHash));
     expect([...new Set(auditWriters)].sort()).toEqual([holderNamed('Close'), holderNamed('Verify')]);
   });
 
   it('verifies the migration approval right after its task, where the callback was, before anything reads the decision', () => {
-    expect(state(expected.request)).toMatchObject({ Resource: 'arn:<AWS::Partition>:states:::lambda:invoke.waitForTaskToken', Next: expected.verify });
+    expect(state(expected.request)).toMatchObject({
+      Resource: 'arn:<AWS::Partition>:states:::lambda:invoke.waitForTaskToken',
+      Next: expected.verify,
+    });
     const verify = state(expected.verify);
     expect(verify).toMatchObject({
       Type: 'Task',
@@ -75,7 +128,11 @@ describe.each(sides)('the %s side approvals', (_name, template, expected) => {
   ])('closes the request first when the approval task ends with %s', (error, closeState, status) => {
     const caught = state(expected.request).Catch?.find((catcher) => catcher.ErrorEquals.includes(error));
     expect(caught?.Next).toBe(closeState);
-    expect(state(closeState)).toMatchObject({ Type: 'Task', Parameters: { 'executionId.$': '$$.Execution.Id', side: expected.side, status }, ResultPath: null });
+    expect(state(closeState)).toMatchObject({
+      Type: 'Task',
+      Parameters: { 'executionId.$': '$$.Execution.Id', side: expected.side, status },
+      ResultPath: null,
+    });
     expect(state(closeState).Resource).toMatch(new RegExp(`^<${holderNamed('Close')}[0-9A-F]{8}\\.Arn>$`));
   });
 });

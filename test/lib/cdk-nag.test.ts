@@ -60,7 +60,11 @@ function nagFindings(app: App): { findings: Finding[]; failure: unknown } {
         ...(violation.violatingResources ?? []).map((resource) => resource.constructPath ?? resource.resourceLogicalId ?? '?'),
         ...(violation.violatingConstructs ?? []).map((construct) => construct.constructPath ?? '?'),
       ];
-      return (where.length > 0 ? where : ['(no resource named)']).map((place) => ({ rule: violation.ruleName, where: place, description: violation.description.slice(0, 100) }));
+      return (where.length > 0 ? where : ['(no resource named)']).map((place) => ({
+        rule: violation.ruleName,
+        where: place,
+        description: violation.description.slice(0, 100),
+      }));
     });
   return { findings, failure };
 }
@@ -72,7 +76,8 @@ function bothSides(app: App): Stack[] {
   ];
 }
 
-const certflowFunctionsOf = (app: App) => app.node.findAll().filter((construct): construct is CertflowFunction => construct instanceof CertflowFunction);
+const certflowFunctionsOf = (app: App) =>
+  app.node.findAll().filter((construct): construct is CertflowFunction => construct instanceof CertflowFunction);
 
 describe('cdk-nag AwsSolutions', () => {
   it('finds nothing unacknowledged on either side', () => {
@@ -102,7 +107,9 @@ describe('cdk-nag AwsSolutions', () => {
     }
     const { findings, failure } = nagFindings(app);
     const flagged = new Set(
-      findings.filter((finding) => finding.rule === 'AwsSolutions-IAM5[Resource::*]').map((finding) => finding.where.replace(/\/Role\/DefaultPolicy\/Resource$/, '')),
+      findings
+        .filter((finding) => finding.rule === 'AwsSolutions-IAM5[Resource::*]')
+        .map((finding) => finding.where.replace(/\/Role\/DefaultPolicy\/Resource$/, '')),
     );
     const unflagged = functions.map((built) => built.node.path).filter((functionPath) => !flagged.has(functionPath));
     expect(unflagged.sort()).toEqual(FUNCTIONS_WITH_A_WHOLE_FUNCTION_ACKNOWLEDGEMENT);
@@ -117,7 +124,8 @@ describe('the grants of a certflow function', () => {
     new CertflowFunction(stack, 'Poller', { entry: 'lambdas/handlers/start-inbound-reviews.ts', description: 'test', statements });
     return { stack, findings: nagFindings(app).findings };
   }
-  const iam5 = (findings: Finding[]) => findings.filter((finding) => finding.rule.startsWith('AwsSolutions-IAM5')).map((finding) => `${finding.rule} ${finding.where}`);
+  const iam5 = (findings: Finding[]) =>
+    findings.filter((finding) => finding.rule.startsWith('AwsSolutions-IAM5')).map((finding) => `${finding.rule} ${finding.where}`);
 
   it('keeps X-Ray and the resource-less IoT Actions on * in their own acknowledged policy, apart from the scoped grants', () => {
     const { stack, findings } = oneFunction([
@@ -126,7 +134,9 @@ describe('the grants of a certflow function', () => {
     ]);
     expect(iam5(findings)).toEqual([]);
     const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).map(
-      (policy) => (policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement,
+      (policy) =>
+        (policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties
+          .PolicyDocument.Statement,
     );
     const onEverything = policies.filter((statements) => statements.some((statement) => statement.Resource === '*'));
     expect(onEverything).toEqual([

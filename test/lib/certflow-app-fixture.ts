@@ -22,7 +22,13 @@ export const APPROVERS_CONTEXT = {
 /** Both sides as `cdk deploy` would deploy them into two accounts. Bundling is covered by the synth test. */
 export function certflowApp(context: Record<string, unknown> = {}): { app: App; source: SourceSideStack; target: TargetSideStack } {
   const app = new App({
-    context: { 'aws:cdk:bundling-stacks': [], 'certflow:sourceAccount': SOURCE_ACCOUNT, 'certflow:targetAccount': TARGET_ACCOUNT, ...APPROVERS_CONTEXT, ...context },
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      'certflow:sourceAccount': SOURCE_ACCOUNT,
+      'certflow:targetAccount': TARGET_ACCOUNT,
+      ...APPROVERS_CONTEXT,
+      ...context,
+    },
   });
   const source = new SourceSideStack(app, 'CertflowSource', { env: { account: SOURCE_ACCOUNT, region: REGION } });
   const target = new TargetSideStack(app, 'CertflowTarget', { env: { account: TARGET_ACCOUNT, region: REGION } });
@@ -92,8 +98,11 @@ export function holdersOf(template: Template, action: string): string[] {
  * them: `<LogicalId>` for a Ref, `<LogicalId.Arn>` for a GetAtt.
  */
 export function definitionOf(template: Template, stateMachineName: string): { States: Record<string, Record<string, unknown>> } {
-  const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: stateMachineName } }));
-  const definition = (stateMachine as { Properties: { DefinitionString: string | { 'Fn::Join': [string, unknown[]] } } } | undefined)?.Properties.DefinitionString;
+  const [stateMachine] = Object.values(
+    template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: stateMachineName } }),
+  );
+  const definition = (stateMachine as { Properties: { DefinitionString: string | { 'Fn::Join': [string, unknown[]] } } } | undefined)
+    ?.Properties.DefinitionString;
   if (definition === undefined) throw new Error(`no state machine named ${stateMachineName}`);
   const text = typeof definition === 'string' ? definition : definition['Fn::Join'][1].map(intrinsicAsText).join(definition['Fn::Join'][0]);
   return JSON.parse(text) as { States: Record<string, Record<string, unknown>> };

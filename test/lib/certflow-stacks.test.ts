@@ -1,14 +1,29 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { CertflowConfigError } from '../../lib/certflow-config';
 import { TRANSFER_ACTION_FUNCTIONS } from '../../lib/transfer-action-function';
-import { actionsOf, certflowApp, grantsOf, holdersOf, SOURCE_ACCOUNT, statementsOf, templateOf, TARGET_ACCOUNT, withoutHash } from './certflow-app-fixture';
+import {
+  actionsOf,
+  certflowApp,
+  grantsOf,
+  holdersOf,
+  SOURCE_ACCOUNT,
+  statementsOf,
+  templateOf,
+  TARGET_ACCOUNT,
+  withoutHash,
+} from './certflow-app-fixture';
 
 const { source, target } = certflowApp();
 const sourceTemplate = templateOf(source);
 const targetTemplate = templateOf(target);
 const certificatesOf = (account: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iot:eu-west-1:${account}:cert/*`]] });
 // The list Actions have no resource type (the Service Authorization Reference): IAM can grant them only on *.
-const UNSCOPED_IOT_ACTIONS = ['iot:ListCertificates', 'iot:ListCertificatesByCA', 'iot:ListOutgoingCertificates', 'iot:ListAttachedPolicies'];
+const UNSCOPED_IOT_ACTIONS = [
+  'iot:ListCertificates',
+  'iot:ListCertificatesByCA',
+  'iot:ListOutgoingCertificates',
+  'iot:ListAttachedPolicies',
+];
 const CERTIFICATE_LISTERS = ['iot:ListCertificates', 'iot:ListCertificatesByCA', 'iot:ListOutgoingCertificates'];
 /** `{Ref: X}` as X without its hash; anything else (a wildcard, an ARN) as undefined. */
 const referencedResource = (resource: unknown) => {
@@ -36,7 +51,12 @@ describe.each([
       listers: ['InboundMigrationFinishFunction', 'InboundMigrationPlanFunction', 'InboundTransferPollerFunction'],
       workflows: ['CertflowTarget-InboundReview', 'CertflowTarget-Migration', 'CertflowTarget-ProposalReview'],
       taskCompleters: ['ProposalReviewReceiveSourceMessagesFunction', 'TargetApprovalsPageFunction'],
-      completedWorkflows: ['CertflowTarget-InboundReview', 'CertflowTarget-Migration', 'CertflowTarget-ProposalReview', 'CertflowTarget-ProposalReview'],
+      completedWorkflows: [
+        'CertflowTarget-InboundReview',
+        'CertflowTarget-Migration',
+        'CertflowTarget-ProposalReview',
+        'CertflowTarget-ProposalReview',
+      ],
     },
   ],
 ])('the %s side', (side, template, expected) => {
@@ -79,7 +99,11 @@ describe.each([
   it('runs every function on Node.js 22 arm64 with X-Ray and its own log group kept a year', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions).length).toBeGreaterThanOrEqual(5);
-    template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+    });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
@@ -109,11 +133,17 @@ describe.each([
         AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }],
       });
     }
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: Match.stringLikeRegexp('^Alarms') } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: Match.stringLikeRegexp('^Alarms') },
+    });
   });
 
   it('serves the approval page on GET and POST only, and keeps query strings (signed links) out of the access log', () => {
-    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((method) => (method as { Properties: { HttpMethod: string } }).Properties.HttpMethod);
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
+      (method) => (method as { Properties: { HttpMethod: string } }).Properties.HttpMethod,
+    );
     // The page (GET shows, POST decides) and the approver inbox (GET).
     expect(methods.sort()).toEqual(['GET', 'GET', 'POST']);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
@@ -135,27 +165,45 @@ describe.each([
     expect(holdersOf(template, 'states:SendTaskSuccess')).toEqual(expected.taskCompleters);
     const workflows = grantsOf(template)
       .filter((grant) => actionsOf(grant.statement).includes('states:SendTaskSuccess'))
-      .map((grant) => JSON.stringify(grant.statement.Resource).match(/:states:eu-west-1:(\d{12}):stateMachine:([\w-]+)"/)?.slice(1));
+      .map((grant) =>
+        JSON.stringify(grant.statement.Resource)
+          .match(/:states:eu-west-1:(\d{12}):stateMachine:([\w-]+)"/)
+          ?.slice(1),
+      );
     expect(workflows.sort()).toEqual(expected.completedWorkflows.map((name) => [expected.account, name]));
   });
 
-  it('admits on its transfer bus only the peer account, forwards its own messages to the peer bus, and delivers only the peer account\'s messages', () => {
+  it("admits on its transfer bus only the peer account, forwards its own messages to the peer bus, and delivers only the peer account's messages", () => {
     const [own, peer, ownSource, peerSource, peerBus] =
       side === 'source'
         ? [SOURCE_ACCOUNT, TARGET_ACCOUNT, 'certflow.source', 'certflow.target', 'certflow-inbound-transfers']
         : [TARGET_ACCOUNT, SOURCE_ACCOUNT, 'certflow.target', 'certflow.source', 'certflow-outbound-transfers'];
     template.hasResourceProperties('AWS::Events::EventBusPolicy', {
-      Statement: Match.objectLike({ Effect: 'Allow', Action: 'events:PutEvents', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${peer}:root`]] } } }),
+      Statement: Match.objectLike({
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${peer}:root`]] } },
+      }),
     });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: [ownSource], account: [own] },
-      Targets: [Match.objectLike({ Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:events:eu-west-1:${peer}:event-bus/${peerBus}`]] }, RoleArn: Match.anyValue() })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:events:eu-west-1:${peer}:event-bus/${peerBus}`]] },
+          RoleArn: Match.anyValue(),
+        }),
+      ],
     });
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: [peerSource], account: [peer] }, Targets: [Match.objectLike({ Arn: Match.anyValue() })] });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [peerSource], account: [peer] },
+      Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+    });
   });
 
   it('lets a workflow start executions only of itself (the batches of its Distributed Maps), and describe, stop and redrive only its own', () => {
-    for (const grant of grantsOf(template).filter((candidate) => candidate.holders.some((holder) => /StateMachine$/.test(withoutHash(holder))))) {
+    for (const grant of grantsOf(template).filter((candidate) =>
+      candidate.holders.some((holder) => /StateMachine$/.test(withoutHash(holder))),
+    )) {
       const [stateMachine] = grant.holders;
       const actions = actionsOf(grant.statement);
       if (actions.includes('states:StartExecution')) expect(grant.statement.Resource).toEqual({ Ref: stateMachine });
@@ -170,35 +218,47 @@ describe.each([
 
 describe('the source side', () => {
   it('deploys only the TransferCertificate and CancelCertificateTransfer Action functions', () => {
-    const iotActions = statementsOf(sourceTemplate).flatMap(actionsOf).filter((action) => action.startsWith('iot:'));
+    const iotActions = statementsOf(sourceTemplate)
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('iot:'));
     expect(iotActions).toEqual(expect.arrayContaining(['iot:TransferCertificate', 'iot:CancelCertificateTransfer']));
     expect(iotActions).not.toContain('iot:AcceptCertificateTransfer');
     expect(iotActions).not.toContain('iot:RejectCertificateTransfer');
   });
 
-  it.each(['TransferCertificate', 'CancelCertificateTransfer'] as const)('lets the %s function call only its own IoT Actions, on this account\'s certificates', (action) => {
-    const statements = statementsOf(sourceTemplate, new RegExp(`^${action}HandlerRole`));
-    const iotActions = statements.flatMap(actionsOf).filter((name) => name.startsWith('iot:'));
-    expect(iotActions.sort()).toEqual([...TRANSFER_ACTION_FUNCTIONS[action].iotActions].sort());
-    expect(JSON.stringify(statements)).toContain(JSON.stringify(certificatesOf('111111111111')));
-  });
+  it.each(['TransferCertificate', 'CancelCertificateTransfer'] as const)(
+    "lets the %s function call only its own IoT Actions, on this account's certificates",
+    (action) => {
+      const statements = statementsOf(sourceTemplate, new RegExp(`^${action}HandlerRole`));
+      const iotActions = statements.flatMap(actionsOf).filter((name) => name.startsWith('iot:'));
+      expect(iotActions.sort()).toEqual([...TRANSFER_ACTION_FUNCTIONS[action].iotActions].sort());
+      expect(JSON.stringify(statements)).toContain(JSON.stringify(certificatesOf('111111111111')));
+    },
+  );
 
   it("lets only the prepare and restore steps, and the migration's transfer batches, change a certificate before and after the transfer", () => {
-    expect(holdersOf(sourceTemplate, 'iot:UpdateCertificate')).toEqual(['OutboundMigrationTransferFunction', 'OutboundTransferPrepareFunction', 'OutboundTransferRestoreFunction']);
+    expect(holdersOf(sourceTemplate, 'iot:UpdateCertificate')).toEqual([
+      'OutboundMigrationTransferFunction',
+      'OutboundTransferPrepareFunction',
+      'OutboundTransferRestoreFunction',
+    ]);
     expect(holdersOf(sourceTemplate, 'iot:DetachPolicy')).toEqual(['OutboundMigrationTransferFunction', 'OutboundTransferPrepareFunction']);
     expect(holdersOf(sourceTemplate, 'iot:AttachPolicy')).toEqual(['OutboundMigrationTransferFunction', 'OutboundTransferRestoreFunction']);
   });
 
   it("lets only the TransferCertificate function and the migration's transfer batches offer a certificate, and only the Cancel function withdraw one", () => {
-    expect(holdersOf(sourceTemplate, 'iot:TransferCertificate')).toEqual(['OutboundMigrationTransferFunction', 'TransferCertificateHandlerFunction']);
+    expect(holdersOf(sourceTemplate, 'iot:TransferCertificate')).toEqual([
+      'OutboundMigrationTransferFunction',
+      'TransferCertificateHandlerFunction',
+    ]);
     expect(holdersOf(sourceTemplate, 'iot:CancelCertificateTransfer')).toEqual(['CancelCertificateTransferHandlerFunction']);
   });
 
   it('lets only the migration workflow start executions, of itself', () => {
     const starters = grantsOf(sourceTemplate).filter((grant) => actionsOf(grant.statement).includes('states:StartExecution'));
-    expect(starters.map((grant) => ({ holders: grant.holders.map(withoutHash), starts: referencedResource(grant.statement.Resource) }))).toEqual([
-      { holders: ['OutboundMigrationWorkflowStateMachine'], starts: 'OutboundMigrationWorkflowStateMachine' },
-    ]);
+    expect(
+      starters.map((grant) => ({ holders: grant.holders.map(withoutHash), starts: referencedResource(grant.statement.Resource) })),
+    ).toEqual([{ holders: ['OutboundMigrationWorkflowStateMachine'], starts: 'OutboundMigrationWorkflowStateMachine' }]);
   });
 
   it('notifies each source approver by e-mail with a filter on their own address', () => {
@@ -220,18 +280,34 @@ describe('the source side', () => {
 });
 
 describe('the target side', () => {
-  it.each(['AcceptCertificateTransfer', 'RejectCertificateTransfer'] as const)('lets the %s function call only its own IoT Actions', (action) => {
-    const statements = statementsOf(targetTemplate, new RegExp(`^${action}HandlerRole`));
-    const iotActions = statements.flatMap(actionsOf).filter((name) => name.startsWith('iot:'));
-    expect(iotActions.sort()).toEqual([...TRANSFER_ACTION_FUNCTIONS[action].iotActions].sort());
-    expect(JSON.stringify(statements)).toContain(JSON.stringify(certificatesOf(TARGET_ACCOUNT)));
-  });
+  it.each(['AcceptCertificateTransfer', 'RejectCertificateTransfer'] as const)(
+    'lets the %s function call only its own IoT Actions',
+    (action) => {
+      const statements = statementsOf(targetTemplate, new RegExp(`^${action}HandlerRole`));
+      const iotActions = statements.flatMap(actionsOf).filter((name) => name.startsWith('iot:'));
+      expect(iotActions.sort()).toEqual([...TRANSFER_ACTION_FUNCTIONS[action].iotActions].sort());
+      expect(JSON.stringify(statements)).toContain(JSON.stringify(certificatesOf(TARGET_ACCOUNT)));
+    },
+  );
 
   it("lets only the Accept and Reject functions, and the migration's answer batches, answer an offer; only the landing step attach policies and create things", () => {
-    expect(holdersOf(targetTemplate, 'iot:AcceptCertificateTransfer')).toEqual(['AcceptCertificateTransferHandlerFunction', 'InboundMigrationAnswerFunction']);
-    expect(holdersOf(targetTemplate, 'iot:RejectCertificateTransfer')).toEqual(['InboundMigrationAnswerFunction', 'RejectCertificateTransferHandlerFunction']);
-    for (const action of ['iot:AttachPolicy', 'iot:CreateThing', 'iot:AttachThingPrincipal']) expect(holdersOf(targetTemplate, action)).toEqual(['ProposalReviewLandFunction']);
-    for (const action of ['iot:UpdateCertificate', 'iot:DetachPolicy', 'iot:TransferCertificate', 'iot:CancelCertificateTransfer', 'iot:DetachThingPrincipal']) {
+    expect(holdersOf(targetTemplate, 'iot:AcceptCertificateTransfer')).toEqual([
+      'AcceptCertificateTransferHandlerFunction',
+      'InboundMigrationAnswerFunction',
+    ]);
+    expect(holdersOf(targetTemplate, 'iot:RejectCertificateTransfer')).toEqual([
+      'InboundMigrationAnswerFunction',
+      'RejectCertificateTransferHandlerFunction',
+    ]);
+    for (const action of ['iot:AttachPolicy', 'iot:CreateThing', 'iot:AttachThingPrincipal'])
+      expect(holdersOf(targetTemplate, action)).toEqual(['ProposalReviewLandFunction']);
+    for (const action of [
+      'iot:UpdateCertificate',
+      'iot:DetachPolicy',
+      'iot:TransferCertificate',
+      'iot:CancelCertificateTransfer',
+      'iot:DetachThingPrincipal',
+    ]) {
       expect(holdersOf(targetTemplate, action)).toEqual([]);
     }
   });
@@ -239,7 +315,10 @@ describe('the target side', () => {
   it('polls for offered certificates on a schedule and may start only its own review workflow (the migration workflow only itself)', () => {
     targetTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
     const starters = grantsOf(targetTemplate).filter((grant) => actionsOf(grant.statement).includes('states:StartExecution'));
-    const starts = starters.map((grant) => ({ holders: grant.holders.map(withoutHash), starts: referencedResource(grant.statement.Resource) }));
+    const starts = starters.map((grant) => ({
+      holders: grant.holders.map(withoutHash),
+      starts: referencedResource(grant.statement.Resource),
+    }));
     expect(starts.sort((a, b) => String(a.holders).localeCompare(String(b.holders)))).toEqual([
       { holders: ['InboundMigrationWorkflowStateMachine'], starts: 'InboundMigrationWorkflowStateMachine' },
       { holders: ['InboundTransferPollerFunction'], starts: 'InboundTransferWorkflowStateMachine' },
@@ -249,9 +328,17 @@ describe('the target side', () => {
   });
 
   it('tells the landing step which policies to attach and whether to recreate things, from context', () => {
-    const { target: configured } = certflowApp({ 'certflow:landingPolicies': 'fleet-base', 'certflow:landingPolicyMap': '{"old-device":"device"}', 'certflow:landingRecreateThings': 'false' });
+    const { target: configured } = certflowApp({
+      'certflow:landingPolicies': 'fleet-base',
+      'certflow:landingPolicyMap': '{"old-device":"device"}',
+      'certflow:landingRecreateThings': 'false',
+    });
     templateOf(configured).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ LANDING_CONFIG: JSON.stringify({ policies: ['fleet-base'], policyNameMap: { 'old-device': 'device' }, recreateThings: false }) }) },
+      Environment: {
+        Variables: Match.objectLike({
+          LANDING_CONFIG: JSON.stringify({ policies: ['fleet-base'], policyNameMap: { 'old-device': 'device' }, recreateThings: false }),
+        }),
+      },
     });
   });
 });
@@ -259,22 +346,43 @@ describe('the target side', () => {
 describe('configuration from CDK context', () => {
   it.each([
     [{ 'certflow:sourceApprovers': [] }, 'context certflow:sourceApprovers: must name at least one approver'],
-    [{ 'certflow:targetApprovers': ['not-an-address'] }, 'context certflow:targetApprovers: must be a list of e-mail addresses (a JSON array, or comma-separated with -c)'],
+    [
+      { 'certflow:targetApprovers': ['not-an-address'] },
+      'context certflow:targetApprovers: must be a list of e-mail addresses (a JSON array, or comma-separated with -c)',
+    ],
     [{ 'certflow:approvalDeadlineMinutes': 2 }, 'context certflow:approvalDeadlineMinutes: must be a whole number from 5 to 525600'],
-    [{ 'certflow:reminderLeadMinutes': 1440 }, 'context certflow:reminderLeadMinutes: must be less than certflow:approvalDeadlineMinutes (1440)'],
-    [{ 'certflow:minPollSeconds': 600, 'certflow:maxPollSeconds': 60 }, 'context certflow:maxPollSeconds: must be at least certflow:minPollSeconds (600)'],
+    [
+      { 'certflow:reminderLeadMinutes': 1440 },
+      'context certflow:reminderLeadMinutes: must be less than certflow:approvalDeadlineMinutes (1440)',
+    ],
+    [
+      { 'certflow:minPollSeconds': 600, 'certflow:maxPollSeconds': 60 },
+      'context certflow:maxPollSeconds: must be at least certflow:minPollSeconds (600)',
+    ],
     [{ 'certflow:iotRequestsPerSecond': 0 }, 'context certflow:iotRequestsPerSecond: must be a whole number from 1 to 10000'],
     [{ 'certflow:iotRequestsPerSecond': 'ten' }, 'context certflow:iotRequestsPerSecond: must be a whole number from 1 to 10000'],
     [{ 'certflow:migrationBatchSize': 1001 }, 'context certflow:migrationBatchSize: must be a whole number from 1 to 1000'],
     [{ 'certflow:migrationBatchSize': 0 }, 'context certflow:migrationBatchSize: must be a whole number from 1 to 1000'],
     [{ 'certflow:migrationMaxConcurrency': '2.5' }, 'context certflow:migrationMaxConcurrency: must be a whole number from 1 to 1000'],
     [{ 'certflow:migrationMaxConcurrency': 0 }, 'context certflow:migrationMaxConcurrency: must be a whole number from 1 to 1000'],
-    [{ 'certflow:migrationToleratedFailurePercent': 101 }, 'context certflow:migrationToleratedFailurePercent: must be a whole number from 0 to 100'],
-    [{ 'certflow:migrationToleratedFailurePercent': -1 }, 'context certflow:migrationToleratedFailurePercent: must be a whole number from 0 to 100'],
+    [
+      { 'certflow:migrationToleratedFailurePercent': 101 },
+      'context certflow:migrationToleratedFailurePercent: must be a whole number from 0 to 100',
+    ],
+    [
+      { 'certflow:migrationToleratedFailurePercent': -1 },
+      'context certflow:migrationToleratedFailurePercent: must be a whole number from 0 to 100',
+    ],
     [{ 'certflow:targetAccount': '2222' }, 'context certflow:targetAccount: must be an AWS account id of exactly 12 digits'],
-    [{ 'certflow:unmanagedTargetAccounts': '333333333333,x' }, 'context certflow:unmanagedTargetAccounts: must be a list of 12-digit AWS account ids'],
+    [
+      { 'certflow:unmanagedTargetAccounts': '333333333333,x' },
+      'context certflow:unmanagedTargetAccounts: must be a list of 12-digit AWS account ids',
+    ],
     [{ 'certflow:landingPolicies': ['bad policy'] }, 'context certflow:landingPolicies: landing.policies[0]: must match the pattern'],
-    [{ 'certflow:landingPolicyMap': '{"a": 1}' }, 'context certflow:landingPolicyMap: landing.policyNameMap.a: is required and must be a string'],
+    [
+      { 'certflow:landingPolicyMap': '{"a": 1}' },
+      'context certflow:landingPolicyMap: landing.policyNameMap.a: is required and must be a string',
+    ],
     [{ 'certflow:landingRecreateThings': '"yes"' }, 'context certflow:landingRecreateThings: landing.recreateThings: must be a boolean'],
     [{ 'certflow:cutoverTimeoutMinutes': 0 }, 'context certflow:cutoverTimeoutMinutes: must be a whole number from 1 to 10080'],
     [
@@ -287,16 +395,26 @@ describe('configuration from CDK context', () => {
   });
 
   it('accepts a migration batch that needs exactly 300 s at the quota / concurrency', () => {
-    expect(() => certflowApp({ 'certflow:migrationBatchSize': 750, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 })).not.toThrow();
-    expect(() => certflowApp({ 'certflow:migrationBatchSize': 751, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 })).toThrow(
+    expect(() =>
+      certflowApp({ 'certflow:migrationBatchSize': 750, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 }),
+    ).not.toThrow();
+    expect(() =>
+      certflowApp({ 'certflow:migrationBatchSize': 751, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 }),
+    ).toThrow(
       'context certflow:migrationBatchSize: must let a batch finish within 300 s at certflow:iotRequestsPerSecond / certflow:migrationMaxConcurrency requests a second (at most 750, got 751)',
     );
   });
 
   it('takes approvers comma-separated from the command line and deadlines in minutes', () => {
-    const { target: configured } = certflowApp({ 'certflow:targetApprovers': 'tara@example.com, tom@example.com', 'certflow:approvalDeadlineMinutes': '120' });
+    const { target: configured } = certflowApp({
+      'certflow:targetApprovers': 'tara@example.com, tom@example.com',
+      'certflow:approvalDeadlineMinutes': '120',
+    });
     const template = templateOf(configured);
-    template.hasResourceProperties('AWS::SNS::Subscription', { Endpoint: 'tom@example.com', FilterPolicy: { approver: ['tom@example.com'] } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: 'tom@example.com',
+      FilterPolicy: { approver: ['tom@example.com'] },
+    });
     expect(JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'))).toContain('\\"TimeoutSeconds\\":7200');
   });
 });

@@ -3,7 +3,16 @@ import { HANDLER_ENVIRONMENT } from '../../lambdas/handlers/handler-environment'
 import { MIGRATION_PROGRESS_KEY } from '../../lambdas/migration/migration-progress';
 import { parseAnswerBatch, parseFinishRunRequest, parseSummarizeRequest } from '../../lambdas/migration/migration-requests';
 import { APPROVAL_EXPIRED_REASON, REVIEW_CANCELLED_REASON } from '../../lib/inbound-transfer-workflow';
-import { actionsOf, certflowApp, definitionOf, grantsOf, SOURCE_ACCOUNT, TARGET_ACCOUNT, templateOf, withoutHash } from './certflow-app-fixture';
+import {
+  actionsOf,
+  certflowApp,
+  definitionOf,
+  grantsOf,
+  SOURCE_ACCOUNT,
+  TARGET_ACCOUNT,
+  templateOf,
+  withoutHash,
+} from './certflow-app-fixture';
 
 // Not the defaults, so that a value the CDK app ignored would show.
 const { source, target } = certflowApp({
@@ -39,12 +48,19 @@ function valueAt(state: unknown, path: string): unknown {
     .replace(/^\$\.?/, '')
     .split('.')
     .filter(Boolean)
-    .reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), state);
+    .reduce<unknown>(
+      (value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined),
+      state,
+    );
 }
 
 /** What a step's Parameters (or a map's BatchInput) hand on for `state`: each `key.$` path filled in, the rest as written. */
 function filledIn(parameters: Record<string, unknown>, state: unknown): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(parameters).map(([key, value]) => (key.endsWith('.$') ? [key.slice(0, -2), valueAt(state, String(value))] : [key, value])));
+  return Object.fromEntries(
+    Object.entries(parameters).map(([key, value]) =>
+      key.endsWith('.$') ? [key.slice(0, -2), valueAt(state, String(value))] : [key, value],
+    ),
+  );
 }
 
 /** Follows the Pass states from `start`: the states passed, the first other state, and what each Pass wrote where. */
@@ -70,7 +86,8 @@ function afterCloseStep(definition: Definition, stateName: string, status: 'EXPI
 }
 
 function catchOf(definition: Definition, stateName: string, error: string): { Next: string; ResultPath?: string } | undefined {
-  const catchers = (definition.States[stateName] as { Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string }> }).Catch ?? [];
+  const catchers =
+    (definition.States[stateName] as { Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string }> }).Catch ?? [];
   return catchers.find((catcher) => catcher.ErrorEquals.includes(error));
 }
 
@@ -106,14 +123,25 @@ describe.each([
 ])('the %s side migration', (_side, template, expected) => {
   const bucketId = logicalIdOf(template, 'AWS::S3::Bucket', /^MigrationStorageFiles[0-9A-F]{8}$/);
   const progressTableId = logicalIdOf(template, 'AWS::DynamoDB::Table', /^MigrationStorageProgress[0-9A-F]{8}$/);
-  const stateMachineId = logicalIdOf(template, 'AWS::StepFunctions::StateMachine', new RegExp(`^${expected.constructId}WorkflowStateMachine[0-9A-F]{8}$`));
+  const stateMachineId = logicalIdOf(
+    template,
+    'AWS::StepFunctions::StateMachine',
+    new RegExp(`^${expected.constructId}WorkflowStateMachine[0-9A-F]{8}$`),
+  );
   const definition = definitionOf(template, expected.stateMachineName);
-  const migrationFunctions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => withoutHash(id).startsWith(expected.constructId));
+  const migrationFunctions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
+    withoutHash(id).startsWith(expected.constructId),
+  );
   const functionsNamed = (names: string[]) => names.map((name) => `${expected.constructId}${name}Function`);
 
   it('keeps its files in a bucket that blocks public access, refuses plain HTTP and expires them', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Status: 'Enabled', ExpirationInDays: 90 })]) },
     });
@@ -121,7 +149,12 @@ describe.each([
       Bucket: { Ref: bucketId },
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
         ]),
       },
     });
@@ -192,7 +225,9 @@ describe.each([
   });
 
   it('gives every migration function 15 minutes, its files, its progress table and its share of the IoT quota (quota / max concurrency)', () => {
-    expect(migrationFunctions.map(([id]) => withoutHash(id)).sort()).toEqual(expected.functions.map((name) => `${expected.constructId}${name}Function`));
+    expect(migrationFunctions.map(([id]) => withoutHash(id)).sort()).toEqual(
+      expected.functions.map((name) => `${expected.constructId}${name}Function`),
+    );
     for (const [, resource] of migrationFunctions) {
       expect(resource).toMatchObject({
         Properties: {
@@ -243,7 +278,9 @@ describe.each([
 
   it(`lets the finish step list what it checks failed items against (${expected.finishLists}), on * as the list Actions require, and call no other IoT Action`, () => {
     const [finish = ''] = functionsNamed(['Finish']);
-    const iotGrants = grantsOf(template).filter((grant) => grant.holders.map(withoutHash).includes(finish) && actionsOf(grant.statement).some((action) => action.startsWith('iot:')));
+    const iotGrants = grantsOf(template).filter(
+      (grant) => grant.holders.map(withoutHash).includes(finish) && actionsOf(grant.statement).some((action) => action.startsWith('iot:')),
+    );
     expect(iotGrants.map((grant) => [actionsOf(grant.statement), grant.statement.Resource])).toEqual([[[expected.finishLists], '*']]);
   });
 });
@@ -251,8 +288,24 @@ describe.each([
 describe('the source side migration workflow', () => {
   const template = sourceTemplate;
   const definition = definitionOf(template, 'CertflowSource-Migration');
-  const request = { migrationId: 'eu-fleet', runName: 'eu-fleet-out-1700000000000', executionId: 'arn:execution', targetAwsAccount: TARGET_ACCOUNT, transferMessage: null, requestedBy: 'alice', reason: null };
-  const plan = { certificateCount: 3, duplicateCount: 0, itemsKey: 'inspect-items.json', itemCount: 0, settledKey: 'planned.json', settledCount: 3, mapResultsPrefix: 'map-results' };
+  const request = {
+    migrationId: 'eu-fleet',
+    runName: 'eu-fleet-out-1700000000000',
+    executionId: 'arn:execution',
+    targetAwsAccount: TARGET_ACCOUNT,
+    transferMessage: null,
+    requestedBy: 'alice',
+    reason: null,
+  };
+  const plan = {
+    certificateCount: 3,
+    duplicateCount: 0,
+    itemsKey: 'inspect-items.json',
+    itemCount: 0,
+    settledKey: 'planned.json',
+    settledCount: 3,
+    mapResultsPrefix: 'map-results',
+  };
 
   it('skips the inspect map when the plan left nothing to inspect', () => {
     expect(definition.States.PlanMigration?.Next).toBe('AnythingToInspect');
@@ -267,65 +320,122 @@ describe('the source side migration workflow', () => {
 
   it('summarizes a skipped inspection as one without results: the inspection manifest key it hands on is null', () => {
     const { written } = passesFrom(definition, 'NothingToInspect');
-    const state = { request, plan, ...Object.fromEntries(Object.entries(written).map(([path, value]) => [path.replace(/^\$\./, ''), value])) };
+    const state = {
+      request,
+      plan,
+      ...Object.fromEntries(Object.entries(written).map(([path, value]) => [path.replace(/^\$\./, ''), value])),
+    };
     const parameters = definition.States.SummarizeInspection?.Parameters as Record<string, unknown>;
-    expect(parseSummarizeRequest(filledIn(parameters, state))).toMatchObject({ migrationId: 'eu-fleet', inspectionManifestKey: null, plan: { itemCount: 0 } });
+    expect(parseSummarizeRequest(filledIn(parameters, state))).toMatchObject({
+      migrationId: 'eu-fleet',
+      inspectionManifestKey: null,
+      plan: { itemCount: 0 },
+    });
   });
 
   it.each([
     ['States.Timeout', 'APPROVAL_EXPIRED', 'EXPIRED'],
     ['RequestCancelled', 'CANCELLED', 'CANCELLED'],
-  ] as const)('transfers nothing when the source approval ends with %s: the request is closed, every certificate is reported not approved', (error, outcome, closing) => {
-    const caught = catchOf(definition, 'RequestSourceApproval', error);
-    expect(caught).toBeDefined();
-    const { next, written } = passesFrom(definition, afterCloseStep(definition, caught?.Next ?? '', closing));
-    expect(written).toEqual({ '$.outcome': outcome });
-    expect(next).toBe('ReportNotApproved');
-    const parameters = definition.States.ReportNotApproved?.Parameters as Record<string, unknown>;
-    const finish = parseFinishRunRequest(filledIn(parameters, { request, inspected: { settledKey: 'inspected.json', itemsKey: 'transfer-items.json' } }));
-    expect(finish).toMatchObject({ resultsManifestKey: null, unprocessedOutcome: 'NOT_APPROVED' });
-  });
+  ] as const)(
+    'transfers nothing when the source approval ends with %s: the request is closed, every certificate is reported not approved',
+    (error, outcome, closing) => {
+      const caught = catchOf(definition, 'RequestSourceApproval', error);
+      expect(caught).toBeDefined();
+      const { next, written } = passesFrom(definition, afterCloseStep(definition, caught?.Next ?? '', closing));
+      expect(written).toEqual({ '$.outcome': outcome });
+      expect(next).toBe('ReportNotApproved');
+      const parameters = definition.States.ReportNotApproved?.Parameters as Record<string, unknown>;
+      const finish = parseFinishRunRequest(
+        filledIn(parameters, { request, inspected: { settledKey: 'inspected.json', itemsKey: 'transfer-items.json' } }),
+      );
+      expect(finish).toMatchObject({ resultsManifestKey: null, unprocessedOutcome: 'NOT_APPROVED' });
+    },
+  );
 
   it('checks the failed transfers against the offers pending to the target account', () => {
     const parameters = definition.States.ReportTransfers?.Parameters as Record<string, unknown>;
-    const state = { request, inspected: { settledKey: 'inspected.json', itemsKey: 'transfer-items.json' }, transfers: { ResultWriterDetails: { Key: 'map-results/manifest.json' } } };
-    expect(parseFinishRunRequest(filledIn(parameters, state))).toMatchObject({ reconcile: 'OFFERS', targetAwsAccount: TARGET_ACCOUNT, resultsManifestKey: 'map-results/manifest.json' });
+    const state = {
+      request,
+      inspected: { settledKey: 'inspected.json', itemsKey: 'transfer-items.json' },
+      transfers: { ResultWriterDetails: { Key: 'map-results/manifest.json' } },
+    };
+    expect(parseFinishRunRequest(filledIn(parameters, state))).toMatchObject({
+      reconcile: 'OFFERS',
+      targetAwsAccount: TARGET_ACCOUNT,
+      resultsManifestKey: 'map-results/manifest.json',
+    });
   });
 
   it('lets the plan Query only the indexes of the audit table, and neither read nor write its rows', () => {
-    const auditTableArn = { 'Fn::GetAtt': [Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => /^AuditTable[0-9A-F]{8}$/.test(id)), 'Arn'] };
-    const auditGrants = grantsOf(template).filter((grant) => grant.holders.map(withoutHash).includes('OutboundMigrationPlanFunction') && JSON.stringify(grant.statement.Resource).includes(JSON.stringify(auditTableArn)));
-    expect(auditGrants.map((grant) => [actionsOf(grant.statement), grant.statement.Resource])).toEqual([[['dynamodb:Query'], { 'Fn::Join': ['', [auditTableArn, '/index/*']] }]]);
+    const auditTableArn = {
+      'Fn::GetAtt': [Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => /^AuditTable[0-9A-F]{8}$/.test(id)), 'Arn'],
+    };
+    const auditGrants = grantsOf(template).filter(
+      (grant) =>
+        grant.holders.map(withoutHash).includes('OutboundMigrationPlanFunction') &&
+        JSON.stringify(grant.statement.Resource).includes(JSON.stringify(auditTableArn)),
+    );
+    expect(auditGrants.map((grant) => [actionsOf(grant.statement), grant.statement.Resource])).toEqual([
+      [['dynamodb:Query'], { 'Fn::Join': ['', [auditTableArn, '/index/*']] }],
+    ]);
   });
 });
 
 describe('the target side migration workflow', () => {
   const definition = definitionOf(targetTemplate, 'CertflowTarget-Migration');
-  const request = { migrationId: 'eu-fleet', runName: 'eu-fleet-in-1700000000000', executionId: 'arn:execution', requestedBy: 'alice', reason: null };
-  const plan = { sourceAwsAccount: SOURCE_ACCOUNT, itemsKey: 'answer-items.json', itemCount: 2, settledKey: 'planned.json', mapResultsPrefix: 'map-results' };
+  const request = {
+    migrationId: 'eu-fleet',
+    runName: 'eu-fleet-in-1700000000000',
+    executionId: 'arn:execution',
+    requestedBy: 'alice',
+    reason: null,
+  };
+  const plan = {
+    sourceAwsAccount: SOURCE_ACCOUNT,
+    itemsKey: 'answer-items.json',
+    itemCount: 2,
+    settledKey: 'planned.json',
+    mapResultsPrefix: 'map-results',
+  };
 
   it.each([
     ['States.Timeout', APPROVAL_EXPIRED_REASON, 'APPROVAL_EXPIRED', 'EXPIRED'],
     ['RequestCancelled', REVIEW_CANCELLED_REASON, 'CANCELLED', 'CANCELLED'],
-  ] as const)('rejects every offer when the target approval ends with %s, as certflow and with the reason, once the request is closed', (error, rejectReason, outcome, closing) => {
-    const caught = catchOf(definition, 'RequestTargetApproval', error);
-    expect(caught).toBeDefined();
-    const { next, written } = passesFrom(definition, afterCloseStep(definition, caught?.Next ?? '', closing));
-    expect(next).toBe('AnswerEachOffer');
-    expect(written['$.outcome']).toBe(outcome);
-    expect(written['$.targetApproval']).toMatchObject({ decision: 'REJECTED', approvedBy: 'certflow', rejectReason });
+  ] as const)(
+    'rejects every offer when the target approval ends with %s, as certflow and with the reason, once the request is closed',
+    (error, rejectReason, outcome, closing) => {
+      const caught = catchOf(definition, 'RequestTargetApproval', error);
+      expect(caught).toBeDefined();
+      const { next, written } = passesFrom(definition, afterCloseStep(definition, caught?.Next ?? '', closing));
+      expect(next).toBe('AnswerEachOffer');
+      expect(written['$.outcome']).toBe(outcome);
+      expect(written['$.targetApproval']).toMatchObject({ decision: 'REJECTED', approvedBy: 'certflow', rejectReason });
 
-    // What each answer batch then gets: a rejection, with the reason, that the batch accepts.
-    const batchInput = (definition.States.AnswerEachOffer as MapState).ItemBatcher.BatchInput;
-    const state = { request, plan, targetApproval: written['$.targetApproval'] };
-    const batch = parseAnswerBatch({ Items: [{ certificateId: 'c'.repeat(64) }], BatchInput: filledIn(batchInput, state) }, 'invocation-1');
-    expect(batch.context).toMatchObject({ decision: 'REJECTED', rejectReason, approvedBy: 'certflow', sourceAwsAccount: SOURCE_ACCOUNT, setAsActive: false });
-  });
+      // What each answer batch then gets: a rejection, with the reason, that the batch accepts.
+      const batchInput = (definition.States.AnswerEachOffer as MapState).ItemBatcher.BatchInput;
+      const state = { request, plan, targetApproval: written['$.targetApproval'] };
+      const batch = parseAnswerBatch(
+        { Items: [{ certificateId: 'c'.repeat(64) }], BatchInput: filledIn(batchInput, state) },
+        'invocation-1',
+      );
+      expect(batch.context).toMatchObject({
+        decision: 'REJECTED',
+        rejectReason,
+        approvedBy: 'certflow',
+        sourceAwsAccount: SOURCE_ACCOUNT,
+        setAsActive: false,
+      });
+    },
+  );
 
   it('checks the failed answers against the certificates now in this account', () => {
     const parameters = definition.States.ReportAnswers?.Parameters as Record<string, unknown>;
     const state = { request, plan, answers: { ResultWriterDetails: { Key: 'map-results/manifest.json' } } };
-    expect(parseFinishRunRequest(filledIn(parameters, state))).toMatchObject({ reconcile: 'ACCEPTANCES', targetAwsAccount: null, resultsManifestKey: 'map-results/manifest.json' });
+    expect(parseFinishRunRequest(filledIn(parameters, state))).toMatchObject({
+      reconcile: 'ACCEPTANCES',
+      targetAwsAccount: null,
+      resultsManifestKey: 'map-results/manifest.json',
+    });
   });
 });
 
@@ -340,7 +450,12 @@ describe('migration settings given on the command line', () => {
       ToleratedFailurePercentage: 10,
     });
     const quotas = Object.values(template.findResources('AWS::Lambda::Function'))
-      .map((resource) => (resource as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables?.[HANDLER_ENVIRONMENT.iotRequestsPerSecond])
+      .map(
+        (resource) =>
+          (resource as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables?.[
+            HANDLER_ENVIRONMENT.iotRequestsPerSecond
+          ],
+      )
       .filter((quota) => quota !== undefined);
     expect(quotas).toEqual(['2.5', '2.5', '2.5']);
   });

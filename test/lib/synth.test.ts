@@ -21,7 +21,15 @@ const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${na
  * the bundle (a require in a string is no require) and lists what it would leave external.
  */
 function externalModulesOf(bundleFile: string): string[] {
-  const { metafile } = buildSync({ entryPoints: [bundleFile], bundle: true, write: false, metafile: true, platform: 'node', packages: 'external', logLevel: 'silent' });
+  const { metafile } = buildSync({
+    entryPoints: [bundleFile],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    packages: 'external',
+    logLevel: 'silent',
+  });
   const external = Object.values(metafile.inputs)
     .flatMap((input) => input.imports)
     .filter((imported) => imported.external && !NODE_BUILTINS.has(imported.path))
@@ -41,7 +49,9 @@ describe('synthesis', () => {
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
   const functionsOf = () =>
-    artifacts.flatMap((artifact) => Object.entries(artifact.template.Resources as Resources)).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+    artifacts
+      .flatMap((artifact) => Object.entries(artifact.template.Resources as Resources))
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
   const bundleFileOf = (resource: Resources[string]) => path.join(outdir, resource.Metadata?.['aws:asset:path'] ?? '', 'index.js');
 
   it('bundles every handler locally with esbuild, without Docker', () => {
@@ -62,12 +72,17 @@ describe('synthesis', () => {
   it('bundles the AWS SDK and every other package: no bundle loads a module from outside itself but Node builtins', () => {
     const functions = functionsOf();
     expect(functions.length).toBeGreaterThan(0);
-    const loadedFromOutside = Object.fromEntries(functions.map(([logicalId, resource]) => [logicalId, externalModulesOf(bundleFileOf(resource))]));
+    const loadedFromOutside = Object.fromEntries(
+      functions.map(([logicalId, resource]) => [logicalId, externalModulesOf(bundleFileOf(resource))]),
+    );
     const expected = Object.fromEntries(functions.map(([logicalId]) => [logicalId, []]));
     expect(loadedFromOutside).toEqual(expected);
     // The check sees an SDK left outside a bundle (what NodejsFunction's default writes), not one named in a string.
     const sample = path.join(outdir, 'external-sdk-sample.js');
-    writeFileSync(sample, 'const iot = require("@aws-sdk/client-iot"); const fs = require("node:fs"); throw new Error(\'call [require("@aws-sdk/signature-v4a");]\');');
+    writeFileSync(
+      sample,
+      'const iot = require("@aws-sdk/client-iot"); const fs = require("node:fs"); throw new Error(\'call [require("@aws-sdk/signature-v4a");]\');',
+    );
     expect(externalModulesOf(sample)).toEqual(['@aws-sdk/client-iot']);
   });
 

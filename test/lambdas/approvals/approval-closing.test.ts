@@ -41,7 +41,14 @@ describe('closeApprovalRequest', () => {
 
     expect(await table.store.get(request.requestId)).toMatchObject({ status: 'EXPIRED', closedAt: NOW.toISOString() });
     expect(auditTrail.rows).toEqual([
-      expect.objectContaining({ action: 'ApprovalExpired', outcome: 'SUCCEEDED', certificateId: request.certificateId, requestedBy: 'alice@example.com', executionId: request.executionId, approvalSide: 'SOURCE' }),
+      expect.objectContaining({
+        action: 'ApprovalExpired',
+        outcome: 'SUCCEEDED',
+        certificateId: request.certificateId,
+        requestedBy: 'alice@example.com',
+        executionId: request.executionId,
+        approvalSide: 'SOURCE',
+      }),
     ]);
     expect(auditTrail.rows[0]).not.toHaveProperty('message');
   });
@@ -54,7 +61,10 @@ describe('closeApprovalRequest', () => {
       throw new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} });
     });
 
-    const decided = await decideApproval(page, { link: { requestId: request.requestId, approver: 'bob@example.com', expiresAt: request.expiresAt, nonce: 'n'.repeat(32) }, decision: 'APPROVED' });
+    const decided = await decideApproval(page, {
+      link: { requestId: request.requestId, approver: 'bob@example.com', expiresAt: request.expiresAt, nonce: 'n'.repeat(32) },
+      decision: 'APPROVED',
+    });
 
     expect(decided).toMatchObject({ kind: 'refused', reason: 'expired', request: { status: 'EXPIRED' } });
     expect(await table.store.get(request.requestId)).toMatchObject({ status: 'EXPIRED' });
@@ -68,7 +78,9 @@ describe('closeApprovalRequest', () => {
     expect(await closeApprovalRequest(deps, closing(request, 'CANCELLED'))).toMatchObject({ status: 'CANCELLED' });
 
     expect(await table.store.get(request.requestId)).toMatchObject({ status: 'CANCELLED', cancelledBy: 'alice@example.com' });
-    expect(await auditTrail.query('byRequester', 'alice@example.com')).toEqual([expect.objectContaining({ action: 'ApprovalCancelled', cancelledBy: 'alice@example.com' })]);
+    expect(await auditTrail.query('byRequester', 'alice@example.com')).toEqual([
+      expect.objectContaining({ action: 'ApprovalCancelled', cancelledBy: 'alice@example.com' }),
+    ]);
     expect(auditTrail.rows[0]).not.toHaveProperty('message');
   });
 
@@ -92,6 +104,8 @@ describe('closeApprovalRequest', () => {
 
 describe('parseCloseApprovalInput', () => {
   it('refuses a status other than EXPIRED or CANCELLED', () => {
-    expect(() => parseCloseApprovalInput({ executionId: 'arn:x', side: 'SOURCE', status: 'APPROVED' }, 'invocation-1')).toThrow('status: must be EXPIRED or CANCELLED');
+    expect(() => parseCloseApprovalInput({ executionId: 'arn:x', side: 'SOURCE', status: 'APPROVED' }, 'invocation-1')).toThrow(
+      'status: must be EXPIRED or CANCELLED',
+    );
   });
 });

@@ -3,7 +3,12 @@ import { ApprovalLinkSigner } from '../../../lambdas/approvals/approval-link-sig
 
 const signer = new ApprovalLinkSigner(randomBytes(32));
 const NOW = new Date('2026-11-24T10:00:00Z');
-const claims = { requestId: 'req-42', approver: 'bob@example.com', expiresAt: NOW.getTime() / 1000 + 3600, nonce: ApprovalLinkSigner.newNonce() };
+const claims = {
+  requestId: 'req-42',
+  approver: 'bob@example.com',
+  expiresAt: NOW.getTime() / 1000 + 3600,
+  nonce: ApprovalLinkSigner.newNonce(),
+};
 
 describe('ApprovalLinkSigner', () => {
   it('verifies a link it signed, returning its claims', () => {
@@ -57,7 +62,10 @@ describe('ApprovalLinkSigner inbox links', () => {
   });
 
   it('refuses an inbox link once it has expired', () => {
-    expect(signer.verifyInbox(signer.signInbox(inboxClaims), new Date(inboxClaims.expiresAt * 1000))).toEqual({ valid: false, reason: 'expired' });
+    expect(signer.verifyInbox(signer.signInbox(inboxClaims), new Date(inboxClaims.expiresAt * 1000))).toEqual({
+      valid: false,
+      reason: 'expired',
+    });
   });
 
   it.each([

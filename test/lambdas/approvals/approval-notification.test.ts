@@ -43,13 +43,22 @@ function request(change: Partial<ApprovalRequest> = {}): ApprovalRequest {
 }
 
 function migrationRequest(change: Partial<ApprovalRequest> = {}): ApprovalRequest {
-  const { certificateId: _single, ...rest } = request({ preparation: { deactivate: false, detachPolicies: [], attachedThings: [] }, migration: migrationSummary(), ...change });
+  const { certificateId: _single, ...rest } = request({
+    preparation: { deactivate: false, detachPolicies: [], attachedThings: [] },
+    migration: migrationSummary(),
+    ...change,
+  });
   return rest;
 }
 
 describe('approvalNotification', () => {
   it('puts the link first, then every detail of the certificate, quoted where it is free text, then the inbox', () => {
-    const notification = approvalNotification(request({ certificate: facts(), reason: 'EU data residency', transferMessage: 'rack 7' }), LINK, 'REQUEST', { now: NOW, inboxLink: INBOX });
+    const notification = approvalNotification(
+      request({ certificate: facts(), reason: 'EU data residency', transferMessage: 'rack 7' }),
+      LINK,
+      'REQUEST',
+      { now: NOW, inboxLink: INBOX },
+    );
     expect(notification.subject).toBe(`certflow: approve transfer certificate ${'c'.repeat(12)}... to 222222222222`);
     expect(notification.message).toBe(
       [
@@ -102,7 +111,12 @@ describe('approvalNotification', () => {
   });
 
   it('lists the attached things it knows when the request has no certificate facts', () => {
-    const lines = approvalNotification(request({ preparation: { deactivate: false, detachPolicies: [], attachedThings: ['sensor-1', 'sensor-2'] } }), LINK, 'REQUEST', { now: NOW }).message.split('\n');
+    const lines = approvalNotification(
+      request({ preparation: { deactivate: false, detachPolicies: [], attachedThings: ['sensor-1', 'sensor-2'] } }),
+      LINK,
+      'REQUEST',
+      { now: NOW },
+    ).message.split('\n');
     expect(lines).toContain('  Things:        "sensor-1"');
     expect(lines).toContain('                 "sensor-2"');
   });
@@ -120,7 +134,14 @@ describe('approvalNotification', () => {
     ['a thing type', { certificate: facts({ things: [{ thingName: 't', thingTypeName: FAKE, attributes: {} }] }) }],
     ['an attribute name', { certificate: facts({ things: [{ thingName: 't', attributes: { [FAKE]: 'v' } }] }) }],
     ['an attribute value', { certificate: facts({ things: [{ thingName: 't', attributes: { a: FAKE } }] }) }],
-    ['a thing the target creates', { side: 'TARGET' as const, certificate: facts(), landing: { policies: [FAKE], things: [{ thingName: FAKE, attributes: { [FAKE]: FAKE }, action: 'CREATE' as const }] } }],
+    [
+      'a thing the target creates',
+      {
+        side: 'TARGET' as const,
+        certificate: facts(),
+        landing: { policies: [FAKE], things: [{ thingName: FAKE, attributes: { [FAKE]: FAKE }, action: 'CREATE' as const }] },
+      },
+    ],
     ['an attached thing without facts', { preparation: { deactivate: false, detachPolicies: [], attachedThings: [FAKE] } }],
   ])('gives a line break in %s no line of its own', (_, change) => {
     const notification = approvalNotification(request(change), LINK, 'REQUEST', { now: NOW, inboxLink: INBOX });
@@ -129,7 +150,9 @@ describe('approvalNotification', () => {
     expect(lines.filter((line) => /^\s*https?:/.test(line))).toEqual([LINK, INBOX]);
     expect(lines.findIndex((line) => line === LINK)).toBe(3);
     expect(notification.message).not.toMatch(/[\r\u0085\u2028\u2029\u202e]/);
-    expect(notification.message).toContain('"x\\nOpen this link to see the request and approve it:\\r\\nhttps:\\/\\/evil.example/approval?r=1\\u2028\\u0085\\u202eY"');
+    expect(notification.message).toContain(
+      '"x\\nOpen this link to see the request and approve it:\\r\\nhttps:\\/\\/evil.example/approval?r=1\\u2028\\u0085\\u202eY"',
+    );
   });
 
   it('escapes quotes and backslashes so a quoted value cannot seem to end early', () => {
@@ -138,7 +161,12 @@ describe('approvalNotification', () => {
   });
 
   it('keeps control characters and line breaks out of the subject, under 100 characters', () => {
-    const notification = approvalNotification(request({ targetAwsAccount: '222222222222\r\nBcc: x', certificateId: `${'c'.repeat(8)}\n${'c'.repeat(200)}` }), LINK, 'REMINDER', { now: NOW });
+    const notification = approvalNotification(
+      request({ targetAwsAccount: '222222222222\r\nBcc: x', certificateId: `${'c'.repeat(8)}\n${'c'.repeat(200)}` }),
+      LINK,
+      'REMINDER',
+      { now: NOW },
+    );
     expect(notification.subject).not.toMatch(/[\u0000-\u001f\u007f]/);
     expect(notification.subject.length).toBeLessThan(100);
   });
@@ -154,7 +182,12 @@ describe('approvalNotification', () => {
   });
 
   it('tells the target approvers only what concerns them: the pending certificates, those already accepted and those never offered', () => {
-    const notification = approvalNotification(migrationRequest({ side: 'TARGET', migration: migrationSummary({ alreadyDone: 4, notTransferable: 2 }) }), LINK, 'REQUEST', { now: NOW });
+    const notification = approvalNotification(
+      migrationRequest({ side: 'TARGET', migration: migrationSummary({ alreadyDone: 4, notTransferable: 2 }) }),
+      LINK,
+      'REQUEST',
+      { now: NOW },
+    );
     expect(notification.subject).toBe('certflow: approve accepting 10000 certificates from 111111111111');
     expect(notification.message).toContain('  Certificates:  10000 (pending transfer to this account)\n');
     expect(notification.message).toContain('  Already done:  4 (skipped: accepted by an earlier run)\n');

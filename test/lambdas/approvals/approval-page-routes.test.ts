@@ -25,16 +25,25 @@ beforeEach(() => {
 });
 
 function pendingRequest(change: Partial<ApprovalRequest> = {}): Promise<ApprovalRequest> {
-  return storePendingRequest(deps.store, NOW, { certificateId: 'd'.repeat(64), transferMessage: '<script>alert(1)</script>', preparation: { deactivate: true, detachPolicies: ['device-policy'], attachedThings: [] }, approvers: ['bob@example.com'], ...change });
+  return storePendingRequest(deps.store, NOW, {
+    certificateId: 'd'.repeat(64),
+    transferMessage: '<script>alert(1)</script>',
+    preparation: { deactivate: true, detachPolicies: ['device-policy'], attachedThings: [] },
+    approvers: ['bob@example.com'],
+    ...change,
+  });
 }
 
 function linkFor(request: ApprovalRequest, approver = 'bob@example.com'): URLSearchParams {
   return signer.sign({ requestId: request.requestId, approver, expiresAt: request.expiresAt, nonce: ApprovalLinkSigner.newNonce() });
 }
 
-const get = (query: URLSearchParams) => serveApprovalPage(deps, { method: 'GET', path: '/prod/approval', query, form: new URLSearchParams() });
-const getInbox = (query: URLSearchParams) => serveApprovalPage(deps, { method: 'GET', path: '/prod/approval/inbox', query, form: new URLSearchParams() });
-const post = (form: URLSearchParams) => serveApprovalPage(deps, { method: 'POST', path: '/prod/approval', query: new URLSearchParams(), form });
+const get = (query: URLSearchParams) =>
+  serveApprovalPage(deps, { method: 'GET', path: '/prod/approval', query, form: new URLSearchParams() });
+const getInbox = (query: URLSearchParams) =>
+  serveApprovalPage(deps, { method: 'GET', path: '/prod/approval/inbox', query, form: new URLSearchParams() });
+const post = (form: URLSearchParams) =>
+  serveApprovalPage(deps, { method: 'POST', path: '/prod/approval', query: new URLSearchParams(), form });
 
 describe('approval page', () => {
   it('shows the request on GET, escaped, with the preparation to consent to, and decides nothing', async () => {
@@ -83,7 +92,12 @@ describe('approval page', () => {
     const forged = linkFor(request);
     forged.set('a', 'mallory@example.com');
     expect((await get(forged)).statusCode).toBe(403);
-    const expired = signer.sign({ requestId: request.requestId, approver: 'bob@example.com', expiresAt: NOW.getTime() / 1000 - 1, nonce: ApprovalLinkSigner.newNonce() });
+    const expired = signer.sign({
+      requestId: request.requestId,
+      approver: 'bob@example.com',
+      expiresAt: NOW.getTime() / 1000 - 1,
+      nonce: ApprovalLinkSigner.newNonce(),
+    });
     const expiredPage = await get(expired);
     expect(expiredPage.statusCode).toBe(410);
     expect(expiredPage.body).toContain('ask the requester, <bdi class="free">alice@example.com</bdi>, to request it again');
@@ -95,23 +109,40 @@ describe('approval page', () => {
 
   it('answers 404 for a link to a request that does not exist, and for other paths', async () => {
     const request = await pendingRequest();
-    const params = signer.sign({ requestId: 'missing', approver: 'bob@example.com', expiresAt: request.expiresAt, nonce: ApprovalLinkSigner.newNonce() });
+    const params = signer.sign({
+      requestId: 'missing',
+      approver: 'bob@example.com',
+      expiresAt: request.expiresAt,
+      nonce: ApprovalLinkSigner.newNonce(),
+    });
     expect((await get(params)).statusCode).toBe(404);
-    expect((await serveApprovalPage(deps, { method: 'GET', path: '/prod/other', query: new URLSearchParams(), form: new URLSearchParams() })).statusCode).toBe(404);
+    expect(
+      (await serveApprovalPage(deps, { method: 'GET', path: '/prod/other', query: new URLSearchParams(), form: new URLSearchParams() }))
+        .statusCode,
+    ).toBe(404);
   });
 
-  it('answers the inbox link with the approver\'s pending requests, each with a decision link of its own that decides', async () => {
+  it("answers the inbox link with the approver's pending requests, each with a decision link of its own that decides", async () => {
     const mine = await pendingRequest({ approvers: ['hank@example.com'], transferMessage: 'inbox test', reason: '<b>bold</b>' });
     await pendingRequest({ approvers: ['ivy@example.com'] });
-    const inbox = signer.signInbox({ approver: 'hank@example.com', expiresAt: NOW.getTime() / 1000 + 3600, nonce: ApprovalLinkSigner.newNonce() });
+    const inbox = signer.signInbox({
+      approver: 'hank@example.com',
+      expiresAt: NOW.getTime() / 1000 + 3600,
+      nonce: ApprovalLinkSigner.newNonce(),
+    });
     const page = await getInbox(inbox);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('1 request waiting for you');
     expect(page.body).toContain('&lt;b&gt;bold&lt;/b&gt;');
-    const hrefs = [...page.body.matchAll(/href="\.\.\/approval\?([^"]+)"/g)].map((match) => new URLSearchParams((match[1] ?? '').replace(/&amp;/g, '&')));
+    const hrefs = [...page.body.matchAll(/href="\.\.\/approval\?([^"]+)"/g)].map(
+      (match) => new URLSearchParams((match[1] ?? '').replace(/&amp;/g, '&')),
+    );
     expect(hrefs).toHaveLength(1);
     const [decisionLink] = hrefs;
-    expect(signer.verify(decisionLink ?? new URLSearchParams(), NOW)).toMatchObject({ valid: true, claims: { requestId: mine.requestId, approver: 'hank@example.com' } });
+    expect(signer.verify(decisionLink ?? new URLSearchParams(), NOW)).toMatchObject({
+      valid: true,
+      claims: { requestId: mine.requestId, approver: 'hank@example.com' },
+    });
 
     const form = new URLSearchParams(decisionLink);
     form.set('decision', 'APPROVED');
@@ -138,11 +169,19 @@ describe('approval page', () => {
   });
 
   it('answers an expired inbox link with 410 and a forged one with 403', async () => {
-    const expired = signer.signInbox({ approver: 'bob@example.com', expiresAt: NOW.getTime() / 1000 - 1, nonce: ApprovalLinkSigner.newNonce() });
+    const expired = signer.signInbox({
+      approver: 'bob@example.com',
+      expiresAt: NOW.getTime() / 1000 - 1,
+      nonce: ApprovalLinkSigner.newNonce(),
+    });
     const expiredPage = await getInbox(expired);
     expect(expiredPage.statusCode).toBe(410);
     expect(expiredPage.body).toContain('open the one in your latest notification');
-    const forged = signer.signInbox({ approver: 'bob@example.com', expiresAt: NOW.getTime() / 1000 + 60, nonce: ApprovalLinkSigner.newNonce() });
+    const forged = signer.signInbox({
+      approver: 'bob@example.com',
+      expiresAt: NOW.getTime() / 1000 + 60,
+      nonce: ApprovalLinkSigner.newNonce(),
+    });
     forged.set('a', 'mallory@example.com');
     expect((await getInbox(forged)).statusCode).toBe(403);
   });

@@ -52,7 +52,11 @@ function singleRequest(change: Partial<ApprovalRequest> = {}): ApprovalRequestVi
 }
 
 function migrationRequest(change: Partial<ApprovalRequest> = {}): ApprovalRequestView {
-  const { certificateId: _id, certificate: _facts, ...rest } = singleRequest({
+  const {
+    certificateId: _id,
+    certificate: _facts,
+    ...rest
+  } = singleRequest({
     executionId: 'arn:aws:states:us-east-1:111111111111:execution:Migration:run-1',
     migration: migrationSummary(),
     transferMessage: '<script>alert(1)</script>',
@@ -99,7 +103,9 @@ describe('the approval page of one certificate', () => {
 
   it('puts the summary and the decision before the details, the approve form before the reject form', () => {
     const body = requestPage(singleRequest(), 'bob@example.com', LINK, CONTEXT).body;
-    const order = ['id="summary-heading"', 'id="decision-heading"', 'id="approve"', 'id="reject"', 'id="details-heading"'].map((marker) => body.indexOf(marker));
+    const order = ['id="summary-heading"', 'id="decision-heading"', 'id="approve"', 'id="reject"', 'id="details-heading"'].map((marker) =>
+      body.indexOf(marker),
+    );
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
@@ -108,7 +114,8 @@ describe('the approval page of one certificate', () => {
     const body = requestPage(singleRequest({ side: 'TARGET', landing: LANDING }), 'tara@example.com', LINK, CONTEXT).body;
     const controls = [...body.matchAll(/<(?:input|textarea)(?![^>]*type="hidden")[^>]*\sid="([^"]+)"/g)].map((match) => match[1]);
     expect(controls).toEqual(['setAsActive', 'rejectReason']);
-    for (const id of controls) expect(body).toContain(`<label for="${id}"`.replace('<label for', id === 'rejectReason' ? '<label class="field" for' : '<label for'));
+    for (const id of controls)
+      expect(body).toContain(`<label for="${id}"`.replace('<label for', id === 'rejectReason' ? '<label class="field" for' : '<label for'));
     expect(body.match(/<input type="hidden" name="s" value="sig">/g)).toHaveLength(2);
     expect(body.match(/<input type="hidden" name="decision" value="(APPROVED|REJECTED)">/g)).toHaveLength(2);
   });
@@ -147,7 +154,16 @@ describe('the approval page of one certificate', () => {
     ['a thing type', { certificate: certificateFacts({ things: [{ thingName: 't', thingTypeName: '<x-inject>', attributes: {} }] }) }],
     ['an attribute name', { certificate: certificateFacts({ things: [{ thingName: 't', attributes: { '<x-inject>': 'v' } }] }) }],
     ['an attribute value', { certificate: certificateFacts({ things: [{ thingName: 't', attributes: { a: '"><x-inject>' } }] }) }],
-    ['a landing thing', { side: 'TARGET' as const, landing: { policies: ['<x-inject>'], things: [{ thingName: '<x-inject>', attributes: { k: '<x-inject>' }, action: 'REUSE' as const }] } }],
+    [
+      'a landing thing',
+      {
+        side: 'TARGET' as const,
+        landing: {
+          policies: ['<x-inject>'],
+          things: [{ thingName: '<x-inject>', attributes: { k: '<x-inject>' }, action: 'REUSE' as const }],
+        },
+      },
+    ],
   ])('escapes HTML in %s', (_, change) => {
     const body = requestPage(singleRequest(change), '<x-inject>', LINK, CONTEXT).body;
     expect(body).not.toContain('<x-inject>');
@@ -156,26 +172,42 @@ describe('the approval page of one certificate', () => {
 
   it('escapes HTML in the reject reason and the decider of a decided request', () => {
     const decided = singleRequest({ status: 'REJECTED', decision: 'REJECTED', decidedBy: '<x-inject>', rejectReason: '<x-inject>' });
-    for (const page of [requestPage(decided, 'bob@example.com', LINK, CONTEXT), decisionPage({ kind: 'decided', request: decided }, CONTEXT)]) {
+    for (const page of [
+      requestPage(decided, 'bob@example.com', LINK, CONTEXT),
+      decisionPage({ kind: 'decided', request: decided }, CONTEXT),
+    ]) {
       expect(page.body).not.toContain('<x-inject>');
       expect(page.body.match(/&lt;x-inject&gt;/g)?.length).toBeGreaterThanOrEqual(2);
     }
   });
 
   it('says what happens after an approval and how to follow it, without the decision controls', () => {
-    const decided = singleRequest({ status: 'APPROVED', decision: 'APPROVED', decidedBy: 'bob@example.com', decidedAt: '2026-11-24T10:00:00.000Z' });
+    const decided = singleRequest({
+      status: 'APPROVED',
+      decision: 'APPROVED',
+      decidedBy: 'bob@example.com',
+      decidedAt: '2026-11-24T10:00:00.000Z',
+    });
     const page = decisionPage({ kind: 'decided', request: decided }, CONTEXT);
     const text = textOf(page.body);
     expect(page.title).toBe('Approved');
     expect(text).toContain('This request was approved by bob@example.com at 2026-11-24 10:00 UTC.');
-    expect(text).toContain('What happens next certflow will now set the certificate INACTIVE (devices using it will disconnect); detach policies device-policy, then offer it to account 222222222222.');
+    expect(text).toContain(
+      'What happens next certflow will now set the certificate INACTIVE (devices using it will disconnect); detach policies device-policy, then offer it to account 222222222222.',
+    );
     expect(text).toContain("Account 222222222222's approvers are asked next");
     expect(text).toContain('certflow status --side source arn:aws:states:us-east-1:111111111111:execution:Outbound:run-1');
     expect(page.body).not.toContain('id="approve"');
   });
 
   it('says what happens after the target rejects', () => {
-    const decided = singleRequest({ side: 'TARGET', status: 'REJECTED', decision: 'REJECTED', decidedBy: 'tara@example.com', rejectReason: 'not ours' });
+    const decided = singleRequest({
+      side: 'TARGET',
+      status: 'REJECTED',
+      decision: 'REJECTED',
+      decidedBy: 'tara@example.com',
+      rejectReason: 'not ours',
+    });
     const text = textOf(decisionPage({ kind: 'decided', request: decided }, CONTEXT).body);
     expect(text).toContain('This request was rejected by tara@example.com: not ours');
     expect(text).toContain('goes back to account 111111111111, INACTIVE');
@@ -270,8 +302,12 @@ describe('the approval page of a migration', () => {
 
   it('asks the source approver to consent to deactivating and detaching, worded for the batch', () => {
     const page = requestPage(migrationRequest(), 'bob@example.com', LINK, CONTEXT);
-    expect(page.body).toContain('<input type="checkbox" id="consentToPrepare" name="consentToPrepare" value="true" aria-describedby="consent-note"><label for="consentToPrepare">I agree to these changes</label>');
-    expect(textOf(page.body)).toContain('Before the transfers certflow will deactivate 3 ACTIVE certificates (devices using them will disconnect) and detach the policies of 5 certificates.');
+    expect(page.body).toContain(
+      '<input type="checkbox" id="consentToPrepare" name="consentToPrepare" value="true" aria-describedby="consent-note"><label for="consentToPrepare">I agree to these changes</label>',
+    );
+    expect(textOf(page.body)).toContain(
+      'Before the transfers certflow will deactivate 3 ACTIVE certificates (devices using them will disconnect) and detach the policies of 5 certificates.',
+    );
   });
 
   it.each([
@@ -288,13 +324,18 @@ describe('the approval page of a migration', () => {
   it('offers the target approver to set the certificates active, and no consent', () => {
     const page = requestPage(migrationRequest({ side: 'TARGET' }), 'tara@example.com', LINK, CONTEXT);
     expect(page.title).toBe('Accept a certificate migration');
-    expect(page.body).toContain('<input type="checkbox" id="setAsActive" name="setAsActive" value="true"><label for="setAsActive">Set the certificates ACTIVE in this account once accepted</label>');
+    expect(page.body).toContain(
+      '<input type="checkbox" id="setAsActive" name="setAsActive" value="true"><label for="setAsActive">Set the certificates ACTIVE in this account once accepted</label>',
+    );
     expect(page.body).not.toContain('name="consentToPrepare"');
     expect(page.body).not.toContain('Needs first');
   });
 
   it('shows the summary with the decision once decided, and what follows', () => {
-    const page = decisionPage({ kind: 'decided', request: migrationRequest({ status: 'APPROVED', decision: 'APPROVED', decidedBy: 'bob@example.com' }) }, CONTEXT);
+    const page = decisionPage(
+      { kind: 'decided', request: migrationRequest({ status: 'APPROVED', decision: 'APPROVED', decidedBy: 'bob@example.com' }) },
+      CONTEXT,
+    );
     const text = textOf(page.body);
     expect(page.title).toBe('Approved');
     expect(text).toContain('This request was approved by bob@example.com');

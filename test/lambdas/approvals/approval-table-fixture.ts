@@ -1,5 +1,10 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { approvalRequestId, DECISION_CLAIM_LEASE_SECONDS, REMINDER_INDEX, type ApprovalRequest } from '../../../lambdas/approvals/approval-request';
+import {
+  approvalRequestId,
+  DECISION_CLAIM_LEASE_SECONDS,
+  REMINDER_INDEX,
+  type ApprovalRequest,
+} from '../../../lambdas/approvals/approval-request';
 import { ApprovalStore, type DecisionClaim } from '../../../lambdas/approvals/approval-store';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../../../local/dynamodb/local-dynamodb';
 
@@ -11,7 +16,11 @@ export interface ApprovalTableFixture {
 /** An approval table in an in-memory dynalite, shaped as the ApprovalTable construct shapes it. */
 export async function approvalTableFixture(tableName = 'approvals'): Promise<ApprovalTableFixture> {
   const dynamo: LocalDynamoDb = await startLocalDynamoDb();
-  const client = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' } });
+  const client = new DynamoDBClient({
+    endpoint: dynamo.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' },
+  });
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -46,7 +55,11 @@ export async function approvalTableFixture(tableName = 'approvals'): Promise<App
 let stored = 0;
 
 /** Stores a PENDING source-side request, created at `now` and due an hour later; `change` overrides any field. */
-export async function storePendingRequest(store: ApprovalStore, now: Date, change: Partial<ApprovalRequest> = {}): Promise<ApprovalRequest> {
+export async function storePendingRequest(
+  store: ApprovalStore,
+  now: Date,
+  change: Partial<ApprovalRequest> = {},
+): Promise<ApprovalRequest> {
   stored += 1;
   const executionId = `arn:aws:states:us-east-1:111111111111:execution:Outbound:run-${stored}`;
   const request: ApprovalRequest = {

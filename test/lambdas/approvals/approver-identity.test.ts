@@ -1,4 +1,11 @@
-import { identityKey, isListedIdentity, parseApproverList, parseEmailAddress, parseRequester, sameIdentity } from '../../../lambdas/approvals/approver-identity';
+import {
+  identityKey,
+  isListedIdentity,
+  parseApproverList,
+  parseEmailAddress,
+  parseRequester,
+  sameIdentity,
+} from '../../../lambdas/approvals/approver-identity';
 import { ValidationError } from '../../../lambdas/iot-api/field-rules';
 
 function refusal(value: unknown): ValidationError {
@@ -12,9 +19,12 @@ function refusal(value: unknown): ValidationError {
 }
 
 describe('parseEmailAddress', () => {
-  it.each(['approver@example.com', 'Approver.Name+ops@Sub.Example.co.uk', "o'brien@example.com"])('accepts the bare address %s as given', (address) => {
-    expect(parseEmailAddress(address, 'requestedBy')).toBe(address);
-  });
+  it.each(['approver@example.com', 'Approver.Name+ops@Sub.Example.co.uk', "o'brien@example.com"])(
+    'accepts the bare address %s as given',
+    (address) => {
+      expect(parseEmailAddress(address, 'requestedBy')).toBe(address);
+    },
+  );
 
   it('normalizes to NFKC: full-width letters become ASCII', () => {
     expect(parseEmailAddress('\uFF41pprover@example.com', 'requestedBy')).toBe('approver@example.com');
@@ -58,9 +68,12 @@ describe('identityKey and sameIdentity', () => {
     expect(identityKey('Approver+X@Example.COM')).toBe('approver@example.com');
   });
 
-  it.each(['approver+x@example.com', 'APPROVER@example.com', '\uFF41pprover@example.com'])('takes %s for approver@example.com', (variant) => {
-    expect(sameIdentity(variant, 'approver@example.com')).toBe(true);
-  });
+  it.each(['approver+x@example.com', 'APPROVER@example.com', '\uFF41pprover@example.com'])(
+    'takes %s for approver@example.com',
+    (variant) => {
+      expect(sameIdentity(variant, 'approver@example.com')).toBe(true);
+    },
+  );
 
   it('keeps different people apart', () => {
     expect(sameIdentity('approver@example.com', 'approver@example.org')).toBe(false);
@@ -79,16 +92,23 @@ describe('parseRequester', () => {
 
 describe('parseApproverList', () => {
   it('refuses two spellings of one person', () => {
-    expect(() => parseApproverList(['bob@example.com', 'Bob+2@example.com'])).toThrow('approvers[1]: must not name the same person as bob@example.com');
+    expect(() => parseApproverList(['bob@example.com', 'Bob+2@example.com'])).toThrow(
+      'approvers[1]: must not name the same person as bob@example.com',
+    );
   });
 
   it('names the item that breaks a rule', () => {
-    expect(() => parseApproverList(['bob@example.com', 'Carol <carol@example.com>'])).toThrow(/^approvers\[1\]: must be a bare e-mail address/);
+    expect(() => parseApproverList(['bob@example.com', 'Carol <carol@example.com>'])).toThrow(
+      /^approvers\[1\]: must be a bare e-mail address/,
+    );
   });
 });
 
 describe('identityKey of a value stored before requesters were parsed strictly', () => {
-  it.each(['approver@example.com\u200B', 'Name <approver@example.com>', 'approver+x@example.com', ' Approver@Example.com '])('still takes %j for approver@example.com', (stored) => {
-    expect(sameIdentity(stored, 'approver@example.com')).toBe(true);
-  });
+  it.each(['approver@example.com\u200B', 'Name <approver@example.com>', 'approver+x@example.com', ' Approver@Example.com '])(
+    'still takes %j for approver@example.com',
+    (stored) => {
+      expect(sameIdentity(stored, 'approver@example.com')).toBe(true);
+    },
+  );
 });

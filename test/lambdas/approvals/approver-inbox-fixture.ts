@@ -23,7 +23,11 @@ export interface InboxTableFixture {
  */
 export async function inboxTableFixture(options: { withStatusIndex?: boolean } = {}): Promise<InboxTableFixture> {
   const dynamo = await startLocalDynamoDb();
-  const client = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' } });
+  const client = new DynamoDBClient({
+    endpoint: dynamo.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' },
+  });
   const indexes: GlobalSecondaryIndex[] = [
     {
       IndexName: REMINDER_INDEX,

@@ -47,7 +47,9 @@ describe('ApproverInbox', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(sent).toEqual([expect.objectContaining({ IndexName: 'requestsByStatus', KeyConditionExpression: '#status = :pending AND #expiresAt > :now' })]);
+    expect(sent).toEqual([
+      expect.objectContaining({ IndexName: 'requestsByStatus', KeyConditionExpression: '#status = :pending AND #expiresAt > :now' }),
+    ]);
   });
 
   it('reports a table without the status index as unavailable', async () => {
@@ -63,7 +65,9 @@ describe('ApproverInbox', () => {
 describe('approverInboxLink', () => {
   it('is the page URL with /inbox and a signed inbox link that only verifies as one', () => {
     const signer = new ApprovalLinkSigner(Buffer.alloc(32, 7));
-    const link = new URL(approverInboxLink(signer, 'https://approvals.example.com/v1/approval', 'dora@example.com', NOW.getTime() / 1000 + 60));
+    const link = new URL(
+      approverInboxLink(signer, 'https://approvals.example.com/v1/approval', 'dora@example.com', NOW.getTime() / 1000 + 60),
+    );
     expect(link.pathname).toBe('/v1/approval/inbox');
     expect(signer.verifyInbox(link.searchParams, NOW)).toMatchObject({ valid: true, claims: { approver: 'dora@example.com' } });
     expect(signer.verify(link.searchParams, NOW)).toEqual({ valid: false, reason: 'wrong-kind' });

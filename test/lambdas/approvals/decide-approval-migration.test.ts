@@ -35,7 +35,13 @@ describe('decideApproval for a migration', () => {
     await expect(decideApproval(deps, { link: link(request), decision: 'APPROVED' })).resolves.toMatchObject({ kind: 'decided' });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
       taskToken: request.taskToken,
-      output: JSON.stringify({ decision: 'APPROVED', approvedBy: 'bob@example.com', rejectReason: null, setAsActive: false, consentToPrepare: false }),
+      output: JSON.stringify({
+        decision: 'APPROVED',
+        approvedBy: 'bob@example.com',
+        rejectReason: null,
+        setAsActive: false,
+        consentToPrepare: false,
+      }),
     });
   });
 
@@ -45,7 +51,13 @@ describe('decideApproval for a migration', () => {
     expect(result).toMatchObject({ kind: 'decided', request: { status: 'APPROVED', migration: migrationSummary() } });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
       taskToken: request.taskToken,
-      output: JSON.stringify({ decision: 'APPROVED', approvedBy: 'bob@example.com', rejectReason: null, setAsActive: false, consentToPrepare: true }),
+      output: JSON.stringify({
+        decision: 'APPROVED',
+        approvedBy: 'bob@example.com',
+        rejectReason: null,
+        setAsActive: false,
+        consentToPrepare: true,
+      }),
     });
   });
 
@@ -53,10 +65,18 @@ describe('decideApproval for a migration', () => {
     const nothing = await migrationRequest({ toDeactivate: 0, withPolicies: 0 });
     await expect(decideApproval(deps, { link: link(nothing), decision: 'APPROVED' })).resolves.toMatchObject({ kind: 'decided' });
     const target = await migrationRequest({}, { side: 'TARGET' });
-    await expect(decideApproval(deps, { link: link(target), decision: 'APPROVED', setAsActive: true })).resolves.toMatchObject({ kind: 'decided' });
+    await expect(decideApproval(deps, { link: link(target), decision: 'APPROVED', setAsActive: true })).resolves.toMatchObject({
+      kind: 'decided',
+    });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
       taskToken: target.taskToken,
-      output: JSON.stringify({ decision: 'APPROVED', approvedBy: 'bob@example.com', rejectReason: null, setAsActive: true, consentToPrepare: false }),
+      output: JSON.stringify({
+        decision: 'APPROVED',
+        approvedBy: 'bob@example.com',
+        rejectReason: null,
+        setAsActive: true,
+        consentToPrepare: false,
+      }),
     });
   });
 });

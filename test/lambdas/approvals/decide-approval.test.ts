@@ -39,11 +39,20 @@ describe('decideApproval', () => {
 
     const result = await decideApproval(deps, { link: link(request), decision: 'APPROVED' });
 
-    expect(result).toMatchObject({ kind: 'decided', request: { status: 'APPROVED', decision: 'APPROVED', decidedBy: 'bob@example.com', decidedAt: NOW.toISOString() } });
+    expect(result).toMatchObject({
+      kind: 'decided',
+      request: { status: 'APPROVED', decision: 'APPROVED', decidedBy: 'bob@example.com', decidedAt: NOW.toISOString() },
+    });
     expect(result).not.toHaveProperty('request.taskToken');
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
       taskToken: request.taskToken,
-      output: JSON.stringify({ decision: 'APPROVED', approvedBy: 'bob@example.com', rejectReason: null, setAsActive: false, consentToPrepare: false }),
+      output: JSON.stringify({
+        decision: 'APPROVED',
+        approvedBy: 'bob@example.com',
+        rejectReason: null,
+        setAsActive: false,
+        consentToPrepare: false,
+      }),
     });
   });
 
@@ -52,7 +61,13 @@ describe('decideApproval', () => {
     const result = await decideApproval(deps, { link: link(request), decision: 'REJECTED', rejectReason: 'not in the change window' });
     expect(result).toMatchObject({ kind: 'decided', request: { status: 'REJECTED', rejectReason: 'not in the change window' } });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
-      output: JSON.stringify({ decision: 'REJECTED', approvedBy: 'bob@example.com', rejectReason: 'not in the change window', setAsActive: false, consentToPrepare: false }),
+      output: JSON.stringify({
+        decision: 'REJECTED',
+        approvedBy: 'bob@example.com',
+        rejectReason: 'not in the change window',
+        setAsActive: false,
+        consentToPrepare: false,
+      }),
     });
   });
 
@@ -106,17 +121,26 @@ describe('decideApproval', () => {
 
   it('refuses the requester approving their own request, whatever the case of the address', async () => {
     const request = await pendingRequest();
-    expect(await decideApproval(deps, { link: link(request, 'Alice@Example.com'), decision: 'APPROVED' })).toMatchObject({ kind: 'refused', reason: 'own-request' });
+    expect(await decideApproval(deps, { link: link(request, 'Alice@Example.com'), decision: 'APPROVED' })).toMatchObject({
+      kind: 'refused',
+      reason: 'own-request',
+    });
   });
 
   it('refuses someone who is not an approver of the request', async () => {
     const request = await pendingRequest();
-    expect(await decideApproval(deps, { link: link(request, 'mallory@example.com'), decision: 'APPROVED' })).toMatchObject({ kind: 'refused', reason: 'not-an-approver' });
+    expect(await decideApproval(deps, { link: link(request, 'mallory@example.com'), decision: 'APPROVED' })).toMatchObject({
+      kind: 'refused',
+      reason: 'not-an-approver',
+    });
   });
 
   it('refuses a request that does not exist', async () => {
     const request = await pendingRequest();
-    expect(await decideApproval(deps, { link: { ...link(request), requestId: 'missing' }, decision: 'APPROVED' })).toEqual({ kind: 'refused', reason: 'not-found' });
+    expect(await decideApproval(deps, { link: { ...link(request), requestId: 'missing' }, decision: 'APPROVED' })).toEqual({
+      kind: 'refused',
+      reason: 'not-found',
+    });
   });
 
   it.each([
@@ -125,7 +149,11 @@ describe('decideApproval', () => {
   ])('marks the request EXPIRED when Step Functions answers %s', async (_, error) => {
     const request = await pendingRequest();
     sfnMock.on(SendTaskSuccessCommand).rejects(error);
-    expect(await decideApproval(deps, { link: link(request), decision: 'APPROVED' })).toMatchObject({ kind: 'refused', reason: 'expired', request: { status: 'EXPIRED' } });
+    expect(await decideApproval(deps, { link: link(request), decision: 'APPROVED' })).toMatchObject({
+      kind: 'refused',
+      reason: 'expired',
+      request: { status: 'EXPIRED' },
+    });
   });
 
   it('puts the request back to PENDING when the workflow cannot be told just now, so the link still works', async () => {
@@ -165,24 +193,44 @@ describe('decideApproval with a claim left by a page that died', () => {
 
   it('decides a request again once its DECIDING claim is older than the lease', async () => {
     const request = await pendingRequest();
-    await deps.store.claimDecision(request.requestId, decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1), { decidedBy: 'carol@example.com' }), staleBefore(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1)));
+    await deps.store.claimDecision(
+      request.requestId,
+      decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1), { decidedBy: 'carol@example.com' }),
+      staleBefore(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1)),
+    );
 
     const result = await decideApproval(deps, { link: link(request), decision: 'REJECTED', rejectReason: 'not now' });
 
-    expect(result).toMatchObject({ kind: 'decided', request: { status: 'REJECTED', decidedBy: 'bob@example.com', rejectReason: 'not now', claimedAt: NOW.toISOString() } });
+    expect(result).toMatchObject({
+      kind: 'decided',
+      request: { status: 'REJECTED', decidedBy: 'bob@example.com', rejectReason: 'not now', claimedAt: NOW.toISOString() },
+    });
     expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
   });
 
   it('decides a request left DECIDING by a claim without a time (made before claims had one)', async () => {
-    const request = await pendingRequest({ status: 'DECIDING', decision: 'APPROVED', decidedBy: 'carol@example.com', decidedAt: secondsAgo(10).toISOString() });
+    const request = await pendingRequest({
+      status: 'DECIDING',
+      decision: 'APPROVED',
+      decidedBy: 'carol@example.com',
+      decidedAt: secondsAgo(10).toISOString(),
+    });
     expect(await decideApproval(deps, { link: link(request), decision: 'APPROVED' })).toMatchObject({ kind: 'decided' });
   });
 
   it('refuses while a claim within its lease holds the request, without telling the workflow', async () => {
     const request = await pendingRequest();
-    await deps.store.claimDecision(request.requestId, decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS - 10), { decidedBy: 'carol@example.com' }), staleBefore(NOW));
+    await deps.store.claimDecision(
+      request.requestId,
+      decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS - 10), { decidedBy: 'carol@example.com' }),
+      staleBefore(NOW),
+    );
 
-    expect(await decideApproval(deps, { link: link(request), decision: 'APPROVED' })).toMatchObject({ kind: 'refused', reason: 'not-pending', request: { status: 'DECIDING' } });
+    expect(await decideApproval(deps, { link: link(request), decision: 'APPROVED' })).toMatchObject({
+      kind: 'refused',
+      reason: 'not-pending',
+      request: { status: 'DECIDING' },
+    });
     expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
   });
 
@@ -195,12 +243,21 @@ describe('decideApproval with a claim left by a page that died', () => {
 
     await expect(deps.store.settleClaim(request.requestId, first.claimId, 'APPROVED')).rejects.toBeInstanceOf(ApprovalStatusConflict);
     await deps.store.releaseClaim(request.requestId, first.claimId);
-    expect(await deps.store.get(request.requestId)).toMatchObject({ status: 'DECIDING', claimId: second.claimId, decision: 'REJECTED', decidedBy: 'carol@example.com' });
+    expect(await deps.store.get(request.requestId)).toMatchObject({
+      status: 'DECIDING',
+      claimId: second.claimId,
+      decision: 'REJECTED',
+      decidedBy: 'carol@example.com',
+    });
   });
 
   it('clears the reject reason of a taken-over claim when the new claim approves', async () => {
     const request = await pendingRequest();
-    await deps.store.claimDecision(request.requestId, decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1), { decision: 'REJECTED', rejectReason: 'no' }), staleBefore(NOW));
+    await deps.store.claimDecision(
+      request.requestId,
+      decisionClaim(secondsAgo(DECISION_CLAIM_LEASE_SECONDS + 1), { decision: 'REJECTED', rejectReason: 'no' }),
+      staleBefore(NOW),
+    );
     await decideApproval(deps, { link: link(request, 'carol@example.com'), decision: 'APPROVED' });
     expect(await deps.store.get(request.requestId)).not.toHaveProperty('rejectReason');
   });
@@ -210,19 +267,32 @@ describe('cancelApprovalRequest', () => {
   it('records who cancelled and when', async () => {
     const request = await pendingRequest();
     await cancelApprovalRequest(deps, request.requestId, 'bob@example.com');
-    expect(await deps.store.get(request.requestId)).toMatchObject({ status: 'CANCELLED', cancelledBy: 'bob@example.com', closedAt: NOW.toISOString() });
+    expect(await deps.store.get(request.requestId)).toMatchObject({
+      status: 'CANCELLED',
+      cancelledBy: 'bob@example.com',
+      closedAt: NOW.toISOString(),
+    });
   });
 
-  it.each(['Alice <alice@example.com>', 'alice@example.com\u200B'])('refuses a canceller spelled %j: not a bare address', async (cancelledBy) => {
-    const request = await pendingRequest();
-    expect(await cancelApprovalRequest(deps, request.requestId, cancelledBy)).toEqual({ kind: 'refused', reason: 'not-allowed' });
-  });
+  it.each(['Alice <alice@example.com>', 'alice@example.com\u200B'])(
+    'refuses a canceller spelled %j: not a bare address',
+    async (cancelledBy) => {
+      const request = await pendingRequest();
+      expect(await cancelApprovalRequest(deps, request.requestId, cancelledBy)).toEqual({ kind: 'refused', reason: 'not-allowed' });
+    },
+  );
 
   it('lets the requester withdraw a pending request and fails the waiting task', async () => {
     const request = await pendingRequest();
-    expect(await cancelApprovalRequest(deps, request.requestId, 'alice@example.com')).toMatchObject({ kind: 'cancelled', request: { status: 'CANCELLED' } });
+    expect(await cancelApprovalRequest(deps, request.requestId, 'alice@example.com')).toMatchObject({
+      kind: 'cancelled',
+      request: { status: 'CANCELLED' },
+    });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: request.taskToken, error: 'RequestCancelled' });
-    expect(await decideApproval(deps, { link: link(request), decision: 'APPROVED' })).toMatchObject({ kind: 'refused', reason: 'not-pending' });
+    expect(await decideApproval(deps, { link: link(request), decision: 'APPROVED' })).toMatchObject({
+      kind: 'refused',
+      reason: 'not-pending',
+    });
   });
 
   it('refuses someone who neither requested nor approves it', async () => {

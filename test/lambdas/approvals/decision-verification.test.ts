@@ -4,7 +4,12 @@ import 'aws-sdk-client-mock-jest';
 import { UnverifiedDecision } from '../../../lambdas/approvals/approval-errors';
 import type { ApprovalOutcome, ApprovalRequest } from '../../../lambdas/approvals/approval-request';
 import { decideApproval, type DecisionDeps } from '../../../lambdas/approvals/decide-approval';
-import { parseVerifyDecisionInput, verifyDecision, type ApprovalStepDeps, type VerifyDecisionInput } from '../../../lambdas/approvals/decision-verification';
+import {
+  parseVerifyDecisionInput,
+  verifyDecision,
+  type ApprovalStepDeps,
+  type VerifyDecisionInput,
+} from '../../../lambdas/approvals/decision-verification';
 import { InMemoryAuditTrail } from '../audit-trail/in-memory-audit-trail';
 import { approvalTableFixture, decisionClaim, staleBefore, storePendingRequest, type ApprovalTableFixture } from './approval-table-fixture';
 import { migrationSummary } from './migration-summary-fixture';
@@ -42,7 +47,13 @@ function link(request: ApprovalRequest, approver = 'bob@example.com') {
   return { requestId: request.requestId, approver, expiresAt: request.expiresAt, nonce: 'n'.repeat(32) };
 }
 
-const FORGED: ApprovalOutcome = { decision: 'APPROVED', approvedBy: 'nobody-real@example.com', rejectReason: null, setAsActive: false, consentToPrepare: true };
+const FORGED: ApprovalOutcome = {
+  decision: 'APPROVED',
+  approvedBy: 'nobody-real@example.com',
+  rejectReason: null,
+  setAsActive: false,
+  consentToPrepare: true,
+};
 
 describe('verifyDecision', () => {
   it('refuses a forged SendTaskSuccess on a PENDING request: UnverifiedDecision, an audit row, and the request stays PENDING', async () => {
@@ -71,12 +82,20 @@ describe('verifyDecision', () => {
   });
 
   it('returns the decision from the record once the page decided, and audits who granted it', async () => {
-    const request = await storePendingRequest(table.store, NOW, { preparation: { deactivate: true, detachPolicies: [], attachedThings: [] } });
+    const request = await storePendingRequest(table.store, NOW, {
+      preparation: { deactivate: true, detachPolicies: [], attachedThings: [] },
+    });
     await decideApproval(page, { link: link(request), decision: 'APPROVED', consentToPrepare: true });
 
     const outcome = await verifyDecision(deps, verifyInput(request, sentCallback()));
 
-    expect(outcome).toEqual({ decision: 'APPROVED', approvedBy: 'bob@example.com', rejectReason: null, setAsActive: false, consentToPrepare: true });
+    expect(outcome).toEqual({
+      decision: 'APPROVED',
+      approvedBy: 'bob@example.com',
+      rejectReason: null,
+      setAsActive: false,
+      consentToPrepare: true,
+    });
     expect(await auditTrail.query('byApprover', 'bob@example.com')).toEqual([
       expect.objectContaining({
         action: 'ApprovalGranted',
@@ -94,10 +113,19 @@ describe('verifyDecision', () => {
 
   it('audits a rejection with its reason', async () => {
     const request = await storePendingRequest(table.store, NOW);
-    await decideApproval(page, { link: link(request, 'carol@example.com'), decision: 'REJECTED', rejectReason: 'not in the change window' });
+    await decideApproval(page, {
+      link: link(request, 'carol@example.com'),
+      decision: 'REJECTED',
+      rejectReason: 'not in the change window',
+    });
 
-    await expect(verifyDecision(deps, verifyInput(request, sentCallback()))).resolves.toMatchObject({ decision: 'REJECTED', rejectReason: 'not in the change window' });
-    expect(auditTrail.rows).toEqual([expect.objectContaining({ action: 'ApprovalRejected', approvedBy: 'carol@example.com', message: 'not in the change window' })]);
+    await expect(verifyDecision(deps, verifyInput(request, sentCallback()))).resolves.toMatchObject({
+      decision: 'REJECTED',
+      rejectReason: 'not in the change window',
+    });
+    expect(auditTrail.rows).toEqual([
+      expect.objectContaining({ action: 'ApprovalRejected', approvedBy: 'carol@example.com', message: 'not in the change window' }),
+    ]);
   });
 
   it.each([
@@ -110,7 +138,10 @@ describe('verifyDecision', () => {
     await decideApproval(page, { link: link(request), decision: 'APPROVED' });
     const callback = { ...(sentCallback() as object), ...change };
 
-    await expect(verifyDecision(deps, verifyInput(request, callback))).rejects.toMatchObject({ name: 'UnverifiedDecision', problem: `the callback's ${fields} differ from the approval record` });
+    await expect(verifyDecision(deps, verifyInput(request, callback))).rejects.toMatchObject({
+      name: 'UnverifiedDecision',
+      problem: `the callback's ${fields} differ from the approval record`,
+    });
     expect(auditTrail.rows.map((row) => row.action)).toEqual(['ApprovalUnverified']);
   });
 
@@ -118,27 +149,57 @@ describe('verifyDecision', () => {
     const request = await storePendingRequest(table.store, NOW);
     const claim = decisionClaim(NOW, { consentToPrepare: false });
     await table.store.claimDecision(request.requestId, claim, staleBefore(NOW));
-    const callback: ApprovalOutcome = { decision: 'APPROVED', approvedBy: 'bob@example.com', rejectReason: null, setAsActive: false, consentToPrepare: false };
+    const callback: ApprovalOutcome = {
+      decision: 'APPROVED',
+      approvedBy: 'bob@example.com',
+      rejectReason: null,
+      setAsActive: false,
+      consentToPrepare: false,
+    };
 
     await expect(verifyDecision(deps, verifyInput(request, callback))).resolves.toEqual(callback);
 
     expect(await table.store.get(request.requestId)).toMatchObject({ status: 'APPROVED', claimId: claim.claimId });
     const later = new Date(NOW.getTime() + 10 * 60_000);
-    const retaken = await decideApproval({ ...page, now: () => later }, { link: link(request, 'carol@example.com'), decision: 'REJECTED', rejectReason: 'no' });
+    const retaken = await decideApproval(
+      { ...page, now: () => later },
+      { link: link(request, 'carol@example.com'), decision: 'REJECTED', rejectReason: 'no' },
+    );
     expect(retaken).toMatchObject({ kind: 'refused', reason: 'not-pending' });
   });
 
   it('refuses a claim that holds no complete decision (made before claims carried consentToPrepare)', async () => {
-    const request = await storePendingRequest(table.store, NOW, { status: 'DECIDING', decision: 'APPROVED', decidedBy: 'bob@example.com', decidedAt: NOW.toISOString() });
-    const callback: ApprovalOutcome = { decision: 'APPROVED', approvedBy: 'bob@example.com', rejectReason: null, setAsActive: false, consentToPrepare: false };
-    await expect(verifyDecision(deps, verifyInput(request, callback))).rejects.toMatchObject({ problem: 'the approval record holds no complete decision' });
+    const request = await storePendingRequest(table.store, NOW, {
+      status: 'DECIDING',
+      decision: 'APPROVED',
+      decidedBy: 'bob@example.com',
+      decidedAt: NOW.toISOString(),
+    });
+    const callback: ApprovalOutcome = {
+      decision: 'APPROVED',
+      approvedBy: 'bob@example.com',
+      rejectReason: null,
+      setAsActive: false,
+      consentToPrepare: false,
+    };
+    await expect(verifyDecision(deps, verifyInput(request, callback))).rejects.toMatchObject({
+      problem: 'the approval record holds no complete decision',
+    });
   });
 
   it('refuses a record whose approver is the requester, however it got there', async () => {
     const request = await storePendingRequest(table.store, NOW);
     await table.store.claimDecision(request.requestId, decisionClaim(NOW, { decidedBy: 'Alice+me@example.com' }), staleBefore(NOW));
-    const callback: ApprovalOutcome = { decision: 'APPROVED', approvedBy: 'Alice+me@example.com', rejectReason: null, setAsActive: false, consentToPrepare: false };
-    await expect(verifyDecision(deps, verifyInput(request, callback))).rejects.toMatchObject({ problem: 'the approver in the record may not decide this request' });
+    const callback: ApprovalOutcome = {
+      decision: 'APPROVED',
+      approvedBy: 'Alice+me@example.com',
+      rejectReason: null,
+      setAsActive: false,
+      consentToPrepare: false,
+    };
+    await expect(verifyDecision(deps, verifyInput(request, callback))).rejects.toMatchObject({
+      problem: 'the approver in the record may not decide this request',
+    });
   });
 
   it('writes exactly one row when the step is retried', async () => {
@@ -150,7 +211,9 @@ describe('verifyDecision', () => {
 
     const forged = await storePendingRequest(table.store, NOW);
     await expect(verifyDecision(deps, verifyInput(forged, FORGED))).rejects.toThrow(UnverifiedDecision);
-    await expect(verifyDecision(deps, { ...verifyInput(forged, FORGED), invocationId: 'invocation-2' })).rejects.toThrow(UnverifiedDecision);
+    await expect(verifyDecision(deps, { ...verifyInput(forged, FORGED), invocationId: 'invocation-2' })).rejects.toThrow(
+      UnverifiedDecision,
+    );
     expect(auditTrail.rows.map((row) => row.action)).toEqual(['ApprovalGranted', 'ApprovalUnverified']);
   });
 
@@ -158,13 +221,18 @@ describe('verifyDecision', () => {
     const request = await storePendingRequest(table.store, NOW, { certificateId: undefined, migration: migrationSummary() });
     await decideApproval(page, { link: link(request), decision: 'APPROVED' });
     await verifyDecision(deps, verifyInput(request, sentCallback()));
-    expect(auditTrail.rows[0]).toMatchObject({ certificateId: `migration:${migrationSummary().migrationId}`, migrationId: migrationSummary().migrationId });
+    expect(auditTrail.rows[0]).toMatchObject({
+      certificateId: `migration:${migrationSummary().migrationId}`,
+      migrationId: migrationSummary().migrationId,
+    });
   });
 
   it('refuses a callback for an execution with no approval request', async () => {
     const request = await storePendingRequest(table.store, NOW);
     const input = { ...verifyInput(request, FORGED), executionId: `${request.executionId}-other` };
-    await expect(verifyDecision(deps, input)).rejects.toMatchObject({ problem: 'there is no approval request for this execution and side' });
+    await expect(verifyDecision(deps, input)).rejects.toMatchObject({
+      problem: 'there is no approval request for this execution and side',
+    });
     expect(auditTrail.rows[0]?.certificateId).toMatch(/^approval:/);
   });
 });

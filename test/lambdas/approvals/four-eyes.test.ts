@@ -57,7 +57,9 @@ describe('a request an approver makes under another spelling of their address', 
     ['with a zero-width space', `${APPROVER}\u200B`, /invisible/],
     ['in a display-name form', `Approver <${APPROVER}>`, /display-name/],
   ])('is refused %s: requestedBy must be a bare, visible address', (_, requestedBy, rule) => {
-    expect(() => parseApprovalTaskInput(taskEvent(requestedBy))).toThrow(expect.objectContaining({ name: 'ValidationError', field: 'requestedBy', rule: expect.stringMatching(rule) }));
+    expect(() => parseApprovalTaskInput(taskEvent(requestedBy))).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'requestedBy', rule: expect.stringMatching(rule) }),
+    );
   });
 
   it.each([
@@ -67,20 +69,31 @@ describe('a request an approver makes under another spelling of their address', 
     const input = parseApprovalTaskInput(taskEvent(requestedBy));
     const result = await requestApproval(deps, input);
     expect(result.notified).toEqual(['carol@example.com']);
-    expect(snsMock.commandCalls(SnsPublish).map((call) => call.args[0].input.MessageAttributes?.approver?.StringValue)).toEqual(['carol@example.com']);
+    expect(snsMock.commandCalls(SnsPublish).map((call) => call.args[0].input.MessageAttributes?.approver?.StringValue)).toEqual([
+      'carol@example.com',
+    ]);
 
     const link = { requestId: result.requestId, approver: APPROVER, expiresAt: NOW.getTime() / 1000 + 3600, nonce: 'n'.repeat(32) };
-    const decision = await decideApproval({ store: table.store, sfn: new SFNClient({ region: 'us-east-1' }), now: () => NOW }, { link, decision: 'APPROVED' });
+    const decision = await decideApproval(
+      { store: table.store, sfn: new SFNClient({ region: 'us-east-1' }), now: () => NOW },
+      { link, decision: 'APPROVED' },
+    );
     expect(decision).toMatchObject({ kind: 'refused', reason: 'own-request' });
     expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
   });
 });
 
 describe('a request stored before requesters were parsed strictly', () => {
-  it.each([`${APPROVER}\u200B`, `Approver <${APPROVER}>`, 'approver+x@example.com', 'APPROVER@example.com'])('still refuses its requester %j deciding it', async (requestedBy) => {
-    const request = await storePendingRequest(table.store, NOW, { requestedBy, approvers: [APPROVER, 'carol@example.com'] });
-    const link = { requestId: request.requestId, approver: APPROVER, expiresAt: request.expiresAt, nonce: 'n'.repeat(32) };
-    const decision = await decideApproval({ store: table.store, sfn: new SFNClient({ region: 'us-east-1' }), now: () => NOW }, { link, decision: 'APPROVED' });
-    expect(decision).toMatchObject({ kind: 'refused', reason: 'own-request' });
-  });
+  it.each([`${APPROVER}\u200B`, `Approver <${APPROVER}>`, 'approver+x@example.com', 'APPROVER@example.com'])(
+    'still refuses its requester %j deciding it',
+    async (requestedBy) => {
+      const request = await storePendingRequest(table.store, NOW, { requestedBy, approvers: [APPROVER, 'carol@example.com'] });
+      const link = { requestId: request.requestId, approver: APPROVER, expiresAt: request.expiresAt, nonce: 'n'.repeat(32) };
+      const decision = await decideApproval(
+        { store: table.store, sfn: new SFNClient({ region: 'us-east-1' }), now: () => NOW },
+        { link, decision: 'APPROVED' },
+      );
+      expect(decision).toMatchObject({ kind: 'refused', reason: 'own-request' });
+    },
+  );
 });

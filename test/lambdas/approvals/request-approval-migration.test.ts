@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ApprovalLinkSigner } from '../../../lambdas/approvals/approval-link-signer';
-import { parseApprovalTaskInput, requestApproval, type ApprovalTaskInput, type RequestApprovalDeps } from '../../../lambdas/approvals/request-approval';
+import {
+  parseApprovalTaskInput,
+  requestApproval,
+  type ApprovalTaskInput,
+  type RequestApprovalDeps,
+} from '../../../lambdas/approvals/request-approval';
 import { approvalTableFixture, type ApprovalTableFixture } from './approval-table-fixture';
 import { migrationSummary } from './migration-summary-fixture';
 
@@ -51,7 +56,9 @@ function migrationTaskInput(change: Partial<ApprovalTaskInput> = {}): ApprovalTa
 }
 
 function published(): Array<{ subject: string | undefined; message: string }> {
-  return snsMock.commandCalls(PublishCommand).map((call) => ({ subject: call.args[0].input.Subject, message: call.args[0].input.Message ?? '' }));
+  return snsMock
+    .commandCalls(PublishCommand)
+    .map((call) => ({ subject: call.args[0].input.Subject, message: call.args[0].input.Message ?? '' }));
 }
 
 describe('requestApproval for a migration', () => {
@@ -60,7 +67,11 @@ describe('requestApproval for a migration', () => {
     const result = await requestApproval(deps, input);
 
     const stored = await deps.store.get(result.requestId);
-    expect(stored).toMatchObject({ status: 'PENDING', migration: migrationSummary(), preparation: { deactivate: false, detachPolicies: [], attachedThings: [] } });
+    expect(stored).toMatchObject({
+      status: 'PENDING',
+      migration: migrationSummary(),
+      preparation: { deactivate: false, detachPolicies: [], attachedThings: [] },
+    });
     expect(stored).not.toHaveProperty('certificateId');
     const [notification, ...others] = published();
     expect(others).toHaveLength(0);
@@ -89,7 +100,10 @@ describe('requestApproval for a migration', () => {
   });
 
   it('keeps no certificate preparation for a migration, even one the task sends', async () => {
-    const result = await requestApproval(deps, migrationTaskInput({ preparation: { deactivate: true, detachPolicies: ['p'], attachedThings: [] } }));
+    const result = await requestApproval(
+      deps,
+      migrationTaskInput({ preparation: { deactivate: true, detachPolicies: ['p'], attachedThings: [] } }),
+    );
     expect((await deps.store.get(result.requestId))?.preparation).toEqual({ deactivate: false, detachPolicies: [], attachedThings: [] });
   });
 
@@ -97,7 +111,9 @@ describe('requestApproval for a migration', () => {
     await requestApproval(deps, migrationTaskInput({ side: 'TARGET', migration: migrationSummary({ certificateCount: 1 }) }));
     const [notification] = published();
     expect(notification?.subject).toBe('certflow: approve accepting 1 certificate from 111111111111');
-    expect(notification?.message).toContain('Account 111111111111 offers 1 AWS IoT certificate to this account (222222222222) (migration eu-fleet-2026_11).');
+    expect(notification?.message).toContain(
+      'Account 111111111111 offers 1 AWS IoT certificate to this account (222222222222) (migration eu-fleet-2026_11).',
+    );
     expect(notification?.message).toContain('and the transfers are rejected');
     expect(notification?.message).not.toContain('Needs first');
   });
@@ -129,7 +145,16 @@ describe('parseApprovalTaskInput for a migration', () => {
   });
 
   it('accepts an empty batch with no statuses and no samples', () => {
-    const empty = migrationSummary({ certificateCount: 0, statusCounts: {}, withPolicies: 0, withThings: 0, toDeactivate: 0, alreadyDone: 0, notTransferable: 0, sampleCertificateIds: [] });
+    const empty = migrationSummary({
+      certificateCount: 0,
+      statusCounts: {},
+      withPolicies: 0,
+      withThings: 0,
+      toDeactivate: 0,
+      alreadyDone: 0,
+      notTransferable: 0,
+      sampleCertificateIds: [],
+    });
     expect(parseApprovalTaskInput({ ...valid, migration: empty }).migration).toEqual(empty);
   });
 
@@ -147,26 +172,71 @@ describe('parseApprovalTaskInput for a migration', () => {
     ['a string', 'm-1', 'migration', 'must be an object'],
     ['no migrationId', { migrationId: undefined }, 'migration.migrationId', 'must be 1 to 48 letters, digits, hyphens or underscores'],
     ['an empty migrationId', { migrationId: '' }, 'migration.migrationId', 'must be 1 to 48 letters, digits, hyphens or underscores'],
-    ['a migrationId of 49 characters', { migrationId: 'm'.repeat(49) }, 'migration.migrationId', 'must be 1 to 48 letters, digits, hyphens or underscores'],
-    ['a migrationId with a slash', { migrationId: 'eu/fleet' }, 'migration.migrationId', 'must be 1 to 48 letters, digits, hyphens or underscores'],
+    [
+      'a migrationId of 49 characters',
+      { migrationId: 'm'.repeat(49) },
+      'migration.migrationId',
+      'must be 1 to 48 letters, digits, hyphens or underscores',
+    ],
+    [
+      'a migrationId with a slash',
+      { migrationId: 'eu/fleet' },
+      'migration.migrationId',
+      'must be 1 to 48 letters, digits, hyphens or underscores',
+    ],
     ['a negative certificateCount', { certificateCount: -1 }, 'migration.certificateCount', 'must be a whole number, at least 0'],
     ['a fractional certificateCount', { certificateCount: 1.5 }, 'migration.certificateCount', 'must be a whole number, at least 0'],
     ['a certificateCount as text', { certificateCount: '10' }, 'migration.certificateCount', 'must be a whole number, at least 0'],
     ['no certificateCount', { certificateCount: undefined }, 'migration.certificateCount', 'must be a whole number, at least 0'],
     ['statusCounts as a list', { statusCounts: [] }, 'migration.statusCounts', 'must be an object of certificate status to count'],
     ['no statusCounts', { statusCounts: undefined }, 'migration.statusCounts', 'must be an object of certificate status to count'],
-    ['an unknown status', { statusCounts: { ACTIVE: 1, active: 2 } }, 'migration.statusCounts', `keys must be one of ${statuses} (got "active")`],
-    ['a negative status count', { statusCounts: { INACTIVE: -3 } }, 'migration.statusCounts', 'INACTIVE must be a whole number, at least 0'],
-    ['a status count as text', { statusCounts: { INACTIVE: '3' } }, 'migration.statusCounts', 'INACTIVE must be a whole number, at least 0'],
+    [
+      'an unknown status',
+      { statusCounts: { ACTIVE: 1, active: 2 } },
+      'migration.statusCounts',
+      `keys must be one of ${statuses} (got "active")`,
+    ],
+    [
+      'a negative status count',
+      { statusCounts: { INACTIVE: -3 } },
+      'migration.statusCounts',
+      'INACTIVE must be a whole number, at least 0',
+    ],
+    [
+      'a status count as text',
+      { statusCounts: { INACTIVE: '3' } },
+      'migration.statusCounts',
+      'INACTIVE must be a whole number, at least 0',
+    ],
     ['a fractional withPolicies', { withPolicies: 0.5 }, 'migration.withPolicies', 'must be a whole number, at least 0'],
     ['a negative withThings', { withThings: -1 }, 'migration.withThings', 'must be a whole number, at least 0'],
     ['a null toDeactivate', { toDeactivate: null }, 'migration.toDeactivate', 'must be a whole number, at least 0'],
     ['an infinite alreadyDone', { alreadyDone: Infinity }, 'migration.alreadyDone', 'must be a whole number, at least 0'],
     ['a boolean notTransferable', { notTransferable: true }, 'migration.notTransferable', 'must be a whole number, at least 0'],
-    ['no sampleCertificateIds', { sampleCertificateIds: undefined }, 'migration.sampleCertificateIds', 'must be a list of at most 20 certificate ids'],
-    ['21 sampleCertificateIds', { sampleCertificateIds: Array.from({ length: 21 }, () => 'a'.repeat(64)) }, 'migration.sampleCertificateIds', 'must be a list of at most 20 certificate ids (got 21)'],
-    ['a sample that is no certificate id', { sampleCertificateIds: ['a'.repeat(64), 'xyz'] }, 'migration.sampleCertificateIds', 'item 2 must be exactly 64 characters long (got 3)'],
-    ['a sample that is a number', { sampleCertificateIds: [7] }, 'migration.sampleCertificateIds', 'item 1 is required and must be a string'],
+    [
+      'no sampleCertificateIds',
+      { sampleCertificateIds: undefined },
+      'migration.sampleCertificateIds',
+      'must be a list of at most 20 certificate ids',
+    ],
+    [
+      '21 sampleCertificateIds',
+      { sampleCertificateIds: Array.from({ length: 21 }, () => 'a'.repeat(64)) },
+      'migration.sampleCertificateIds',
+      'must be a list of at most 20 certificate ids (got 21)',
+    ],
+    [
+      'a sample that is no certificate id',
+      { sampleCertificateIds: ['a'.repeat(64), 'xyz'] },
+      'migration.sampleCertificateIds',
+      'item 2 must be exactly 64 characters long (got 3)',
+    ],
+    [
+      'a sample that is a number',
+      { sampleCertificateIds: [7] },
+      'migration.sampleCertificateIds',
+      'item 1 is required and must be a string',
+    ],
   ])('refuses a migration with %s, naming the field', (_case, change, field, rule) => {
     const migration = Array.isArray(change) || typeof change !== 'object' ? change : { ...migrationSummary(), ...change };
     expect(refusal({ ...valid, migration })).toMatchObject({ name: 'ValidationError', field, rule });

@@ -4,7 +4,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ApprovalLinkSigner } from '../../../lambdas/approvals/approval-link-signer';
 import { approvalRequestId } from '../../../lambdas/approvals/approval-request';
-import { parseApprovalTaskInput, requestApproval, sendDueReminders, type ApprovalTaskInput, type RequestApprovalDeps } from '../../../lambdas/approvals/request-approval';
+import {
+  parseApprovalTaskInput,
+  requestApproval,
+  sendDueReminders,
+  type ApprovalTaskInput,
+  type RequestApprovalDeps,
+} from '../../../lambdas/approvals/request-approval';
 import { approvalTableFixture, type ApprovalTableFixture, decisionClaim, staleBefore } from './approval-table-fixture';
 
 const snsMock = mockClient(SNSClient);

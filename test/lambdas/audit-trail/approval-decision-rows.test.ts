@@ -13,13 +13,20 @@ let trail: DynamoDbAuditTrail;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({ endpoint: dynamo.url, region: 'eu-west-1', credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' } });
+  client = new DynamoDBClient({
+    endpoint: dynamo.url,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' },
+  });
   // Shaped as the AuditTable construct shapes it.
   const indexes = Object.values(AUDIT_INDEXES);
   await client.send(
     new CreateTableCommand({
       TableName: 'audit',
-      AttributeDefinitions: [AUDIT_PARTITION_KEY, AUDIT_SORT_KEY, ...indexes.map((index) => index.partitionKey)].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      AttributeDefinitions: [AUDIT_PARTITION_KEY, AUDIT_SORT_KEY, ...indexes.map((index) => index.partitionKey)].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
       KeySchema: [{ AttributeName: AUDIT_PARTITION_KEY, KeyType: 'HASH' }],
       GlobalSecondaryIndexes: indexes.map((index) => ({
         IndexName: index.indexName,
@@ -58,11 +65,22 @@ function request(change: Partial<ApprovalRequest> = {}): ApprovalRequest {
   };
 }
 
-const scope = (side: 'SOURCE' | 'TARGET' = 'SOURCE'): ApprovalStepScope => ({ executionId: EXECUTION_ID, side, requestId: approvalRequestId(EXECUTION_ID, side), invocationId: 'invocation-1' });
+const scope = (side: 'SOURCE' | 'TARGET' = 'SOURCE'): ApprovalStepScope => ({
+  executionId: EXECUTION_ID,
+  side,
+  requestId: approvalRequestId(EXECUTION_ID, side),
+  invocationId: 'invocation-1',
+});
 
 describe('approval decision rows in the audit table', () => {
   it('are found by approver, requester, execution and certificate, and never hold the task token', async () => {
-    const row = decisionAuditRow(scope(), 'ApprovalGranted', request(), { outcome: 'SUCCEEDED', approvedBy: 'bob@example.com', consentToPrepare: true }, NOW);
+    const row = decisionAuditRow(
+      scope(),
+      'ApprovalGranted',
+      request(),
+      { outcome: 'SUCCEEDED', approvedBy: 'bob@example.com', consentToPrepare: true },
+      NOW,
+    );
 
     expect(await trail.record(row)).toBe(true);
 
@@ -78,22 +96,43 @@ describe('approval decision rows in the audit table', () => {
   });
 
   it('are written once per execution, side and ending: a retried step finds its row there', async () => {
-    const again = decisionAuditRow({ ...scope(), invocationId: 'invocation-2' }, 'ApprovalGranted', request(), { outcome: 'SUCCEEDED', approvedBy: 'bob@example.com' }, new Date(NOW.getTime() + 1000));
+    const again = decisionAuditRow(
+      { ...scope(), invocationId: 'invocation-2' },
+      'ApprovalGranted',
+      request(),
+      { outcome: 'SUCCEEDED', approvedBy: 'bob@example.com' },
+      new Date(NOW.getTime() + 1000),
+    );
     expect(await trail.record(again)).toBe(false);
   });
 
   it('have one id per ending and side', () => {
     const ids = new Set(
       APPROVAL_DECISION_ACTIONS.flatMap((action) =>
-        (['SOURCE', 'TARGET'] as const).map((side) => decisionAuditRow(scope(side), action, request(), { outcome: action === 'ApprovalUnverified' ? 'FAILED' : 'SUCCEEDED' }, NOW).rowId),
+        (['SOURCE', 'TARGET'] as const).map(
+          (side) =>
+            decisionAuditRow(scope(side), action, request(), { outcome: action === 'ApprovalUnverified' ? 'FAILED' : 'SUCCEEDED' }, NOW)
+              .rowId,
+        ),
       ),
     );
     expect(ids.size).toBe(APPROVAL_DECISION_ACTIONS.length * 2);
   });
 
   it('of a migration are keyed migration:<id>, which no certificate id can be', async () => {
-    const migrationRow = decisionAuditRow(scope('TARGET'), 'ApprovalRejected', request({ certificateId: undefined, migration: { migrationId: 'eu-fleet' } as ApprovalRequest['migration'] }), { outcome: 'SUCCEEDED', approvedBy: 'tara@example.com', message: 'wrong fleet' }, NOW);
-    expect(migrationRow).toMatchObject({ certificateId: migrationAuditKey('eu-fleet'), migrationId: 'eu-fleet', approvalSide: 'TARGET', message: 'wrong fleet' });
+    const migrationRow = decisionAuditRow(
+      scope('TARGET'),
+      'ApprovalRejected',
+      request({ certificateId: undefined, migration: { migrationId: 'eu-fleet' } as ApprovalRequest['migration'] }),
+      { outcome: 'SUCCEEDED', approvedBy: 'tara@example.com', message: 'wrong fleet' },
+      NOW,
+    );
+    expect(migrationRow).toMatchObject({
+      certificateId: migrationAuditKey('eu-fleet'),
+      migrationId: 'eu-fleet',
+      approvalSide: 'TARGET',
+      message: 'wrong fleet',
+    });
     await trail.record(migrationRow);
     expect(await trail.query('byCertificate', 'migration:eu-fleet')).toEqual([migrationRow]);
   });

@@ -39,13 +39,21 @@ describe('DynamoDbAuditTrail', () => {
   it('reads a row with a consistent read', async () => {
     dynamodb.on(GetItemCommand).resolves({ $metadata: {}, Item: marshall({ rowId: 'r1', certificateId: CERTIFICATE_ID }) });
     await expect(trail.find('r1')).resolves.toEqual({ rowId: 'r1', certificateId: CERTIFICATE_ID });
-    expect(dynamodb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'audit', ConsistentRead: true, Key: marshall({ rowId: 'r1' }) });
+    expect(dynamodb).toHaveReceivedCommandWith(GetItemCommand, {
+      TableName: 'audit',
+      ConsistentRead: true,
+      Key: marshall({ rowId: 'r1' }),
+    });
   });
 
   it('queries an index newest first and follows pages up to the limit', async () => {
     dynamodb
       .on(QueryCommand)
-      .resolvesOnce({ $metadata: {}, Items: [marshall({ rowId: 'r3' }), marshall({ rowId: 'r2' })], LastEvaluatedKey: marshall({ rowId: 'r2' }) })
+      .resolvesOnce({
+        $metadata: {},
+        Items: [marshall({ rowId: 'r3' }), marshall({ rowId: 'r2' })],
+        LastEvaluatedKey: marshall({ rowId: 'r2' }),
+      })
       .resolvesOnce({ $metadata: {}, Items: [marshall({ rowId: 'r1' })] });
 
     const rows = await trail.query('byExecution', 'exec-1', { limit: 3 });

@@ -17,11 +17,15 @@ export class InMemoryAuditTrail implements AuditTrail {
   }
 
   async latestSuccess(certificateId: string, action: AuditedAction): Promise<AuditRow | undefined> {
-    return [...this.rows].reverse().find((row) => row.certificateId === certificateId && row.action === action && row.outcome === 'SUCCEEDED');
+    return [...this.rows]
+      .reverse()
+      .find((row) => row.certificateId === certificateId && row.action === action && row.outcome === 'SUCCEEDED');
   }
 
   async query(index: AuditIndex, key: string): Promise<AuditRow[]> {
-    const field = { byCertificate: 'certificateId', byExecution: 'executionId', byRequester: 'requestedBy', byApprover: 'approvedBy' }[index] as keyof AuditRow;
+    const field = { byCertificate: 'certificateId', byExecution: 'executionId', byRequester: 'requestedBy', byApprover: 'approvedBy' }[
+      index
+    ] as keyof AuditRow;
     return [...this.rows].reverse().filter((row) => row[field] === key);
   }
 }
@@ -47,6 +51,7 @@ export class UnreachableAuditTrail extends InMemoryAuditTrail {
   }
 
   private failFor(certificateId: string): void {
-    if (this.unreachableFor.has(certificateId)) throw new AuditTrailUnavailableError(`the audit table cannot be reached for ${certificateId}`);
+    if (this.unreachableFor.has(certificateId))
+      throw new AuditTrailUnavailableError(`the audit table cannot be reached for ${certificateId}`);
   }
 }

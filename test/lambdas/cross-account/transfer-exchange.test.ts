@@ -26,7 +26,10 @@ const FACTS: CertificateFacts = {
   policies: ['sensor-policy'],
   things: [{ thingName: 'sensor-17', thingTypeName: 'sensor', attributes: { floor: '3' } }],
 };
-const LANDING: LandingPlan = { policies: ['sensor-policy'], things: [{ thingName: 'sensor-17', thingTypeName: 'sensor', attributes: { floor: '3' }, action: 'CREATE' }] };
+const LANDING: LandingPlan = {
+  policies: ['sensor-policy'],
+  things: [{ thingName: 'sensor-17', thingTypeName: 'sensor', attributes: { floor: '3' }, action: 'CREATE' }],
+};
 const REQUEST = {
   certificateId: CERTIFICATE_ID,
   targetAwsAccount: TARGET,
@@ -73,7 +76,11 @@ async function proposalTable(): Promise<ProposalStore> {
 
 beforeAll(async () => {
   dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' } });
+  client = new DynamoDBClient({
+    endpoint: dynamo.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' },
+  });
 });
 
 afterAll(async () => {
@@ -94,7 +101,12 @@ function sentEvents(account: string): unknown[] {
   return eventsMock
     .commandCalls(PutEventsCommand)
     .flatMap((call) => call.args[0].input.Entries ?? [])
-    .map((entry: PutEventsRequestEntry) => ({ account, source: entry.Source, 'detail-type': entry.DetailType, detail: JSON.parse(entry.Detail ?? '{}') as unknown }));
+    .map((entry: PutEventsRequestEntry) => ({
+      account,
+      source: entry.Source,
+      'detail-type': entry.DetailType,
+      detail: JSON.parse(entry.Detail ?? '{}') as unknown,
+    }));
 }
 
 function lastSent(account: string): unknown {
@@ -145,23 +157,32 @@ describe('parseTransferEvent', () => {
   });
 
   it('refuses an event sent from another account, whatever its detail says', () => {
-    expect(() => parseTransferEvent({ ...proposed, account: STRANGER }, expected)).toThrow(/event.account 333333333333 is not the configured peer account 111111111111/);
+    expect(() => parseTransferEvent({ ...proposed, account: STRANGER }, expected)).toThrow(
+      /event.account 333333333333 is not the configured peer account 111111111111/,
+    );
   });
 
   it('refuses a message about a transfer between other accounts', () => {
-    expect(() => parseTransferEvent({ ...proposed, detail: { ...proposed.detail, targetAwsAccount: STRANGER } }, expected)).toThrow(/not between 111111111111 and 222222222222/);
+    expect(() => parseTransferEvent({ ...proposed, detail: { ...proposed.detail, targetAwsAccount: STRANGER } }, expected)).toThrow(
+      /not between 111111111111 and 222222222222/,
+    );
   });
 
-  it('refuses the other side\'s message types and sources', () => {
+  it("refuses the other side's message types and sources", () => {
     expect(() => parseTransferEvent({ ...proposed, 'detail-type': 'ProposalDecided' }, expected)).toThrow(/detail-type must be one of/);
     expect(() => parseTransferEvent({ ...proposed, source: 'certflow.target' }, expected)).toThrow(/event.source must be certflow.source/);
   });
 
   it('names the field and the rule of a bad detail', () => {
-    expect(() => parseTransferEvent({ ...proposed, detail: { ...proposed.detail, certificate: { ...FACTS, things: [{ thingName: 'bad name', attributes: {} }] } } }, expected)).toThrow(
-      'detail.certificate.things[0].thingName: must match the pattern [a-zA-Z0-9:_-]+',
+    expect(() =>
+      parseTransferEvent(
+        { ...proposed, detail: { ...proposed.detail, certificate: { ...FACTS, things: [{ thingName: 'bad name', attributes: {} }] } } },
+        expected,
+      ),
+    ).toThrow('detail.certificate.things[0].thingName: must match the pattern [a-zA-Z0-9:_-]+');
+    expect(() => parseTransferEvent({ ...proposed, detail: { ...proposed.detail, proposalId: 'short' } }, expected)).toThrow(
+      'detail.proposalId: must be 32 characters of [A-Za-z0-9_-]',
     );
-    expect(() => parseTransferEvent({ ...proposed, detail: { ...proposed.detail, proposalId: 'short' } }, expected)).toThrow('detail.proposalId: must be 32 characters of [A-Za-z0-9_-]');
   });
 });
 
@@ -169,50 +190,129 @@ describe('the exchange between the two sides', () => {
   it('proposes, records the approval, offers, and reads the landing with the downtime from deactivation to ready', async () => {
     const { source, target, sourceReceiver, targetReceiver, executionId, proposalId, reviewExecution } = await sides();
 
-    await proposeToTarget(source, { taskToken: 'SOURCE-TOKEN-1', executionId, request: REQUEST, certificate: FACTS, sourceApprovedBy: 'bob@example.com' });
-    expect(await receiveSourceMessage(targetReceiver, lastSent(SOURCE))).toEqual({ kind: 'started', proposalId, executionName: reviewExecutionName(proposalId) });
-    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: REVIEW_MACHINE, name: reviewExecutionName(proposalId), input: JSON.stringify({ proposalId }) });
+    await proposeToTarget(source, {
+      taskToken: 'SOURCE-TOKEN-1',
+      executionId,
+      request: REQUEST,
+      certificate: FACTS,
+      sourceApprovedBy: 'bob@example.com',
+    });
+    expect(await receiveSourceMessage(targetReceiver, lastSent(SOURCE))).toEqual({
+      kind: 'started',
+      proposalId,
+      executionName: reviewExecutionName(proposalId),
+    });
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: REVIEW_MACHINE,
+      name: reviewExecutionName(proposalId),
+      input: JSON.stringify({ proposalId }),
+    });
 
-    await answerProposal(target, { executionId: reviewExecution, proposalId, decision: 'APPROVED', decidedBy: 'tara@example.com', rejectReason: null, setAsActive: true, landing: LANDING, taskToken: 'TARGET-TOKEN-1' });
-    expect(await receiveTargetMessage(sourceReceiver, lastSent(TARGET))).toMatchObject({ kind: 'recorded', type: 'ProposalDecided', woke: 'woken' });
+    await answerProposal(target, {
+      executionId: reviewExecution,
+      proposalId,
+      decision: 'APPROVED',
+      decidedBy: 'tara@example.com',
+      rejectReason: null,
+      setAsActive: true,
+      landing: LANDING,
+      taskToken: 'TARGET-TOKEN-1',
+    });
+    expect(await receiveTargetMessage(sourceReceiver, lastSent(TARGET))).toMatchObject({
+      kind: 'recorded',
+      type: 'ProposalDecided',
+      woke: 'woken',
+    });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'SOURCE-TOKEN-1' });
-    expect(await readTargetDecision(source, { executionId })).toMatchObject({ decision: 'APPROVED', decidedBy: 'tara@example.com', setAsActive: true, landing: LANDING });
+    expect(await readTargetDecision(source, { executionId })).toMatchObject({
+      decision: 'APPROVED',
+      decidedBy: 'tara@example.com',
+      setAsActive: true,
+      landing: LANDING,
+    });
 
-    await offerToTarget(source, { taskToken: 'SOURCE-TOKEN-2', executionId, certificateId: CERTIFICATE_ID, targetAwsAccount: TARGET, deactivatedAt: '2026-12-01T10:00:00.000Z' });
+    await offerToTarget(source, {
+      taskToken: 'SOURCE-TOKEN-2',
+      executionId,
+      certificateId: CERTIFICATE_ID,
+      targetAwsAccount: TARGET,
+      deactivatedAt: '2026-12-01T10:00:00.000Z',
+    });
     expect(await receiveSourceMessage(targetReceiver, lastSent(SOURCE))).toMatchObject({ kind: 'recorded', type: 'CertificateOffered' });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'TARGET-TOKEN-1' });
-    expect(await readOffer(target, { executionId: reviewExecution, proposalId })).toEqual({ outcome: 'OFFERED', deactivatedAt: '2026-12-01T10:00:00.000Z', withdrawnReason: null });
+    expect(await readOffer(target, { executionId: reviewExecution, proposalId })).toEqual({
+      outcome: 'OFFERED',
+      deactivatedAt: '2026-12-01T10:00:00.000Z',
+      withdrawnReason: null,
+    });
 
-    const landed = await reportLanded(target, { executionId: reviewExecution, proposalId, acceptedAt: '2026-12-01T10:00:02.000Z', landedAt: '2026-12-01T10:00:03.500Z', setAsActive: true, landing: LANDING });
+    const landed = await reportLanded(target, {
+      executionId: reviewExecution,
+      proposalId,
+      acceptedAt: '2026-12-01T10:00:02.000Z',
+      landedAt: '2026-12-01T10:00:03.500Z',
+      setAsActive: true,
+      landing: LANDING,
+    });
     expect(landed.downtimeSeconds).toBe(3.5);
     expect(await receiveTargetMessage(sourceReceiver, lastSent(TARGET))).toMatchObject({ kind: 'recorded', type: 'CertificateLanded' });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'SOURCE-TOKEN-2' });
-    expect(await readLanding(source, { executionId })).toMatchObject({ outcome: 'LANDED', readyAt: '2026-12-01T10:00:03.500Z', downtimeSeconds: 3.5 });
+    expect(await readLanding(source, { executionId })).toMatchObject({
+      outcome: 'LANDED',
+      readyAt: '2026-12-01T10:00:03.500Z',
+      downtimeSeconds: 3.5,
+    });
   });
 
   it('never puts a task token in a message', async () => {
     const { source, executionId } = await sides();
-    await proposeToTarget(source, { taskToken: 'SECRET-TOKEN', executionId, request: REQUEST, certificate: FACTS, sourceApprovedBy: 'bob@example.com' });
+    await proposeToTarget(source, {
+      taskToken: 'SECRET-TOKEN',
+      executionId,
+      request: REQUEST,
+      certificate: FACTS,
+      sourceApprovedBy: 'bob@example.com',
+    });
     expect(JSON.stringify(sentEvents(SOURCE))).not.toContain('SECRET-TOKEN');
   });
 
   it('does not trust a wake-up that no recorded message explains (a forged SendTaskSuccess)', async () => {
     const { source, executionId } = await sides();
-    await proposeToTarget(source, { taskToken: 'SOURCE-TOKEN', executionId, request: REQUEST, certificate: FACTS, sourceApprovedBy: 'bob@example.com' });
+    await proposeToTarget(source, {
+      taskToken: 'SOURCE-TOKEN',
+      executionId,
+      request: REQUEST,
+      certificate: FACTS,
+      sourceApprovedBy: 'bob@example.com',
+    });
     await expect(readTargetDecision(source, { executionId })).rejects.toMatchObject({ name: 'UnverifiedMessage' });
     await expect(readLanding(source, { executionId })).rejects.toMatchObject({ name: 'UnverifiedMessage' });
   });
 
   it('changes nothing on a duplicated message, and wakes nobody new', async () => {
     const { source, target, sourceReceiver, targetReceiver, executionId, proposalId, reviewExecution } = await sides();
-    await proposeToTarget(source, { taskToken: 'SOURCE-TOKEN', executionId, request: REQUEST, certificate: FACTS, sourceApprovedBy: 'bob@example.com' });
+    await proposeToTarget(source, {
+      taskToken: 'SOURCE-TOKEN',
+      executionId,
+      request: REQUEST,
+      certificate: FACTS,
+      sourceApprovedBy: 'bob@example.com',
+    });
     const proposal = lastSent(SOURCE);
     await receiveSourceMessage(targetReceiver, proposal);
     sfnMock.on(StartExecutionCommand).rejects(new Error('exists'));
     sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
     expect(await receiveSourceMessage(targetReceiver, proposal)).toMatchObject({ kind: 'duplicate' });
 
-    await answerProposal(target, { executionId: reviewExecution, proposalId, decision: 'REJECTED', decidedBy: 'tara@example.com', rejectReason: 'not ours', setAsActive: false, landing: null });
+    await answerProposal(target, {
+      executionId: reviewExecution,
+      proposalId,
+      decision: 'REJECTED',
+      decidedBy: 'tara@example.com',
+      rejectReason: 'not ours',
+      setAsActive: false,
+      landing: null,
+    });
     const decided = lastSent(TARGET);
     expect(await receiveTargetMessage(sourceReceiver, decided)).toMatchObject({ kind: 'recorded' });
     const before = await source.store.get(proposalId);
@@ -223,7 +323,13 @@ describe('the exchange between the two sides', () => {
 
   it('ignores a message from an account that is not the configured peer', async () => {
     const { source, sourceReceiver, executionId } = await sides();
-    await proposeToTarget(source, { taskToken: 'SOURCE-TOKEN', executionId, request: REQUEST, certificate: FACTS, sourceApprovedBy: 'bob@example.com' });
+    await proposeToTarget(source, {
+      taskToken: 'SOURCE-TOKEN',
+      executionId,
+      request: REQUEST,
+      certificate: FACTS,
+      sourceApprovedBy: 'bob@example.com',
+    });
     const forged = { ...(lastSent(TARGET) as object), account: STRANGER, source: 'certflow.target', 'detail-type': 'ProposalDecided' };
     expect(await receiveTargetMessage(sourceReceiver, forged)).toMatchObject({ kind: 'ignored' });
     expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
@@ -236,20 +342,58 @@ describe('the exchange between the two sides', () => {
       account: SOURCE,
       source: 'certflow.source',
       'detail-type': 'TransferProposed',
-      detail: { proposalId, certificateId: CERTIFICATE_ID, sourceAwsAccount: SOURCE, targetAwsAccount: TARGET, sentAt: '2026-12-01T10:00:00.000Z', certificate: FACTS, requestedBy: 'a@example.com', reason: null, transferMessage: null, sourceApprovedBy: 'b@example.com' },
+      detail: {
+        proposalId,
+        certificateId: CERTIFICATE_ID,
+        sourceAwsAccount: SOURCE,
+        targetAwsAccount: TARGET,
+        sentAt: '2026-12-01T10:00:00.000Z',
+        certificate: FACTS,
+        requestedBy: 'a@example.com',
+        reason: null,
+        transferMessage: null,
+        sourceApprovedBy: 'b@example.com',
+      },
     });
-    await answerProposal(target, { executionId: reviewExecution, proposalId, decision: 'APPROVED', decidedBy: 'tara@example.com', rejectReason: null, setAsActive: false, landing: LANDING, taskToken: 'T' });
+    await answerProposal(target, {
+      executionId: reviewExecution,
+      proposalId,
+      decision: 'APPROVED',
+      decidedBy: 'tara@example.com',
+      rejectReason: null,
+      setAsActive: false,
+      landing: LANDING,
+      taskToken: 'T',
+    });
     expect(executionId).toBeTruthy();
-    expect(await receiveTargetMessage(sourceReceiver, lastSent(TARGET))).toMatchObject({ kind: 'ignored', reason: 'no transfer with this proposalId on this side' });
+    expect(await receiveTargetMessage(sourceReceiver, lastSent(TARGET))).toMatchObject({
+      kind: 'ignored',
+      reason: 'no transfer with this proposalId on this side',
+    });
   });
 
   it('lets only the execution the receiver started review a proposal', async () => {
     const { target, targetReceiver, source, executionId, proposalId } = await sides();
-    await proposeToTarget(source, { taskToken: 'SOURCE-TOKEN', executionId, request: REQUEST, certificate: FACTS, sourceApprovedBy: 'bob@example.com' });
+    await proposeToTarget(source, {
+      taskToken: 'SOURCE-TOKEN',
+      executionId,
+      request: REQUEST,
+      certificate: FACTS,
+      sourceApprovedBy: 'bob@example.com',
+    });
     await receiveSourceMessage(targetReceiver, lastSent(SOURCE));
     const impostor = `${REVIEW_MACHINE.replace(':stateMachine:', ':execution:')}:started-by-hand`;
     await expect(
-      answerProposal(target, { executionId: impostor, proposalId, decision: 'APPROVED', decidedBy: 'x@example.com', rejectReason: null, setAsActive: true, landing: LANDING, taskToken: 'T' }),
+      answerProposal(target, {
+        executionId: impostor,
+        proposalId,
+        decision: 'APPROVED',
+        decidedBy: 'x@example.com',
+        rejectReason: null,
+        setAsActive: true,
+        landing: LANDING,
+        taskToken: 'T',
+      }),
     ).rejects.toMatchObject({ name: 'UnverifiedMessage' });
   });
 });

@@ -14,7 +14,11 @@ const middlewareOf = (client: { middlewareStack: { identify(): string[] } }) => 
 const restoreEnvironment: Array<() => void> = [];
 
 /** Loads the runtimes as a fresh container would (new module instances), with `environment` set until the test ends. */
-function freshContainer(environment: Record<string, string>): { runtime: LambdaRuntime; migration: MigrationRuntime; created: () => string[] } {
+function freshContainer(environment: Record<string, string>): {
+  runtime: LambdaRuntime;
+  migration: MigrationRuntime;
+  created: () => string[];
+} {
   const saved = Object.fromEntries(Object.keys(environment).map((name) => [name, process.env[name]]));
   Object.assign(process.env, environment);
   const before = { iot: IoTClient.prototype.send, dynamodb: DynamoDBClient.prototype.send };

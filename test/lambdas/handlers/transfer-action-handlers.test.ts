@@ -34,14 +34,7 @@ import { handler as rejectHandler } from '../../../lambdas/handlers/reject-certi
 import { handler as transferHandler } from '../../../lambdas/handlers/transfer-certificate';
 import type { AuditRow } from '../../../lambdas/audit-trail/audit-row';
 import type { TransferActionResult } from '../../../lambdas/transfer-actions/run-transfer-action';
-import {
-  CERTIFICATE_ID,
-  EXECUTION_ID,
-  NOW,
-  SOURCE_ACCOUNT,
-  TARGET_ACCOUNT,
-  lambdaContext,
-} from './handler-fixtures';
+import { CERTIFICATE_ID, EXECUTION_ID, NOW, SOURCE_ACCOUNT, TARGET_ACCOUNT, lambdaContext } from './handler-fixtures';
 
 const iot = mockClient(IoTClient);
 const dynamodb = mockClient(DynamoDBClient);
@@ -69,7 +62,14 @@ const CASES: HandlerCase[] = [
     handler: transferHandler,
     command: TransferCertificateCommand,
     accountId: SOURCE_ACCOUNT,
-    event: { certificateId: CERTIFICATE_ID, targetAwsAccount: TARGET_ACCOUNT, transferMessage: 'fleet move', requestedBy: 'alice', approvedBy: 'bob', executionId: EXECUTION_ID },
+    event: {
+      certificateId: CERTIFICATE_ID,
+      targetAwsAccount: TARGET_ACCOUNT,
+      transferMessage: 'fleet move',
+      requestedBy: 'alice',
+      approvedBy: 'bob',
+      executionId: EXECUTION_ID,
+    },
     expectedInput: { certificateId: CERTIFICATE_ID, targetAwsAccount: TARGET_ACCOUNT, transferMessage: 'fleet move' },
     expectedRow: { sourceAwsAccount: SOURCE_ACCOUNT, targetAwsAccount: TARGET_ACCOUNT, message: 'fleet move' },
   },
@@ -78,7 +78,14 @@ const CASES: HandlerCase[] = [
     handler: acceptHandler,
     command: drivenAlike(AcceptCertificateTransferCommand),
     accountId: TARGET_ACCOUNT,
-    event: { certificateId: CERTIFICATE_ID, setAsActive: true, sourceAwsAccount: SOURCE_ACCOUNT, requestedBy: 'alice', approvedBy: 'bob', executionId: EXECUTION_ID },
+    event: {
+      certificateId: CERTIFICATE_ID,
+      setAsActive: true,
+      sourceAwsAccount: SOURCE_ACCOUNT,
+      requestedBy: 'alice',
+      approvedBy: 'bob',
+      executionId: EXECUTION_ID,
+    },
     expectedInput: { certificateId: CERTIFICATE_ID, setAsActive: true },
     expectedRow: { sourceAwsAccount: SOURCE_ACCOUNT, targetAwsAccount: TARGET_ACCOUNT, setAsActive: true },
   },
@@ -87,7 +94,14 @@ const CASES: HandlerCase[] = [
     handler: rejectHandler,
     command: drivenAlike(RejectCertificateTransferCommand),
     accountId: TARGET_ACCOUNT,
-    event: { certificateId: CERTIFICATE_ID, rejectReason: 'unknown device', sourceAwsAccount: SOURCE_ACCOUNT, requestedBy: 'alice', approvedBy: 'bob', executionId: EXECUTION_ID },
+    event: {
+      certificateId: CERTIFICATE_ID,
+      rejectReason: 'unknown device',
+      sourceAwsAccount: SOURCE_ACCOUNT,
+      requestedBy: 'alice',
+      approvedBy: 'bob',
+      executionId: EXECUTION_ID,
+    },
     expectedInput: { certificateId: CERTIFICATE_ID, rejectReason: 'unknown device' },
     expectedRow: { sourceAwsAccount: SOURCE_ACCOUNT, targetAwsAccount: TARGET_ACCOUNT, message: 'unknown device' },
   },
@@ -96,7 +110,13 @@ const CASES: HandlerCase[] = [
     handler: cancelHandler,
     command: drivenAlike(CancelCertificateTransferCommand),
     accountId: SOURCE_ACCOUNT,
-    event: { certificateId: CERTIFICATE_ID, targetAwsAccount: TARGET_ACCOUNT, requestedBy: 'alice', approvedBy: 'bob', executionId: EXECUTION_ID },
+    event: {
+      certificateId: CERTIFICATE_ID,
+      targetAwsAccount: TARGET_ACCOUNT,
+      requestedBy: 'alice',
+      approvedBy: 'bob',
+      executionId: EXECUTION_ID,
+    },
     expectedInput: { certificateId: CERTIFICATE_ID },
     expectedRow: { sourceAwsAccount: SOURCE_ACCOUNT, targetAwsAccount: TARGET_ACCOUNT },
   },
@@ -132,7 +152,21 @@ function useAccount(accountId: string): void {
 
 beforeAll(() => {
   process.env.AUDIT_TABLE_NAME = AUDIT_TABLE;
-  jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'clearImmediate', 'queueMicrotask', 'performance', 'hrtime'] });
+  jest.useFakeTimers({
+    now: NOW,
+    doNotFake: [
+      'nextTick',
+      'setImmediate',
+      'setTimeout',
+      'setInterval',
+      'clearTimeout',
+      'clearInterval',
+      'clearImmediate',
+      'queueMicrotask',
+      'performance',
+      'hrtime',
+    ],
+  });
 });
 
 afterAll(() => {
@@ -187,30 +221,33 @@ describe.each(CASES)('$action handler', (testCase) => {
     expect(put?.ConditionExpression).toBe('attribute_not_exists(#rowId)');
   });
 
-  it.each(IOT_ERRORS)('rethrows $error.name under its own name (retryable: $retryable) and records one FAILED row', async ({ error, retryable }) => {
-    iot.on(testCase.command).rejects(new error({ message: `IoT said ${error.name}`, $metadata: { requestId: 'iot-request-2' } }));
+  it.each(IOT_ERRORS)(
+    'rethrows $error.name under its own name (retryable: $retryable) and records one FAILED row',
+    async ({ error, retryable }) => {
+      iot.on(testCase.command).rejects(new error({ message: `IoT said ${error.name}`, $metadata: { requestId: 'iot-request-2' } }));
 
-    const thrown = await testCase.handler(testCase.event, lambdaContext()).catch((e: unknown) => e);
+      const thrown = await testCase.handler(testCase.event, lambdaContext()).catch((e: unknown) => e);
 
-    expect(thrown).toMatchObject({ name: error.name, retryable, message: `IoT said ${error.name}` });
-    const rows = writtenRows();
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toEqual({
-      rowId: expect.stringMatching(new RegExp(`^${CERTIFICATE_ID}#${testCase.action}#[0-9a-f]{32}$`)),
-      certificateId: CERTIFICATE_ID,
-      action: testCase.action,
-      outcome: 'FAILED',
-      errorName: error.name,
-      errorMessage: `IoT said ${error.name}`,
-      requestedBy: 'alice',
-      approvedBy: 'bob',
-      executionId: EXECUTION_ID,
-      invocationId: 'invocation-1',
-      awsRequestId: 'iot-request-2',
-      recordedAt: NOW.toISOString(),
-      ...testCase.expectedRow,
-    });
-  });
+      expect(thrown).toMatchObject({ name: error.name, retryable, message: `IoT said ${error.name}` });
+      const rows = writtenRows();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toEqual({
+        rowId: expect.stringMatching(new RegExp(`^${CERTIFICATE_ID}#${testCase.action}#[0-9a-f]{32}$`)),
+        certificateId: CERTIFICATE_ID,
+        action: testCase.action,
+        outcome: 'FAILED',
+        errorName: error.name,
+        errorMessage: `IoT said ${error.name}`,
+        requestedBy: 'alice',
+        approvedBy: 'bob',
+        executionId: EXECUTION_ID,
+        invocationId: 'invocation-1',
+        awsRequestId: 'iot-request-2',
+        recordedAt: NOW.toISOString(),
+        ...testCase.expectedRow,
+      });
+    },
+  );
 
   it('maps an error that is not an IoT error to the retryable IotRequestFailed', async () => {
     iot.on(testCase.command).rejects(new Error('socket hang up'));
@@ -225,7 +262,9 @@ describe.each(CASES)('$action handler', (testCase) => {
     iot.on(testCase.command).resolves({ $metadata: { requestId: 'iot-request-1' } });
     const first = await testCase.handler(testCase.event, lambdaContext('invocation-1'));
     const [recorded] = writtenRows();
-    dynamodb.on(GetItemCommand, { Key: marshall({ rowId: first.auditRowId }) }).resolves({ Item: marshall(recorded, { removeUndefinedValues: true }) });
+    dynamodb
+      .on(GetItemCommand, { Key: marshall({ rowId: first.auditRowId }) })
+      .resolves({ Item: marshall(recorded, { removeUndefinedValues: true }) });
     iot.resetHistory();
     dynamodb.resetHistory();
 
@@ -276,9 +315,15 @@ describe.each(CASES)('$action handler', (testCase) => {
   });
 
   it('validates the actor and execution fields', async () => {
-    await expect(testCase.handler({ ...testCase.event, requestedBy: '' }, lambdaContext())).rejects.toThrow('requestedBy: must be a non-empty string');
-    await expect(testCase.handler({ ...testCase.event, approvedBy: 'x'.repeat(257) }, lambdaContext())).rejects.toThrow('approvedBy: must be at most 256 characters long (got 257)');
-    await expect(testCase.handler({ ...testCase.event, executionId: 7 }, lambdaContext())).rejects.toThrow('executionId: must be a non-empty string');
+    await expect(testCase.handler({ ...testCase.event, requestedBy: '' }, lambdaContext())).rejects.toThrow(
+      'requestedBy: must be a non-empty string',
+    );
+    await expect(testCase.handler({ ...testCase.event, approvedBy: 'x'.repeat(257) }, lambdaContext())).rejects.toThrow(
+      'approvedBy: must be at most 256 characters long (got 257)',
+    );
+    await expect(testCase.handler({ ...testCase.event, executionId: 7 }, lambdaContext())).rejects.toThrow(
+      'executionId: must be a non-empty string',
+    );
     expect(iot.calls()).toHaveLength(0);
   });
 });
@@ -313,7 +358,9 @@ describe('TransferCertificate handler', () => {
   });
 
   it('reports a re-run on a certificate already PENDING_TRANSFER with the same message as the same success, audited once', async () => {
-    iot.on(TransferCertificateCommand).rejects(new CertificateStateException({ message: 'not INACTIVE', $metadata: { requestId: 'iot-request-3' } }));
+    iot
+      .on(TransferCertificateCommand)
+      .rejects(new CertificateStateException({ message: 'not INACTIVE', $metadata: { requestId: 'iot-request-3' } }));
     iot.on(DescribeCertificateCommand).resolves({
       $metadata: { requestId: 'iot-describe-1' },
       certificateDescription: {
@@ -326,7 +373,11 @@ describe('TransferCertificate handler', () => {
 
     const result = await transferHandler(event, lambdaContext());
 
-    expect(result).toMatchObject({ alreadyApplied: true, certificateStatus: 'PENDING_TRANSFER', transferredCertificateArn: UNTOUCHED_CERTIFICATE.certificateArn });
+    expect(result).toMatchObject({
+      alreadyApplied: true,
+      certificateStatus: 'PENDING_TRANSFER',
+      transferredCertificateArn: UNTOUCHED_CERTIFICATE.certificateArn,
+    });
     expect(writtenRows()).toEqual([
       {
         rowId: result.auditRowId,
@@ -366,7 +417,15 @@ describe('TransferCertificate handler', () => {
       certificateDescription: { ...UNTOUCHED_CERTIFICATE, status: 'PENDING_TRANSFER', transferData: { transferMessage: 'fleet move' } },
     });
     dynamodb.on(QueryCommand).resolves({
-      Items: [marshall({ rowId: 'r', certificateId: CERTIFICATE_ID, action: 'TransferCertificate', outcome: 'SUCCEEDED', targetAwsAccount: '333333333333' })],
+      Items: [
+        marshall({
+          rowId: 'r',
+          certificateId: CERTIFICATE_ID,
+          action: 'TransferCertificate',
+          outcome: 'SUCCEEDED',
+          targetAwsAccount: '333333333333',
+        }),
+      ],
     });
     await expect(transferHandler(event, lambdaContext())).rejects.toMatchObject({ name: 'CertificateStateException' });
     expect(dynamodb).toHaveReceivedCommandWith(QueryCommand, { IndexName: 'byCertificate', ScanIndexForward: false });
@@ -410,7 +469,9 @@ describe('AcceptCertificateTransfer handler', () => {
   });
 
   it('rejects a sourceAwsAccount that is not 12 digits', async () => {
-    await expect(acceptHandler({ ...event, sourceAwsAccount: 'abc' }, lambdaContext())).rejects.toThrow('sourceAwsAccount: must be exactly 12 digits');
+    await expect(acceptHandler({ ...event, sourceAwsAccount: 'abc' }, lambdaContext())).rejects.toThrow(
+      'sourceAwsAccount: must be exactly 12 digits',
+    );
   });
 
   it('reports a re-run after the certificate was accepted into this account as the same success', async () => {
@@ -438,7 +499,12 @@ describe('AcceptCertificateTransfer handler', () => {
     iot.on(AcceptCertificateTransferCommand).rejects(new TransferAlreadyCompletedException({ message: 'done', $metadata: {} }));
     iot.on(DescribeCertificateCommand).resolves({
       $metadata: {},
-      certificateDescription: { ...UNTOUCHED_CERTIFICATE, ownedBy: TARGET_ACCOUNT, previousOwnedBy: '333333333333', transferData: { acceptDate: NOW } },
+      certificateDescription: {
+        ...UNTOUCHED_CERTIFICATE,
+        ownedBy: TARGET_ACCOUNT,
+        previousOwnedBy: '333333333333',
+        transferData: { acceptDate: NOW },
+      },
     });
     await expect(acceptHandler(event, lambdaContext())).rejects.toMatchObject({ name: 'TransferAlreadyCompletedException' });
   });

@@ -26,16 +26,33 @@ beforeEach(() => {
   sfnMock.reset();
   iotMock
     .on(ListCertificatesCommand)
-    .resolvesOnce({ $metadata: {}, certificates: [{ certificateId: id('1'), status: 'PENDING_TRANSFER' }, { certificateId: id('2'), status: 'ACTIVE' }], nextMarker: 'next' })
+    .resolvesOnce({
+      $metadata: {},
+      certificates: [
+        { certificateId: id('1'), status: 'PENDING_TRANSFER' },
+        { certificateId: id('2'), status: 'ACTIVE' },
+      ],
+      nextMarker: 'next',
+    })
     .resolvesOnce({ $metadata: {}, certificates: [{ certificateId: id('3'), status: 'PENDING_TRANSFER' }] });
   iotMock.on(DescribeCertificateCommand, { certificateId: id('1') }).resolves({
     $metadata: {},
-    certificateDescription: { certificateId: id('1'), status: 'PENDING_TRANSFER', ownedBy: SOURCE, transferData: { transferMessage: 'fleet move', transferDate: TRANSFER_DATE } },
+    certificateDescription: {
+      certificateId: id('1'),
+      status: 'PENDING_TRANSFER',
+      ownedBy: SOURCE,
+      transferData: { transferMessage: 'fleet move', transferDate: TRANSFER_DATE },
+    },
   });
   // An offer this account made itself: not for review here.
   iotMock.on(DescribeCertificateCommand, { certificateId: id('3') }).resolves({
     $metadata: {},
-    certificateDescription: { certificateId: id('3'), status: 'PENDING_TRANSFER', ownedBy: TARGET, transferData: { transferDate: TRANSFER_DATE } },
+    certificateDescription: {
+      certificateId: id('3'),
+      status: 'PENDING_TRANSFER',
+      ownedBy: TARGET,
+      transferData: { transferDate: TRANSFER_DATE },
+    },
   });
 });
 
@@ -52,19 +69,36 @@ describe('startInboundReviews', () => {
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: MACHINE,
       name,
-      input: JSON.stringify({ certificateId: id('1'), sourceAwsAccount: SOURCE, transferMessage: 'fleet move', transferDate: TRANSFER_DATE.toISOString() }),
+      input: JSON.stringify({
+        certificateId: id('1'),
+        sourceAwsAccount: SOURCE,
+        transferMessage: 'fleet move',
+        transferDate: TRANSFER_DATE.toISOString(),
+      }),
     });
   });
 
   it('counts an offer whose review already started instead of starting another', async () => {
     sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    expect(await startInboundReviews(deps)).toEqual({ pending: 1, started: [], alreadyStarted: 1, untrusted: 0, untrustedAccounts: [], reviewedElsewhere: 0 });
+    expect(await startInboundReviews(deps)).toEqual({
+      pending: 1,
+      started: [],
+      alreadyStarted: 1,
+      untrusted: 0,
+      untrustedAccounts: [],
+      reviewedElsewhere: 0,
+    });
   });
 
   it('counts an offer from an account that is not a trusted source and starts no review for it', async () => {
     iotMock.on(DescribeCertificateCommand, { certificateId: id('1') }).resolves({
       $metadata: {},
-      certificateDescription: { certificateId: id('1'), status: 'PENDING_TRANSFER', ownedBy: UNTRUSTED, transferData: { transferMessage: 'Open this link', transferDate: TRANSFER_DATE } },
+      certificateDescription: {
+        certificateId: id('1'),
+        status: 'PENDING_TRANSFER',
+        ownedBy: UNTRUSTED,
+        transferData: { transferMessage: 'Open this link', transferDate: TRANSFER_DATE },
+      },
     });
     const result = await startInboundReviews(deps);
     expect(result).toMatchObject({ pending: 0, started: [], untrusted: 1, untrustedAccounts: [UNTRUSTED] });
@@ -80,7 +114,12 @@ describe('startInboundReviews', () => {
   it('leaves a migration offer to the migration', async () => {
     iotMock.on(DescribeCertificateCommand, { certificateId: id('1') }).resolves({
       $metadata: {},
-      certificateDescription: { certificateId: id('1'), status: 'PENDING_TRANSFER', ownedBy: SOURCE, transferData: { transferMessage: '[certflow-migration] fleet move', transferDate: TRANSFER_DATE } },
+      certificateDescription: {
+        certificateId: id('1'),
+        status: 'PENDING_TRANSFER',
+        ownedBy: SOURCE,
+        transferData: { transferMessage: '[certflow-migration] fleet move', transferDate: TRANSFER_DATE },
+      },
     });
     expect(await startInboundReviews(deps)).toMatchObject({ pending: 0, reviewedElsewhere: 1 });
     expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);

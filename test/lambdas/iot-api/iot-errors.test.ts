@@ -38,7 +38,11 @@ describe('IoT and AWS errors a workflow step throws', () => {
       requests += 1;
       request.resume();
       request.on('end', () => {
-        response.writeHead(answer.status, { 'content-type': 'application/json', 'x-amzn-ErrorType': answer.errorType, 'x-amzn-RequestId': 'req-1' });
+        response.writeHead(answer.status, {
+          'content-type': 'application/json',
+          'x-amzn-ErrorType': answer.errorType,
+          'x-amzn-RequestId': 'req-1',
+        });
         response.end(JSON.stringify({ __type: answer.errorType, message: answer.message }));
       });
     });
@@ -105,7 +109,9 @@ describe('IoT and AWS errors a workflow step throws', () => {
     answer = { status: 400, errorType: 'com.amazon.coral.service#AccessDeniedException', message: 'Access denied' };
     const dynamodb = new DynamoDBClient({ endpoint, region: 'us-east-1', maxAttempts: 3 });
     nameDeniedPermissions(dynamodb, 'dynamodb');
-    const error: unknown = await dynamodb.send(new PutItemCommand({ TableName: 'audit', Item: { rowId: { S: 'r1' } } })).catch((caught: unknown) => caught);
+    const error: unknown = await dynamodb
+      .send(new PutItemCommand({ TableName: 'audit', Item: { rowId: { S: 'r1' } } }))
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: 'AccessDeniedException', action: 'dynamodb:PutItem' });
     expect(requests).toBe(1);
 

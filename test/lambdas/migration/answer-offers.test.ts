@@ -67,11 +67,26 @@ describe('answerOffers', () => {
     ]);
     expect(iot).toHaveReceivedCommandWith(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(1), setAsActive: true });
     expect(iot).not.toHaveReceivedCommand(RejectCertificateTransferCommand);
-    expect(auditTrail.rows.map((row) => [row.certificateId, row.action, row.outcome, row.sourceAwsAccount, row.targetAwsAccount, row.setAsActive, row.certificateStatus])).toEqual([
+    expect(
+      auditTrail.rows.map((row) => [
+        row.certificateId,
+        row.action,
+        row.outcome,
+        row.sourceAwsAccount,
+        row.targetAwsAccount,
+        row.setAsActive,
+        row.certificateStatus,
+      ]),
+    ).toEqual([
       [certificateIdOf(1), 'AcceptCertificateTransfer', 'SUCCEEDED', SOURCE_ACCOUNT, TARGET_ACCOUNT, true, 'ACTIVE'],
       [certificateIdOf(2), 'AcceptCertificateTransfer', 'SUCCEEDED', SOURCE_ACCOUNT, TARGET_ACCOUNT, true, 'ACTIVE'],
     ]);
-    expect(auditTrail.rows[0]).toMatchObject({ executionId: TARGET_EXECUTION_ID, approvedBy: 'dave@example.com', requestedBy: 'alice@example.com', invocationId: 'invocation-1' });
+    expect(auditTrail.rows[0]).toMatchObject({
+      executionId: TARGET_EXECUTION_ID,
+      approvedBy: 'dave@example.com',
+      requestedBy: 'alice@example.com',
+      invocationId: 'invocation-1',
+    });
   });
 
   it('accepts a certificate as INACTIVE unless the approvers chose to activate it', async () => {
@@ -83,12 +98,18 @@ describe('answerOffers', () => {
 
   it('rejects each certificate with the reason when the target approvers rejected the batch', async () => {
     const auditTrail = new InMemoryAuditTrail();
-    const outcomes = await answerOffers(depsWith(auditTrail), batchOf([1, 2], { decision: 'REJECTED', rejectReason: 'unknown devices', setAsActive: false }));
+    const outcomes = await answerOffers(
+      depsWith(auditTrail),
+      batchOf([1, 2], { decision: 'REJECTED', rejectReason: 'unknown devices', setAsActive: false }),
+    );
     expect(outcomes.map((outcome) => [outcome.certificateId, outcome.outcome])).toEqual([
       [certificateIdOf(1), 'REJECTED'],
       [certificateIdOf(2), 'REJECTED'],
     ]);
-    expect(iot).toHaveReceivedCommandWith(RejectCertificateTransferCommand, { certificateId: certificateIdOf(2), rejectReason: 'unknown devices' });
+    expect(iot).toHaveReceivedCommandWith(RejectCertificateTransferCommand, {
+      certificateId: certificateIdOf(2),
+      rejectReason: 'unknown devices',
+    });
     expect(iot).not.toHaveReceivedCommand(AcceptCertificateTransferCommand);
     expect(auditTrail.rows.map((row) => [row.action, row.outcome, row.message])).toEqual([
       ['RejectCertificateTransfer', 'SUCCEEDED', 'unknown devices'],
@@ -97,7 +118,9 @@ describe('answerOffers', () => {
   });
 
   it('reports a certificate that can no longer be accepted as FAILED and goes on with the rest', async () => {
-    iot.on(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(1) }).rejects(iotError('TransferAlreadyCompletedException', 'the transfer was cancelled'));
+    iot
+      .on(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(1) })
+      .rejects(iotError('TransferAlreadyCompletedException', 'the transfer was cancelled'));
     iot.on(DescribeCertificateCommand).rejects(iotError('ResourceNotFoundException', 'not in this account'));
     const auditTrail = new InMemoryAuditTrail();
     const batch = batchOf([1, 2]);
@@ -142,7 +165,13 @@ describe('answerOffers', () => {
   it('does not count as accepted a certificate that came from another source account', async () => {
     iot.on(AcceptCertificateTransferCommand).rejects(iotError('TransferAlreadyCompletedException', 'already accepted'));
     iot.on(DescribeCertificateCommand).resolves({
-      certificateDescription: { certificateId: certificateIdOf(1), status: 'ACTIVE', ownedBy: TARGET_ACCOUNT, previousOwnedBy: OTHER_ACCOUNT, transferData: { acceptDate: NOW } },
+      certificateDescription: {
+        certificateId: certificateIdOf(1),
+        status: 'ACTIVE',
+        ownedBy: TARGET_ACCOUNT,
+        previousOwnedBy: OTHER_ACCOUNT,
+        transferData: { acceptDate: NOW },
+      },
       $metadata: {},
     });
     const [outcome] = await answerOffers(depsWith(new InMemoryAuditTrail()), batchOf([1]));
@@ -150,13 +179,21 @@ describe('answerOffers', () => {
   });
 
   it('reports a certificate still throttled after the item retries as FAILED with the IoT error name, and goes on with the rest', async () => {
-    iot.on(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(2) }).rejects(iotError('ThrottlingException', 'Rate exceeded'));
+    iot
+      .on(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(2) })
+      .rejects(iotError('ThrottlingException', 'Rate exceeded'));
     const batch = batchOf([1, 2, 3]);
     await table.progress.setTotal(batch.context.runName, 'answer', 3);
     const outcomes = await answerOffers(depsWith(new InMemoryAuditTrail()), batch);
     expect(outcomes).toEqual([
       { certificateId: certificateIdOf(1), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' },
-      { certificateId: certificateIdOf(2), outcome: 'FAILED', errorName: 'ThrottlingException', errorMessage: 'Rate exceeded', previousStatus: 'PENDING_TRANSFER' },
+      {
+        certificateId: certificateIdOf(2),
+        outcome: 'FAILED',
+        errorName: 'ThrottlingException',
+        errorMessage: 'Rate exceeded',
+        previousStatus: 'PENDING_TRANSFER',
+      },
       { certificateId: certificateIdOf(3), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' },
     ]);
     expect(iot.commandCalls(AcceptCertificateTransferCommand, { certificateId: certificateIdOf(2) })).toHaveLength(5);
@@ -166,7 +203,15 @@ describe('answerOffers', () => {
   it('reports a rejection still unavailable after the item retries as FAILED with the IoT error name', async () => {
     iot.on(RejectCertificateTransferCommand).rejects(iotError('ServiceUnavailableException', 'try again later'));
     const outcomes = await answerOffers(depsWith(new InMemoryAuditTrail()), batchOf([1], { decision: 'REJECTED', rejectReason: 'no' }));
-    expect(outcomes).toEqual([{ certificateId: certificateIdOf(1), outcome: 'FAILED', errorName: 'ServiceUnavailableException', errorMessage: 'try again later', previousStatus: 'PENDING_TRANSFER' }]);
+    expect(outcomes).toEqual([
+      {
+        certificateId: certificateIdOf(1),
+        outcome: 'FAILED',
+        errorName: 'ServiceUnavailableException',
+        errorMessage: 'try again later',
+        previousStatus: 'PENDING_TRANSFER',
+      },
+    ]);
     expect(iot).toHaveReceivedCommandTimes(RejectCertificateTransferCommand, 5);
   });
 
@@ -187,7 +232,9 @@ describe('answerOffers', () => {
 
   it('returns its outcomes when its progress cannot be counted: the counters only show progress', async () => {
     const deps = { ...depsWith(new InMemoryAuditTrail()), progress: new MigrationProgress(table.dynamodb, 'no-such-progress-table') };
-    expect(await answerOffers(deps, batchOf([1]))).toEqual([{ certificateId: certificateIdOf(1), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' }]);
+    expect(await answerOffers(deps, batchOf([1]))).toEqual([
+      { certificateId: certificateIdOf(1), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' },
+    ]);
   });
 
   it('answers nothing twice and writes no second audit row when the same batch runs again in the same execution', async () => {

@@ -9,7 +9,11 @@ const CA_ID = 'ca'.repeat(32);
 
 beforeEach(() => iot.reset());
 
-const listed = (n: number, status: 'ACTIVE' | 'INACTIVE' | 'PENDING_TRANSFER') => ({ certificateId: certificateIdOf(n), certificateArn: certificateArnOf(certificateIdOf(n)), status });
+const listed = (n: number, status: 'ACTIVE' | 'INACTIVE' | 'PENDING_TRANSFER') => ({
+  certificateId: certificateIdOf(n),
+  certificateArn: certificateArnOf(certificateIdOf(n)),
+  status,
+});
 
 describe('listCertificates', () => {
   it('lists every certificate of the account by id, 250 a page, through every page', async () => {
@@ -31,7 +35,9 @@ describe('listCertificates', () => {
   });
 
   it('skips an entry without an id, an ARN or a status', async () => {
-    iot.on(ListCertificatesCommand).resolves({ certificates: [{ certificateId: certificateIdOf(1) }, listed(2, 'INACTIVE'), { ...listed(3, 'ACTIVE'), status: undefined }] });
+    iot.on(ListCertificatesCommand).resolves({
+      certificates: [{ certificateId: certificateIdOf(1) }, listed(2, 'INACTIVE'), { ...listed(3, 'ACTIVE'), status: undefined }],
+    });
     expect([...(await listCertificates(new IoTClient({}))).keys()]).toEqual([certificateIdOf(2)]);
   });
 
@@ -43,7 +49,9 @@ describe('listCertificates', () => {
 
 describe('outgoingOffers', () => {
   it('names the account each pending offer went to, through every page', async () => {
-    iot.on(ListOutgoingCertificatesCommand).resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: TARGET_ACCOUNT }], nextMarker: 'b3V0Mg==' });
+    iot
+      .on(ListOutgoingCertificatesCommand)
+      .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: TARGET_ACCOUNT }], nextMarker: 'b3V0Mg==' });
     iot.on(ListOutgoingCertificatesCommand, { marker: 'b3V0Mg==' }).resolves({
       outgoingCertificates: [{ certificateId: certificateIdOf(2), transferredTo: OTHER_ACCOUNT }, { certificateId: certificateIdOf(3) }],
     });

@@ -2,7 +2,12 @@ import { IoTClient, ListAttachedPoliciesCommand, ListPrincipalThingsCommand } fr
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { CertificateOutcome } from '../../../lambdas/migration/certificate-outcome';
-import { inspectCertificates, summarizeInspection, type CertificateToTransfer, type InspectionResult } from '../../../lambdas/migration/inspect-certificates';
+import {
+  inspectCertificates,
+  summarizeInspection,
+  type CertificateToTransfer,
+  type InspectionResult,
+} from '../../../lambdas/migration/inspect-certificates';
 import { runFiles } from '../../../lambdas/migration/migration-objects';
 import { MigrationProgress } from '../../../lambdas/migration/migration-progress';
 import type { CertificateToInspect, MigrationPlan } from '../../../lambdas/migration/plan-outbound-migration';
@@ -44,9 +49,16 @@ function toTransfer(n: number, status: string, policies: string[] = [], thingCou
 
 describe('inspectCertificates', () => {
   it('lists the policies and things of each certificate by its ARN', async () => {
-    iot.on(ListAttachedPoliciesCommand, { target: certificateArnOf(certificateIdOf(1)) }).resolves({ policies: [{ policyName: 'fleet' }, { policyName: 'telemetry' }] });
-    iot.on(ListPrincipalThingsCommand, { principal: certificateArnOf(certificateIdOf(1)) }).resolves({ things: ['pump-1', 'pump-2', 'pump-3'] });
-    const results = await inspectCertificates({ iot: new IoTClient({}), progress: table.progress }, { runName: freshRunName(), items: [toInspect(1, 'ACTIVE'), toInspect(2)] });
+    iot
+      .on(ListAttachedPoliciesCommand, { target: certificateArnOf(certificateIdOf(1)) })
+      .resolves({ policies: [{ policyName: 'fleet' }, { policyName: 'telemetry' }] });
+    iot
+      .on(ListPrincipalThingsCommand, { principal: certificateArnOf(certificateIdOf(1)) })
+      .resolves({ things: ['pump-1', 'pump-2', 'pump-3'] });
+    const results = await inspectCertificates(
+      { iot: new IoTClient({}), progress: table.progress },
+      { runName: freshRunName(), items: [toInspect(1, 'ACTIVE'), toInspect(2)] },
+    );
     expect(results).toEqual([
       { kind: 'INSPECTED', ...toTransfer(1, 'ACTIVE', ['fleet', 'telemetry'], 3) },
       { kind: 'INSPECTED', ...toTransfer(2, 'INACTIVE') },
@@ -58,22 +70,43 @@ describe('inspectCertificates', () => {
     iot.on(ListAttachedPoliciesCommand, { marker: 'bmV4dA==' }).resolves({ policies: [{ policyName: 'p2' }] });
     iot.on(ListPrincipalThingsCommand).resolves({ things: ['t1'], nextToken: 'more' });
     iot.on(ListPrincipalThingsCommand, { nextToken: 'more' }).resolves({ things: ['t2'] });
-    const [result] = await inspectCertificates({ iot: new IoTClient({}), progress: table.progress }, { runName: freshRunName(), items: [toInspect(1)] });
+    const [result] = await inspectCertificates(
+      { iot: new IoTClient({}), progress: table.progress },
+      { runName: freshRunName(), items: [toInspect(1)] },
+    );
     expect(result).toMatchObject({ kind: 'INSPECTED', policies: ['p1', 'p2'], thingCount: 2 });
   });
 
   it('settles a certificate deleted during the migration as CertificateNotFound, and goes on', async () => {
-    iot.on(ListAttachedPoliciesCommand, { target: certificateArnOf(certificateIdOf(1)) }).rejects(iotError('ResourceNotFoundException', 'no such certificate'));
-    const results = await inspectCertificates({ iot: new IoTClient({}), progress: table.progress }, { runName: freshRunName(), items: [toInspect(1, 'ACTIVE'), toInspect(2)] });
+    iot
+      .on(ListAttachedPoliciesCommand, { target: certificateArnOf(certificateIdOf(1)) })
+      .rejects(iotError('ResourceNotFoundException', 'no such certificate'));
+    const results = await inspectCertificates(
+      { iot: new IoTClient({}), progress: table.progress },
+      { runName: freshRunName(), items: [toInspect(1, 'ACTIVE'), toInspect(2)] },
+    );
     expect(results).toEqual([
-      { kind: 'SETTLED', certificateId: certificateIdOf(1), outcome: 'FAILED', errorName: 'CertificateNotFound', errorMessage: 'the certificate was deleted during the migration', previousStatus: 'ACTIVE' },
+      {
+        kind: 'SETTLED',
+        certificateId: certificateIdOf(1),
+        outcome: 'FAILED',
+        errorName: 'CertificateNotFound',
+        errorMessage: 'the certificate was deleted during the migration',
+        previousStatus: 'ACTIVE',
+      },
       { kind: 'INSPECTED', ...toTransfer(2, 'INACTIVE') },
     ]);
   });
 
   it('retries a throttled listing within the batch', async () => {
-    iot.on(ListAttachedPoliciesCommand).rejectsOnce(iotError('ThrottlingException')).resolves({ policies: [{ policyName: 'fleet' }] });
-    const [result] = await inspectCertificates({ iot: new IoTClient({}), progress: table.progress }, { runName: freshRunName(), items: [toInspect(1)] });
+    iot
+      .on(ListAttachedPoliciesCommand)
+      .rejectsOnce(iotError('ThrottlingException'))
+      .resolves({ policies: [{ policyName: 'fleet' }] });
+    const [result] = await inspectCertificates(
+      { iot: new IoTClient({}), progress: table.progress },
+      { runName: freshRunName(), items: [toInspect(1)] },
+    );
     expect(result).toMatchObject({ kind: 'INSPECTED', policies: ['fleet'] });
     expect(iot).toHaveReceivedCommandTimes(ListAttachedPoliciesCommand, 2);
   });
@@ -81,8 +114,12 @@ describe('inspectCertificates', () => {
   it('fails the whole batch, uncounted, on an error that is neither retryable in time nor a missing certificate', async () => {
     const runName = freshRunName();
     await table.progress.setTotal(runName, 'inspect', 2);
-    iot.on(ListPrincipalThingsCommand, { principal: certificateArnOf(certificateIdOf(2)) }).rejects(iotError('UnauthorizedException', 'not allowed'));
-    await expect(inspectCertificates({ iot: new IoTClient({}), progress: table.progress }, { runName, items: [toInspect(1), toInspect(2)] })).rejects.toMatchObject({
+    iot
+      .on(ListPrincipalThingsCommand, { principal: certificateArnOf(certificateIdOf(2)) })
+      .rejects(iotError('UnauthorizedException', 'not allowed'));
+    await expect(
+      inspectCertificates({ iot: new IoTClient({}), progress: table.progress }, { runName, items: [toInspect(1), toInspect(2)] }),
+    ).rejects.toMatchObject({
       name: 'UnauthorizedException',
       retryable: false,
     });
@@ -91,7 +128,9 @@ describe('inspectCertificates', () => {
 
   it('fails the batch with a retryable error once the item retries are spent', async () => {
     iot.on(ListAttachedPoliciesCommand).rejects(iotError('ServiceUnavailableException'));
-    await expect(inspectCertificates({ iot: new IoTClient({}), progress: table.progress }, { runName: freshRunName(), items: [toInspect(1)] })).rejects.toMatchObject({
+    await expect(
+      inspectCertificates({ iot: new IoTClient({}), progress: table.progress }, { runName: freshRunName(), items: [toInspect(1)] }),
+    ).rejects.toMatchObject({
       name: 'ServiceUnavailableException',
       retryable: true,
     });
@@ -110,7 +149,10 @@ describe('inspectCertificates', () => {
 
   it('returns its results when its progress cannot be counted: the counters only show progress', async () => {
     const unreachable = new MigrationProgress(table.dynamodb, 'no-such-progress-table');
-    const results = await inspectCertificates({ iot: new IoTClient({}), progress: unreachable }, { runName: freshRunName(), items: [toInspect(1)] });
+    const results = await inspectCertificates(
+      { iot: new IoTClient({}), progress: unreachable },
+      { runName: freshRunName(), items: [toInspect(1)] },
+    );
     expect(results).toEqual([{ kind: 'INSPECTED', ...toTransfer(1, 'INACTIVE') }]);
   });
 });
@@ -128,7 +170,9 @@ describe('summarizeInspection', () => {
     const files = runFiles(MIGRATION_ID, runName);
     const objects = new InMemoryMigrationObjects();
     await objects.writeJson(files.plannedOutcomes, options.settled ?? []);
-    const inspectionManifestKey = options.inspectionSkipped ? null : await writeMapRunResults(objects, files.mapResults, { succeeded: options.succeeded, failed: options.failed });
+    const inspectionManifestKey = options.inspectionSkipped
+      ? null
+      : await writeMapRunResults(objects, files.mapResults, { succeeded: options.succeeded, failed: options.failed });
     const plan: MigrationPlan = {
       certificateCount: options.certificateCount ?? 10,
       duplicateCount: 0,
@@ -138,7 +182,10 @@ describe('summarizeInspection', () => {
       settledCount: (options.settled ?? []).length,
       mapResultsPrefix: files.mapResults,
     };
-    const result = await summarizeInspection({ objects, progress: table.progress }, { migrationId: MIGRATION_ID, runName, plan, inspectionManifestKey });
+    const result = await summarizeInspection(
+      { objects, progress: table.progress },
+      { migrationId: MIGRATION_ID, runName, plan, inspectionManifestKey },
+    );
     return { result, objects, files, runName };
   }
 
@@ -150,11 +197,27 @@ describe('summarizeInspection', () => {
       settled: [
         { certificateId: certificateIdOf(10), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' },
         { certificateId: certificateIdOf(11), outcome: 'ALREADY_TRANSFERRED' },
-        { certificateId: certificateIdOf(12), outcome: 'FAILED', errorName: 'CertificateNotTransferable', errorMessage: 'REVOKED', previousStatus: 'REVOKED' },
+        {
+          certificateId: certificateIdOf(12),
+          outcome: 'FAILED',
+          errorName: 'CertificateNotTransferable',
+          errorMessage: 'REVOKED',
+          previousStatus: 'REVOKED',
+        },
       ],
       succeeded: [
         [inspected(toTransfer(1, 'ACTIVE', ['fleet'], 2)), inspected(toTransfer(2, 'INACTIVE', [], 1))],
-        [inspected(toTransfer(3, 'ACTIVE')), { kind: 'SETTLED', certificateId: certificateIdOf(4), outcome: 'FAILED', errorName: 'CertificateNotFound', errorMessage: 'deleted', previousStatus: 'INACTIVE' }],
+        [
+          inspected(toTransfer(3, 'ACTIVE')),
+          {
+            kind: 'SETTLED',
+            certificateId: certificateIdOf(4),
+            outcome: 'FAILED',
+            errorName: 'CertificateNotFound',
+            errorMessage: 'deleted',
+            previousStatus: 'INACTIVE',
+          },
+        ],
       ],
       failed: [{ items: [toInspect(5)], error: 'UnauthorizedException', cause: 'not allowed' }],
     });
@@ -177,7 +240,18 @@ describe('summarizeInspection', () => {
     const settledBefore: CertificateOutcome = { certificateId: certificateIdOf(10), outcome: 'ALREADY_TRANSFERRED' };
     const { result, objects, files, runName } = await summarize({
       settled: [settledBefore],
-      succeeded: [[inspected(toTransfer(1, 'ACTIVE', ['fleet'], 2)), { kind: 'SETTLED', certificateId: certificateIdOf(4), outcome: 'FAILED', errorName: 'CertificateNotFound', errorMessage: 'deleted' }]],
+      succeeded: [
+        [
+          inspected(toTransfer(1, 'ACTIVE', ['fleet'], 2)),
+          {
+            kind: 'SETTLED',
+            certificateId: certificateIdOf(4),
+            outcome: 'FAILED',
+            errorName: 'CertificateNotFound',
+            errorMessage: 'deleted',
+          },
+        ],
+      ],
       failed: [{ items: [toInspect(5), toInspect(6)], error: 'States.TaskFailed', cause: 'x'.repeat(600) }],
     });
     expect(result).toMatchObject({ itemsKey: files.transferItems, settledKey: files.inspectedOutcomes, itemCount: 1 });
@@ -197,7 +271,20 @@ describe('summarizeInspection', () => {
 
   it('keeps the plan file as it was, so a retried summary reads the same plan', async () => {
     const settledBefore: CertificateOutcome[] = [{ certificateId: certificateIdOf(10), outcome: 'ALREADY_TRANSFERRED' }];
-    const { objects, files } = await summarize({ settled: settledBefore, succeeded: [[{ kind: 'SETTLED', certificateId: certificateIdOf(4), outcome: 'FAILED', errorName: 'CertificateNotFound', errorMessage: 'deleted' }]] });
+    const { objects, files } = await summarize({
+      settled: settledBefore,
+      succeeded: [
+        [
+          {
+            kind: 'SETTLED',
+            certificateId: certificateIdOf(4),
+            outcome: 'FAILED',
+            errorName: 'CertificateNotFound',
+            errorMessage: 'deleted',
+          },
+        ],
+      ],
+    });
     expect(objects.json(files.plannedOutcomes)).toEqual(settledBefore);
   });
 
@@ -209,7 +296,9 @@ describe('summarizeInspection', () => {
   });
 
   it('has nothing to transfer when every certificate was settled', async () => {
-    const { result, objects, files } = await summarize({ settled: [{ certificateId: certificateIdOf(1), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' }] });
+    const { result, objects, files } = await summarize({
+      settled: [{ certificateId: certificateIdOf(1), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' }],
+    });
     expect(result.itemCount).toBe(0);
     expect(objects.json(files.transferItems)).toEqual([]);
     expect(result.summary).toMatchObject({ alreadyDone: 1, notTransferable: 0, toDeactivate: 0, sampleCertificateIds: [] });
@@ -218,11 +307,22 @@ describe('summarizeInspection', () => {
   it('takes a skipped inspection (no results manifest) as no results: the plan settled everything', async () => {
     const settled: CertificateOutcome[] = [
       { certificateId: certificateIdOf(1), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' },
-      { certificateId: certificateIdOf(2), outcome: 'FAILED', errorName: 'CertificateNotFound', errorMessage: 'the certificate is not in this account' },
+      {
+        certificateId: certificateIdOf(2),
+        outcome: 'FAILED',
+        errorName: 'CertificateNotFound',
+        errorMessage: 'the certificate is not in this account',
+      },
     ];
     const { result, objects, files, runName } = await summarize({ settled, inspectionSkipped: true });
     expect(result).toEqual({
-      summary: expect.objectContaining({ certificateCount: 0, alreadyDone: 1, notTransferable: 1, statusCounts: {}, sampleCertificateIds: [] }),
+      summary: expect.objectContaining({
+        certificateCount: 0,
+        alreadyDone: 1,
+        notTransferable: 1,
+        statusCounts: {},
+        sampleCertificateIds: [],
+      }),
       itemsKey: files.transferItems,
       itemCount: 0,
       settledKey: files.inspectedOutcomes,

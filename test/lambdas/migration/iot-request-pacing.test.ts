@@ -24,7 +24,9 @@ function iotClientAnswering(statuses: number[], sent: string[]): IoTClient {
           response: new HttpResponse({
             statusCode,
             headers: { 'content-type': 'application/json', ...(failure ? { 'x-amzn-errortype': 'ServiceUnavailableException' } : {}) },
-            body: Buffer.from(JSON.stringify(failure ? { message: 'Service unavailable' } : { certificates: [], outgoingCertificates: [] })),
+            body: Buffer.from(
+              JSON.stringify(failure ? { message: 'Service unavailable' } : { certificates: [], outgoingCertificates: [] }),
+            ),
           }),
         };
       },
@@ -81,7 +83,14 @@ describe('paceIotRequests', () => {
     const output = await iot.send(new ListCertificatesCommand({}));
     expect(output.$metadata.attempts).toBe(3);
     expect(pacerFor).toHaveBeenCalledTimes(1);
-    expect(log).toEqual(['take ListCertificates', 'send /certificates', 'take ListCertificates', 'send /certificates', 'take ListCertificates', 'send /certificates']);
+    expect(log).toEqual([
+      'take ListCertificates',
+      'send /certificates',
+      'take ListCertificates',
+      'send /certificates',
+      'take ListCertificates',
+      'send /certificates',
+    ]);
   });
 
   it('holds a request until its pacer lets it go', async () => {

@@ -90,7 +90,11 @@ export interface ProgressTableFixture {
 /** A progress table in an in-memory dynalite, keyed as the MigrationStorage construct keys it. */
 export async function progressTableFixture(tableName = 'migration-progress'): Promise<ProgressTableFixture> {
   const dynamo: LocalDynamoDb = await startLocalDynamoDb();
-  const dynamodb = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' } });
+  const dynamodb = new DynamoDBClient({
+    endpoint: dynamo.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' },
+  });
   await dynamodb.send(
     new CreateTableCommand({
       TableName: tableName,

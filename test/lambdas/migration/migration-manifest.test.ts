@@ -5,11 +5,17 @@ const B = 'b'.repeat(64);
 
 describe('migration manifests', () => {
   it('reads one id per line, skipping blank lines and comments, and moves a listed id once', () => {
-    expect(parseCsvManifest(`# fleet 7\n${A}\n\n${B}\n${A.toUpperCase()}\n`)).toEqual({ manifest: { kind: 'list', certificateIds: [A, B] }, duplicates: [A] });
+    expect(parseCsvManifest(`# fleet 7\n${A}\n\n${B}\n${A.toUpperCase()}\n`)).toEqual({
+      manifest: { kind: 'list', certificateIds: [A, B] },
+      duplicates: [A],
+    });
   });
 
   it('reads the certificateId column of a CSV with a header', () => {
-    expect(parseCsvManifest(`thing,certificateId,site\nsensor-1,${A},berlin\nsensor-2,"${B}",paris\n`).manifest).toEqual({ kind: 'list', certificateIds: [A, B] });
+    expect(parseCsvManifest(`thing,certificateId,site\nsensor-1,${A},berlin\nsensor-2,"${B}",paris\n`).manifest).toEqual({
+      kind: 'list',
+      certificateIds: [A, B],
+    });
   });
 
   it('names every bad line with the rule it breaks, and accepts none of them', () => {
@@ -34,7 +40,11 @@ describe('migration manifests', () => {
   it('reads a JSON list, an object with certificateIds, or a selector', () => {
     expect(parseJsonManifest(JSON.stringify([A, B])).manifest).toEqual({ kind: 'list', certificateIds: [A, B] });
     expect(parseJsonManifest(JSON.stringify({ certificateIds: [B] })).manifest).toEqual({ kind: 'list', certificateIds: [B] });
-    expect(parseJsonManifest(JSON.stringify({ selector: { status: 'INACTIVE', caCertificateId: A } })).manifest).toEqual({ kind: 'selector', status: 'INACTIVE', caCertificateId: A });
+    expect(parseJsonManifest(JSON.stringify({ selector: { status: 'INACTIVE', caCertificateId: A } })).manifest).toEqual({
+      kind: 'selector',
+      status: 'INACTIVE',
+      caCertificateId: A,
+    });
   });
 
   it('refuses a selector that selects nothing or names an unknown status', () => {

@@ -18,7 +18,9 @@ beforeEach(() => s3.reset());
 describe('S3MigrationObjects', () => {
   it('writes a value as a JSON object in its bucket', async () => {
     s3.on(PutObjectCommand).resolves({});
-    await new S3MigrationObjects(new S3Client({}), BUCKET).writeJson('migrations/m-1/offers.json', { certificateIds: [certificateIdOf(1)] });
+    await new S3MigrationObjects(new S3Client({}), BUCKET).writeJson('migrations/m-1/offers.json', {
+      certificateIds: [certificateIdOf(1)],
+    });
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
       Bucket: BUCKET,
       Key: 'migrations/m-1/offers.json',
@@ -28,8 +30,12 @@ describe('S3MigrationObjects', () => {
   });
 
   it('reads a JSON object back from its bucket', async () => {
-    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: 'migrations/m-1/manifest.json' }).resolves({ Body: objectBody('{"selector":{"status":"INACTIVE"}}') });
-    expect(await new S3MigrationObjects(new S3Client({}), BUCKET).readJson('migrations/m-1/manifest.json')).toEqual({ selector: { status: 'INACTIVE' } });
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: 'migrations/m-1/manifest.json' }).resolves({
+      Body: objectBody('{"selector":{"status":"INACTIVE"}}'),
+    });
+    expect(await new S3MigrationObjects(new S3Client({}), BUCKET).readJson('migrations/m-1/manifest.json')).toEqual({
+      selector: { status: 'INACTIVE' },
+    });
   });
 
   it('names the object when it is not valid JSON', async () => {
@@ -41,7 +47,9 @@ describe('S3MigrationObjects', () => {
 
   it('lets a missing object fail with the S3 error', async () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
-    await expect(new S3MigrationObjects(new S3Client({}), BUCKET).readJson('migrations/m-1/offers.json')).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(new S3MigrationObjects(new S3Client({}), BUCKET).readJson('migrations/m-1/offers.json')).rejects.toMatchObject({
+      name: 'NoSuchKey',
+    });
   });
 });
 
@@ -69,18 +77,36 @@ describe('readMapRunResults', () => {
     const objects = new InMemoryMigrationObjects();
     const manifestKey = await writeMapRunResults(objects, runFiles(MIGRATION_ID, RUN_NAME).mapResults, {
       succeeded: [
-        [{ certificateId: certificateIdOf(1), outcome: 'OFFERED' }, { certificateId: certificateIdOf(2), outcome: 'OFFERED' }],
+        [
+          { certificateId: certificateIdOf(1), outcome: 'OFFERED' },
+          { certificateId: certificateIdOf(2), outcome: 'OFFERED' },
+        ],
         [{ certificateId: certificateIdOf(3), outcome: 'FAILED' }],
       ],
-      failed: [{ items: [{ certificateId: certificateIdOf(4) }, { certificateId: certificateIdOf(5) }], error: 'States.TaskFailed', cause: 'Lambda timed out' }],
+      failed: [
+        {
+          items: [{ certificateId: certificateIdOf(4) }, { certificateId: certificateIdOf(5) }],
+          error: 'States.TaskFailed',
+          cause: 'Lambda timed out',
+        },
+      ],
     });
-    const { results, failedBatches } = await readMapRunResults<{ certificateId: string }, { certificateId: string; outcome: string }>(objects, manifestKey);
+    const { results, failedBatches } = await readMapRunResults<{ certificateId: string }, { certificateId: string; outcome: string }>(
+      objects,
+      manifestKey,
+    );
     expect(results.map((result) => [result.certificateId, result.outcome])).toEqual([
       [certificateIdOf(1), 'OFFERED'],
       [certificateIdOf(2), 'OFFERED'],
       [certificateIdOf(3), 'FAILED'],
     ]);
-    expect(failedBatches).toEqual([{ items: [{ certificateId: certificateIdOf(4) }, { certificateId: certificateIdOf(5) }], error: 'States.TaskFailed', cause: 'Lambda timed out' }]);
+    expect(failedBatches).toEqual([
+      {
+        items: [{ certificateId: certificateIdOf(4) }, { certificateId: certificateIdOf(5) }],
+        error: 'States.TaskFailed',
+        cause: 'Lambda timed out',
+      },
+    ]);
   });
 
   it('reads the batches still PENDING when the map run ended as failed ones', async () => {

@@ -52,7 +52,10 @@ describe('MigrationProgress against dynalite', () => {
     await table.progress.setTotal(runName, 'transfer', 2);
     expect(await table.progress.countBatch(runName, 'inspect', 'a+2', { done: 1, failed: 1 })).toBe(true);
     expect(await table.progress.countBatch(runName, 'transfer', 'a+2', { done: 1, failed: 0 })).toBe(true);
-    expect(await table.progress.read(runName)).toEqual({ inspect: { total: 2, done: 1, failed: 1 }, transfer: { total: 2, done: 1, failed: 0 } });
+    expect(await table.progress.read(runName)).toEqual({
+      inspect: { total: 2, done: 1, failed: 1 },
+      transfer: { total: 2, done: 1, failed: 0 },
+    });
   });
 
   it('keeps runs apart', async () => {
@@ -70,13 +73,17 @@ describe('MigrationProgress against dynalite', () => {
     const runName = freshRunName();
     await table.progress.countBatch(runName, 'inspect', 'a+2', { done: 2, failed: 0 });
     await table.progress.countBatch(runName, 'inspect', 'b+1', { done: 1, failed: 0 });
-    const { Item } = await table.dynamodb.send(new GetItemCommand({ TableName: table.tableName, Key: { [MIGRATION_PROGRESS_KEY]: { S: runName } } }));
+    const { Item } = await table.dynamodb.send(
+      new GetItemCommand({ TableName: table.tableName, Key: { [MIGRATION_PROGRESS_KEY]: { S: runName } } }),
+    );
     expect(Item?.inspectBatches?.SS?.sort()).toEqual(['a+2', 'b+1']);
     expect(unmarshall(Item ?? {})).toMatchObject({ inspectDone: 3, inspectFailed: 0 });
   });
 
   it('rethrows a failure other than an already counted batch', async () => {
     const missing = new MigrationProgress(table.dynamodb, 'no-such-table');
-    await expect(missing.countBatch(freshRunName(), 'inspect', 'a+1', { done: 1, failed: 0 })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(missing.countBatch(freshRunName(), 'inspect', 'a+1', { done: 1, failed: 0 })).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });

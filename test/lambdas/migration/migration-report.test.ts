@@ -19,22 +19,30 @@ describe('migration reports', () => {
       { certificateId: id('b'), outcome: 'ALREADY_ACCEPTED' },
       { certificateId: id('e'), outcome: 'FAILED', errorName: 'TransferAlreadyCompletedException', errorMessage: 'gone' },
     ];
-    expect(migrationReportRows(source, target).map((row) => [row.certificateId[0], row.outcome, row.targetOutcome, row.errorName])).toEqual([
-      ['a', 'TRANSFERRED', 'ACCEPTED', undefined],
-      ['b', 'ALREADY_TRANSFERRED', 'ALREADY_ACCEPTED', undefined],
-      ['c', 'ALREADY_TRANSFERRED', undefined, undefined],
-      ['d', 'FAILED', undefined, 'ConsentRequired'],
-      ['e', 'FAILED', 'FAILED', 'TransferAlreadyCompletedException'],
-      ['f', 'PENDING', undefined, undefined],
-      ['1', 'NOT_APPROVED', undefined, undefined],
-    ]);
+    expect(migrationReportRows(source, target).map((row) => [row.certificateId[0], row.outcome, row.targetOutcome, row.errorName])).toEqual(
+      [
+        ['a', 'TRANSFERRED', 'ACCEPTED', undefined],
+        ['b', 'ALREADY_TRANSFERRED', 'ALREADY_ACCEPTED', undefined],
+        ['c', 'ALREADY_TRANSFERRED', undefined, undefined],
+        ['d', 'FAILED', undefined, 'ConsentRequired'],
+        ['e', 'FAILED', 'FAILED', 'TransferAlreadyCompletedException'],
+        ['f', 'PENDING', undefined, undefined],
+        ['1', 'NOT_APPROVED', undefined, undefined],
+      ],
+    );
   });
 
   it('writes one CSV row per certificate, quoting commas and quotes as RFC 4180 does', () => {
     const rows = migrationReportRows(
       [
         { certificateId: id('a'), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
-        { certificateId: id('b'), outcome: 'FAILED', previousStatus: 'ACTIVE', errorName: 'ConsentRequired', errorMessage: 'ACTIVE, and "consent" was not given' },
+        {
+          certificateId: id('b'),
+          outcome: 'FAILED',
+          previousStatus: 'ACTIVE',
+          errorName: 'ConsentRequired',
+          errorMessage: 'ACTIVE, and "consent" was not given',
+        },
       ],
       [{ certificateId: id('a'), outcome: 'ACCEPTED' }],
     );
@@ -47,9 +55,23 @@ describe('migration reports', () => {
   });
 
   it('counts outcomes in the JSON report and keeps every row', () => {
-    const rows = migrationReportRows([{ certificateId: id('a'), outcome: 'ALREADY_TRANSFERRED' }, { certificateId: id('b'), outcome: 'FAILED', errorName: 'CertificateNotFound' }], []);
-    const report = JSON.parse(migrationReportJson(rows, { migrationId: 'm-1', targetAwsAccount: '222222222222' })) as Record<string, unknown>;
-    expect(report).toMatchObject({ migrationId: 'm-1', targetAwsAccount: '222222222222', total: 2, counts: { ALREADY_TRANSFERRED: 1, FAILED: 1 } });
+    const rows = migrationReportRows(
+      [
+        { certificateId: id('a'), outcome: 'ALREADY_TRANSFERRED' },
+        { certificateId: id('b'), outcome: 'FAILED', errorName: 'CertificateNotFound' },
+      ],
+      [],
+    );
+    const report = JSON.parse(migrationReportJson(rows, { migrationId: 'm-1', targetAwsAccount: '222222222222' })) as Record<
+      string,
+      unknown
+    >;
+    expect(report).toMatchObject({
+      migrationId: 'm-1',
+      targetAwsAccount: '222222222222',
+      total: 2,
+      counts: { ALREADY_TRANSFERRED: 1, FAILED: 1 },
+    });
     expect(report.certificates).toHaveLength(2);
   });
 });

@@ -10,7 +10,15 @@ import {
   parseSummarizeRequest,
   parseTransferBatch,
 } from '../../../lambdas/migration/migration-requests';
-import { certificateArnOf, certificateIdOf, EXECUTION_ID, MIGRATION_ID, RUN_NAME, SOURCE_ACCOUNT, TARGET_ACCOUNT } from './migration-fixtures';
+import {
+  certificateArnOf,
+  certificateIdOf,
+  EXECUTION_ID,
+  MIGRATION_ID,
+  RUN_NAME,
+  SOURCE_ACCOUNT,
+  TARGET_ACCOUNT,
+} from './migration-fixtures';
 
 /** The field a ValidationError names, or a failure when the call did not throw one. */
 function rejectedField(parse: () => unknown): string {
@@ -25,27 +33,56 @@ function rejectedField(parse: () => unknown): string {
 
 function runStartEvent(migration: Record<string, unknown> = {}, change: Record<string, unknown> = {}) {
   return {
-    migration: { migrationId: MIGRATION_ID, targetAwsAccount: TARGET_ACCOUNT, transferMessage: 'fleet move', requestedBy: 'alice@example.com', reason: 'EU fleet', ...migration },
+    migration: {
+      migrationId: MIGRATION_ID,
+      targetAwsAccount: TARGET_ACCOUNT,
+      transferMessage: 'fleet move',
+      requestedBy: 'alice@example.com',
+      reason: 'EU fleet',
+      ...migration,
+    },
     runName: RUN_NAME,
     executionId: EXECUTION_ID,
     ...change,
   };
 }
 
-const inspectItem = (n: number) => ({ certificateId: certificateIdOf(n), certificateArn: certificateArnOf(certificateIdOf(n)), status: 'INACTIVE' });
+const inspectItem = (n: number) => ({
+  certificateId: certificateIdOf(n),
+  certificateArn: certificateArnOf(certificateIdOf(n)),
+  status: 'INACTIVE',
+});
 const transferItem = (n: number) => ({ ...inspectItem(n), policies: ['fleet-policy'], thingCount: 1 });
 
 function transferEvent(batchInput: Record<string, unknown> = {}, items: unknown[] = [transferItem(1), transferItem(2)]) {
   return {
     Items: items,
-    BatchInput: { runName: RUN_NAME, executionId: EXECUTION_ID, targetAwsAccount: TARGET_ACCOUNT, transferMessage: 'fleet move', requestedBy: 'alice', approvedBy: 'bob', consentToPrepare: true, ...batchInput },
+    BatchInput: {
+      runName: RUN_NAME,
+      executionId: EXECUTION_ID,
+      targetAwsAccount: TARGET_ACCOUNT,
+      transferMessage: 'fleet move',
+      requestedBy: 'alice',
+      approvedBy: 'bob',
+      consentToPrepare: true,
+      ...batchInput,
+    },
   };
 }
 
 function answerEvent(batchInput: Record<string, unknown> = {}, items: unknown[] = [{ certificateId: certificateIdOf(1) }]) {
   return {
     Items: items,
-    BatchInput: { runName: RUN_NAME, executionId: EXECUTION_ID, sourceAwsAccount: SOURCE_ACCOUNT, decision: 'APPROVED', setAsActive: 'true', requestedBy: 'alice', approvedBy: 'dave', ...batchInput },
+    BatchInput: {
+      runName: RUN_NAME,
+      executionId: EXECUTION_ID,
+      sourceAwsAccount: SOURCE_ACCOUNT,
+      decision: 'APPROVED',
+      setAsActive: 'true',
+      requestedBy: 'alice',
+      approvedBy: 'dave',
+      ...batchInput,
+    },
   };
 }
 
@@ -53,7 +90,16 @@ function summarizeEvent(plan: Record<string, unknown> = {}, change: Record<strin
   return {
     migrationId: MIGRATION_ID,
     runName: RUN_NAME,
-    plan: { certificateCount: 3, duplicateCount: 0, itemsKey: 'items.json', itemCount: 2, settledKey: 'settled.json', settledCount: 1, mapResultsPrefix: 'map-results', ...plan },
+    plan: {
+      certificateCount: 3,
+      duplicateCount: 0,
+      itemsKey: 'items.json',
+      itemCount: 2,
+      settledKey: 'settled.json',
+      settledCount: 1,
+      mapResultsPrefix: 'map-results',
+      ...plan,
+    },
     inspectionManifestKey: 'map-results/run/manifest.json',
     ...change,
   };
@@ -96,8 +142,16 @@ describe('parseOutboundMigrationRequest', () => {
     ['the event is not an object', 'event', () => parseOutboundMigrationRequest('start')],
     ['the execution input is missing', 'migration', () => parseOutboundMigrationRequest({ runName: RUN_NAME, executionId: EXECUTION_ID })],
     ['the migration id has a slash', 'migrationId', () => parseOutboundMigrationRequest(runStartEvent({ migrationId: 'eu/fleet' }))],
-    ['the target account is not 12 digits', 'targetAwsAccount', () => parseOutboundMigrationRequest(runStartEvent({ targetAwsAccount: '2222' }))],
-    ['the transfer message is too long', 'transferMessage', () => parseOutboundMigrationRequest(runStartEvent({ transferMessage: 'm'.repeat(129) }))],
+    [
+      'the target account is not 12 digits',
+      'targetAwsAccount',
+      () => parseOutboundMigrationRequest(runStartEvent({ targetAwsAccount: '2222' })),
+    ],
+    [
+      'the transfer message is too long',
+      'transferMessage',
+      () => parseOutboundMigrationRequest(runStartEvent({ transferMessage: 'm'.repeat(129) })),
+    ],
     ['no one requested it', 'requestedBy', () => parseOutboundMigrationRequest(runStartEvent({ requestedBy: '  ' }))],
     ['the reason is too long', 'reason', () => parseOutboundMigrationRequest(runStartEvent({ reason: 'r'.repeat(257) }))],
     ['the run name is not an execution name', 'runName', () => parseOutboundMigrationRequest(runStartEvent({}, { runName: 'run one' }))],
@@ -126,16 +180,34 @@ describe('parseInboundMigrationRequest', () => {
 
 describe('parseInspectBatch', () => {
   it('reads the batch items and the run name', () => {
-    expect(parseInspectBatch({ Items: [inspectItem(1), inspectItem(2)], BatchInput: { runName: RUN_NAME } })).toEqual({ runName: RUN_NAME, items: [inspectItem(1), inspectItem(2)] });
+    expect(parseInspectBatch({ Items: [inspectItem(1), inspectItem(2)], BatchInput: { runName: RUN_NAME } })).toEqual({
+      runName: RUN_NAME,
+      items: [inspectItem(1), inspectItem(2)],
+    });
   });
 
   it.each([
     ['there are no items', 'Items', { Items: [], BatchInput: { runName: RUN_NAME } }],
     ['the items are not a list', 'Items', { Items: 'all', BatchInput: { runName: RUN_NAME } }],
-    ['the fourth item has a bad certificate id', 'Items[3].certificateId', { Items: [inspectItem(1), inspectItem(2), inspectItem(3), { ...inspectItem(4), certificateId: 'xyz' }], BatchInput: { runName: RUN_NAME } }],
+    [
+      'the fourth item has a bad certificate id',
+      'Items[3].certificateId',
+      {
+        Items: [inspectItem(1), inspectItem(2), inspectItem(3), { ...inspectItem(4), certificateId: 'xyz' }],
+        BatchInput: { runName: RUN_NAME },
+      },
+    ],
     ['an item is not an object', 'Items[1]', { Items: [inspectItem(1), 'cert'], BatchInput: { runName: RUN_NAME } }],
-    ['an item has no ARN', 'Items[0].certificateArn', { Items: [{ ...inspectItem(1), certificateArn: '' }], BatchInput: { runName: RUN_NAME } }],
-    ['an item has no status', 'Items[1].status', { Items: [inspectItem(1), { ...inspectItem(2), status: undefined }], BatchInput: { runName: RUN_NAME } }],
+    [
+      'an item has no ARN',
+      'Items[0].certificateArn',
+      { Items: [{ ...inspectItem(1), certificateArn: '' }], BatchInput: { runName: RUN_NAME } },
+    ],
+    [
+      'an item has no status',
+      'Items[1].status',
+      { Items: [inspectItem(1), { ...inspectItem(2), status: undefined }], BatchInput: { runName: RUN_NAME } },
+    ],
     ['the batch input is missing', 'BatchInput', { Items: [inspectItem(1)] }],
     ['the batch input has no run name', 'BatchInput.runName', { Items: [inspectItem(1)], BatchInput: {} }],
   ])('refuses a batch where %s, naming %s', (_case, field, event) => {
@@ -151,9 +223,12 @@ describe('parseSummarizeRequest', () => {
   it.each([
     ['null', null],
     ['absent', undefined],
-  ])('takes an inspection manifest key that is %s as an inspection skipped because nothing was left to inspect', (_case, inspectionManifestKey) => {
-    expect(parseSummarizeRequest(summarizeEvent({ itemCount: 0 }, { inspectionManifestKey })).inspectionManifestKey).toBeNull();
-  });
+  ])(
+    'takes an inspection manifest key that is %s as an inspection skipped because nothing was left to inspect',
+    (_case, inspectionManifestKey) => {
+      expect(parseSummarizeRequest(summarizeEvent({ itemCount: 0 }, { inspectionManifestKey })).inspectionManifestKey).toBeNull();
+    },
+  );
 
   it.each([
     ['the plan is missing', 'plan', summarizeEvent({}, { plan: null })],
@@ -205,7 +280,11 @@ describe('parseTransferBatch', () => {
     ['the run name is missing', 'BatchInput.runName', transferEvent({ runName: undefined })],
     ['the policies are not names', 'Items[1].policies', transferEvent({}, [transferItem(1), { ...transferItem(2), policies: [1] }])],
     ['the thing count is negative', 'Items[0].thingCount', transferEvent({}, [{ ...transferItem(1), thingCount: -1 }])],
-    ['the third certificate id is too short', 'Items[2].certificateId', transferEvent({}, [transferItem(1), transferItem(2), { ...transferItem(3), certificateId: 'abc' }])],
+    [
+      'the third certificate id is too short',
+      'Items[2].certificateId',
+      transferEvent({}, [transferItem(1), transferItem(2), { ...transferItem(3), certificateId: 'abc' }]),
+    ],
   ])('refuses a batch where %s, naming %s', (_case, field, event) => {
     expect(rejectedField(() => parseTransferBatch(event, 'invocation-1'))).toBe(field);
   });
@@ -230,7 +309,10 @@ describe('parseAnswerBatch', () => {
   });
 
   it('reads a rejection with its reason', () => {
-    const { context } = parseAnswerBatch(answerEvent({ decision: 'REJECTED', rejectReason: 'unknown devices', setAsActive: undefined }), 'i');
+    const { context } = parseAnswerBatch(
+      answerEvent({ decision: 'REJECTED', rejectReason: 'unknown devices', setAsActive: undefined }),
+      'i',
+    );
     expect(context).toMatchObject({ decision: 'REJECTED', rejectReason: 'unknown devices', setAsActive: false });
   });
 
@@ -239,7 +321,11 @@ describe('parseAnswerBatch', () => {
     ['the source account is missing', 'BatchInput.sourceAwsAccount', answerEvent({ sourceAwsAccount: undefined })],
     ['the reject reason is too long', 'BatchInput.rejectReason', answerEvent({ decision: 'REJECTED', rejectReason: 'r'.repeat(129) })],
     ['setAsActive is not a boolean', 'BatchInput.setAsActive', answerEvent({ setAsActive: 'on' })],
-    ['the second certificate id is not hex', 'Items[1].certificateId', answerEvent({}, [{ certificateId: certificateIdOf(1) }, { certificateId: 'z'.repeat(64) }])],
+    [
+      'the second certificate id is not hex',
+      'Items[1].certificateId',
+      answerEvent({}, [{ certificateId: certificateIdOf(1) }, { certificateId: 'z'.repeat(64) }]),
+    ],
   ])('refuses a batch where %s, naming %s', (_case, field, event) => {
     expect(rejectedField(() => parseAnswerBatch(event, 'invocation-1'))).toBe(field);
   });
@@ -251,12 +337,17 @@ describe('parseFinishRunRequest', () => {
   });
 
   it('reads the target approvers decision, which decides whether failed items are checked as acceptances', () => {
-    expect(parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: undefined, decision: 'REJECTED' })).decision).toBe('REJECTED');
+    expect(
+      parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: undefined, decision: 'REJECTED' })).decision,
+    ).toBe('REJECTED');
     expect(() => parseFinishRunRequest(finishEvent({ decision: 'MAYBE' }))).toThrow(expect.objectContaining({ field: 'decision' }));
   });
 
   it('reads the target side request, which checks acceptances and names no target account', () => {
-    expect(parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: undefined }))).toMatchObject({ reconcile: 'ACCEPTANCES', targetAwsAccount: null });
+    expect(parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: undefined }))).toMatchObject({
+      reconcile: 'ACCEPTANCES',
+      targetAwsAccount: null,
+    });
     expect(parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: null })).targetAwsAccount).toBeNull();
   });
 

@@ -10,7 +10,11 @@ import 'aws-sdk-client-mock-jest';
 import type { AuditRow, AuditedAction } from '../../../lambdas/audit-trail/audit-row';
 import type { CertificateOutcome } from '../../../lambdas/migration/certificate-outcome';
 import { migrationKeys, runFiles } from '../../../lambdas/migration/migration-objects';
-import { planOutboundMigration, type CertificateToInspect, type OutboundMigrationRequest } from '../../../lambdas/migration/plan-outbound-migration';
+import {
+  planOutboundMigration,
+  type CertificateToInspect,
+  type OutboundMigrationRequest,
+} from '../../../lambdas/migration/plan-outbound-migration';
 import { InMemoryAuditTrail } from '../audit-trail/in-memory-audit-trail';
 import {
   certificateArnOf,
@@ -42,11 +46,23 @@ beforeEach(() => {
 const CA_ID = 'ca'.repeat(32);
 
 function listed(n: number, status: string): Certificate {
-  return { certificateId: certificateIdOf(n), certificateArn: certificateArnOf(certificateIdOf(n)), status: status as Certificate['status'] };
+  return {
+    certificateId: certificateIdOf(n),
+    certificateArn: certificateArnOf(certificateIdOf(n)),
+    status: status as Certificate['status'],
+  };
 }
 
 function request(runName = freshRunName()): OutboundMigrationRequest {
-  return { migrationId: MIGRATION_ID, runName, executionId: EXECUTION_ID, targetAwsAccount: TARGET_ACCOUNT, transferMessage: 'fleet move', requestedBy: 'alice', reason: null };
+  return {
+    migrationId: MIGRATION_ID,
+    runName,
+    executionId: EXECUTION_ID,
+    targetAwsAccount: TARGET_ACCOUNT,
+    transferMessage: 'fleet move',
+    requestedBy: 'alice',
+    reason: null,
+  };
 }
 
 function transferRow(n: number, targetAwsAccount: string): AuditRow {
@@ -63,7 +79,13 @@ function transferRow(n: number, targetAwsAccount: string): AuditRow {
 }
 
 /** Plans a migration of `manifest` (as the job uploads it) against the listed certificates; in the bucket of an earlier run when given. */
-async function plan(manifest: unknown, certificates: Certificate[], auditTrail = new InMemoryAuditTrail(), runName = freshRunName(), objects = new InMemoryMigrationObjects()) {
+async function plan(
+  manifest: unknown,
+  certificates: Certificate[],
+  auditTrail = new InMemoryAuditTrail(),
+  runName = freshRunName(),
+  objects = new InMemoryMigrationObjects(),
+) {
   await objects.writeJson(migrationKeys.manifest(MIGRATION_ID), manifest);
   iot.on(ListCertificatesCommand).resolves({ certificates });
   const result = await planOutboundMigration({ iot: new IoTClient({}), objects, auditTrail, progress: table.progress }, request(runName));
@@ -106,18 +128,34 @@ describe('planOutboundMigration', () => {
   });
 
   it('settles a certificate already offered to the same target as ALREADY_OFFERED', async () => {
-    iot.on(ListOutgoingCertificatesCommand).resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: TARGET_ACCOUNT }] });
+    iot
+      .on(ListOutgoingCertificatesCommand)
+      .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: TARGET_ACCOUNT }] });
     const { toInspect, settled } = await plan(ids(1), [listed(1, 'PENDING_TRANSFER')]);
     expect(settled).toEqual([{ certificateId: certificateIdOf(1), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' }]);
     expect(toInspect).toEqual([]);
   });
 
   it('fails a certificate pending transfer to another account as PendingTransferElsewhere, naming that account', async () => {
-    iot.on(ListOutgoingCertificatesCommand).resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: OTHER_ACCOUNT }] });
+    iot
+      .on(ListOutgoingCertificatesCommand)
+      .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: OTHER_ACCOUNT }] });
     const { settled } = await plan(ids(1, 2), [listed(1, 'PENDING_TRANSFER'), listed(2, 'PENDING_TRANSFER')]);
     expect(settled).toEqual([
-      { certificateId: certificateIdOf(1), outcome: 'FAILED', errorName: 'PendingTransferElsewhere', errorMessage: `the certificate is already offered to account ${OTHER_ACCOUNT}`, previousStatus: 'PENDING_TRANSFER' },
-      { certificateId: certificateIdOf(2), outcome: 'FAILED', errorName: 'PendingTransferElsewhere', errorMessage: 'the certificate is already offered to account unknown', previousStatus: 'PENDING_TRANSFER' },
+      {
+        certificateId: certificateIdOf(1),
+        outcome: 'FAILED',
+        errorName: 'PendingTransferElsewhere',
+        errorMessage: `the certificate is already offered to account ${OTHER_ACCOUNT}`,
+        previousStatus: 'PENDING_TRANSFER',
+      },
+      {
+        certificateId: certificateIdOf(2),
+        outcome: 'FAILED',
+        errorName: 'PendingTransferElsewhere',
+        errorMessage: 'the certificate is already offered to account unknown',
+        previousStatus: 'PENDING_TRANSFER',
+      },
     ]);
   });
 
@@ -132,46 +170,92 @@ describe('planOutboundMigration', () => {
   it('fails a certificate missing from the account as CertificateNotFound when no transfer to this target is recorded', async () => {
     const auditTrail = new InMemoryAuditTrail();
     await auditTrail.record(transferRow(2, OTHER_ACCOUNT));
-    await auditTrail.record({ ...transferRow(3, TARGET_ACCOUNT), rowId: 'failed-row', outcome: 'FAILED', errorName: 'UnauthorizedException' });
+    await auditTrail.record({
+      ...transferRow(3, TARGET_ACCOUNT),
+      rowId: 'failed-row',
+      outcome: 'FAILED',
+      errorName: 'UnauthorizedException',
+    });
     const { settled } = await plan(ids(1, 2, 3), [], auditTrail);
-    expect(settled).toEqual([1, 2, 3].map((n) => ({ certificateId: certificateIdOf(n), outcome: 'FAILED', errorName: 'CertificateNotFound', errorMessage: 'the certificate is not in this account' })));
+    expect(settled).toEqual(
+      [1, 2, 3].map((n) => ({
+        certificateId: certificateIdOf(n),
+        outcome: 'FAILED',
+        errorName: 'CertificateNotFound',
+        errorMessage: 'the certificate is not in this account',
+      })),
+    );
   });
 
-  it.each(['REVOKED', 'PENDING_ACTIVATION', 'REGISTER_INACTIVE'])('fails a %s certificate as CertificateNotTransferable', async (status) => {
-    const { settled, toInspect } = await plan(ids(1), [listed(1, status)]);
-    expect(settled).toEqual([{ certificateId: certificateIdOf(1), outcome: 'FAILED', errorName: 'CertificateNotTransferable', errorMessage: `a ${status} certificate cannot be transferred`, previousStatus: status }]);
-    expect(toInspect).toEqual([]);
-  });
+  it.each(['REVOKED', 'PENDING_ACTIVATION', 'REGISTER_INACTIVE'])(
+    'fails a %s certificate as CertificateNotTransferable',
+    async (status) => {
+      const { settled, toInspect } = await plan(ids(1), [listed(1, status)]);
+      expect(settled).toEqual([
+        {
+          certificateId: certificateIdOf(1),
+          outcome: 'FAILED',
+          errorName: 'CertificateNotTransferable',
+          errorMessage: `a ${status} certificate cannot be transferred`,
+          previousStatus: status,
+        },
+      ]);
+      expect(toInspect).toEqual([]);
+    },
+  );
 
   it('follows the markers of ListCertificates and ListOutgoingCertificates through every page', async () => {
     const objects = new InMemoryMigrationObjects();
     await objects.writeJson(migrationKeys.manifest(MIGRATION_ID), ids(1, 2, 3));
     iot.on(ListCertificatesCommand).resolves({ certificates: [listed(1, 'INACTIVE')], nextMarker: 'cGFnZTI=' });
-    iot.on(ListCertificatesCommand, { marker: 'cGFnZTI=' }).resolves({ certificates: [listed(2, 'PENDING_TRANSFER')], nextMarker: 'cGFnZTM=' });
+    iot
+      .on(ListCertificatesCommand, { marker: 'cGFnZTI=' })
+      .resolves({ certificates: [listed(2, 'PENDING_TRANSFER')], nextMarker: 'cGFnZTM=' });
     iot.on(ListCertificatesCommand, { marker: 'cGFnZTM=' }).resolves({ certificates: [listed(3, 'PENDING_TRANSFER')] });
-    iot.on(ListOutgoingCertificatesCommand).resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(2), transferredTo: TARGET_ACCOUNT }], nextMarker: 'b3V0Mg==' });
-    iot.on(ListOutgoingCertificatesCommand, { marker: 'b3V0Mg==' }).resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(3), transferredTo: TARGET_ACCOUNT }] });
+    iot
+      .on(ListOutgoingCertificatesCommand)
+      .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(2), transferredTo: TARGET_ACCOUNT }], nextMarker: 'b3V0Mg==' });
+    iot
+      .on(ListOutgoingCertificatesCommand, { marker: 'b3V0Mg==' })
+      .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(3), transferredTo: TARGET_ACCOUNT }] });
     const runName = freshRunName();
-    await planOutboundMigration({ iot: new IoTClient({}), objects, auditTrail: new InMemoryAuditTrail(), progress: table.progress }, request(runName));
+    await planOutboundMigration(
+      { iot: new IoTClient({}), objects, auditTrail: new InMemoryAuditTrail(), progress: table.progress },
+      request(runName),
+    );
     expect(iot).toHaveReceivedCommandTimes(ListCertificatesCommand, 3);
     expect(iot).toHaveReceivedCommandWith(ListCertificatesCommand, { pageSize: 250 });
     expect(iot).toHaveReceivedCommandTimes(ListOutgoingCertificatesCommand, 2);
     const settled = objects.json(runFiles(MIGRATION_ID, runName).plannedOutcomes) as CertificateOutcome[];
     expect(settled.map((outcome) => outcome.outcome)).toEqual(['ALREADY_OFFERED', 'ALREADY_OFFERED']);
-    expect(objects.json(runFiles(MIGRATION_ID, runName).inspectItems)).toEqual([{ certificateId: certificateIdOf(1), certificateArn: certificateArnOf(certificateIdOf(1)), status: 'INACTIVE' }]);
+    expect(objects.json(runFiles(MIGRATION_ID, runName).inspectItems)).toEqual([
+      { certificateId: certificateIdOf(1), certificateArn: certificateArnOf(certificateIdOf(1)), status: 'INACTIVE' },
+    ]);
   });
 
   it('resolves a status selector to the certificates of the account in that status', async () => {
-    const { plan: result, toInspect } = await plan({ selector: { status: 'INACTIVE' } }, [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(3, 'REVOKED'), listed(4, 'INACTIVE')]);
+    const { plan: result, toInspect } = await plan({ selector: { status: 'INACTIVE' } }, [
+      listed(1, 'ACTIVE'),
+      listed(2, 'INACTIVE'),
+      listed(3, 'REVOKED'),
+      listed(4, 'INACTIVE'),
+    ]);
     expect(toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(2), certificateIdOf(4)]);
     expect(result.certificateCount).toBe(2);
     expect(iot).not.toHaveReceivedCommand(ListCertificatesByCACommand);
   });
 
   it('resolves a CA selector with ListCertificatesByCA, filtered by status', async () => {
-    iot.on(ListCertificatesByCACommand, { caCertificateId: CA_ID }).resolves({ certificates: [listed(2, 'INACTIVE'), listed(3, 'ACTIVE')], nextMarker: 'Y2Ey' });
+    iot
+      .on(ListCertificatesByCACommand, { caCertificateId: CA_ID })
+      .resolves({ certificates: [listed(2, 'INACTIVE'), listed(3, 'ACTIVE')], nextMarker: 'Y2Ey' });
     iot.on(ListCertificatesByCACommand, { caCertificateId: CA_ID, marker: 'Y2Ey' }).resolves({ certificates: [listed(4, 'INACTIVE')] });
-    const { toInspect, plan: result } = await plan({ selector: { status: 'INACTIVE', caCertificateId: CA_ID } }, [listed(1, 'INACTIVE'), listed(2, 'INACTIVE'), listed(3, 'ACTIVE'), listed(4, 'INACTIVE')]);
+    const { toInspect, plan: result } = await plan({ selector: { status: 'INACTIVE', caCertificateId: CA_ID } }, [
+      listed(1, 'INACTIVE'),
+      listed(2, 'INACTIVE'),
+      listed(3, 'ACTIVE'),
+      listed(4, 'INACTIVE'),
+    ]);
     expect(toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(2), certificateIdOf(4)]);
     expect(result.certificateCount).toBe(2);
     expect(iot).toHaveReceivedCommandTimes(ListCertificatesByCACommand, 2);
@@ -179,25 +263,47 @@ describe('planOutboundMigration', () => {
 
   it('moves every certificate of a CA whatever its status when the selector names only the CA', async () => {
     iot.on(ListCertificatesByCACommand).resolves({ certificates: [listed(1, 'ACTIVE'), listed(2, 'REVOKED')] });
-    const { toInspect, settled } = await plan({ selector: { caCertificateId: CA_ID } }, [listed(1, 'ACTIVE'), listed(2, 'REVOKED'), listed(3, 'INACTIVE')]);
+    const { toInspect, settled } = await plan({ selector: { caCertificateId: CA_ID } }, [
+      listed(1, 'ACTIVE'),
+      listed(2, 'REVOKED'),
+      listed(3, 'INACTIVE'),
+    ]);
     expect(toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(1)]);
-    expect(settled.map((outcome) => [outcome.certificateId, outcome.errorName])).toEqual([[certificateIdOf(2), 'CertificateNotTransferable']]);
+    expect(settled.map((outcome) => [outcome.certificateId, outcome.errorName])).toEqual([
+      [certificateIdOf(2), 'CertificateNotTransferable'],
+    ]);
   });
 
   it('writes the ids a selector resolved to on the first run of the migration', async () => {
-    const { objects } = await plan({ selector: { status: 'INACTIVE' } }, [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(4, 'INACTIVE')]);
+    const { objects } = await plan({ selector: { status: 'INACTIVE' } }, [
+      listed(1, 'ACTIVE'),
+      listed(2, 'INACTIVE'),
+      listed(4, 'INACTIVE'),
+    ]);
     expect(objects.json(migrationKeys.resolvedSelector(MIGRATION_ID))).toEqual([certificateIdOf(2), certificateIdOf(4)]);
   });
 
   it('follows, on a later run, the certificates the selector chose on the first, though they are offered or gone by now', async () => {
     const auditTrail = new InMemoryAuditTrail();
-    const first = await plan({ selector: { status: 'INACTIVE' } }, [listed(1, 'INACTIVE'), listed(2, 'INACTIVE'), listed(3, 'INACTIVE'), listed(4, 'ACTIVE')], auditTrail);
+    const first = await plan(
+      { selector: { status: 'INACTIVE' } },
+      [listed(1, 'INACTIVE'), listed(2, 'INACTIVE'), listed(3, 'INACTIVE'), listed(4, 'ACTIVE')],
+      auditTrail,
+    );
     expect(first.toInspect.map((item) => item.certificateId)).toEqual([1, 2, 3].map(certificateIdOf));
 
     // Since then: 1 is offered to the target, 2 was accepted there, 3 is as it was, and 5 is a new INACTIVE certificate.
-    iot.on(ListOutgoingCertificatesCommand).resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: TARGET_ACCOUNT }] });
+    iot
+      .on(ListOutgoingCertificatesCommand)
+      .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: TARGET_ACCOUNT }] });
     await auditTrail.record(transferRow(2, TARGET_ACCOUNT));
-    const later = await plan({ selector: { status: 'INACTIVE' } }, [listed(1, 'PENDING_TRANSFER'), listed(3, 'INACTIVE'), listed(4, 'ACTIVE'), listed(5, 'INACTIVE')], auditTrail, freshRunName(), first.objects);
+    const later = await plan(
+      { selector: { status: 'INACTIVE' } },
+      [listed(1, 'PENDING_TRANSFER'), listed(3, 'INACTIVE'), listed(4, 'ACTIVE'), listed(5, 'INACTIVE')],
+      auditTrail,
+      freshRunName(),
+      first.objects,
+    );
     expect(later.plan.certificateCount).toBe(3);
     expect(later.settled).toEqual([
       { certificateId: certificateIdOf(1), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' },
@@ -210,7 +316,13 @@ describe('planOutboundMigration', () => {
     iot.on(ListCertificatesByCACommand).resolves({ certificates: [listed(1, 'INACTIVE')] });
     const first = await plan({ selector: { caCertificateId: CA_ID } }, [listed(1, 'INACTIVE')]);
     iot.on(ListCertificatesByCACommand).resolves({ certificates: [listed(1, 'INACTIVE'), listed(2, 'INACTIVE')] });
-    const later = await plan({ selector: { caCertificateId: CA_ID } }, [listed(1, 'INACTIVE'), listed(2, 'INACTIVE')], new InMemoryAuditTrail(), freshRunName(), first.objects);
+    const later = await plan(
+      { selector: { caCertificateId: CA_ID } },
+      [listed(1, 'INACTIVE'), listed(2, 'INACTIVE')],
+      new InMemoryAuditTrail(),
+      freshRunName(),
+      first.objects,
+    );
     expect(later.toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(1)]);
     expect(iot).toHaveReceivedCommandTimes(ListCertificatesByCACommand, 1);
   });
@@ -227,20 +339,32 @@ describe('planOutboundMigration', () => {
     const { settled } = await plan(ids(...missing, 41), [listed(41, 'INACTIVE')], auditTrail);
     expect(auditTrail.lookedUp.sort()).toEqual(missing.map(certificateIdOf).sort());
     expect(auditTrail.mostAtOnce).toBe(16);
-    expect(settled.filter((outcome) => outcome.outcome === 'ALREADY_TRANSFERRED').map((outcome) => outcome.certificateId)).toEqual([1, 17, 40].map(certificateIdOf));
+    expect(settled.filter((outcome) => outcome.outcome === 'ALREADY_TRANSFERRED').map((outcome) => outcome.certificateId)).toEqual(
+      [1, 17, 40].map(certificateIdOf),
+    );
     expect(settled).toHaveLength(40);
   });
 
   it('matches upper-case manifest ids to the listed certificates and moves a duplicate once', async () => {
-    const { toInspect, plan: result } = await plan({ certificateIds: [certificateIdOf(1).toUpperCase(), certificateIdOf(1), certificateIdOf(2)] }, [listed(1, 'INACTIVE'), listed(2, 'INACTIVE')]);
+    const { toInspect, plan: result } = await plan(
+      { certificateIds: [certificateIdOf(1).toUpperCase(), certificateIdOf(1), certificateIdOf(2)] },
+      [listed(1, 'INACTIVE'), listed(2, 'INACTIVE')],
+    );
     expect(toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(1), certificateIdOf(2)]);
     expect(result).toMatchObject({ certificateCount: 2, duplicateCount: 1 });
   });
 
   it('writes the items and the settled outcomes to the run files, and sets the inspect total', async () => {
-    iot.on(ListOutgoingCertificatesCommand).resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(3), transferredTo: TARGET_ACCOUNT }] });
+    iot
+      .on(ListOutgoingCertificatesCommand)
+      .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(3), transferredTo: TARGET_ACCOUNT }] });
     const runName = freshRunName();
-    const result = await plan(ids(1, 2, 3, 4), [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(3, 'PENDING_TRANSFER')], new InMemoryAuditTrail(), runName);
+    const result = await plan(
+      ids(1, 2, 3, 4),
+      [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(3, 'PENDING_TRANSFER')],
+      new InMemoryAuditTrail(),
+      runName,
+    );
     const files = runFiles(MIGRATION_ID, runName);
     expect(result.plan).toEqual({
       certificateCount: 4,
@@ -261,7 +385,9 @@ describe('planOutboundMigration', () => {
     const objects = new InMemoryMigrationObjects();
     await objects.writeJson(migrationKeys.manifest(MIGRATION_ID), ids(1));
     iot.on(ListCertificatesCommand).rejects(iotError('ThrottlingException', 'Rate exceeded'));
-    await expect(planOutboundMigration({ iot: new IoTClient({}), objects, auditTrail: new InMemoryAuditTrail(), progress: table.progress }, request())).rejects.toMatchObject({
+    await expect(
+      planOutboundMigration({ iot: new IoTClient({}), objects, auditTrail: new InMemoryAuditTrail(), progress: table.progress }, request()),
+    ).rejects.toMatchObject({
       name: 'ThrottlingException',
       retryable: true,
     });

@@ -41,7 +41,14 @@ describe('withBackoff', () => {
         if (calls < 5) throw throttled();
         return 'done';
       },
-      { retryable: ['ThrottlingException'], maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 500, random: () => 0.999, sleep: async (ms) => void waits.push(ms) },
+      {
+        retryable: ['ThrottlingException'],
+        maxAttempts: 8,
+        baseDelayMs: 100,
+        maxDelayMs: 500,
+        random: () => 0.999,
+        sleep: async (ms) => void waits.push(ms),
+      },
     );
     expect(result).toBe('done');
     expect(waits).toEqual([99, 199, 399, 499]);
@@ -49,14 +56,28 @@ describe('withBackoff', () => {
 
   it('gives up after maxAttempts, and never retries an error that is not retryable', async () => {
     const onRetry = jest.fn();
-    await expect(withBackoff(async () => Promise.reject(throttled()), { retryable: ['ThrottlingException'], maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined, onRetry })).rejects.toThrow('Rate exceeded');
+    await expect(
+      withBackoff(async () => Promise.reject(throttled()), {
+        retryable: ['ThrottlingException'],
+        maxAttempts: 3,
+        baseDelayMs: 1,
+        maxDelayMs: 1,
+        sleep: async () => undefined,
+        onRetry,
+      }),
+    ).rejects.toThrow('Rate exceeded');
     expect(onRetry).toHaveBeenCalledTimes(2);
     const denied = Object.assign(new Error('not yours'), { name: 'UnauthorizedException' });
     let calls = 0;
-    await expect(withBackoff(async () => {
-      calls += 1;
-      throw denied;
-    }, { retryable: ['ThrottlingException'], maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 })).rejects.toBe(denied);
+    await expect(
+      withBackoff(
+        async () => {
+          calls += 1;
+          throw denied;
+        },
+        { retryable: ['ThrottlingException'], maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
+      ),
+    ).rejects.toBe(denied);
     expect(calls).toBe(1);
   });
 });

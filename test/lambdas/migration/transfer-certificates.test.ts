@@ -88,7 +88,10 @@ describe('transferCertificates', () => {
     const auditTrail = new InMemoryAuditTrail();
     const outcomes = await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'INACTIVE', [], 1)]));
     expect(outcomes).toEqual([{ certificateId: certificateIdOf(1), outcome: 'OFFERED', previousStatus: 'INACTIVE' }]);
-    expect(iot).toHaveReceivedCommandWith(DetachThingPrincipalCommand, { thingName: 'sensor-1', principal: certificateArnOf(certificateIdOf(1)) });
+    expect(iot).toHaveReceivedCommandWith(DetachThingPrincipalCommand, {
+      thingName: 'sensor-1',
+      principal: certificateArnOf(certificateIdOf(1)),
+    });
     expect(auditTrail.rows.map((row) => [row.action, row.thingName ?? ''])).toEqual([
       ['DetachThingPrincipal', 'sensor-1'],
       ['TransferCertificate', ''],
@@ -100,7 +103,11 @@ describe('transferCertificates', () => {
     const outcomes = await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'INACTIVE')]));
     expect(outcomes).toEqual([{ certificateId: certificateIdOf(1), outcome: 'OFFERED', previousStatus: 'INACTIVE' }]);
     expect(commandsSent()).toEqual(['TransferCertificateCommand']);
-    expect(iot).toHaveReceivedCommandWith(TransferCertificateCommand, { certificateId: certificateIdOf(1), targetAwsAccount: TARGET_ACCOUNT, transferMessage: '[certflow-migration] fleet move' });
+    expect(iot).toHaveReceivedCommandWith(TransferCertificateCommand, {
+      certificateId: certificateIdOf(1),
+      targetAwsAccount: TARGET_ACCOUNT,
+      transferMessage: '[certflow-migration] fleet move',
+    });
     expect(auditTrail.rows).toHaveLength(1);
     expect(auditTrail.rows[0]).toMatchObject({
       certificateId: certificateIdOf(1),
@@ -124,7 +131,12 @@ describe('transferCertificates', () => {
     const auditTrail = new InMemoryAuditTrail();
     const outcomes = await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'ACTIVE', ['fleet', 'telemetry'])]));
     expect(outcomes).toEqual([{ certificateId: certificateIdOf(1), outcome: 'OFFERED', previousStatus: 'ACTIVE' }]);
-    expect(commandsSent()).toEqual(['UpdateCertificateCommand', 'DetachPolicyCommand', 'DetachPolicyCommand', 'TransferCertificateCommand']);
+    expect(commandsSent()).toEqual([
+      'UpdateCertificateCommand',
+      'DetachPolicyCommand',
+      'DetachPolicyCommand',
+      'TransferCertificateCommand',
+    ]);
     expect(iot).toHaveReceivedCommandWith(UpdateCertificateCommand, { certificateId: certificateIdOf(1), newStatus: 'INACTIVE' });
     expect(iot).toHaveReceivedCommandWith(DetachPolicyCommand, { policyName: 'telemetry', target: certificateArnOf(certificateIdOf(1)) });
     expect(auditTrail.rows.map((row) => [row.action, row.outcome, row.policyName ?? row.previousStatus ?? row.targetAwsAccount])).toEqual([
@@ -153,21 +165,33 @@ describe('transferCertificates', () => {
 
   it('fails an INACTIVE certificate with policies as ConsentRequired without consent, naming how many policies', async () => {
     const auditTrail = new InMemoryAuditTrail();
-    const [outcome] = await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'INACTIVE', ['fleet', 'telemetry'])], { consentToPrepare: false }));
-    expect(outcome).toMatchObject({ outcome: 'FAILED', errorName: 'ConsentRequired', errorMessage: 'the certificate is INACTIVE with 2 policies attached and the approvers did not consent to prepare it' });
+    const [outcome] = await transferCertificates(
+      depsWith(auditTrail),
+      batchOf([item(1, 'INACTIVE', ['fleet', 'telemetry'])], { consentToPrepare: false }),
+    );
+    expect(outcome).toMatchObject({
+      outcome: 'FAILED',
+      errorName: 'ConsentRequired',
+      errorMessage: 'the certificate is INACTIVE with 2 policies attached and the approvers did not consent to prepare it',
+    });
     expect(iot.calls()).toHaveLength(0);
     expect(auditTrail.rows).toEqual([]);
   });
 
   it('offers what needs no preparation without consent, and refuses only what does', async () => {
     const auditTrail = new InMemoryAuditTrail();
-    const outcomes = await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'ACTIVE'), item(2, 'INACTIVE'), item(3, 'INACTIVE', ['fleet'])], { consentToPrepare: false }));
+    const outcomes = await transferCertificates(
+      depsWith(auditTrail),
+      batchOf([item(1, 'ACTIVE'), item(2, 'INACTIVE'), item(3, 'INACTIVE', ['fleet'])], { consentToPrepare: false }),
+    );
     expect(outcomes.map((outcome) => [outcome.certificateId, outcome.outcome, outcome.errorName])).toEqual([
       [certificateIdOf(1), 'FAILED', 'ConsentRequired'],
       [certificateIdOf(2), 'OFFERED', undefined],
       [certificateIdOf(3), 'FAILED', 'ConsentRequired'],
     ]);
-    expect(auditTrail.rows.map((row) => [row.certificateId, row.action, row.outcome])).toEqual([[certificateIdOf(2), 'TransferCertificate', 'SUCCEEDED']]);
+    expect(auditTrail.rows.map((row) => [row.certificateId, row.action, row.outcome])).toEqual([
+      [certificateIdOf(2), 'TransferCertificate', 'SUCCEEDED'],
+    ]);
   });
 
   it('restores a prepared certificate after the transfer failed for good: policies attached again, then ACTIVE', async () => {
@@ -175,9 +199,21 @@ describe('transferCertificates', () => {
     const auditTrail = new InMemoryAuditTrail();
     const outcomes = await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'ACTIVE', ['fleet'])]));
     expect(outcomes).toEqual([
-      { certificateId: certificateIdOf(1), outcome: 'FAILED', errorName: 'InvalidRequestException', errorMessage: 'the target account cannot receive certificates', previousStatus: 'ACTIVE' },
+      {
+        certificateId: certificateIdOf(1),
+        outcome: 'FAILED',
+        errorName: 'InvalidRequestException',
+        errorMessage: 'the target account cannot receive certificates',
+        previousStatus: 'ACTIVE',
+      },
     ]);
-    expect(commandsSent()).toEqual(['UpdateCertificateCommand', 'DetachPolicyCommand', 'TransferCertificateCommand', 'AttachPolicyCommand', 'UpdateCertificateCommand']);
+    expect(commandsSent()).toEqual([
+      'UpdateCertificateCommand',
+      'DetachPolicyCommand',
+      'TransferCertificateCommand',
+      'AttachPolicyCommand',
+      'UpdateCertificateCommand',
+    ]);
     expect(iot).toHaveReceivedNthCommandWith(5, UpdateCertificateCommand, { certificateId: certificateIdOf(1), newStatus: 'ACTIVE' });
     expect(iot).toHaveReceivedCommandWith(AttachPolicyCommand, { policyName: 'fleet', target: certificateArnOf(certificateIdOf(1)) });
     expect(auditTrail.rows.map((row) => [row.action, row.outcome, row.errorName])).toEqual([
@@ -219,7 +255,12 @@ describe('transferCertificates', () => {
   it('counts as OFFERED a transfer that had already taken effect (the certificate pending with the same message)', async () => {
     iot.on(TransferCertificateCommand).rejects(iotError('CertificateStateException', 'the certificate is PENDING_TRANSFER'));
     iot.on(DescribeCertificateCommand).resolves({
-      certificateDescription: { certificateId: certificateIdOf(1), certificateArn: certificateArnOf(certificateIdOf(1)), status: 'PENDING_TRANSFER', transferData: { transferMessage: '[certflow-migration] fleet move' } },
+      certificateDescription: {
+        certificateId: certificateIdOf(1),
+        certificateArn: certificateArnOf(certificateIdOf(1)),
+        status: 'PENDING_TRANSFER',
+        transferData: { transferMessage: '[certflow-migration] fleet move' },
+      },
       $metadata: { requestId: 'describe-1' },
     });
     const auditTrail = new InMemoryAuditTrail();
@@ -244,7 +285,13 @@ describe('transferCertificates', () => {
     const outcomes = await transferCertificates(depsWith(new InMemoryAuditTrail()), batch);
     expect(outcomes).toEqual([
       { certificateId: certificateIdOf(1), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
-      { certificateId: certificateIdOf(2), outcome: 'FAILED', errorName: 'ThrottlingException', errorMessage: 'Rate exceeded', previousStatus: 'INACTIVE' },
+      {
+        certificateId: certificateIdOf(2),
+        outcome: 'FAILED',
+        errorName: 'ThrottlingException',
+        errorMessage: 'Rate exceeded',
+        previousStatus: 'INACTIVE',
+      },
       { certificateId: certificateIdOf(3), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
     ]);
     expect(iot.commandCalls(TransferCertificateCommand, { certificateId: certificateIdOf(2) })).toHaveLength(5);
@@ -255,10 +302,19 @@ describe('transferCertificates', () => {
     iot.on(TransferCertificateCommand).rejects(iotError('ServiceUnavailableException', 'try again later'));
     const outcomes = await transferCertificates(depsWith(new InMemoryAuditTrail()), batchOf([item(1, 'ACTIVE', ['fleet'])]));
     expect(outcomes).toEqual([
-      { certificateId: certificateIdOf(1), outcome: 'FAILED', errorName: 'ServiceUnavailableException', errorMessage: 'try again later', previousStatus: 'ACTIVE' },
+      {
+        certificateId: certificateIdOf(1),
+        outcome: 'FAILED',
+        errorName: 'ServiceUnavailableException',
+        errorMessage: 'try again later',
+        previousStatus: 'ACTIVE',
+      },
     ]);
     expect(iot).toHaveReceivedCommandWith(AttachPolicyCommand, { policyName: 'fleet', target: certificateArnOf(certificateIdOf(1)) });
-    expect(iot).toHaveReceivedNthCommandWith(iot.calls().length, UpdateCertificateCommand, { certificateId: certificateIdOf(1), newStatus: 'ACTIVE' });
+    expect(iot).toHaveReceivedNthCommandWith(iot.calls().length, UpdateCertificateCommand, {
+      certificateId: certificateIdOf(1),
+      newStatus: 'ACTIVE',
+    });
   });
 
   it('restores what preparation changed when preparation was still throttled after the item retries', async () => {
@@ -302,7 +358,10 @@ describe('transferCertificates', () => {
       current = new Date(current.getTime() + 6 * 60_000);
       return { $metadata: {} };
     });
-    const outcomes = await transferCertificates({ ...depsWith(auditTrail), now: () => current }, batchOf([item(1, 'INACTIVE'), item(2, 'INACTIVE'), item(3, 'INACTIVE'), item(4, 'INACTIVE')]));
+    const outcomes = await transferCertificates(
+      { ...depsWith(auditTrail), now: () => current },
+      batchOf([item(1, 'INACTIVE'), item(2, 'INACTIVE'), item(3, 'INACTIVE'), item(4, 'INACTIVE')]),
+    );
     expect(outcomes.map((outcome) => [outcome.outcome, outcome.errorName])).toEqual([
       ['OFFERED', undefined],
       ['OFFERED', undefined],
@@ -339,7 +398,10 @@ describe('transferCertificates', () => {
     await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'INACTIVE')]));
     iot.on(TransferCertificateCommand).resolves({ $metadata: {} });
     await transferCertificates(depsWith(auditTrail), batchOf([item(1, 'INACTIVE')], { executionId: `${EXECUTION_ID}-resumed` }));
-    expect(successfulTransfers(auditTrail.rows, certificateIdOf(1)).map((row) => row.executionId)).toEqual([EXECUTION_ID, `${EXECUTION_ID}-resumed`]);
+    expect(successfulTransfers(auditTrail.rows, certificateIdOf(1)).map((row) => row.executionId)).toEqual([
+      EXECUTION_ID,
+      `${EXECUTION_ID}-resumed`,
+    ]);
   });
 
   it('offers a certificate whose policy was already detached, as DetachPolicy and ListAttachedPolicies show', async () => {

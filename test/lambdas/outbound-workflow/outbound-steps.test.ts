@@ -29,17 +29,28 @@ const context = { invocationId: 'inv-1', executionId: 'exec-1', requestedBy: 'al
 beforeEach(() => iotMock.reset());
 
 function describes(certificate: Record<string, unknown>): void {
-  iotMock.on(DescribeCertificateCommand).resolves({ $metadata: {}, certificateDescription: { certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, ownedBy: ACCOUNT, ...certificate } });
+  iotMock.on(DescribeCertificateCommand).resolves({
+    $metadata: {},
+    certificateDescription: { certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, ownedBy: ACCOUNT, ...certificate },
+  });
 }
 
 describe('inspectCertificate', () => {
   it('lists what must change before the transfer: deactivation, policies, and the things using it', async () => {
     describes({ status: 'ACTIVE' });
-    iotMock.on(ListAttachedPoliciesCommand).resolvesOnce({ $metadata: {}, policies: [{ policyName: 'p1' }], nextMarker: 'm' }).resolvesOnce({ $metadata: {}, policies: [{ policyName: 'p2' }] });
+    iotMock
+      .on(ListAttachedPoliciesCommand)
+      .resolvesOnce({ $metadata: {}, policies: [{ policyName: 'p1' }], nextMarker: 'm' })
+      .resolvesOnce({ $metadata: {}, policies: [{ policyName: 'p2' }] });
     iotMock.on(ListPrincipalThingsCommand).resolves({ $metadata: {}, things: ['sensor-1'] });
-    iotMock.on(DescribeThingCommand, { thingName: 'sensor-1' }).resolves({ $metadata: {}, thingName: 'sensor-1', thingTypeName: 'sensor', attributes: { floor: '3' } });
+    iotMock
+      .on(DescribeThingCommand, { thingName: 'sensor-1' })
+      .resolves({ $metadata: {}, thingName: 'sensor-1', thingTypeName: 'sensor', attributes: { floor: '3' } });
 
-    const inspection = await inspectCertificate({ iot, accountId: ACCOUNT }, { certificateId: CERTIFICATE_ID, targetAwsAccount: '222222222222' });
+    const inspection = await inspectCertificate(
+      { iot, accountId: ACCOUNT },
+      { certificateId: CERTIFICATE_ID, targetAwsAccount: '222222222222' },
+    );
 
     expect(inspection).toEqual({
       certificateId: CERTIFICATE_ID,
@@ -57,22 +68,31 @@ describe('inspectCertificate', () => {
     expect(iotMock).toHaveReceivedCommandWith(ListAttachedPoliciesCommand, { target: CERTIFICATE_ARN, marker: 'm' });
   });
 
-  it.each(['REVOKED', 'PENDING_TRANSFER', 'PENDING_ACTIVATION'])('fails early with CertificateNotTransferable for a %s certificate', async (status) => {
-    describes({ status });
-    await expect(inspectCertificate({ iot, accountId: ACCOUNT }, { certificateId: CERTIFICATE_ID, targetAwsAccount: '222222222222' })).rejects.toMatchObject({
-      name: 'CertificateNotTransferable',
-      message: `certificate ${CERTIFICATE_ID} is ${status}; only an ACTIVE or INACTIVE certificate can be transferred`,
-    });
-  });
+  it.each(['REVOKED', 'PENDING_TRANSFER', 'PENDING_ACTIVATION'])(
+    'fails early with CertificateNotTransferable for a %s certificate',
+    async (status) => {
+      describes({ status });
+      await expect(
+        inspectCertificate({ iot, accountId: ACCOUNT }, { certificateId: CERTIFICATE_ID, targetAwsAccount: '222222222222' }),
+      ).rejects.toMatchObject({
+        name: 'CertificateNotTransferable',
+        message: `certificate ${CERTIFICATE_ID} is ${status}; only an ACTIVE or INACTIVE certificate can be transferred`,
+      });
+    },
+  );
 
   it('fails early when the target is this account', async () => {
-    await expect(inspectCertificate({ iot, accountId: ACCOUNT }, { certificateId: CERTIFICATE_ID, targetAwsAccount: ACCOUNT })).rejects.toMatchObject({ name: 'CertificateNotTransferable' });
+    await expect(
+      inspectCertificate({ iot, accountId: ACCOUNT }, { certificateId: CERTIFICATE_ID, targetAwsAccount: ACCOUNT }),
+    ).rejects.toMatchObject({ name: 'CertificateNotTransferable' });
     expect(iotMock.calls()).toHaveLength(0);
   });
 
   it('reports a missing certificate as ResourceNotFoundException', async () => {
     iotMock.on(DescribeCertificateCommand).rejects(new ResourceNotFoundException({ message: 'no such certificate', $metadata: {} }));
-    await expect(inspectCertificate({ iot, accountId: ACCOUNT }, { certificateId: CERTIFICATE_ID, targetAwsAccount: '222222222222' })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(
+      inspectCertificate({ iot, accountId: ACCOUNT }, { certificateId: CERTIFICATE_ID, targetAwsAccount: '222222222222' }),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });
 
@@ -84,7 +104,10 @@ describe('prepareCertificate and restoreCertificate', () => {
     iotMock.on(UpdateCertificateCommand).resolves({ $metadata: { requestId: 'r-update' } });
     iotMock.on(DetachPolicyCommand).resolves({ $metadata: { requestId: 'r-detach' } });
 
-    const changes = await prepareCertificate({ iot, auditTrail, accountId: ACCOUNT, now: () => NOW }, { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation, consentToPrepare: true });
+    const changes = await prepareCertificate(
+      { iot, auditTrail, accountId: ACCOUNT, now: () => NOW },
+      { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation, consentToPrepare: true },
+    );
 
     expect(changes).toEqual({ deactivated: true, detachedPolicies: ['p1', 'p2'], detachedThings: [], deactivatedAt: NOW.toISOString() });
     expect(iotMock).toHaveReceivedCommandWith(UpdateCertificateCommand, { certificateId: CERTIFICATE_ID, newStatus: 'INACTIVE' });
@@ -104,11 +127,23 @@ describe('prepareCertificate and restoreCertificate', () => {
     iotMock.on(DetachThingPrincipalCommand).resolves({ $metadata: { requestId: 'r-thing' } });
     const changes = await prepareCertificate(
       { iot, auditTrail, accountId: ACCOUNT, now: () => NOW },
-      { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation: { ...preparation, attachedThings: ['sensor-1'] }, consentToPrepare: true, detachThings: true },
+      {
+        ...context,
+        certificateId: CERTIFICATE_ID,
+        certificateArn: CERTIFICATE_ARN,
+        preparation: { ...preparation, attachedThings: ['sensor-1'] },
+        consentToPrepare: true,
+        detachThings: true,
+      },
     );
     expect(changes.detachedThings).toEqual(['sensor-1']);
     expect(iotMock).toHaveReceivedCommandWith(DetachThingPrincipalCommand, { thingName: 'sensor-1', principal: CERTIFICATE_ARN });
-    expect(auditTrail.rows.at(-1)).toMatchObject({ action: 'DetachThingPrincipal', outcome: 'SUCCEEDED', thingName: 'sensor-1', awsRequestId: 'r-thing' });
+    expect(auditTrail.rows.at(-1)).toMatchObject({
+      action: 'DetachThingPrincipal',
+      outcome: 'SUCCEEDED',
+      thingName: 'sensor-1',
+      awsRequestId: 'r-thing',
+    });
   });
 
   it('leaves the things attached when not asked (the migration path)', async () => {
@@ -116,7 +151,13 @@ describe('prepareCertificate and restoreCertificate', () => {
     iotMock.on(DetachPolicyCommand).resolves({ $metadata: {} });
     const changes = await prepareCertificate(
       { iot, auditTrail: new InMemoryAuditTrail(), accountId: ACCOUNT },
-      { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation: { ...preparation, attachedThings: ['sensor-1'] }, consentToPrepare: true },
+      {
+        ...context,
+        certificateId: CERTIFICATE_ID,
+        certificateArn: CERTIFICATE_ARN,
+        preparation: { ...preparation, attachedThings: ['sensor-1'] },
+        consentToPrepare: true,
+      },
     );
     expect(changes.detachedThings).toEqual([]);
     expect(iotMock).not.toHaveReceivedCommand(DetachThingPrincipalCommand);
@@ -127,7 +168,12 @@ describe('prepareCertificate and restoreCertificate', () => {
     iotMock.on(AttachThingPrincipalCommand).resolves({ $metadata: {} });
     await restoreCertificate(
       { iot, auditTrail, accountId: ACCOUNT },
-      { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, changes: { deactivated: false, detachedPolicies: [], detachedThings: ['sensor-1'] } },
+      {
+        ...context,
+        certificateId: CERTIFICATE_ID,
+        certificateArn: CERTIFICATE_ARN,
+        changes: { deactivated: false, detachedPolicies: [], detachedThings: ['sensor-1'] },
+      },
     );
     expect(iotMock).toHaveReceivedCommandWith(AttachThingPrincipalCommand, { thingName: 'sensor-1', principal: CERTIFICATE_ARN });
     expect(auditTrail.rows.map((row) => row.action)).toEqual(['AttachThingPrincipal']);
@@ -135,7 +181,10 @@ describe('prepareCertificate and restoreCertificate', () => {
 
   it('refuses to change anything without the approver consent', async () => {
     await expect(
-      prepareCertificate({ iot, auditTrail: new InMemoryAuditTrail(), accountId: ACCOUNT }, { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation, consentToPrepare: false }),
+      prepareCertificate(
+        { iot, auditTrail: new InMemoryAuditTrail(), accountId: ACCOUNT },
+        { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation, consentToPrepare: false },
+      ),
     ).rejects.toMatchObject({ name: 'ValidationError', field: 'consentToPrepare' });
     expect(iotMock.calls()).toHaveLength(0);
   });
@@ -144,7 +193,16 @@ describe('prepareCertificate and restoreCertificate', () => {
     const auditTrail = new InMemoryAuditTrail();
     iotMock.on(DetachPolicyCommand).rejects(new ResourceNotFoundException({ message: 'not attached', $metadata: {} }));
     iotMock.on(ListAttachedPoliciesCommand).resolves({ $metadata: {}, policies: [] });
-    await prepareCertificate({ iot, auditTrail, accountId: ACCOUNT }, { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, preparation: { deactivate: false, detachPolicies: ['p1'], attachedThings: [] }, consentToPrepare: true });
+    await prepareCertificate(
+      { iot, auditTrail, accountId: ACCOUNT },
+      {
+        ...context,
+        certificateId: CERTIFICATE_ID,
+        certificateArn: CERTIFICATE_ARN,
+        preparation: { deactivate: false, detachPolicies: ['p1'], attachedThings: [] },
+        consentToPrepare: true,
+      },
+    );
     expect(auditTrail.rows).toEqual([expect.objectContaining({ action: 'DetachPolicy', outcome: 'SUCCEEDED', alreadyApplied: true })]);
   });
 
@@ -152,7 +210,15 @@ describe('prepareCertificate and restoreCertificate', () => {
     const auditTrail = new InMemoryAuditTrail();
     iotMock.on(AttachPolicyCommand).resolves({ $metadata: {} });
     iotMock.on(UpdateCertificateCommand).resolves({ $metadata: {} });
-    await restoreCertificate({ iot, auditTrail, accountId: ACCOUNT }, { ...context, certificateId: CERTIFICATE_ID, certificateArn: CERTIFICATE_ARN, changes: { deactivated: true, detachedPolicies: ['p1'] } });
+    await restoreCertificate(
+      { iot, auditTrail, accountId: ACCOUNT },
+      {
+        ...context,
+        certificateId: CERTIFICATE_ID,
+        certificateArn: CERTIFICATE_ARN,
+        changes: { deactivated: true, detachedPolicies: ['p1'] },
+      },
+    );
     expect(iotMock).toHaveReceivedCommandWith(AttachPolicyCommand, { policyName: 'p1', target: CERTIFICATE_ARN });
     expect(iotMock).toHaveReceivedCommandWith(UpdateCertificateCommand, { newStatus: 'ACTIVE' });
     expect(auditTrail.rows.map((row) => row.action)).toEqual(['AttachPolicy', 'UpdateCertificate']);
@@ -160,7 +226,14 @@ describe('prepareCertificate and restoreCertificate', () => {
 });
 
 describe('followTransfer', () => {
-  const request = { certificateId: CERTIFICATE_ID, transferDeadlineSeconds: 86400, waitedSeconds: 60, pollSeconds: 60, minPollSeconds: 30, maxPollSeconds: 900 };
+  const request = {
+    certificateId: CERTIFICATE_ID,
+    transferDeadlineSeconds: 86400,
+    waitedSeconds: 60,
+    pollSeconds: 60,
+    minPollSeconds: 30,
+    maxPollSeconds: 900,
+  };
   const follow = (change = {}) => followTransfer({ iot }, { ...request, ...change });
 
   it('reports PENDING and doubles the wait, within its bounds', async () => {

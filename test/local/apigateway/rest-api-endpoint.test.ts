@@ -5,7 +5,10 @@ const TEMPLATE: CfnTemplate = {
   Resources: {
     Api: { Type: 'AWS::ApiGateway::RestApi', Properties: { Name: 'pages' } },
     Stage: { Type: 'AWS::ApiGateway::Stage', Properties: { RestApiId: { Ref: 'Api' }, StageName: 'v1' } },
-    Page: { Type: 'AWS::ApiGateway::Resource', Properties: { ParentId: { 'Fn::GetAtt': ['Api', 'RootResourceId'] }, PathPart: 'approval', RestApiId: { Ref: 'Api' } } },
+    Page: {
+      Type: 'AWS::ApiGateway::Resource',
+      Properties: { ParentId: { 'Fn::GetAtt': ['Api', 'RootResourceId'] }, PathPart: 'approval', RestApiId: { Ref: 'Api' } },
+    },
     PageFn: { Type: 'AWS::Lambda::Function', Properties: {} },
     Get: {
       Type: 'AWS::ApiGateway::Method',
@@ -15,7 +18,12 @@ const TEMPLATE: CfnTemplate = {
         RestApiId: { Ref: 'Api' },
         Integration: {
           Type: 'AWS_PROXY',
-          Uri: { 'Fn::Join': ['', ['arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': ['PageFn', 'Arn'] }, '/invocations']] },
+          Uri: {
+            'Fn::Join': [
+              '',
+              ['arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': ['PageFn', 'Arn'] }, '/invocations'],
+            ],
+          },
         },
       },
     },
@@ -42,7 +50,12 @@ describe('local API Gateway', () => {
 
   it('finds the proxy methods of a template with their path, stage and function', () => {
     expect(routes).toEqual([
-      expect.objectContaining({ resourcePath: '/approval', stage: 'v1', httpMethod: 'GET', functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:Pages-PageFn-111111111111' }),
+      expect.objectContaining({
+        resourcePath: '/approval',
+        stage: 'v1',
+        httpMethod: 'GET',
+        functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:Pages-PageFn-111111111111',
+      }),
     ]);
   });
 
@@ -52,7 +65,13 @@ describe('local API Gateway', () => {
     const response = await fetch(local);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Pages-PageFn');
-    expect(events.pop()).toMatchObject({ httpMethod: 'GET', path: '/approval', resource: '/approval', queryStringParameters: { r: 'abc', s: 'sig' }, requestContext: { stage: 'v1' } });
+    expect(events.pop()).toMatchObject({
+      httpMethod: 'GET',
+      path: '/approval',
+      resource: '/approval',
+      queryStringParameters: { r: 'abc', s: 'sig' },
+      requestContext: { stage: 'v1' },
+    });
   });
 
   it('answers 403 Missing Authentication Token for a method or path the API does not have, as API Gateway does', async () => {

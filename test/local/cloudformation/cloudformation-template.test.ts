@@ -19,7 +19,9 @@ describe('LocalStackResources', () => {
 
   it('resolves Ref to a name, or to an ARN for state machines and topics', () => {
     expect(resources.resolve({ Ref: 'AuditTable' })).toBe('Certflow-AuditTable-111111111111');
-    expect(resources.resolve({ Ref: 'Outbound' })).toBe('arn:aws:states:eu-west-1:111111111111:stateMachine:Certflow-Outbound-111111111111');
+    expect(resources.resolve({ Ref: 'Outbound' })).toBe(
+      'arn:aws:states:eu-west-1:111111111111:stateMachine:Certflow-Outbound-111111111111',
+    );
     expect(resources.resolve({ Ref: 'Approvers' })).toBe('arn:aws:sns:eu-west-1:111111111111:Certflow-Approvers-111111111111');
     expect(resources.resolve({ Ref: 'AWS::AccountId' })).toBe('111111111111');
   });

@@ -11,8 +11,13 @@ async function main(): Promise<void> {
   const engine = new LocalEventBridge({ region: 'us-east-1', dataDir, invoke: () => new Promise(() => undefined) });
   const accountId = '111111111111';
   if (!engine.findEventBus('certflow', accountId)) engine.createEventBus({ name: 'certflow' }, accountId);
-  engine.putRule({ name: 'proposals', eventBusName: 'certflow', eventPattern: JSON.stringify({ source: ['certflow.transfer'] }) }, accountId);
-  engine.putTargets('proposals', 'certflow', accountId, [{ id: 'receiver', arn: 'arn:aws:lambda:us-east-1:111111111111:function:receiver' }]);
+  engine.putRule(
+    { name: 'proposals', eventBusName: 'certflow', eventPattern: JSON.stringify({ source: ['certflow.transfer'] }) },
+    accountId,
+  );
+  engine.putTargets('proposals', 'certflow', accountId, [
+    { id: 'receiver', arn: 'arn:aws:lambda:us-east-1:111111111111:function:receiver' },
+  ]);
   engine.start();
   const endpoint = await startEventBridgeEndpoint(engine);
   process.stdout.write(`${JSON.stringify({ url: endpoint.url })}\n`);

@@ -41,7 +41,10 @@ describe('EventBridge event patterns', () => {
     };
     const event = {
       ...EC2_EVENT,
-      resources: ['arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:eb56d16b:autoScalingGroupName/ASGTerminate', 'arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f'],
+      resources: [
+        'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:eb56d16b:autoScalingGroupName/ASGTerminate',
+        'arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f',
+      ],
     };
     expect(matches(pattern, event)).toBe(true);
     expect(matches(pattern, EC2_EVENT)).toBe(false);
@@ -65,14 +68,18 @@ describe('EventBridge event patterns', () => {
   it('prefix matches the start of a string value, and ignores case when asked', () => {
     expect(matches({ time: [{ prefix: '2017-12-22' }] }, EC2_EVENT)).toBe(true);
     expect(matches({ time: [{ prefix: '2017-10-02' }] }, EC2_EVENT)).toBe(false);
-    expect(matches({ detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } }, withDetail({ service: 'eventbridge' }))).toBe(true);
+    expect(matches({ detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } }, withDetail({ service: 'eventbridge' }))).toBe(
+      true,
+    );
     expect(matches({ detail: { count: [{ prefix: '1' }] } }, withDetail({ count: 12 }))).toBe(false);
   });
 
   it('suffix matches the end of a string value, and ignores case when asked', () => {
     expect(matches({ detail: { FileName: [{ suffix: '.png' }] } }, withDetail({ FileName: 'photo.png' }))).toBe(true);
     expect(matches({ detail: { FileName: [{ suffix: '.png' }] } }, withDetail({ FileName: 'photo.PNG' }))).toBe(false);
-    expect(matches({ detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, withDetail({ FileName: 'photo.PNG' }))).toBe(true);
+    expect(matches({ detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, withDetail({ FileName: 'photo.PNG' }))).toBe(
+      true,
+    );
   });
 
   it('equals-ignore-case matches any casing', () => {
@@ -84,16 +91,24 @@ describe('EventBridge event patterns', () => {
     expect(matches({ detail: { state: [{ 'anything-but': 'initializing' }] } }, withDetail({ state: 'running' }))).toBe(true);
     expect(matches({ detail: { state: [{ 'anything-but': 'initializing' }] } }, withDetail({ state: 'initializing' }))).toBe(false);
     expect(matches({ detail: { 'x-limit': [{ 'anything-but': 123 }] } }, withDetail({ 'x-limit': 124 }))).toBe(true);
-    expect(matches({ detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } }, withDetail({ state: 'overloaded' }))).toBe(false);
+    expect(matches({ detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } }, withDetail({ state: 'overloaded' }))).toBe(
+      false,
+    );
     expect(matches({ detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } }, withDetail({ 'x-limit': 200 }))).toBe(false);
     expect(matches({ detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } }, withDetail({ 'x-limit': 250 }))).toBe(true);
     expect(matches({ detail: { state: [{ 'anything-but': { prefix: 'init' } }] } }, withDetail({ state: 'initializing' }))).toBe(false);
     expect(matches({ detail: { state: [{ 'anything-but': { prefix: 'init' } }] } }, withDetail({ state: 'running' }))).toBe(true);
     expect(matches({ source: [{ 'anything-but': { prefix: 'aws.' } }] }, EC2_EVENT)).toBe(false);
     expect(matches({ detail: { FileName: [{ 'anything-but': { suffix: '.png' } }] } }, withDetail({ FileName: 'a.png' }))).toBe(false);
-    expect(matches({ detail: { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] } }, withDetail({ state: 'INITIALIZING' }))).toBe(false);
-    expect(matches({ detail: { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] } }, withDetail({ FilePath: 'dir/lib/file' }))).toBe(false);
-    expect(matches({ detail: { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] } }, withDetail({ FilePath: 'dir/bin/file' }))).toBe(true);
+    expect(
+      matches({ detail: { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] } }, withDetail({ state: 'INITIALIZING' })),
+    ).toBe(false);
+    expect(matches({ detail: { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] } }, withDetail({ FilePath: 'dir/lib/file' }))).toBe(
+      false,
+    );
+    expect(matches({ detail: { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] } }, withDetail({ FilePath: 'dir/bin/file' }))).toBe(
+      true,
+    );
   });
 
   it('anything-but does not match a field the event lacks', () => {
@@ -102,7 +117,11 @@ describe('EventBridge event patterns', () => {
 
   it('numeric matches every comparison of the guide example, on JSON numbers only', () => {
     const pattern = {
-      detail: { 'c-count': [{ numeric: ['>', 0, '<=', 5] }], 'd-count': [{ numeric: ['<', 10] }], 'x-limit': [{ numeric: ['=', 3.018e2] }] },
+      detail: {
+        'c-count': [{ numeric: ['>', 0, '<=', 5] }],
+        'd-count': [{ numeric: ['<', 10] }],
+        'x-limit': [{ numeric: ['=', 3.018e2] }],
+      },
     };
     expect(matches(pattern, withDetail({ 'c-count': 5, 'd-count': 9.5, 'x-limit': 301.8 }))).toBe(true);
     expect(matches(pattern, withDetail({ 'c-count': 0, 'd-count': 9, 'x-limit': 301.8 }))).toBe(false);
@@ -134,16 +153,35 @@ describe('EventBridge event patterns', () => {
   });
 
   it('$or matches when any of its sub-patterns does, at the top level and inside detail', () => {
-    const nested = { detail: { $or: [{ 'c-count': [{ numeric: ['>', 0, '<=', 5] }] }, { 'd-count': [{ numeric: ['<', 10] }] }, { 'x-limit': [{ numeric: ['=', 3.018e2] }] }] } };
+    const nested = {
+      detail: {
+        $or: [
+          { 'c-count': [{ numeric: ['>', 0, '<=', 5] }] },
+          { 'd-count': [{ numeric: ['<', 10] }] },
+          { 'x-limit': [{ numeric: ['=', 3.018e2] }] },
+        ],
+      },
+    };
     expect(matches(nested, withDetail({ 'd-count': 3 }))).toBe(true);
     expect(matches(nested, withDetail({ 'c-count': 9, 'd-count': 30 }))).toBe(false);
-    const top = { source: ['aws.ec2'], $or: [{ 'detail-type': ['EC2 Instance State-change Notification'] }, { account: ['999999999999'] }] };
+    const top = {
+      source: ['aws.ec2'],
+      $or: [{ 'detail-type': ['EC2 Instance State-change Notification'] }, { account: ['999999999999'] }],
+    };
     expect(matches(top, EC2_EVENT)).toBe(true);
     expect(matches({ ...top, source: ['aws.s3'] }, EC2_EVENT)).toBe(false);
   });
 
   it('refuses patterns EventBridge refuses, as InvalidEventPatternException', () => {
-    for (const bad of ['[]', '{"source": "aws.ec2"}', '{"detail": {"n": [{"numeric": ["<", "ten"]}]}}', '{"a": [{"unknown-op": 1}]}', '{"a": [{"wildcard": "a**b"}]}', '{"a": [{"exists": "yes"}]}', 'not json']) {
+    for (const bad of [
+      '[]',
+      '{"source": "aws.ec2"}',
+      '{"detail": {"n": [{"numeric": ["<", "ten"]}]}}',
+      '{"a": [{"unknown-op": 1}]}',
+      '{"a": [{"wildcard": "a**b"}]}',
+      '{"a": [{"exists": "yes"}]}',
+      'not json',
+    ]) {
       expect(() => EventPattern.parse(bad)).toThrow(expect.objectContaining({ type: 'InvalidEventPatternException' }));
     }
   });

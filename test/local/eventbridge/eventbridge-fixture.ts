@@ -1,5 +1,10 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LocalEventBridge, startEventBridgeEndpoint, type EventBridgeEndpoint, type LocalEventBridgeOptions } from '../../../local/eventbridge';
+import {
+  LocalEventBridge,
+  startEventBridgeEndpoint,
+  type EventBridgeEndpoint,
+  type LocalEventBridgeOptions,
+} from '../../../local/eventbridge';
 import { credentialsFor } from '../../../local/sandbox-accounts';
 
 export const REGION = 'us-east-1';
@@ -25,7 +30,13 @@ export function recordingFunctions() {
     }
     return { ok: true };
   };
-  return { invocations, failures, missing, invoke, of: (arn: string) => invocations.filter((invocation) => invocation.functionArn === arn).map((invocation) => invocation.event) };
+  return {
+    invocations,
+    failures,
+    missing,
+    invoke,
+    of: (arn: string) => invocations.filter((invocation) => invocation.functionArn === arn).map((invocation) => invocation.event),
+  };
 }
 
 export interface EventBridgeFixture {
@@ -35,7 +46,9 @@ export interface EventBridgeFixture {
   close(): Promise<void>;
 }
 
-export async function startEventBridgeFixture(options: Partial<LocalEventBridgeOptions> & Pick<LocalEventBridgeOptions, 'invoke'>): Promise<EventBridgeFixture> {
+export async function startEventBridgeFixture(
+  options: Partial<LocalEventBridgeOptions> & Pick<LocalEventBridgeOptions, 'invoke'>,
+): Promise<EventBridgeFixture> {
   const engine = new LocalEventBridge({ region: REGION, timeScale: 0.001, random: () => 0.5, ...options });
   engine.start();
   const endpoint = await startEventBridgeEndpoint(engine);
@@ -44,7 +57,12 @@ export async function startEventBridgeFixture(options: Partial<LocalEventBridgeO
     engine,
     endpoint,
     client(accountId) {
-      const client = new EventBridgeClient({ region: REGION, endpoint: endpoint.url, credentials: credentialsFor(accountId), maxAttempts: 1 });
+      const client = new EventBridgeClient({
+        region: REGION,
+        endpoint: endpoint.url,
+        credentials: credentialsFor(accountId),
+        maxAttempts: 1,
+      });
       clients.push(client);
       return client;
     },

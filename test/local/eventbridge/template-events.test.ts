@@ -22,7 +22,14 @@ const SOURCE_TEMPLATE: CfnTemplate = {
         Targets: [{ Arn: TARGET_BUS_ARN, Id: 'Target0', RoleArn: { 'Fn::GetAtt': ['Forwarder', 'Arn'] } }],
       },
     },
-    Every5: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED', Targets: [{ Arn: { 'Fn::GetAtt': ['Sweep', 'Arn'] }, Id: 'Target0' }] } },
+    Every5: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        ScheduleExpression: 'rate(5 minutes)',
+        State: 'ENABLED',
+        Targets: [{ Arn: { 'Fn::GetAtt': ['Sweep', 'Arn'] }, Id: 'Target0' }],
+      },
+    },
   },
 };
 
@@ -34,7 +41,12 @@ const TARGET_TEMPLATE: CfnTemplate = {
       Properties: {
         EventBusName: { Ref: 'Bus' },
         StatementId: 'AllowPeer',
-        Statement: { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['Bus', 'Arn'] } },
+        Statement: {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${SOURCE}:root` },
+          Action: 'events:PutEvents',
+          Resource: { 'Fn::GetAtt': ['Bus', 'Arn'] },
+        },
       },
     },
     Receiver: { Type: 'AWS::Lambda::Function', Properties: {} },
@@ -43,7 +55,13 @@ const TARGET_TEMPLATE: CfnTemplate = {
       Properties: {
         EventBusName: { Ref: 'Bus' },
         EventPattern: { account: [SOURCE], source: ['certflow.transfer'], detail: { certificateId: [{ exists: true }] } },
-        Targets: [{ Arn: { 'Fn::GetAtt': ['Receiver', 'Arn'] }, Id: 'Target0', RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 } }],
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': ['Receiver', 'Arn'] },
+            Id: 'Target0',
+            RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+          },
+        ],
       },
     },
   },
@@ -57,10 +75,14 @@ describe('EventBridge resources of a synthesized template', () => {
     expect(targetResources.arn('Bus')).toBe(TARGET_BUS_ARN);
     expect(targetResources.resolve({ Ref: 'Bus' })).toBe('certflow-target');
     expect(targetResources.resolve({ 'Fn::GetAtt': ['Bus', 'Name'] })).toBe('certflow-target');
-    expect(targetResources.resolve({ 'Fn::GetAtt': ['FromPeer', 'Arn'] })).toBe(`arn:aws:events:${REGION}:${TARGET}:rule/certflow-target/CertflowTarget-FromPeer-${TARGET}`);
+    expect(targetResources.resolve({ 'Fn::GetAtt': ['FromPeer', 'Arn'] })).toBe(
+      `arn:aws:events:${REGION}:${TARGET}:rule/certflow-target/CertflowTarget-FromPeer-${TARGET}`,
+    );
     expect(targetResources.resolve({ Ref: 'FromPeer' })).toBe(`certflow-target|CertflowTarget-FromPeer-${TARGET}`);
     expect(sourceResources.arn('Every5')).toBe(`arn:aws:events:${REGION}:${SOURCE}:rule/CertflowSource-Every5-${SOURCE}`);
-    expect(scheduledTargetsOf(sourceResources)).toEqual([expect.objectContaining({ ruleArn: sourceResources.arn('Every5'), intervalMs: 300_000 })]);
+    expect(scheduledTargetsOf(sourceResources)).toEqual([
+      expect.objectContaining({ ruleArn: sourceResources.arn('Every5'), intervalMs: 300_000 }),
+    ]);
   });
 
   describe('deployed', () => {
@@ -76,14 +98,31 @@ describe('EventBridge resources of a synthesized template', () => {
       try {
         deployTemplateEvents(engine, [sourceResources, targetResources]);
         engine.start();
-        const [result] = engine.putEvents([{ source: 'certflow.transfer', detailType: 'TransferProposed', detail: { certificateId: 'abc' }, eventBusName: 'certflow-source', resources: [] }], SOURCE);
+        const [result] = engine.putEvents(
+          [
+            {
+              source: 'certflow.transfer',
+              detailType: 'TransferProposed',
+              detail: { certificateId: 'abc' },
+              eventBusName: 'certflow-source',
+              resources: [],
+            },
+          ],
+          SOURCE,
+        );
         const receiver = targetResources.arn('Receiver');
         const [event] = await eventually('the receiver', () => (functions.of(receiver).length > 0 ? functions.of(receiver) : undefined));
-        expect(event).toMatchObject({ id: result && 'EventId' in result ? result.EventId : 'none', account: SOURCE, detail: { certificateId: 'abc' } });
+        expect(event).toMatchObject({
+          id: result && 'EventId' in result ? result.EventId : 'none',
+          account: SOURCE,
+          detail: { certificateId: 'abc' },
+        });
         expect(engine.rule(sourceResources.physicalName('ToPeer'), 'certflow-source', SOURCE).targets).toEqual([
           expect.objectContaining({ arn: TARGET_BUS_ARN, roleArn: sourceResources.arn('Forwarder') }),
         ]);
-        expect(engine.rule(sourceResources.physicalName('Every5'), undefined, SOURCE)).toMatchObject({ scheduleExpression: 'rate(5 minutes)' });
+        expect(engine.rule(sourceResources.physicalName('Every5'), undefined, SOURCE)).toMatchObject({
+          scheduleExpression: 'rate(5 minutes)',
+        });
       } finally {
         await engine.close();
       }
@@ -97,7 +136,13 @@ describe('EventBridge resources of a synthesized template', () => {
       deployTemplateEvents(second, [sourceResources, targetResources]);
       expect(second.listEventBuses(TARGET).map((bus) => bus.name)).toEqual(['certflow-target', 'default']);
       expect(second.eventBus('certflow-target', TARGET).policy?.Statement).toEqual([
-        { Sid: 'AllowPeer', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: 'events:PutEvents', Resource: TARGET_BUS_ARN },
+        {
+          Sid: 'AllowPeer',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${SOURCE}:root` },
+          Action: 'events:PutEvents',
+          Resource: TARGET_BUS_ARN,
+        },
       ]);
       expect(second.listRules('certflow-target', TARGET)).toHaveLength(1);
       expect(second.listRules('certflow-target', TARGET)[0]?.targets).toHaveLength(1);
@@ -108,13 +153,22 @@ describe('EventBridge resources of a synthesized template', () => {
       const template: CfnTemplate = {
         Resources: {
           Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'inbound' } },
-          Legacy: { Type: 'AWS::Events::EventBusPolicy', Properties: { EventBusName: { Ref: 'Bus' }, StatementId: 'legacy', Action: 'events:PutEvents', Principal: SOURCE } },
+          Legacy: {
+            Type: 'AWS::Events::EventBusPolicy',
+            Properties: { EventBusName: { Ref: 'Bus' }, StatementId: 'legacy', Action: 'events:PutEvents', Principal: SOURCE },
+          },
         },
       };
       const engine = new LocalEventBridge({ region: REGION, invoke: async () => undefined });
       deployTemplateEvents(engine, [new LocalStackResources(template, { accountId: TARGET, region: REGION, stackName: 'Legacy' })]);
       expect(engine.eventBus('inbound', TARGET).policy?.Statement).toEqual([
-        { Sid: 'legacy', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: 'events:PutEvents', Resource: `arn:aws:events:${REGION}:${TARGET}:event-bus/inbound` },
+        {
+          Sid: 'legacy',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${SOURCE}:root` },
+          Action: 'events:PutEvents',
+          Resource: `arn:aws:events:${REGION}:${TARGET}:event-bus/inbound`,
+        },
       ]);
       await engine.close();
     });

@@ -17,12 +17,19 @@ import { listCertificates } from '../../../lambdas/migration/certificate-listing
 import { createCertificate, iotError, SOURCE, startIotFixture, TARGET, type IotEndpointFixture } from './iot-endpoint-fixture';
 
 function devicePublicKey(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'sec1', format: 'pem' } })
-    .publicKey;
+  return generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'sec1', format: 'pem' },
+  }).publicKey;
 }
 
 /** A customer CA registered in DEFAULT mode with a verification certificate made from the account's registration code. */
-async function registerCa(iot: IoTClient, ca: LocalCertificateAuthority, options: { setAsActive?: boolean; allowAutoRegistration?: boolean } = {}) {
+async function registerCa(
+  iot: IoTClient,
+  ca: LocalCertificateAuthority,
+  options: { setAsActive?: boolean; allowAutoRegistration?: boolean } = {},
+) {
   const { registrationCode } = await iot.send(new GetRegistrationCodeCommand({}));
   const verification = ca.issue(devicePublicKey(), new Date(), registrationCode ?? '');
   return iot.send(
@@ -64,7 +71,9 @@ describe('CA certificates and registered device certificates on the local IoT en
         certificateMode: 'DEFAULT',
       });
       expect(described.certificateDescription?.validity?.notAfter).toBeInstanceOf(Date);
-      await expect(other.send(new DescribeCACertificateCommand({ certificateId: caCertificateId }))).rejects.toMatchObject(iotError('ResourceNotFoundException', 404));
+      await expect(other.send(new DescribeCACertificateCommand({ certificateId: caCertificateId }))).rejects.toMatchObject(
+        iotError('ResourceNotFoundException', 404),
+      );
     });
 
     it('keeps one registration code per account', async () => {
@@ -75,14 +84,22 @@ describe('CA certificates and registered device certificates on the local IoT en
     });
 
     it('refuses the same CA twice with ResourceAlreadyExistsException', async () => {
-      await expect(registerCa(iot, customerCa)).rejects.toMatchObject({ ...iotError('ResourceAlreadyExistsException', 409), resourceId: caCertificateId });
+      await expect(registerCa(iot, customerCa)).rejects.toMatchObject({
+        ...iotError('ResourceAlreadyExistsException', 409),
+        resourceId: caCertificateId,
+      });
     });
 
     it('refuses a verification certificate whose common name is not the registration code with RegistrationCodeValidationException', async () => {
       const ca = await LocalCertificateAuthority.create(new Date(), 'Wrong Code CA');
       const verification = ca.issue(devicePublicKey(), new Date(), 'f'.repeat(64));
       await expect(
-        iot.send(new RegisterCACertificateCommand({ caCertificate: ca.material.certificatePem, verificationCertificate: verification.certificatePem })),
+        iot.send(
+          new RegisterCACertificateCommand({
+            caCertificate: ca.material.certificatePem,
+            verificationCertificate: verification.certificatePem,
+          }),
+        ),
       ).rejects.toMatchObject(iotError('RegistrationCodeValidationException', 400));
     });
 
@@ -91,15 +108,20 @@ describe('CA certificates and registered device certificates on the local IoT en
       const ca = await LocalCertificateAuthority.create(new Date(), 'Unproven CA');
       const signedByAnother = customerCa.issue(devicePublicKey(), new Date(), registrationCode ?? '');
       await expect(
-        iot.send(new RegisterCACertificateCommand({ caCertificate: ca.material.certificatePem, verificationCertificate: signedByAnother.certificatePem })),
+        iot.send(
+          new RegisterCACertificateCommand({
+            caCertificate: ca.material.certificatePem,
+            verificationCertificate: signedByAnother.certificatePem,
+          }),
+        ),
       ).rejects.toMatchObject(iotError('CertificateValidationException', 400));
       const device = customerCa.issue(devicePublicKey(), new Date());
       await expect(
         iot.send(new RegisterCACertificateCommand({ caCertificate: device.certificatePem, certificateMode: 'SNI_ONLY' })),
       ).rejects.toMatchObject(iotError('CertificateValidationException', 400));
-      await expect(iot.send(new RegisterCACertificateCommand({ caCertificate: 'not a pem', certificateMode: 'SNI_ONLY' }))).rejects.toMatchObject(
-        iotError('CertificateValidationException', 400),
-      );
+      await expect(
+        iot.send(new RegisterCACertificateCommand({ caCertificate: 'not a pem', certificateMode: 'SNI_ONLY' })),
+      ).rejects.toMatchObject(iotError('CertificateValidationException', 400));
     });
 
     it('requires a verification certificate in DEFAULT mode and none in SNI_ONLY mode', async () => {
@@ -109,10 +131,20 @@ describe('CA certificates and registered device certificates on the local IoT en
         message: 'verificationCertificate: is required when certificateMode is DEFAULT',
       });
       await expect(
-        iot.send(new RegisterCACertificateCommand({ caCertificate: ca.material.certificatePem, certificateMode: 'SNI_ONLY', verificationCertificate: ca.material.certificatePem })),
+        iot.send(
+          new RegisterCACertificateCommand({
+            caCertificate: ca.material.certificatePem,
+            certificateMode: 'SNI_ONLY',
+            verificationCertificate: ca.material.certificatePem,
+          }),
+        ),
       ).rejects.toMatchObject({ message: 'verificationCertificate: must be empty when certificateMode is SNI_ONLY' });
-      const registered = await iot.send(new RegisterCACertificateCommand({ caCertificate: ca.material.certificatePem, certificateMode: 'SNI_ONLY' }));
-      expect((await iot.send(new DescribeCACertificateCommand({ certificateId: registered.certificateId }))).certificateDescription).toMatchObject({
+      const registered = await iot.send(
+        new RegisterCACertificateCommand({ caCertificate: ca.material.certificatePem, certificateMode: 'SNI_ONLY' }),
+      );
+      expect(
+        (await iot.send(new DescribeCACertificateCommand({ certificateId: registered.certificateId }))).certificateDescription,
+      ).toMatchObject({
         status: 'INACTIVE',
         autoRegistrationStatus: 'DISABLE',
         certificateMode: 'SNI_ONLY',
@@ -129,10 +161,19 @@ describe('CA certificates and registered device certificates on the local IoT en
         }
         const first = await own.send(new ListCACertificatesCommand({ pageSize: 2 }));
         expect(first.certificates?.map((ca) => ca.certificateId)).toEqual([ids[2], ids[1]]);
-        expect(first.certificates?.[0]).toMatchObject({ status: 'ACTIVE', certificateArn: `arn:aws:iot:us-east-1:${SOURCE}:cacert/${ids[2]}` });
-        expect((await own.send(new ListCACertificatesCommand({ marker: first.nextMarker }))).certificates?.map((ca) => ca.certificateId)).toEqual([ids[0]]);
-        expect((await own.send(new ListCACertificatesCommand({ ascendingOrder: true }))).certificates?.map((ca) => ca.certificateId)).toEqual(ids);
-        await own.send(new UpdateCACertificateCommand({ certificateId: ids[0], newStatus: 'INACTIVE', newAutoRegistrationStatus: 'ENABLE' }));
+        expect(first.certificates?.[0]).toMatchObject({
+          status: 'ACTIVE',
+          certificateArn: `arn:aws:iot:us-east-1:${SOURCE}:cacert/${ids[2]}`,
+        });
+        expect(
+          (await own.send(new ListCACertificatesCommand({ marker: first.nextMarker }))).certificates?.map((ca) => ca.certificateId),
+        ).toEqual([ids[0]]);
+        expect(
+          (await own.send(new ListCACertificatesCommand({ ascendingOrder: true }))).certificates?.map((ca) => ca.certificateId),
+        ).toEqual(ids);
+        await own.send(
+          new UpdateCACertificateCommand({ certificateId: ids[0], newStatus: 'INACTIVE', newAutoRegistrationStatus: 'ENABLE' }),
+        );
         expect((await own.send(new DescribeCACertificateCommand({ certificateId: ids[0] }))).certificateDescription).toMatchObject({
           status: 'INACTIVE',
           autoRegistrationStatus: 'ENABLE',
@@ -149,39 +190,52 @@ describe('CA certificates and registered device certificates on the local IoT en
     it('registers device certificates the CA signed, with or without caCertificatePem, and shows caCertificateId', async () => {
       const found = customerCa.issue(devicePublicKey(), new Date());
       const registered = await iot.send(new RegisterCertificateCommand({ certificatePem: found.certificatePem, status: 'ACTIVE' }));
-      expect(registered).toEqual(expect.objectContaining({ certificateId: found.certificateId, certificateArn: `arn:aws:iot:us-east-1:${SOURCE}:cert/${found.certificateId}` }));
-      expect((await iot.send(new DescribeCertificateCommand({ certificateId: found.certificateId }))).certificateDescription).toMatchObject({
-        caCertificateId,
-        status: 'ACTIVE',
-        certificateMode: 'DEFAULT',
-        ownedBy: SOURCE,
-        certificatePem: found.certificatePem,
-      });
+      expect(registered).toEqual(
+        expect.objectContaining({
+          certificateId: found.certificateId,
+          certificateArn: `arn:aws:iot:us-east-1:${SOURCE}:cert/${found.certificateId}`,
+        }),
+      );
+      expect((await iot.send(new DescribeCertificateCommand({ certificateId: found.certificateId }))).certificateDescription).toMatchObject(
+        {
+          caCertificateId,
+          status: 'ACTIVE',
+          certificateMode: 'DEFAULT',
+          ownedBy: SOURCE,
+          certificatePem: found.certificatePem,
+        },
+      );
       const given = customerCa.issue(devicePublicKey(), new Date());
-      await iot.send(new RegisterCertificateCommand({ certificatePem: given.certificatePem, caCertificatePem: customerCa.material.certificatePem }));
-      expect((await iot.send(new DescribeCertificateCommand({ certificateId: given.certificateId }))).certificateDescription).toMatchObject({
-        caCertificateId,
-        status: 'INACTIVE',
-      });
-      await expect(iot.send(new RegisterCertificateCommand({ certificatePem: given.certificatePem }))).rejects.toMatchObject(iotError('ResourceAlreadyExistsException', 409));
+      await iot.send(
+        new RegisterCertificateCommand({ certificatePem: given.certificatePem, caCertificatePem: customerCa.material.certificatePem }),
+      );
+      expect((await iot.send(new DescribeCertificateCommand({ certificateId: given.certificateId }))).certificateDescription).toMatchObject(
+        {
+          caCertificateId,
+          status: 'INACTIVE',
+        },
+      );
+      await expect(iot.send(new RegisterCertificateCommand({ certificatePem: given.certificatePem }))).rejects.toMatchObject(
+        iotError('ResourceAlreadyExistsException', 409),
+      );
     });
 
     it('refuses a certificate no registered CA of the account signed with CertificateValidationException', async () => {
       const stranger = await LocalCertificateAuthority.create(new Date(), 'Unregistered CA');
-      await expect(iot.send(new RegisterCertificateCommand({ certificatePem: stranger.issue(devicePublicKey(), new Date()).certificatePem }))).rejects.toMatchObject(
-        iotError('CertificateValidationException', 400),
-      );
-      await expect(other.send(new RegisterCertificateCommand({ certificatePem: customerCa.issue(devicePublicKey(), new Date()).certificatePem }))).rejects.toMatchObject(
-        iotError('CertificateValidationException', 400),
-      );
+      await expect(
+        iot.send(new RegisterCertificateCommand({ certificatePem: stranger.issue(devicePublicKey(), new Date()).certificatePem })),
+      ).rejects.toMatchObject(iotError('CertificateValidationException', 400));
+      await expect(
+        other.send(new RegisterCertificateCommand({ certificatePem: customerCa.issue(devicePublicKey(), new Date()).certificatePem })),
+      ).rejects.toMatchObject(iotError('CertificateValidationException', 400));
     });
 
     it('refuses registering with an INACTIVE CA with CertificateStateException', async () => {
       const ca = await LocalCertificateAuthority.create(new Date(), 'Inactive CA');
       await registerCa(iot, ca, { setAsActive: false });
-      await expect(iot.send(new RegisterCertificateCommand({ certificatePem: ca.issue(devicePublicKey(), new Date()).certificatePem }))).rejects.toMatchObject(
-        iotError('CertificateStateException', 406),
-      );
+      await expect(
+        iot.send(new RegisterCertificateCommand({ certificatePem: ca.issue(devicePublicKey(), new Date()).certificatePem })),
+      ).rejects.toMatchObject(iotError('CertificateStateException', 406));
     });
 
     it('registers a certificate without a CA in SNI_ONLY mode and validates status', async () => {
@@ -192,7 +246,12 @@ describe('CA certificates and registered device certificates on the local IoT en
       expect(described).toMatchObject({ status: 'ACTIVE', certificateMode: 'SNI_ONLY' });
       expect(described?.caCertificateId).toBeUndefined();
       await expect(
-        iot.send(new RegisterCertificateWithoutCACommand({ certificatePem: unknownIssuer.issue(devicePublicKey(), new Date()).certificatePem, status: 'PENDING_TRANSFER' })),
+        iot.send(
+          new RegisterCertificateWithoutCACommand({
+            certificatePem: unknownIssuer.issue(devicePublicKey(), new Date()).certificatePem,
+            status: 'PENDING_TRANSFER',
+          }),
+        ),
       ).rejects.toMatchObject({ ...iotError('InvalidRequestException', 400), message: 'status: must be one of ACTIVE, INACTIVE, REVOKED' });
     });
 
@@ -215,9 +274,15 @@ describe('CA certificates and registered device certificates on the local IoT en
         const second = await own.send(new ListCertificatesByCACommand({ caCertificateId: caId, pageSize: 2, marker: first.nextMarker }));
         expect(second.certificates?.map((c) => c.certificateId)).toEqual([ids[0]]);
         expect(second.nextMarker).toBeUndefined();
-        expect((await own.send(new ListCertificatesByCACommand({ caCertificateId: caId, ascendingOrder: true }))).certificates?.map((c) => c.certificateId)).toEqual(ids);
+        expect(
+          (await own.send(new ListCertificatesByCACommand({ caCertificateId: caId, ascendingOrder: true }))).certificates?.map(
+            (c) => c.certificateId,
+          ),
+        ).toEqual(ids);
         expect((await fresh.client(TARGET).send(new ListCertificatesByCACommand({ caCertificateId: caId }))).certificates).toEqual([]);
-        await expect(own.send(new ListCertificatesByCACommand({ caCertificateId: 'not-hex' }))).rejects.toMatchObject(iotError('InvalidRequestException', 400));
+        await expect(own.send(new ListCertificatesByCACommand({ caCertificateId: 'not-hex' }))).rejects.toMatchObject(
+          iotError('InvalidRequestException', 400),
+        );
 
         // certflow's migration selector { caCertificateId } lists through the same Action.
         expect([...(await listCertificates(own, caId)).keys()].sort()).toEqual([...ids].sort());

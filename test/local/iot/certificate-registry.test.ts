@@ -12,7 +12,11 @@ function certificateIdFor(index: number): string {
 function registryWith(count: number, setAsActive = false): CertificateRegistry {
   const registry = new CertificateRegistry();
   for (let index = 1; index <= count; index += 1) {
-    registry.addCertificate(SOURCE, { certificateId: certificateIdFor(index), certificatePem: 'PEM', notBefore: 0, notAfter: 1, setAsActive }, index * 1000);
+    registry.addCertificate(
+      SOURCE,
+      { certificateId: certificateIdFor(index), certificatePem: 'PEM', notBefore: 0, notAfter: 1, setAsActive },
+      index * 1000,
+    );
   }
   return registry;
 }
@@ -32,7 +36,9 @@ describe('CertificateRegistry', () => {
 
   it('runs a transfer from offer to acceptance, recording the dates', () => {
     const registry = registryWith(1);
-    expect(registry.transferCertificate(SOURCE, id, TARGET.accountId, 'hello', 5000)).toBe(`arn:aws:iot:us-east-1:${TARGET.accountId}:cert/${id}`);
+    expect(registry.transferCertificate(SOURCE, id, TARGET.accountId, 'hello', 5000)).toBe(
+      `arn:aws:iot:us-east-1:${TARGET.accountId}:cert/${id}`,
+    );
     registry.acceptCertificateTransfer(TARGET, id, true, 6000);
     expect(registry.describeCertificate(TARGET, id)).toMatchObject({
       status: 'ACTIVE',
@@ -47,13 +53,22 @@ describe('CertificateRegistry', () => {
 
   it('names the refusals as AWS does', () => {
     const registry = registryWith(1, true);
-    expect(failure(() => registry.transferCertificate(SOURCE, id, TARGET.accountId, undefined, 0))).toMatchObject({ type: 'CertificateStateException', status: 406 });
+    expect(failure(() => registry.transferCertificate(SOURCE, id, TARGET.accountId, undefined, 0))).toMatchObject({
+      type: 'CertificateStateException',
+      status: 406,
+    });
     registry.updateCertificate(SOURCE, id, 'INACTIVE', 0);
     registry.transferCertificate(SOURCE, id, TARGET.accountId, undefined, 0);
     expect(failure(() => registry.cancelCertificateTransfer(TARGET, id, 0))).toMatchObject({ type: 'UnauthorizedException', status: 401 });
     registry.rejectCertificateTransfer(TARGET, id, 'no', 0);
-    expect(failure(() => registry.rejectCertificateTransfer(TARGET, id, 'no', 0))).toMatchObject({ type: 'ResourceNotFoundException', status: 404 });
-    expect(failure(() => registry.cancelCertificateTransfer(SOURCE, id, 0))).toMatchObject({ type: 'TransferAlreadyCompletedException', status: 410 });
+    expect(failure(() => registry.rejectCertificateTransfer(TARGET, id, 'no', 0))).toMatchObject({
+      type: 'ResourceNotFoundException',
+      status: 404,
+    });
+    expect(failure(() => registry.cancelCertificateTransfer(SOURCE, id, 0))).toMatchObject({
+      type: 'TransferAlreadyCompletedException',
+      status: 410,
+    });
   });
 
   it('logs the rows a change touched and nothing for reads or refusals', () => {
@@ -65,18 +80,28 @@ describe('CertificateRegistry', () => {
     expect(registry.store.drainChanges()).toBeUndefined();
     registry.updateCertificate(SOURCE, id, 'ACTIVE', 0);
     const changeSet = registry.store.drainChanges();
-    expect(changeSet?.changes).toEqual([{ kind: 'certificate', key: id, value: expect.objectContaining({ certificateId: id, status: 'ACTIVE' }) }]);
+    expect(changeSet?.changes).toEqual([
+      { kind: 'certificate', key: id, value: expect.objectContaining({ certificateId: id, status: 'ACTIVE' }) },
+    ]);
   });
 
   it('restores the same state from its snapshot', () => {
     const registry = new IotRegistry();
     for (let index = 1; index <= 3; index += 1) {
-      registry.certificates.addCertificate(SOURCE, { certificateId: certificateIdFor(index), certificatePem: 'PEM', notBefore: 0, notAfter: 1 }, index);
+      registry.certificates.addCertificate(
+        SOURCE,
+        { certificateId: certificateIdFor(index), certificatePem: 'PEM', notBefore: 0, notAfter: 1 },
+        index,
+      );
     }
     registry.certificates.transferCertificate(SOURCE, certificateIdFor(2), TARGET.accountId, 'm', 0);
     const restored = new IotRegistry(JSON.parse(JSON.stringify(registry.snapshot()))).certificates;
     expect(restored.listCertificates(TARGET, {}).items.map((certificate) => certificate.certificateId)).toEqual([certificateIdFor(2)]);
-    restored.addCertificate(SOURCE, { certificateId: certificateIdFor(4), certificatePem: 'PEM', notBefore: 0, notAfter: 1, setAsActive: false }, 0);
+    restored.addCertificate(
+      SOURCE,
+      { certificateId: certificateIdFor(4), certificatePem: 'PEM', notBefore: 0, notAfter: 1, setAsActive: false },
+      0,
+    );
     expect(restored.listCertificates(SOURCE, { pageSize: 1 }).items[0]?.certificateId).toBe(certificateIdFor(4));
   });
 

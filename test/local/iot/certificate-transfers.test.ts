@@ -31,39 +31,53 @@ describe('certificate transfers on the local IoT endpoint', () => {
   });
   afterAll(() => fixture.close());
 
-  const describeAs = async (iot: IoTClient, certificateId: string) => (await iot.send(new DescribeCertificateCommand({ certificateId }))).certificateDescription;
-  const listedIds = async (iot: IoTClient) => ((await iot.send(new ListCertificatesCommand({ pageSize: 250 }))).certificates ?? []).map((c) => c.certificateId);
+  const describeAs = async (iot: IoTClient, certificateId: string) =>
+    (await iot.send(new DescribeCertificateCommand({ certificateId }))).certificateDescription;
+  const listedIds = async (iot: IoTClient) =>
+    ((await iot.send(new ListCertificatesCommand({ pageSize: 250 }))).certificates ?? []).map((c) => c.certificateId);
   const offer = async (transferMessage?: string) => {
     const certificate = await createCertificate(source);
-    await source.send(new TransferCertificateCommand({ certificateId: certificate.certificateId, targetAwsAccount: TARGET, transferMessage }));
+    await source.send(
+      new TransferCertificateCommand({ certificateId: certificate.certificateId, targetAwsAccount: TARGET, transferMessage }),
+    );
     return certificate;
   };
 
   describe('TransferCertificate', () => {
     it('offers an INACTIVE certificate to the target account and answers with its ARN there', async () => {
       const { certificateId } = await createCertificate(source);
-      const answer = await source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET, transferMessage: 'yours now' }));
+      const answer = await source.send(
+        new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET, transferMessage: 'yours now' }),
+      );
       expect(answer.transferredCertificateArn).toBe(`arn:aws:iot:us-east-1:${TARGET}:cert/${certificateId}`);
       const described = await describeAs(source, certificateId);
       expect(described).toMatchObject({ status: 'PENDING_TRANSFER', ownedBy: SOURCE, transferData: { transferMessage: 'yours now' } });
       expect(described?.transferData?.transferDate).toBeInstanceOf(Date);
       const outgoing = await source.send(new ListOutgoingCertificatesCommand({}));
       expect(outgoing.outgoingCertificates).toEqual(
-        expect.arrayContaining([expect.objectContaining({ certificateId, transferredTo: TARGET, transferMessage: 'yours now', transferDate: expect.any(Date) })]),
+        expect.arrayContaining([
+          expect.objectContaining({ certificateId, transferredTo: TARGET, transferMessage: 'yours now', transferDate: expect.any(Date) }),
+        ]),
       );
     });
 
     it('rejects a transfer whose certificate is ACTIVE with CertificateStateException (406)', async () => {
       const { certificateId } = await createCertificate(source, true);
-      await expect(source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET }))).rejects.toMatchObject(iotError('CertificateStateException', 406));
+      await expect(source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET }))).rejects.toMatchObject(
+        iotError('CertificateStateException', 406),
+      );
       expect((await describeAs(source, certificateId))?.status).toBe('ACTIVE');
     });
 
     it('rejects a transfer of a certificate with a policy attached with TransferConflictException (409)', async () => {
       const { certificateId, certificateArn } = await createCertificate(source);
-      await source.send(new CreatePolicyCommand({ policyName: 'transfer-blocker', policyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
+      await source.send(
+        new CreatePolicyCommand({ policyName: 'transfer-blocker', policyDocument: '{"Version":"2012-10-17","Statement":[]}' }),
+      );
       await source.send(new AttachPolicyCommand({ policyName: 'transfer-blocker', target: certificateArn }));
-      await expect(source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET }))).rejects.toMatchObject(iotError('TransferConflictException', 409));
+      await expect(source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET }))).rejects.toMatchObject(
+        iotError('TransferConflictException', 409),
+      );
       expect((await describeAs(source, certificateId))?.status).toBe('INACTIVE');
     });
 
@@ -93,14 +107,16 @@ describe('certificate transfers on the local IoT endpoint', () => {
     it('refuses to attach a PENDING_TRANSFER certificate to a thing with InvalidRequestException', async () => {
       const { certificateArn } = await offer();
       await source.send(new CreateThingCommand({ thingName: 'too-late' }));
-      await expect(source.send(new AttachThingPrincipalCommand({ thingName: 'too-late', principal: certificateArn }))).rejects.toMatchObject(
-        iotError('InvalidRequestException', 400),
-      );
+      await expect(
+        source.send(new AttachThingPrincipalCommand({ thingName: 'too-late', principal: certificateArn })),
+      ).rejects.toMatchObject(iotError('InvalidRequestException', 400));
     });
 
     it('refuses a second transfer of a certificate already PENDING_TRANSFER with CertificateStateException', async () => {
       const { certificateId } = await offer();
-      await expect(source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: STRANGER }))).rejects.toMatchObject(iotError('CertificateStateException', 406));
+      await expect(source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: STRANGER }))).rejects.toMatchObject(
+        iotError('CertificateStateException', 406),
+      );
     });
 
     it('refuses a transfer to the owning account with InvalidRequestException naming targetAwsAccount', async () => {
@@ -113,7 +129,9 @@ describe('certificate transfers on the local IoT endpoint', () => {
 
     it('answers ResourceNotFoundException for a certificate of another account', async () => {
       const { certificateId } = await createCertificate(source);
-      await expect(stranger.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET }))).rejects.toMatchObject(iotError('ResourceNotFoundException', 404));
+      await expect(stranger.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET }))).rejects.toMatchObject(
+        iotError('ResourceNotFoundException', 404),
+      );
     });
 
     it('validates targetAwsAccount and transferMessage with the field rules', async () => {
@@ -122,7 +140,9 @@ describe('certificate transfers on the local IoT endpoint', () => {
         ...iotError('InvalidRequestException', 400),
         message: 'targetAwsAccount: must be exactly 12 digits',
       });
-      await expect(source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET, transferMessage: 'x'.repeat(129) }))).rejects.toMatchObject({
+      await expect(
+        source.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: TARGET, transferMessage: 'x'.repeat(129) })),
+      ).rejects.toMatchObject({
         ...iotError('InvalidRequestException', 400),
         message: 'transferMessage: must be at most 128 characters long (got 129)',
       });
@@ -134,7 +154,11 @@ describe('certificate transfers on the local IoT endpoint', () => {
     it('shows the offered certificate to the target in ListCertificates and DescribeCertificate as PENDING_TRANSFER', async () => {
       const { certificateId } = await offer('have it');
       expect(await listedIds(target)).toContain(certificateId);
-      expect(await describeAs(target, certificateId)).toMatchObject({ status: 'PENDING_TRANSFER', ownedBy: SOURCE, transferData: { transferMessage: 'have it' } });
+      expect(await describeAs(target, certificateId)).toMatchObject({
+        status: 'PENDING_TRANSFER',
+        ownedBy: SOURCE,
+        transferData: { transferMessage: 'have it' },
+      });
       expect(await listedIds(source)).toContain(certificateId);
     });
 
@@ -147,14 +171,20 @@ describe('certificate transfers on the local IoT endpoint', () => {
         new RejectCertificateTransferCommand({ certificateId }),
         new CancelCertificateTransferCommand({ certificateId }),
       ]) {
-        await expect(stranger.send(command as AcceptCertificateTransferCommand)).rejects.toMatchObject(iotError('ResourceNotFoundException', 404));
+        await expect(stranger.send(command as AcceptCertificateTransferCommand)).rejects.toMatchObject(
+          iotError('ResourceNotFoundException', 404),
+        );
       }
     });
 
     it('refuses UpdateCertificate on a PENDING_TRANSFER certificate with CertificateStateException', async () => {
       const { certificateId } = await offer();
-      await expect(source.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))).rejects.toMatchObject(iotError('CertificateStateException', 406));
-      await expect(target.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))).rejects.toMatchObject(iotError('CertificateStateException', 406));
+      await expect(source.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))).rejects.toMatchObject(
+        iotError('CertificateStateException', 406),
+      );
+      await expect(target.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))).rejects.toMatchObject(
+        iotError('CertificateStateException', 406),
+      );
     });
   });
 
@@ -163,7 +193,12 @@ describe('certificate transfers on the local IoT endpoint', () => {
       const { certificateId } = await offer();
       await target.send(new AcceptCertificateTransferCommand({ certificateId, setAsActive: true }));
       const described = await describeAs(target, certificateId);
-      expect(described).toMatchObject({ status: 'ACTIVE', ownedBy: TARGET, previousOwnedBy: SOURCE, certificateArn: `arn:aws:iot:us-east-1:${TARGET}:cert/${certificateId}` });
+      expect(described).toMatchObject({
+        status: 'ACTIVE',
+        ownedBy: TARGET,
+        previousOwnedBy: SOURCE,
+        certificateArn: `arn:aws:iot:us-east-1:${TARGET}:cert/${certificateId}`,
+      });
       expect(described?.transferData?.acceptDate).toBeInstanceOf(Date);
       await expect(describeAs(source, certificateId)).rejects.toMatchObject(iotError('ResourceNotFoundException', 404));
       expect(await listedIds(source)).not.toContain(certificateId);
@@ -185,21 +220,31 @@ describe('certificate transfers on the local IoT endpoint', () => {
 
     it('refuses the source accepting its own offer with UnauthorizedException (401)', async () => {
       const { certificateId } = await offer();
-      await expect(source.send(new AcceptCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(iotError('UnauthorizedException', 401));
+      await expect(source.send(new AcceptCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('UnauthorizedException', 401),
+      );
       expect((await describeAs(source, certificateId))?.status).toBe('PENDING_TRANSFER');
     });
 
     it('answers TransferAlreadyCompletedException (410) to accepting, rejecting or cancelling an accepted transfer', async () => {
       const { certificateId } = await offer();
       await target.send(new AcceptCertificateTransferCommand({ certificateId }));
-      await expect(target.send(new AcceptCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(iotError('TransferAlreadyCompletedException', 410));
-      await expect(target.send(new RejectCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(iotError('TransferAlreadyCompletedException', 410));
-      await expect(source.send(new CancelCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(iotError('TransferAlreadyCompletedException', 410));
+      await expect(target.send(new AcceptCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('TransferAlreadyCompletedException', 410),
+      );
+      await expect(target.send(new RejectCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('TransferAlreadyCompletedException', 410),
+      );
+      await expect(source.send(new CancelCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('TransferAlreadyCompletedException', 410),
+      );
     });
 
     it('answers InvalidRequestException for a certificate that was never offered', async () => {
       const { certificateId } = await createCertificate(source);
-      await expect(source.send(new AcceptCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(iotError('InvalidRequestException', 400));
+      await expect(source.send(new AcceptCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('InvalidRequestException', 400),
+      );
     });
   });
 
@@ -208,7 +253,11 @@ describe('certificate transfers on the local IoT endpoint', () => {
       const { certificateId } = await offer('please take it');
       await target.send(new RejectCertificateTransferCommand({ certificateId, rejectReason: 'not ours' }));
       const described = await describeAs(source, certificateId);
-      expect(described).toMatchObject({ status: 'INACTIVE', ownedBy: SOURCE, transferData: { rejectReason: 'not ours', transferMessage: 'please take it' } });
+      expect(described).toMatchObject({
+        status: 'INACTIVE',
+        ownedBy: SOURCE,
+        transferData: { rejectReason: 'not ours', transferMessage: 'please take it' },
+      });
       expect(described?.transferData?.rejectDate).toBeInstanceOf(Date);
       expect(described?.previousOwnedBy).toBeUndefined();
     });
@@ -218,23 +267,31 @@ describe('certificate transfers on the local IoT endpoint', () => {
       await target.send(new RejectCertificateTransferCommand({ certificateId }));
       await expect(describeAs(target, certificateId)).rejects.toMatchObject(iotError('ResourceNotFoundException', 404));
       expect(await listedIds(target)).not.toContain(certificateId);
-      await expect(target.send(new AcceptCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(iotError('ResourceNotFoundException', 404));
+      await expect(target.send(new AcceptCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('ResourceNotFoundException', 404),
+      );
     });
 
     it('refuses the source rejecting its own offer with UnauthorizedException', async () => {
       const { certificateId } = await offer();
-      await expect(source.send(new RejectCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(iotError('UnauthorizedException', 401));
+      await expect(source.send(new RejectCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('UnauthorizedException', 401),
+      );
     });
 
     it('answers TransferAlreadyCompletedException when the source acts again on a rejected transfer', async () => {
       const { certificateId } = await offer();
       await target.send(new RejectCertificateTransferCommand({ certificateId }));
-      await expect(source.send(new CancelCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(iotError('TransferAlreadyCompletedException', 410));
+      await expect(source.send(new CancelCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('TransferAlreadyCompletedException', 410),
+      );
     });
 
     it('validates rejectReason with the field rules', async () => {
       const { certificateId } = await offer();
-      await expect(target.send(new RejectCertificateTransferCommand({ certificateId, rejectReason: 'r'.repeat(200) }))).rejects.toMatchObject({
+      await expect(
+        target.send(new RejectCertificateTransferCommand({ certificateId, rejectReason: 'r'.repeat(200) })),
+      ).rejects.toMatchObject({
         ...iotError('InvalidRequestException', 400),
         message: 'rejectReason: must be at most 128 characters long (got 200)',
       });
@@ -248,12 +305,16 @@ describe('certificate transfers on the local IoT endpoint', () => {
       await source.send(new CancelCertificateTransferCommand({ certificateId }));
       expect((await describeAs(source, certificateId))?.status).toBe('INACTIVE');
       await expect(describeAs(target, certificateId)).rejects.toMatchObject(iotError('ResourceNotFoundException', 404));
-      expect((await source.send(new ListOutgoingCertificatesCommand({}))).outgoingCertificates?.map((c) => c.certificateId)).not.toContain(certificateId);
+      expect((await source.send(new ListOutgoingCertificatesCommand({}))).outgoingCertificates?.map((c) => c.certificateId)).not.toContain(
+        certificateId,
+      );
     });
 
     it('refuses the target cancelling with UnauthorizedException', async () => {
       const { certificateId } = await offer();
-      await expect(target.send(new CancelCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(iotError('UnauthorizedException', 401));
+      await expect(target.send(new CancelCertificateTransferCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('UnauthorizedException', 401),
+      );
       expect((await describeAs(target, certificateId))?.status).toBe('PENDING_TRANSFER');
     });
 

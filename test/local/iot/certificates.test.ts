@@ -73,7 +73,9 @@ describe('certificates on the local IoT endpoint', () => {
     });
 
     it('answers ResourceNotFoundException (404) for an unknown certificate', async () => {
-      await expect(iot.send(new DescribeCertificateCommand({ certificateId: 'a'.repeat(64) }))).rejects.toMatchObject(iotError('ResourceNotFoundException', 404));
+      await expect(iot.send(new DescribeCertificateCommand({ certificateId: 'a'.repeat(64) }))).rejects.toMatchObject(
+        iotError('ResourceNotFoundException', 404),
+      );
     });
 
     it('answers InvalidRequestException naming certificateId when it breaks the field rules', async () => {
@@ -109,10 +111,19 @@ describe('certificates on the local IoT endpoint', () => {
     });
 
     it('validates pageSize from 1 to 250 and the marker', async () => {
-      await expect(iot.send(new ListCertificatesCommand({ pageSize: 0 }))).rejects.toMatchObject({ ...iotError('InvalidRequestException', 400), message: 'pageSize: must be an integer from 1 to 250' });
-      await expect(iot.send(new ListCertificatesCommand({ pageSize: 251 }))).rejects.toMatchObject({ message: 'pageSize: must be an integer from 1 to 250' });
-      await expect(iot.send(new ListCertificatesCommand({ marker: 'bm90LWEtbWFya2Vy' }))).rejects.toMatchObject({ message: 'marker: is not a marker this endpoint returned' });
-      await expect(iot.send(new ListCertificatesCommand({ marker: '!!' }))).rejects.toMatchObject({ message: expect.stringMatching(/^marker: must match the pattern/) });
+      await expect(iot.send(new ListCertificatesCommand({ pageSize: 0 }))).rejects.toMatchObject({
+        ...iotError('InvalidRequestException', 400),
+        message: 'pageSize: must be an integer from 1 to 250',
+      });
+      await expect(iot.send(new ListCertificatesCommand({ pageSize: 251 }))).rejects.toMatchObject({
+        message: 'pageSize: must be an integer from 1 to 250',
+      });
+      await expect(iot.send(new ListCertificatesCommand({ marker: 'bm90LWEtbWFya2Vy' }))).rejects.toMatchObject({
+        message: 'marker: is not a marker this endpoint returned',
+      });
+      await expect(iot.send(new ListCertificatesCommand({ marker: '!!' }))).rejects.toMatchObject({
+        message: expect.stringMatching(/^marker: must match the pattern/),
+      });
     });
 
     it('lists only the caller account certificates', async () => {
@@ -135,7 +146,10 @@ describe('certificates on the local IoT endpoint', () => {
     it('refuses newStatus PENDING_TRANSFER and PENDING_ACTIVATION, which only AWS IoT sets', async () => {
       const { certificateId } = await createCertificate(iot);
       for (const newStatus of ['PENDING_TRANSFER', 'PENDING_ACTIVATION'] as const) {
-        await expect(iot.send(new UpdateCertificateCommand({ certificateId, newStatus }))).rejects.toMatchObject({ ...iotError('InvalidRequestException', 400), message: expect.stringContaining('newStatus') });
+        await expect(iot.send(new UpdateCertificateCommand({ certificateId, newStatus }))).rejects.toMatchObject({
+          ...iotError('InvalidRequestException', 400),
+          message: expect.stringContaining('newStatus'),
+        });
       }
     });
 
@@ -149,7 +163,9 @@ describe('certificates on the local IoT endpoint', () => {
     it('keeps a REVOKED certificate revoked', async () => {
       const { certificateId } = await createCertificate(iot);
       await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'REVOKED' }));
-      await expect(iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))).rejects.toMatchObject(iotError('CertificateStateException', 406));
+      await expect(iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))).rejects.toMatchObject(
+        iotError('CertificateStateException', 406),
+      );
     });
   });
 
@@ -157,22 +173,30 @@ describe('certificates on the local IoT endpoint', () => {
     it('deletes an INACTIVE certificate with nothing attached', async () => {
       const { certificateId } = await createCertificate(iot);
       await iot.send(new DeleteCertificateCommand({ certificateId }));
-      await expect(iot.send(new DescribeCertificateCommand({ certificateId }))).rejects.toMatchObject(iotError('ResourceNotFoundException', 404));
+      await expect(iot.send(new DescribeCertificateCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('ResourceNotFoundException', 404),
+      );
     });
 
     it('refuses to delete an ACTIVE certificate with CertificateStateException', async () => {
       const { certificateId } = await createCertificate(iot, true);
-      await expect(iot.send(new DeleteCertificateCommand({ certificateId }))).rejects.toMatchObject(iotError('CertificateStateException', 406));
+      await expect(iot.send(new DeleteCertificateCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('CertificateStateException', 406),
+      );
     });
 
     it('refuses to delete a certificate with a policy or thing attached with DeleteConflictException, forceDelete lifting only the policy', async () => {
       const { certificateId, certificateArn } = await createCertificate(iot);
       await iot.send(new CreatePolicyCommand({ policyName: 'delete-blocker', policyDocument: '{}' }));
       await iot.send(new AttachPolicyCommand({ policyName: 'delete-blocker', target: certificateArn }));
-      await expect(iot.send(new DeleteCertificateCommand({ certificateId }))).rejects.toMatchObject(iotError('DeleteConflictException', 409));
+      await expect(iot.send(new DeleteCertificateCommand({ certificateId }))).rejects.toMatchObject(
+        iotError('DeleteConflictException', 409),
+      );
       await iot.send(new CreateThingCommand({ thingName: 'delete-blocker' }));
       await iot.send(new AttachThingPrincipalCommand({ thingName: 'delete-blocker', principal: certificateArn }));
-      await expect(iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true }))).rejects.toMatchObject(iotError('DeleteConflictException', 409));
+      await expect(iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true }))).rejects.toMatchObject(
+        iotError('DeleteConflictException', 409),
+      );
     });
   });
 
@@ -187,7 +211,9 @@ describe('certificates on the local IoT endpoint', () => {
 
     it('answers a signature without an account in its access key with 403 UnrecognizedClientException', async () => {
       const response = await fetch(`${fixture.endpoint.url}/certificates`, {
-        headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDNOACCOUNT/20300101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00' },
+        headers: {
+          authorization: 'AWS4-HMAC-SHA256 Credential=AKIDNOACCOUNT/20300101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00',
+        },
       });
       expect(response.status).toBe(403);
       expect(response.headers.get('x-amzn-errortype')).toBe('UnrecognizedClientException');
@@ -195,7 +221,9 @@ describe('certificates on the local IoT endpoint', () => {
 
     it('accepts a request the AWS CLI v2 signs for service execute-api', async () => {
       const response = await fetch(`${fixture.endpoint.url}/certificates?pageSize=1`, {
-        headers: { authorization: `AWS4-HMAC-SHA256 Credential=AKIA${SOURCE}LOCL/20300101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00` },
+        headers: {
+          authorization: `AWS4-HMAC-SHA256 Credential=AKIA${SOURCE}LOCL/20300101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00`,
+        },
       });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { certificates: Array<{ creationDate: unknown }> };
@@ -213,7 +241,9 @@ describe('certificates on the local IoT endpoint', () => {
     it('answers GET /certificates/ with its empty certificateId label as an unknown route (404 UnknownOperationException)', async () => {
       await createCertificate(iot);
       const response = await fetch(`${fixture.endpoint.url}/certificates/`, {
-        headers: { authorization: `AWS4-HMAC-SHA256 Credential=AKIA${SOURCE}LOCL/20300101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00` },
+        headers: {
+          authorization: `AWS4-HMAC-SHA256 Credential=AKIA${SOURCE}LOCL/20300101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00`,
+        },
       });
       expect(response.status).toBe(404);
       expect(response.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
@@ -224,7 +254,9 @@ describe('certificates on the local IoT endpoint', () => {
       const { certificateId } = await createCertificate(iot);
       const response = await fetch(`${fixture.endpoint.url}/transfer-certificate/${certificateId}?targetAwsAccount=${TARGET}`, {
         method: 'PATCH',
-        headers: { authorization: `AWS4-HMAC-SHA256 Credential=AKIA${SOURCE}LOCL/20300101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00` },
+        headers: {
+          authorization: `AWS4-HMAC-SHA256 Credential=AKIA${SOURCE}LOCL/20300101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00`,
+        },
         body: '{"transferMessage": ',
       });
       expect(response.status).toBe(400);

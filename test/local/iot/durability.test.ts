@@ -58,37 +58,51 @@ describe('durability of the local IoT endpoint', () => {
     const before = await startIotFixture({ dataDir });
     const source = before.client(SOURCE);
     const pending = await createCertificate(source);
-    await source.send(new TransferCertificateCommand({ certificateId: pending.certificateId, targetAwsAccount: TARGET, transferMessage: 'before restart' }));
+    await source.send(
+      new TransferCertificateCommand({ certificateId: pending.certificateId, targetAwsAccount: TARGET, transferMessage: 'before restart' }),
+    );
     const accepted = await createCertificate(source);
     await source.send(new TransferCertificateCommand({ certificateId: accepted.certificateId, targetAwsAccount: TARGET }));
     await before.client(TARGET).send(new AcceptCertificateTransferCommand({ certificateId: accepted.certificateId, setAsActive: true }));
     const withPolicy = await createCertificate(source, true);
     await source.send(new CreatePolicyCommand({ policyName: 'kept', policyDocument: '{}' }));
     await source.send(new AttachPolicyCommand({ policyName: 'kept', target: withPolicy.certificateArn }));
-    const pemBefore = (await source.send(new DescribeCertificateCommand({ certificateId: withPolicy.certificateId }))).certificateDescription?.certificatePem;
+    const pemBefore = (await source.send(new DescribeCertificateCommand({ certificateId: withPolicy.certificateId })))
+      .certificateDescription?.certificatePem;
     await before.close();
 
     const after = await startIotFixture({ dataDir });
     try {
       const target = after.client(TARGET);
-      expect((await target.send(new DescribeCertificateCommand({ certificateId: pending.certificateId }))).certificateDescription).toMatchObject({
+      expect(
+        (await target.send(new DescribeCertificateCommand({ certificateId: pending.certificateId }))).certificateDescription,
+      ).toMatchObject({
         status: 'PENDING_TRANSFER',
         ownedBy: SOURCE,
         transferData: { transferMessage: 'before restart' },
       });
-      expect((await target.send(new DescribeCertificateCommand({ certificateId: accepted.certificateId }))).certificateDescription).toMatchObject({
+      expect(
+        (await target.send(new DescribeCertificateCommand({ certificateId: accepted.certificateId }))).certificateDescription,
+      ).toMatchObject({
         status: 'ACTIVE',
         ownedBy: TARGET,
         previousOwnedBy: SOURCE,
       });
       const sourceAfter = after.client(SOURCE);
-      expect((await sourceAfter.send(new DescribeCertificateCommand({ certificateId: withPolicy.certificateId }))).certificateDescription?.certificatePem).toBe(pemBefore);
-      expect((await sourceAfter.send(new ListAttachedPoliciesCommand({ target: withPolicy.certificateArn }))).policies?.map((p) => p.policyName)).toEqual(['kept']);
+      expect(
+        (await sourceAfter.send(new DescribeCertificateCommand({ certificateId: withPolicy.certificateId }))).certificateDescription
+          ?.certificatePem,
+      ).toBe(pemBefore);
+      expect(
+        (await sourceAfter.send(new ListAttachedPoliciesCommand({ target: withPolicy.certificateArn }))).policies?.map((p) => p.policyName),
+      ).toEqual(['kept']);
       const listed = (await sourceAfter.send(new ListCertificatesCommand({}))).certificates?.map((c) => c.certificateId);
       expect(listed).toEqual([withPolicy.certificateId, pending.certificateId]);
       // New certificates keep coming after the restored ones.
       const newer = await createCertificate(sourceAfter);
-      expect((await sourceAfter.send(new ListCertificatesCommand({ pageSize: 1 }))).certificates?.[0]?.certificateId).toBe(newer.certificateId);
+      expect((await sourceAfter.send(new ListCertificatesCommand({ pageSize: 1 }))).certificates?.[0]?.certificateId).toBe(
+        newer.certificateId,
+      );
     } finally {
       await after.close();
     }
@@ -175,7 +189,11 @@ describe('durability of the local IoT endpoint', () => {
     expect(journal.needsCompaction).toBe(false);
     journal.append({ sequence: 2, changes: [{ kind: 'thing', key: 'y', value: { pad: 'p'.repeat(50) } }] });
     expect(journal.needsCompaction).toBe(true);
-    journal.compact({ version: 1, certificateAuthority: { certificatePem: '', privateKeyPem: '' }, registry: new IotRegistry().snapshot() });
+    journal.compact({
+      version: 1,
+      certificateAuthority: { certificatePem: '', privateKeyPem: '' },
+      registry: new IotRegistry().snapshot(),
+    });
     expect(journal.needsCompaction).toBe(false);
     expect(journal.journalSize).toBe(0);
     journal.close();

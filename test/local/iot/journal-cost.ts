@@ -35,11 +35,16 @@ export function measurePersistenceCost(certificates: number, mutations = 200): P
       ids.push(certificateId);
     }
     registry.store.drainChanges();
-    const state = (): IotState => ({ version: 1, certificateAuthority: { certificatePem: PEM, privateKeyPem: PEM }, registry: registry.snapshot() });
+    const state = (): IotState => ({
+      version: 1,
+      certificateAuthority: { certificatePem: PEM, privateKeyPem: PEM },
+      registry: registry.snapshot(),
+    });
     const journal = new IotStateJournal(dataDir);
     journal.compact(state());
 
-    const mutate = (index: number) => registry.certificates.updateCertificate(CALLER, ids[index % ids.length] ?? '', index % 2 === 0 ? 'ACTIVE' : 'INACTIVE', index);
+    const mutate = (index: number) =>
+      registry.certificates.updateCertificate(CALLER, ids[index % ids.length] ?? '', index % 2 === 0 ? 'ACTIVE' : 'INACTIVE', index);
     let started = performance.now();
     for (let index = 0; index < mutations; index += 1) {
       mutate(index);
@@ -69,15 +74,28 @@ export async function measureUpdateRequest(certificates: number, requests = 300)
   const dataDir = mkdtempSync(path.join(tmpdir(), 'certflow-iot-cost-'));
   const registry = new IotRegistry();
   for (let index = 0; index < certificates; index += 1) {
-    registry.certificates.addCertificate(CALLER, { certificateId: index.toString(16).padStart(64, '0'), certificatePem: PEM, notBefore: 0, notAfter: 1 }, index);
+    registry.certificates.addCertificate(
+      CALLER,
+      { certificateId: index.toString(16).padStart(64, '0'), certificatePem: PEM, notBefore: 0, notAfter: 1 },
+      index,
+    );
   }
   const authority = await LocalCertificateAuthority.create(new Date());
   new IotStateJournal(dataDir).compact({ version: 1, certificateAuthority: authority.material, registry: registry.snapshot() });
   const endpoint = await startIotEndpoint({ dataDir, quotas: false, keyAlgorithm: 'EC-P256' });
-  const iot = new IoTClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: `AKIA${CALLER.accountId}LOCL`, secretAccessKey: 'x' } });
+  const iot = new IoTClient({
+    region: 'us-east-1',
+    endpoint: endpoint.url,
+    credentials: { accessKeyId: `AKIA${CALLER.accountId}LOCL`, secretAccessKey: 'x' },
+  });
   try {
     const update = (index: number) =>
-      iot.send(new UpdateCertificateCommand({ certificateId: (index % certificates).toString(16).padStart(64, '0'), newStatus: index % 2 === 0 ? 'ACTIVE' : 'INACTIVE' }));
+      iot.send(
+        new UpdateCertificateCommand({
+          certificateId: (index % certificates).toString(16).padStart(64, '0'),
+          newStatus: index % 2 === 0 ? 'ACTIVE' : 'INACTIVE',
+        }),
+      );
     for (let index = 0; index < 20; index += 1) await update(index);
     const started = performance.now();
     for (let index = 0; index < requests; index += 1) await update(index);

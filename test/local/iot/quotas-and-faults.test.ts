@@ -9,11 +9,16 @@ describe('quotas, faults and the control endpoints of the local IoT endpoint', (
     fixture = await startIotFixture({ quotas: {}, now: () => new Date('2030-01-01T00:00:00Z') });
     const iot = fixture.client(SOURCE);
     const { certificateId } = await createCertificate(iot);
-    const attempts = await Promise.allSettled(Array.from({ length: 15 }, () => iot.send(new DescribeCertificateCommand({ certificateId }))));
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 15 }, () => iot.send(new DescribeCertificateCommand({ certificateId }))),
+    );
     const throttled = attempts.filter((attempt) => attempt.status === 'rejected');
     expect(attempts.length - throttled.length).toBe(10);
     for (const attempt of throttled) {
-      expect((attempt as PromiseRejectedResult).reason).toMatchObject({ ...iotError('ThrottlingException', 400), message: 'Rate exceeded' });
+      expect((attempt as PromiseRejectedResult).reason).toMatchObject({
+        ...iotError('ThrottlingException', 400),
+        message: 'Rate exceeded',
+      });
     }
     expect(fixture.endpoint.stats().accounts[SOURCE]?.DescribeCertificate).toEqual({ requests: 15, throttled: 5, faulted: 0 });
     // Another account has its own bucket; an Action without a quota is not limited.
@@ -27,8 +32,12 @@ describe('quotas, faults and the control endpoints of the local IoT endpoint', (
     const first = await createCertificate(iot);
     const second = await createCertificate(iot);
     await iot.send(new UpdateCertificateCommand({ certificateId: first.certificateId, newStatus: 'ACTIVE' }));
-    await expect(iot.send(new UpdateCertificateCommand({ certificateId: second.certificateId, newStatus: 'ACTIVE' }))).rejects.toMatchObject(iotError('ThrottlingException', 400));
-    expect((await iot.send(new DescribeCertificateCommand({ certificateId: second.certificateId }))).certificateDescription?.status).toBe('INACTIVE');
+    await expect(
+      iot.send(new UpdateCertificateCommand({ certificateId: second.certificateId, newStatus: 'ACTIVE' })),
+    ).rejects.toMatchObject(iotError('ThrottlingException', 400));
+    expect((await iot.send(new DescribeCertificateCommand({ certificateId: second.certificateId }))).certificateDescription?.status).toBe(
+      'INACTIVE',
+    );
   });
 
   it('refills the bucket as the injected clock advances', async () => {
@@ -50,9 +59,15 @@ describe('quotas, faults and the control endpoints of the local IoT endpoint', (
     fixture.endpoint.setQuotas(false);
     for (let index = 0; index < 20; index += 1) await iot.send(new ListCertificatesCommand({}));
 
-    const response = await fetch(`${fixture.endpoint.url}/_certflow/quotas`, { method: 'PUT', body: JSON.stringify({ ListCertificates: 1 }) });
+    const response = await fetch(`${fixture.endpoint.url}/_certflow/quotas`, {
+      method: 'PUT',
+      body: JSON.stringify({ ListCertificates: 1 }),
+    });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { quotas: Record<string, number> }).quotas).toMatchObject({ ListCertificates: 1, TransferCertificate: 10 });
+    expect(((await response.json()) as { quotas: Record<string, number> }).quotas).toMatchObject({
+      ListCertificates: 1,
+      TransferCertificate: 10,
+    });
     await iot.send(new ListCertificatesCommand({}));
     await expect(iot.send(new ListCertificatesCommand({}))).rejects.toMatchObject(iotError('ThrottlingException', 400));
 
@@ -69,7 +84,9 @@ describe('quotas, faults and the control endpoints of the local IoT endpoint', (
     });
     const iot = fixture.client(SOURCE);
     const { certificateId } = await createCertificate(iot);
-    await expect(iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))).rejects.toMatchObject(iotError('InternalFailureException', 500));
+    await expect(iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }))).rejects.toMatchObject(
+      iotError('InternalFailureException', 500),
+    );
     expect((await iot.send(new DescribeCertificateCommand({ certificateId }))).certificateDescription?.status).toBe('INACTIVE');
     await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }));
     expect((await iot.send(new DescribeCertificateCommand({ certificateId }))).certificateDescription?.status).toBe('ACTIVE');
@@ -97,7 +114,9 @@ describe('quotas, faults and the control endpoints of the local IoT endpoint', (
     expect(faults.status).toBe(200);
     await expect(iot.send(new ListCertificatesCommand({}))).rejects.toMatchObject(iotError('ThrottlingException', 400));
 
-    const stats = (await (await fetch(`${fixture.endpoint.url}/_certflow/stats`)).json()) as { total: { requests: number; faulted: number } };
+    const stats = (await (await fetch(`${fixture.endpoint.url}/_certflow/stats`)).json()) as {
+      total: { requests: number; faulted: number };
+    };
     expect(stats.total).toEqual({ requests: 1, throttled: 0, faulted: 1 });
 
     expect((await fetch(`${fixture.endpoint.url}/_certflow/reset-stats`, { method: 'POST' })).status).toBe(200);
@@ -107,7 +126,10 @@ describe('quotas, faults and the control endpoints of the local IoT endpoint', (
     expect(cleared.status).toBe(200);
     await iot.send(new ListCertificatesCommand({}));
 
-    const refused = await fetch(`${fixture.endpoint.url}/_certflow/faults`, { method: 'PUT', body: JSON.stringify({ ListCertificates: { errorRate: 2 } }) });
+    const refused = await fetch(`${fixture.endpoint.url}/_certflow/faults`, {
+      method: 'PUT',
+      body: JSON.stringify({ ListCertificates: { errorRate: 2 } }),
+    });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { message: string }).message).toBe('ListCertificates.errorRate: must be a number from 0 to 1');
   });

@@ -15,9 +15,21 @@ writeFileSync(
    };`,
 );
 const ARN = 'arn:aws:lambda:us-east-1:111111111111:function:cancel';
-const fn = new LocalLambdaFunction({ functionName: 'cancel', functionArn: ARN, bundleFile, handlerExport: 'handler', environment: {}, timeoutMs: 5000 });
+const fn = new LocalLambdaFunction({
+  functionName: 'cancel',
+  functionArn: ARN,
+  bundleFile,
+  handlerExport: 'handler',
+  environment: {},
+  timeoutMs: 5000,
+});
 let endpoint: LambdaEndpoint;
-const client = (account: string) => new LambdaClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: `AKIA${account}LOCL`, secretAccessKey: 'x' } });
+const client = (account: string) =>
+  new LambdaClient({
+    region: 'us-east-1',
+    endpoint: endpoint.url,
+    credentials: { accessKeyId: `AKIA${account}LOCL`, secretAccessKey: 'x' },
+  });
 const payload = (value: Uint8Array | undefined) => JSON.parse(Buffer.from(value ?? new Uint8Array()).toString('utf8')) as unknown;
 
 beforeAll(async () => {
@@ -31,7 +43,9 @@ afterAll(async () => {
 
 describe('local Lambda Invoke endpoint', () => {
   it('invokes a function by name for its own account and returns its result', async () => {
-    const invoked = await client('111111111111').send(new InvokeCommand({ FunctionName: 'cancel', Payload: Buffer.from(JSON.stringify({ certificateId: 'abc' })) }));
+    const invoked = await client('111111111111').send(
+      new InvokeCommand({ FunctionName: 'cancel', Payload: Buffer.from(JSON.stringify({ certificateId: 'abc' })) }),
+    );
     expect(invoked.StatusCode).toBe(200);
     expect(invoked.FunctionError).toBeUndefined();
     expect(payload(invoked.Payload)).toEqual({ cancelled: 'abc' });
@@ -40,10 +54,16 @@ describe('local Lambda Invoke endpoint', () => {
   it('reports a handler error as Lambda does: 200 with FunctionError Unhandled and the error type', async () => {
     const invoked = await client('111111111111').send(new InvokeCommand({ FunctionName: ARN, Payload: Buffer.from('{"fail":true}') }));
     expect(invoked.FunctionError).toBe('Unhandled');
-    expect(payload(invoked.Payload)).toMatchObject({ errorType: 'TransferAlreadyCompletedException', errorMessage: 'certificate is not pending' });
+    expect(payload(invoked.Payload)).toMatchObject({
+      errorType: 'TransferAlreadyCompletedException',
+      errorMessage: 'certificate is not pending',
+    });
   });
 
   it("answers ResourceNotFoundException for another account's function", async () => {
-    await expect(client('222222222222').send(new InvokeCommand({ FunctionName: ARN }))).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+    await expect(client('222222222222').send(new InvokeCommand({ FunctionName: ARN }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 });

@@ -25,7 +25,16 @@ describe('local S3 endpoint, driven by the AWS CLI v2', () => {
 
   const aws = (account: string, args: string[]) =>
     run('/usr/bin/aws', [...args, '--endpoint-url', endpoint.url], {
-      env: { PATH: process.env.PATH ?? '', HOME: dir, AWS_ACCESS_KEY_ID: `AKIA${account}LOCL`, AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_PAGER: '' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        AWS_ACCESS_KEY_ID: `AKIA${account}LOCL`,
+        AWS_SECRET_ACCESS_KEY: 'x',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_CONFIG_FILE: '/nonexistent',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+        AWS_PAGER: '',
+      },
     });
 
   it('stores what `aws s3 cp` uploads, lists it, and gives it back', async () => {
@@ -38,11 +47,25 @@ describe('local S3 endpoint, driven by the AWS CLI v2', () => {
     const copy = path.join(dir, 'copy.json');
     await aws('111111111111', ['s3', 'cp', 's3://migrations-111111111111/runs/m-1/manifest.json', copy]);
     expect(readFileSync(copy, 'utf8')).toBe(readFileSync(manifest, 'utf8'));
-    expect(new LocalObjectStore(path.join(dir, 'data')).getObject('migrations-111111111111', 'runs/m-1/manifest.json')?.body.toString('utf8')).toBe(readFileSync(manifest, 'utf8'));
+    expect(
+      new LocalObjectStore(path.join(dir, 'data')).getObject('migrations-111111111111', 'runs/m-1/manifest.json')?.body.toString('utf8'),
+    ).toBe(readFileSync(manifest, 'utf8'));
   });
 
   it("refuses another account's bucket and names a missing key", async () => {
-    await expect(aws('222222222222', ['s3api', 'get-object', '--bucket', 'migrations-111111111111', '--key', 'runs/m-1/manifest.json', path.join(dir, 'x')])).rejects.toMatchObject({ stderr: expect.stringContaining('AccessDenied') });
-    await expect(aws('111111111111', ['s3api', 'get-object', '--bucket', 'migrations-111111111111', '--key', 'missing', path.join(dir, 'x')])).rejects.toMatchObject({ stderr: expect.stringContaining('NoSuchKey') });
+    await expect(
+      aws('222222222222', [
+        's3api',
+        'get-object',
+        '--bucket',
+        'migrations-111111111111',
+        '--key',
+        'runs/m-1/manifest.json',
+        path.join(dir, 'x'),
+      ]),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('AccessDenied') });
+    await expect(
+      aws('111111111111', ['s3api', 'get-object', '--bucket', 'migrations-111111111111', '--key', 'missing', path.join(dir, 'x')]),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('NoSuchKey') });
   });
 });

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { LocalSecrets, startSecretsManagerEndpoint, type SecretsManagerEndpoint } from '../../../local/secretsmanager/secrets-manager-endpoint';
+import {
+  LocalSecrets,
+  startSecretsManagerEndpoint,
+  type SecretsManagerEndpoint,
+} from '../../../local/secretsmanager/secrets-manager-endpoint';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:link-key';
 
@@ -10,7 +14,11 @@ describe('local Secrets Manager endpoint', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'certflow-secrets-'));
   let endpoint: SecretsManagerEndpoint;
   const client = (account: string) =>
-    new SecretsManagerClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: `AKIA${account}LOCL`, secretAccessKey: 'x' } });
+    new SecretsManagerClient({
+      region: 'us-east-1',
+      endpoint: endpoint.url,
+      credentials: { accessKeyId: `AKIA${account}LOCL`, secretAccessKey: 'x' },
+    });
 
   beforeAll(async () => {
     const secrets = new LocalSecrets({ dataDir });
@@ -30,7 +38,9 @@ describe('local Secrets Manager endpoint', () => {
   });
 
   it("does not show one account's secret to another", async () => {
-    await expect(client('222222222222').send(new GetSecretValueCommand({ SecretId: ARN }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(client('222222222222').send(new GetSecretValueCommand({ SecretId: ARN }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 
   it('keeps a generated value across restarts, so links already sent stay valid', async () => {

@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { StepFunctionsEngine } from '../../../local/stepfunctions';
 import { ACCOUNT, functionArn, recordingFunction, REGION } from './state-machine-fixtures';
 
@@ -24,7 +30,12 @@ function startCrashingEngine(dataDir: string): Promise<CrashingEngine> {
     child.once('exit', (code) => reject(new Error(`the engine process exited (${String(code)}) before it was ready: ${stderr}`)));
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) => {
       const ready = JSON.parse(line) as { url: string; executionArn: string; taskToken: string };
-      const client = new SFNClient({ region: REGION, endpoint: ready.url, credentials: { accessKeyId: `AKIA${ACCOUNT}LOCL`, secretAccessKey: 'x' }, maxAttempts: 1 });
+      const client = new SFNClient({
+        region: REGION,
+        endpoint: ready.url,
+        credentials: { accessKeyId: `AKIA${ACCOUNT}LOCL`, secretAccessKey: 'x' },
+        maxAttempts: 1,
+      });
       resolve({ child, client, executionArn: ready.executionArn, taskToken: ready.taskToken });
     });
   });
@@ -80,17 +91,29 @@ describe('the Step Functions API persists a decision before it answers', () => {
     const { restarted, crashing } = await answerThenCrash(({ client, taskToken }) =>
       client.send(new SendTaskFailureCommand({ taskToken, error: 'Rejected', cause: 'not this one' })),
     );
-    expect(await restarted.waitForExecution(crashing.executionArn)).toMatchObject({ status: 'FAILED', error: 'Rejected', cause: 'not this one' });
+    expect(await restarted.waitForExecution(crashing.executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'Rejected',
+      cause: 'not this one',
+    });
   }, 30_000);
 
   it('keeps an execution stopped by a StopExecution answered just before a SIGKILL', async () => {
-    const { restarted, crashing } = await answerThenCrash(({ client, executionArn }) => client.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped by hand' })));
-    expect(restarted.describeExecution({ executionArn: crashing.executionArn })).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'stopped by hand' });
+    const { restarted, crashing } = await answerThenCrash(({ client, executionArn }) =>
+      client.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped by hand' })),
+    );
+    expect(restarted.describeExecution({ executionArn: crashing.executionArn })).toMatchObject({
+      status: 'ABORTED',
+      error: 'Operator',
+      cause: 'stopped by hand',
+    });
     expect(restarted.getExecutionHistory({ executionArn: crashing.executionArn }).events.at(-1)?.type).toBe('ExecutionAborted');
   }, 30_000);
 
   it('keeps a task token open after a SendTaskHeartbeat answered just before a SIGKILL', async () => {
-    const { restarted, crashing } = await answerThenCrash(({ client, taskToken }) => client.send(new SendTaskHeartbeatCommand({ taskToken })));
+    const { restarted, crashing } = await answerThenCrash(({ client, taskToken }) =>
+      client.send(new SendTaskHeartbeatCommand({ taskToken })),
+    );
     expect(restarted.describeExecution({ executionArn: crashing.executionArn }).status).toBe('RUNNING');
     restarted.sendTaskSuccess({ taskToken: crashing.taskToken, output: '"late"' });
     expect(await restarted.waitForExecution(crashing.executionArn)).toMatchObject({ status: 'SUCCEEDED' });

@@ -18,8 +18,17 @@ describe('Choice rules', () => {
   });
 
   it('combines rules with And, Or and Not', () => {
-    expect(matches({ And: [{ Variable: '$.flag', BooleanEquals: true }, { Not: { Variable: '$.status', StringEquals: 'REVOKED' } }] })).toBe(true);
-    expect(matches({ Or: [{ Variable: '$.count', NumericEquals: 0 }, { Variable: '$.count', NumericEquals: 1 }] })).toBe(false);
+    expect(
+      matches({ And: [{ Variable: '$.flag', BooleanEquals: true }, { Not: { Variable: '$.status', StringEquals: 'REVOKED' } }] }),
+    ).toBe(true);
+    expect(
+      matches({
+        Or: [
+          { Variable: '$.count', NumericEquals: 0 },
+          { Variable: '$.count', NumericEquals: 1 },
+        ],
+      }),
+    ).toBe(false);
   });
 
   it('tests presence, null and types', () => {

@@ -17,7 +17,12 @@ describe('the engine as the Step Functions developer guide documents it', () => 
     const { executionArn } = engine.startExecution({ stateMachineArn: arn, input: JSON.stringify(input) });
     const result = await engine.waitForExecution(executionArn);
     const types = engine.getExecutionHistory({ executionArn }).events.map((event) => event.type as string);
-    return { ...result, parsedOutput: result.output === undefined ? undefined : (JSON.parse(result.output) as unknown), executionArn, types };
+    return {
+      ...result,
+      parsedOutput: result.output === undefined ? undefined : (JSON.parse(result.output) as unknown),
+      executionArn,
+      types,
+    };
   };
   const catchAll = { ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'Recovered' };
   const recovered = { Type: 'Pass', End: true };
@@ -26,22 +31,34 @@ describe('the engine as the Step Functions developer guide documents it', () => 
   describe('payload quota (256 KiB)', () => {
     it('refuses StartExecution with an input over 256 KiB', () => {
       const arn = deploy(engine, 'small', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
-      expect(() => engine.startExecution({ stateMachineArn: arn, input: JSON.stringify({ big: bigString }) })).toThrow(expect.objectContaining({ type: 'ValidationException' }));
+      expect(() => engine.startExecution({ stateMachineArn: arn, input: JSON.stringify({ big: bigString }) })).toThrow(
+        expect.objectContaining({ type: 'ValidationException' }),
+      );
     });
 
     it('refuses SendTaskSuccess with an output over 256 KiB, and SendTaskFailure with an error over 256 characters', () => {
-      expect(() => engine.sendTaskSuccess({ taskToken: 'any', output: JSON.stringify(bigString) })).toThrow(expect.objectContaining({ type: 'ValidationException' }));
-      expect(() => engine.sendTaskFailure({ taskToken: 'any', error: 'E'.repeat(257) })).toThrow(expect.objectContaining({ type: 'ValidationException' }));
+      expect(() => engine.sendTaskSuccess({ taskToken: 'any', output: JSON.stringify(bigString) })).toThrow(
+        expect.objectContaining({ type: 'ValidationException' }),
+      );
+      expect(() => engine.sendTaskFailure({ taskToken: 'any', error: 'E'.repeat(257) })).toThrow(
+        expect.objectContaining({ type: 'ValidationException' }),
+      );
     });
 
     it('fails with States.DataLimitExceeded when a state output is over 256 KiB, which States.ALL does not catch', async () => {
       engine.registerLambdaFunction(functionArn('big'), async () => bigString);
-      const result = await run({ StartAt: 'Big', States: { Big: { Type: 'Task', Resource: functionArn('big'), Catch: [catchAll], End: true }, Recovered: recovered } });
+      const result = await run({
+        StartAt: 'Big',
+        States: { Big: { Type: 'Task', Resource: functionArn('big'), Catch: [catchAll], End: true }, Recovered: recovered },
+      });
       expect(result).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
     });
 
     it('fails with States.DataLimitExceeded when a Pass state builds an output over 256 KiB', async () => {
-      const result = await run({ StartAt: 'Grow', States: { Grow: { Type: 'Pass', Parameters: { 'a.$': '$.half', 'b.$': '$.half' }, End: true } } }, { half: 'y'.repeat(140 * 1024) });
+      const result = await run(
+        { StartAt: 'Grow', States: { Grow: { Type: 'Pass', Parameters: { 'a.$': '$.half', 'b.$': '$.half' }, End: true } } },
+        { half: 'y'.repeat(140 * 1024) },
+      );
       expect(result).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
     });
 
@@ -49,7 +66,15 @@ describe('the engine as the Step Functions developer guide documents it', () => 
       engine.registerLambdaFunction(functionArn('big'), async () => bigString);
       const result = await run({
         StartAt: 'Big',
-        States: { Big: { Type: 'Task', Resource: functionArn('big'), Catch: [{ ErrorEquals: ['States.DataLimitExceeded'], ResultPath: '$.caught', Next: 'Recovered' }], End: true }, Recovered: recovered },
+        States: {
+          Big: {
+            Type: 'Task',
+            Resource: functionArn('big'),
+            Catch: [{ ErrorEquals: ['States.DataLimitExceeded'], ResultPath: '$.caught', Next: 'Recovered' }],
+            End: true,
+          },
+          Recovered: recovered,
+        },
       });
       expect(result.status).toBe('SUCCEEDED');
       expect(result.parsedOutput).toMatchObject({ caught: { Error: 'States.DataLimitExceeded' } });
@@ -61,7 +86,10 @@ describe('the engine as the Step Functions developer guide documents it', () => 
       engine.registerLambdaFunction(functionArn('echo'), async (event) => event);
       const result = await run({
         StartAt: 'Call',
-        States: { Call: { Type: 'Task', Resource: functionArn('echo'), ResultSelector: { 'x.$': '$.missing' }, Catch: [catchAll], End: true }, Recovered: recovered },
+        States: {
+          Call: { Type: 'Task', Resource: functionArn('echo'), ResultSelector: { 'x.$': '$.missing' }, Catch: [catchAll], End: true },
+          Recovered: recovered,
+        },
       });
       expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
       expect(result.types).not.toContain('PassStateEntered');
@@ -89,7 +117,10 @@ describe('the engine as the Step Functions developer guide documents it', () => 
     });
 
     it('names the state and its StateEntered event id in the cause, as AWS prefixes it', async () => {
-      const result = await run({ StartAt: 'First', States: { First: { Type: 'Pass', Next: 'Pick' }, Pick: { Type: 'Pass', InputPath: '$.missing', End: true } } });
+      const result = await run({
+        StartAt: 'First',
+        States: { First: { Type: 'Pass', Next: 'Pick' }, Pick: { Type: 'Pass', InputPath: '$.missing', End: true } },
+      });
       expect(result.status).toBe('FAILED');
       expect(result.cause).toMatch(/^An error occurred while executing the state 'Pick' \(entered at the event id #4\)\. /);
     });
@@ -99,7 +130,16 @@ describe('the engine as the Step Functions developer guide documents it', () => 
       const result = await run(
         {
           StartAt: 'Call',
-          States: { Call: { Type: 'Task', Resource: functionArn('echo'), ResultPath: '$.list.item', Catch: [{ ErrorEquals: ['States.ResultPathMatchFailure'], ResultPath: '$.caught', Next: 'Recovered' }], End: true }, Recovered: recovered },
+          States: {
+            Call: {
+              Type: 'Task',
+              Resource: functionArn('echo'),
+              ResultPath: '$.list.item',
+              Catch: [{ ErrorEquals: ['States.ResultPathMatchFailure'], ResultPath: '$.caught', Next: 'Recovered' }],
+              End: true,
+            },
+            Recovered: recovered,
+          },
         },
         { list: [1] },
       );
@@ -122,7 +162,10 @@ describe('the engine as the Step Functions developer guide documents it', () => 
 
   describe('context object', () => {
     it('has $$.Execution.RedriveCount, 0 for an execution never redriven', async () => {
-      const result = await run({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'redrives.$': '$$.Execution.RedriveCount' }, End: true } } });
+      const result = await run({
+        StartAt: 'P',
+        States: { P: { Type: 'Pass', Parameters: { 'redrives.$': '$$.Execution.RedriveCount' }, End: true } },
+      });
       expect(result.parsedOutput).toEqual({ redrives: 0 });
     });
   });
@@ -146,7 +189,17 @@ describe('the engine as the Step Functions developer guide documents it', () => 
       const fn = recordingFunction(() => ({}));
       engine.registerLambdaFunction(functionArn('receiver'), fn.invoke);
       await run(
-        { StartAt: 'Call', States: { Call: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: functionArn('receiver'), 'Payload.$': 'States.JsonToString($)' }, End: true } } },
+        {
+          StartAt: 'Call',
+          States: {
+            Call: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Parameters: { FunctionName: functionArn('receiver'), 'Payload.$': 'States.JsonToString($)' },
+              End: true,
+            },
+          },
+        },
         { certificateId: 'c-1' },
       );
       expect(fn.events).toEqual([{ certificateId: 'c-1' }]);
@@ -155,15 +208,40 @@ describe('the engine as the Step Functions developer guide documents it', () => 
     it('gives the function {} when the task has no Payload', async () => {
       const fn = recordingFunction(() => ({}));
       engine.registerLambdaFunction(functionArn('receiver'), fn.invoke);
-      await run({ StartAt: 'Call', States: { Call: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: functionArn('receiver') }, End: true } } }, { a: 1 });
+      await run(
+        {
+          StartAt: 'Call',
+          States: {
+            Call: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Parameters: { FunctionName: functionArn('receiver') },
+              End: true,
+            },
+          },
+        },
+        { a: 1 },
+      );
       expect(fn.events).toEqual([{}]);
     });
   });
 
   describe('history events', () => {
     it('records a Parallel state with the HistoryEventType names: Entered, Started, Succeeded, Exited', async () => {
-      const result = await run({ StartAt: 'Both', States: { Both: { Type: 'Parallel', Branches: [{ StartAt: 'A', States: { A: { Type: 'Pass', End: true } } }], End: true } } });
-      expect(result.types).toEqual(['ExecutionStarted', 'ParallelStateEntered', 'ParallelStateStarted', 'PassStateEntered', 'PassStateExited', 'ParallelStateSucceeded', 'ParallelStateExited', 'ExecutionSucceeded']);
+      const result = await run({
+        StartAt: 'Both',
+        States: { Both: { Type: 'Parallel', Branches: [{ StartAt: 'A', States: { A: { Type: 'Pass', End: true } } }], End: true } },
+      });
+      expect(result.types).toEqual([
+        'ExecutionStarted',
+        'ParallelStateEntered',
+        'ParallelStateStarted',
+        'PassStateEntered',
+        'PassStateExited',
+        'ParallelStateSucceeded',
+        'ParallelStateExited',
+        'ExecutionSucceeded',
+      ]);
     });
 
     it('records one TaskFailed per failed attempt under Retry, and no TaskStateExited when the state fails', async () => {
@@ -173,7 +251,15 @@ describe('the engine as the Step Functions developer guide documents it', () => 
       engine.registerLambdaFunction(functionArn('flaky'), fn.invoke);
       const result = await run({
         StartAt: 'Call',
-        States: { Call: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: functionArn('flaky') }, Retry: [{ ErrorEquals: ['Flaky'], MaxAttempts: 2, IntervalSeconds: 1 }], End: true } },
+        States: {
+          Call: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: functionArn('flaky') },
+            Retry: [{ ErrorEquals: ['Flaky'], MaxAttempts: 2, IntervalSeconds: 1 }],
+            End: true,
+          },
+        },
       });
       expect(result.types.filter((type) => type === 'TaskFailed')).toHaveLength(3);
       expect(result.types.filter((type) => type === 'TaskScheduled')).toHaveLength(3);

@@ -20,11 +20,15 @@ describe('StepFunctionsEngine on a data folder', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const historyTypes = (engine: StepFunctionsEngine, executionArn: string) => engine.getExecutionHistory({ executionArn }).events.map((event) => event.type as string);
+  const historyTypes = (engine: StepFunctionsEngine, executionArn: string) =>
+    engine.getExecutionHistory({ executionArn }).events.map((event) => event.type as string);
 
   it('resumes a Wait after a restart with the time it had left, and keeps state machines and history', async () => {
     const first = engineOn();
-    const arn = deploy(first, 'waiting', { StartAt: 'Settle', States: { Settle: { Type: 'Wait', Seconds: 60, Next: 'Done' }, Done: { Type: 'Pass', Result: 'done', End: true } } });
+    const arn = deploy(first, 'waiting', {
+      StartAt: 'Settle',
+      States: { Settle: { Type: 'Wait', Seconds: 60, Next: 'Done' }, Done: { Type: 'Pass', Result: 'done', End: true } },
+    });
     const { executionArn } = first.startExecution({ stateMachineArn: arn, name: 'wait-1' });
     await eventually('the Wait state', () => historyTypes(first, executionArn).includes('WaitStateEntered'));
     await first.close();

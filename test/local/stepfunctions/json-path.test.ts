@@ -24,7 +24,13 @@ describe('JSONPath of the States language', () => {
 
   // The developer guide's "Paths" page: Step Functions paths use Jayway JsonPath, filters included.
   it('selects the items a filter expression matches', () => {
-    const certificates: Json = { items: [{ id: 'a', status: 'ACTIVE', size: 1 }, { id: 'b', status: 'INACTIVE', size: 3 }, { id: 'c', status: 'ACTIVE', size: 5, owner: { name: 'x' } }] };
+    const certificates: Json = {
+      items: [
+        { id: 'a', status: 'ACTIVE', size: 1 },
+        { id: 'b', status: 'INACTIVE', size: 3 },
+        { id: 'c', status: 'ACTIVE', size: 5, owner: { name: 'x' } },
+      ],
+    };
     expect(queryPath("$.items[?(@.status == 'ACTIVE')].id", certificates)).toEqual({ found: true, value: ['a', 'c'] });
     expect(queryPath('$.items[?(@.size > 1 && @.size <= 5)].id', certificates)).toEqual({ found: true, value: ['b', 'c'] });
     expect(queryPath("$.items[?(@.size == 1 || @['status'] != 'ACTIVE')].id", certificates)).toEqual({ found: true, value: ['a', 'b'] });

@@ -51,8 +51,23 @@ const MACHINES: Record<string, unknown> = {
       Both: {
         Type: 'Parallel',
         Branches: [
-          { StartAt: 'Items', States: { Items: { Type: 'Map', ItemsPath: '$.items', MaxConcurrency: 2, ItemSelector: { 'n.$': '$$.Map.Item.Value' }, ItemProcessor: { StartAt: 'Double', States: { Double: { Type: 'Task', Resource: fnArn('double'), End: true } } }, End: true } } },
-          { StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 3600, Next: 'Done' }, Done: { Type: 'Pass', Result: 'waited an hour', End: true } } },
+          {
+            StartAt: 'Items',
+            States: {
+              Items: {
+                Type: 'Map',
+                ItemsPath: '$.items',
+                MaxConcurrency: 2,
+                ItemSelector: { 'n.$': '$$.Map.Item.Value' },
+                ItemProcessor: { StartAt: 'Double', States: { Double: { Type: 'Task', Resource: fnArn('double'), End: true } } },
+                End: true,
+              },
+            },
+          },
+          {
+            StartAt: 'Wait',
+            States: { Wait: { Type: 'Wait', Seconds: 3600, Next: 'Done' }, Done: { Type: 'Pass', Result: 'waited an hour', End: true } },
+          },
         ],
         End: true,
       },
@@ -61,7 +76,12 @@ const MACHINES: Record<string, unknown> = {
   callback: {
     StartAt: 'Ask',
     States: {
-      Ask: callbackTask({ TimeoutSeconds: 86400, ResultPath: '$.answer', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Refused' }], Next: 'Answered' }),
+      Ask: callbackTask({
+        TimeoutSeconds: 86400,
+        ResultPath: '$.answer',
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Refused' }],
+        Next: 'Answered',
+      }),
       Answered: { Type: 'Succeed' },
       Refused: { Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' },
     },
@@ -69,7 +89,12 @@ const MACHINES: Record<string, unknown> = {
   timeouts: {
     StartAt: 'Ask',
     States: {
-      Ask: callbackTask({ TimeoutSecondsPath: '$.timeout', HeartbeatSeconds: 600, Catch: [{ ErrorEquals: ['States.Timeout', 'States.HeartbeatTimeout'], ResultPath: '$.failure', Next: 'TimedOut' }], End: true }),
+      Ask: callbackTask({
+        TimeoutSecondsPath: '$.timeout',
+        HeartbeatSeconds: 600,
+        Catch: [{ ErrorEquals: ['States.Timeout', 'States.HeartbeatTimeout'], ResultPath: '$.failure', Next: 'TimedOut' }],
+        End: true,
+      }),
       TimedOut: { Type: 'Pass', End: true },
     },
   },
@@ -105,10 +130,15 @@ describe('the local Step Functions API, driven with the SDK', () => {
       notified.push(event as { token: string; input: unknown });
       return {};
     });
-    for (const [name, definition] of Object.entries(MACHINES)) engine.createStateMachine({ name, arn: machineArn(name), definition: JSON.stringify(definition) });
+    for (const [name, definition] of Object.entries(MACHINES))
+      engine.createStateMachine({ name, arn: machineArn(name), definition: JSON.stringify(definition) });
     engine.resumeExecutions();
     endpoint = await startStepFunctionsEndpoint(engine);
-    client = new SFNClient({ region: REGION, endpoint: endpoint.url, credentials: { accessKeyId: `AKIA${ACCOUNT}LOCL`, secretAccessKey: 'x' } });
+    client = new SFNClient({
+      region: REGION,
+      endpoint: endpoint.url,
+      credentials: { accessKeyId: `AKIA${ACCOUNT}LOCL`, secretAccessKey: 'x' },
+    });
   }
   async function shut(): Promise<void> {
     client.destroy();
@@ -122,7 +152,8 @@ describe('the local Step Functions API, driven with the SDK', () => {
   });
 
   const start = async (machine: string, input: unknown, name?: string) =>
-    (await client.send(new StartExecutionCommand({ stateMachineArn: machineArn(machine), input: JSON.stringify(input), name }))).executionArn ?? '';
+    (await client.send(new StartExecutionCommand({ stateMachineArn: machineArn(machine), input: JSON.stringify(input), name })))
+      .executionArn ?? '';
   const finished = async (executionArn: string): Promise<DescribeExecutionCommandOutput> => {
     await engine.waitForExecution(executionArn);
     return client.send(new DescribeExecutionCommand({ executionArn }));
@@ -146,7 +177,9 @@ describe('the local Step Functions API, driven with the SDK', () => {
     expect(history.events?.at(-1)?.type).toBe('ExecutionSucceeded');
 
     const caught = await finished(await start('retries', { failures: 5 }));
-    expect(JSON.parse(caught.output ?? '{}')).toMatchObject({ error: { Error: 'Flaky', Cause: expect.stringContaining('"errorMessage":"not yet"') } });
+    expect(JSON.parse(caught.output ?? '{}')).toMatchObject({
+      error: { Error: 'Flaky', Cause: expect.stringContaining('"errorMessage":"not yet"') },
+    });
   });
 
   it('runs Map items with at most MaxConcurrency at once, in order, beside a Parallel branch whose hour-long Wait is time-scaled', async () => {
@@ -164,14 +197,20 @@ describe('the local Step Functions API, driven with the SDK', () => {
     const result = await finished(executionArn);
     expect(JSON.parse(result.output ?? '{}')).toEqual({ marker: 'success', answer: { decision: 'APPROVED' } });
     // A closed task's token is "expired or already closed": TaskTimedOut, per the API reference.
-    await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
-    await expect(client.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' }))).rejects.toMatchObject({ name: 'InvalidToken' });
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' }))).rejects.toMatchObject({
+      name: 'InvalidToken',
+    });
   });
 
   it('fails a callback task with SendTaskFailure: Catch sees the error and cause', async () => {
     const executionArn = await start('callback', { marker: 'failure' });
     const token = await tokenFor('failure');
-    await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: 'not json' }))).rejects.toMatchObject({ name: 'InvalidOutput' });
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: 'not json' }))).rejects.toMatchObject({
+      name: 'InvalidOutput',
+    });
     await client.send(new SendTaskFailureCommand({ taskToken: token, error: 'RequestCancelled', cause: 'cancelled by alice' }));
     expect(await finished(executionArn)).toMatchObject({ status: 'FAILED', error: 'RequestCancelled', cause: 'cancelled by alice' });
   });
@@ -180,7 +219,9 @@ describe('the local Step Functions API, driven with the SDK', () => {
     const timedOut = await start('timeouts', { marker: 'deadline', timeout: 60 });
     const token = await tokenFor('deadline');
     expect(JSON.parse((await finished(timedOut)).output ?? '{}')).toMatchObject({ failure: { Error: 'States.Timeout' } });
-    await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
 
     const silent = await start('timeouts', { marker: 'heartbeat', timeout: 86400 });
     const heartbeatToken = await tokenFor('heartbeat');
@@ -193,22 +234,36 @@ describe('the local Step Functions API, driven with the SDK', () => {
     expect(await start('longWait', { seconds: 86400 }, 'nightly-1')).toBe(first);
     await expect(start('longWait', { seconds: 1 }, 'nightly-1')).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
     await expect(start('longWait', {}, 'has space')).rejects.toMatchObject({ name: 'InvalidName' });
-    await expect(client.send(new StartExecutionCommand({ stateMachineArn: machineArn('longWait'), input: '{' }))).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    await expect(client.send(new StartExecutionCommand({ stateMachineArn: machineArn('longWait'), input: '{' }))).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+    });
     await client.send(new StopExecutionCommand({ executionArn: first, error: 'Operator', cause: 'not tonight' }));
-    expect(await client.send(new DescribeExecutionCommand({ executionArn: first }))).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'not tonight' });
+    expect(await client.send(new DescribeExecutionCommand({ executionArn: first }))).toMatchObject({
+      status: 'ABORTED',
+      error: 'Operator',
+      cause: 'not tonight',
+    });
   });
 
   it('lists executions page by page and by status, and hides them from other accounts', async () => {
     for (let index = 0; index < 3; index += 1) await finished(await start('retries', { failures: 0 }));
     const firstPage = await client.send(new ListExecutionsCommand({ stateMachineArn: machineArn('retries'), maxResults: 2 }));
     expect(firstPage.executions).toHaveLength(2);
-    const secondPage = await client.send(new ListExecutionsCommand({ stateMachineArn: machineArn('retries'), maxResults: 2, nextToken: firstPage.nextToken }));
+    const secondPage = await client.send(
+      new ListExecutionsCommand({ stateMachineArn: machineArn('retries'), maxResults: 2, nextToken: firstPage.nextToken }),
+    );
     expect((secondPage.executions ?? []).length).toBeGreaterThan(0);
     const aborted = await client.send(new ListExecutionsCommand({ stateMachineArn: machineArn('longWait'), statusFilter: 'ABORTED' }));
     expect(aborted.executions?.map((execution) => execution.name)).toEqual(['nightly-1']);
 
-    const stranger = new SFNClient({ region: REGION, endpoint: endpoint.url, credentials: { accessKeyId: 'AKIA222222222222LOCL', secretAccessKey: 'x' } });
-    await expect(stranger.send(new DescribeExecutionCommand({ executionArn: firstPage.executions?.[0]?.executionArn }))).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+    const stranger = new SFNClient({
+      region: REGION,
+      endpoint: endpoint.url,
+      credentials: { accessKeyId: 'AKIA222222222222LOCL', secretAccessKey: 'x' },
+    });
+    await expect(
+      stranger.send(new DescribeExecutionCommand({ executionArn: firstPage.executions?.[0]?.executionArn })),
+    ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
     stranger.destroy();
   });
 
@@ -228,7 +283,11 @@ describe('the local Step Functions API, driven with the SDK', () => {
 
   it('refuses a JSONata definition rather than mis-running it', () => {
     expect(() =>
-      engine.createStateMachine({ name: 'jsonata', arn: machineArn('jsonata'), definition: JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }) }),
+      engine.createStateMachine({
+        name: 'jsonata',
+        arn: machineArn('jsonata'),
+        definition: JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }),
+      }),
     ).toThrow('runs only the JSONPath dialect');
   });
 });

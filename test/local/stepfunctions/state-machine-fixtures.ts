@@ -52,7 +52,12 @@ export function cdkLambdaInvokeState(fnArn: string, next: { Next: string } | { E
     Parameters: { FunctionName: fnArn, 'Payload.$': '$' },
     Retry: [
       {
-        ErrorEquals: ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+        ErrorEquals: [
+          'Lambda.ClientExecutionTimeoutException',
+          'Lambda.ServiceException',
+          'Lambda.AWSLambdaException',
+          'Lambda.SdkClientException',
+        ],
         IntervalSeconds: 2,
         MaxAttempts: 6,
         BackoffRate: 2,

@@ -15,14 +15,28 @@ import {
   type DescribeExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
 import { StepFunctionsEngine, startStepFunctionsEndpoint, type StepFunctionsEndpoint } from '../../../local/stepfunctions';
-import { ACCOUNT, cdkLambdaInvokeState, deploy, eventually, functionArn, functionError, OTHER_ACCOUNT, recordingFunction, REGION } from './state-machine-fixtures';
+import {
+  ACCOUNT,
+  cdkLambdaInvokeState,
+  deploy,
+  eventually,
+  functionArn,
+  functionError,
+  OTHER_ACCOUNT,
+  recordingFunction,
+  REGION,
+} from './state-machine-fixtures';
 
 describe('local Step Functions endpoint', () => {
   let engine: StepFunctionsEngine;
   let endpoint: StepFunctionsEndpoint;
   const clients: SFNClient[] = [];
   const client = (account = ACCOUNT) => {
-    const created = new SFNClient({ region: REGION, endpoint: endpoint.url, credentials: { accessKeyId: `AKIA${account}LOCL`, secretAccessKey: 'x' } });
+    const created = new SFNClient({
+      region: REGION,
+      endpoint: endpoint.url,
+      credentials: { accessKeyId: `AKIA${account}LOCL`, secretAccessKey: 'x' },
+    });
     clients.push(created);
     return created;
   };
@@ -39,7 +53,10 @@ describe('local Step Functions endpoint', () => {
       RequestApproval: {
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-        Parameters: { FunctionName: functionArn('request-approval'), Payload: { 'taskToken.$': '$$.Task.Token', 'executionId.$': '$$.Execution.Id', 'certificateId.$': '$.certificateId' } },
+        Parameters: {
+          FunctionName: functionArn('request-approval'),
+          Payload: { 'taskToken.$': '$$.Task.Token', 'executionId.$': '$$.Execution.Id', 'certificateId.$': '$.certificateId' },
+        },
         ...(options.timeoutSeconds ? { TimeoutSeconds: options.timeoutSeconds } : {}),
         ...(options.heartbeatSeconds ? { HeartbeatSeconds: options.heartbeatSeconds } : {}),
         ResultPath: '$.approval',
@@ -73,50 +90,84 @@ describe('local Step Functions endpoint', () => {
   };
   const startWaiting = async (stateMachineArn = approvalArn, sfn = client()) => {
     const before = tokens.length;
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ certificateId: 'c-1' }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ certificateId: 'c-1' }) }),
+    );
     const taskToken = await eventually('the approval request', () => tokens[before]);
     return { executionArn: executionArn as string, taskToken };
   };
 
   it('starts an execution idempotently for the same name and input, and refuses the name for another input', async () => {
-    const first = await client().send(new StartExecutionCommand({ stateMachineArn: approvalArn, name: 'transfer-1', input: '{"certificateId":"c-9"}' }));
-    const again = await client().send(new StartExecutionCommand({ stateMachineArn: approvalArn, name: 'transfer-1', input: '{"certificateId":"c-9"}' }));
+    const first = await client().send(
+      new StartExecutionCommand({ stateMachineArn: approvalArn, name: 'transfer-1', input: '{"certificateId":"c-9"}' }),
+    );
+    const again = await client().send(
+      new StartExecutionCommand({ stateMachineArn: approvalArn, name: 'transfer-1', input: '{"certificateId":"c-9"}' }),
+    );
     expect(first.executionArn).toBe(`arn:aws:states:${REGION}:${ACCOUNT}:execution:approval:transfer-1`);
     expect(again).toMatchObject({ executionArn: first.executionArn, startDate: first.startDate });
-    await expect(client().send(new StartExecutionCommand({ stateMachineArn: approvalArn, name: 'transfer-1', input: '{"certificateId":"other"}' }))).rejects.toMatchObject({
+    await expect(
+      client().send(new StartExecutionCommand({ stateMachineArn: approvalArn, name: 'transfer-1', input: '{"certificateId":"other"}' })),
+    ).rejects.toMatchObject({
       name: 'ExecutionAlreadyExists',
     });
     await client().send(new StopExecutionCommand({ executionArn: first.executionArn }));
-    await expect(client().send(new StartExecutionCommand({ stateMachineArn: approvalArn, name: 'transfer-1', input: '{"certificateId":"c-9"}' }))).rejects.toMatchObject({
+    await expect(
+      client().send(new StartExecutionCommand({ stateMachineArn: approvalArn, name: 'transfer-1', input: '{"certificateId":"c-9"}' })),
+    ).rejects.toMatchObject({
       name: 'ExecutionAlreadyExists',
     });
   });
 
   it('refuses invalid names, invalid input and unknown state machines', async () => {
-    await expect(client().send(new StartExecutionCommand({ stateMachineArn: passArn, name: 'has space' }))).rejects.toMatchObject({ name: 'InvalidName' });
-    await expect(client().send(new StartExecutionCommand({ stateMachineArn: passArn, name: 'x'.repeat(81) }))).rejects.toMatchObject({ name: 'InvalidName' });
-    await expect(client().send(new StartExecutionCommand({ stateMachineArn: passArn, input: '{not json' }))).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    await expect(client().send(new StartExecutionCommand({ stateMachineArn: passArn, name: 'has space' }))).rejects.toMatchObject({
+      name: 'InvalidName',
+    });
+    await expect(client().send(new StartExecutionCommand({ stateMachineArn: passArn, name: 'x'.repeat(81) }))).rejects.toMatchObject({
+      name: 'InvalidName',
+    });
+    await expect(client().send(new StartExecutionCommand({ stateMachineArn: passArn, input: '{not json' }))).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+    });
     await expect(client().send(new StartExecutionCommand({ stateMachineArn: 'not-an-arn' }))).rejects.toMatchObject({ name: 'InvalidArn' });
-    await expect(client().send(new StartExecutionCommand({ stateMachineArn: `${passArn}-missing` }))).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    await expect(client().send(new StartExecutionCommand({ stateMachineArn: `${passArn}-missing` }))).rejects.toMatchObject({
+      name: 'StateMachineDoesNotExist',
+    });
   });
 
   it("hides one account's state machines and executions from another", async () => {
     const { executionArn } = await client().send(new StartExecutionCommand({ stateMachineArn: passArn }));
-    await expect(client(OTHER_ACCOUNT).send(new StartExecutionCommand({ stateMachineArn: passArn }))).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
-    await expect(client(OTHER_ACCOUNT).send(new DescribeExecutionCommand({ executionArn }))).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+    await expect(client(OTHER_ACCOUNT).send(new StartExecutionCommand({ stateMachineArn: passArn }))).rejects.toMatchObject({
+      name: 'StateMachineDoesNotExist',
+    });
+    await expect(client(OTHER_ACCOUNT).send(new DescribeExecutionCommand({ executionArn }))).rejects.toMatchObject({
+      name: 'ExecutionDoesNotExist',
+    });
     expect((await client(OTHER_ACCOUNT).send(new ListStateMachinesCommand({}))).stateMachines).toEqual([]);
   });
 
   it('describes a finished execution with its output, dates and state machine', async () => {
-    const { executionArn } = await client().send(new StartExecutionCommand({ stateMachineArn: passArn, name: 'described', input: '{"a":1}' }));
+    const { executionArn } = await client().send(
+      new StartExecutionCommand({ stateMachineArn: passArn, name: 'described', input: '{"a":1}' }),
+    );
     const described = await finished(executionArn as string);
-    expect(described).toMatchObject({ status: 'SUCCEEDED', name: 'described', input: '{"a":1}', output: '{"a":1}', stateMachineArn: passArn });
+    expect(described).toMatchObject({
+      status: 'SUCCEEDED',
+      name: 'described',
+      input: '{"a":1}',
+      output: '{"a":1}',
+      stateMachineArn: passArn,
+    });
     expect(described.startDate).toBeInstanceOf(Date);
     expect(described.stopDate).toBeInstanceOf(Date);
     const forExecution = await client().send(new DescribeStateMachineForExecutionCommand({ executionArn }));
     expect(forExecution).toMatchObject({ stateMachineArn: passArn, name: 'pass' });
     expect(JSON.parse(forExecution.definition as string)).toMatchObject({ StartAt: 'P' });
-    expect(await client().send(new DescribeStateMachineCommand({ stateMachineArn: passArn }))).toMatchObject({ name: 'pass', status: 'ACTIVE', type: 'STANDARD' });
+    expect(await client().send(new DescribeStateMachineCommand({ stateMachineArn: passArn }))).toMatchObject({
+      name: 'pass',
+      status: 'ACTIVE',
+      type: 'STANDARD',
+    });
   });
 
   it('lists executions newest first, by status, one page at a time', async () => {
@@ -125,7 +176,9 @@ describe('local Step Functions endpoint', () => {
     for (const name of names) await engine.waitForExecution(engine.startExecution({ stateMachineArn: listed, name }).executionArn);
     const firstPage = await client().send(new ListExecutionsCommand({ stateMachineArn: listed, maxResults: 2 }));
     expect(firstPage.executions?.map((execution) => execution.name)).toEqual(['five', 'four']);
-    const rest = await client().send(new ListExecutionsCommand({ stateMachineArn: listed, maxResults: 10, nextToken: firstPage.nextToken }));
+    const rest = await client().send(
+      new ListExecutionsCommand({ stateMachineArn: listed, maxResults: 10, nextToken: firstPage.nextToken }),
+    );
     expect(rest.executions?.map((execution) => execution.name)).toEqual(['three', 'two', 'one']);
     expect(rest.nextToken).toBeUndefined();
     expect((await client().send(new ListExecutionsCommand({ stateMachineArn: listed, statusFilter: 'RUNNING' }))).executions).toEqual([]);
@@ -135,12 +188,23 @@ describe('local Step Functions endpoint', () => {
     const { executionArn } = await client().send(new StartExecutionCommand({ stateMachineArn: passArn, input: '{"secret":1}' }));
     await engine.waitForExecution(executionArn as string);
     const history = await client().send(new GetExecutionHistoryCommand({ executionArn }));
-    expect(history.events?.map((event) => event.type)).toEqual(['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']);
-    expect(history.events?.[1]).toMatchObject({ id: 2, previousEventId: 1, stateEnteredEventDetails: { name: 'P', input: '{"secret":1}' } });
+    expect(history.events?.map((event) => event.type)).toEqual([
+      'ExecutionStarted',
+      'PassStateEntered',
+      'PassStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(history.events?.[1]).toMatchObject({
+      id: 2,
+      previousEventId: 1,
+      stateEnteredEventDetails: { name: 'P', input: '{"secret":1}' },
+    });
     expect(history.events?.[0]?.timestamp).toBeInstanceOf(Date);
     const reversed = await client().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));
     expect(reversed.events?.map((event) => event.type)).toEqual(['ExecutionSucceeded']);
-    const next = await client().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1, nextToken: reversed.nextToken }));
+    const next = await client().send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1, nextToken: reversed.nextToken }),
+    );
     expect(next.events?.map((event) => event.type)).toEqual(['PassStateExited']);
     const withoutData = await client().send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: false }));
     expect(JSON.stringify(withoutData.events)).not.toContain('secret');
@@ -151,10 +215,16 @@ describe('local Step Functions endpoint', () => {
     expect(taskToken.length).toBeGreaterThanOrEqual(200);
     expect(approvalFunction.events.at(-1)).toMatchObject({ executionId: executionArn, certificateId: 'c-1' });
     expect((await client().send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
-    await expect(client().send(new SendTaskSuccessCommand({ taskToken, output: 'not json' }))).rejects.toMatchObject({ name: 'InvalidOutput' });
+    await expect(client().send(new SendTaskSuccessCommand({ taskToken, output: 'not json' }))).rejects.toMatchObject({
+      name: 'InvalidOutput',
+    });
     await client().send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'APPROVED' }) }));
     const described = await finished(executionArn);
-    expect(JSON.parse(described.output as string)).toEqual({ certificateId: 'c-1', approval: { decision: 'APPROVED' }, outcome: 'APPROVED' });
+    expect(JSON.parse(described.output as string)).toEqual({
+      certificateId: 'c-1',
+      approval: { decision: 'APPROVED' },
+      outcome: 'APPROVED',
+    });
     await expect(client().send(new SendTaskSuccessCommand({ taskToken, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
     const types = (await client().send(new GetExecutionHistoryCommand({ executionArn }))).events?.map((event) => event.type);
     expect(types).toEqual(expect.arrayContaining(['TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded']));
@@ -168,16 +238,25 @@ describe('local Step Functions endpoint', () => {
   });
 
   it('answers InvalidToken for a token it never issued', async () => {
-    await expect(client().send(new SendTaskSuccessCommand({ taskToken: 'made-up', output: '{}' }))).rejects.toMatchObject({ name: 'InvalidToken' });
+    await expect(client().send(new SendTaskSuccessCommand({ taskToken: 'made-up', output: '{}' }))).rejects.toMatchObject({
+      name: 'InvalidToken',
+    });
     await expect(client().send(new SendTaskHeartbeatCommand({ taskToken: 'made-up' }))).rejects.toMatchObject({ name: 'InvalidToken' });
   });
 
   /** Its own engine and endpoint, for deadlines that need another timeScale. */
-  async function withTimeScale(timeScale: number, test: (local: { engine: StepFunctionsEngine; sfn: SFNClient }) => Promise<void>): Promise<void> {
+  async function withTimeScale(
+    timeScale: number,
+    test: (local: { engine: StepFunctionsEngine; sfn: SFNClient }) => Promise<void>,
+  ): Promise<void> {
     const localEngine = new StepFunctionsEngine({ region: REGION, timeScale });
     localEngine.registerLambdaFunction(functionArn('request-approval'), approvalFunction.invoke);
     const localEndpoint = await startStepFunctionsEndpoint(localEngine, { port: 0 });
-    const sfn = new SFNClient({ region: REGION, endpoint: localEndpoint.url, credentials: { accessKeyId: `AKIA${ACCOUNT}LOCL`, secretAccessKey: 'x' } });
+    const sfn = new SFNClient({
+      region: REGION,
+      endpoint: localEndpoint.url,
+      credentials: { accessKeyId: `AKIA${ACCOUNT}LOCL`, secretAccessKey: 'x' },
+    });
     try {
       await test({ engine: localEngine, sfn });
     } finally {
@@ -201,7 +280,9 @@ describe('local Step Functions endpoint', () => {
   it('fails a waiting task with States.HeartbeatTimeout when heartbeats stop', async () => {
     const heartbeat = deploy(engine, 'heartbeat', approvalDefinition({ heartbeatSeconds: 60 }));
     const silent = await startWaiting(heartbeat);
-    expect(JSON.parse((await finished(silent.executionArn)).output as string)).toMatchObject({ error: { Error: 'States.HeartbeatTimeout' } });
+    expect(JSON.parse((await finished(silent.executionArn)).output as string)).toMatchObject({
+      error: { Error: 'States.HeartbeatTimeout' },
+    });
   });
 
   it('keeps a waiting task alive while SendTaskHeartbeat comes within HeartbeatSeconds', async () => {
@@ -222,14 +303,23 @@ describe('local Step Functions endpoint', () => {
     const { executionArn, taskToken } = await startWaiting();
     const stopped = await client().send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'no longer needed' }));
     expect(stopped.stopDate).toBeInstanceOf(Date);
-    expect(await client().send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'no longer needed' });
+    expect(await client().send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({
+      status: 'ABORTED',
+      error: 'Operator',
+      cause: 'no longer needed',
+    });
     await expect(client().send(new SendTaskSuccessCommand({ taskToken, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
     const events = (await client().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }))).events;
-    expect(events?.[0]).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Operator', cause: 'no longer needed' } });
+    expect(events?.[0]).toMatchObject({
+      type: 'ExecutionAborted',
+      executionAbortedEventDetails: { error: 'Operator', cause: 'no longer needed' },
+    });
   });
 
   it('runs a CDK-style definition: lambda:invoke with Lambda retries, a Choice, a Map and a Wait', async () => {
-    const check = recordingFunction((event) => ({ status: (event as { certificateId: string }).certificateId === 'c-1' ? 'ACTIVE' : 'REVOKED' }));
+    const check = recordingFunction((event) => ({
+      status: (event as { certificateId: string }).certificateId === 'c-1' ? 'ACTIVE' : 'REVOKED',
+    }));
     let transient = 0;
     engine.registerLambdaFunction(functionArn('describe'), async (event) => {
       if (transient++ === 0) throw functionError('Lambda.ServiceException', 'Rate exceeded');
@@ -242,25 +332,52 @@ describe('local Step Functions endpoint', () => {
         definition: JSON.stringify({
           StartAt: 'Describe',
           States: {
-            Describe: cdkLambdaInvokeState(functionArn('describe'), { Next: 'IsActive' }, { ResultSelector: { 'status.$': '$.Payload.status' }, ResultPath: '$.certificate' }),
-            IsActive: { Type: 'Choice', Choices: [{ Variable: '$.certificate.status', StringEquals: 'ACTIVE', Next: 'Settle' }], Default: 'Refused' },
+            Describe: cdkLambdaInvokeState(
+              functionArn('describe'),
+              { Next: 'IsActive' },
+              { ResultSelector: { 'status.$': '$.Payload.status' }, ResultPath: '$.certificate' },
+            ),
+            IsActive: {
+              Type: 'Choice',
+              Choices: [{ Variable: '$.certificate.status', StringEquals: 'ACTIVE', Next: 'Settle' }],
+              Default: 'Refused',
+            },
             Settle: { Type: 'Wait', Seconds: 30, Next: 'Notify' },
-            Notify: { Type: 'Map', ItemsPath: '$.recipients', MaxConcurrency: 1, ItemSelector: { 'to.$': '$$.Map.Item.Value' }, ItemProcessor: { StartAt: 'Send', States: { Send: { Type: 'Pass', End: true } } }, ResultPath: '$.notified', End: true },
+            Notify: {
+              Type: 'Map',
+              ItemsPath: '$.recipients',
+              MaxConcurrency: 1,
+              ItemSelector: { 'to.$': '$$.Map.Item.Value' },
+              ItemProcessor: { StartAt: 'Send', States: { Send: { Type: 'Pass', End: true } } },
+              ResultPath: '$.notified',
+              End: true,
+            },
             Refused: { Type: 'Fail', Error: 'CertificateNotActive', Cause: 'the certificate is not ACTIVE' },
           },
         }),
       }),
     );
-    const { executionArn } = await client().send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ certificateId: 'c-1', recipients: ['a@x', 'b@x'] }) }));
+    const { executionArn } = await client().send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ certificateId: 'c-1', recipients: ['a@x', 'b@x'] }) }),
+    );
     const described = await finished(executionArn as string);
-    expect(JSON.parse(described.output as string)).toEqual({ certificateId: 'c-1', recipients: ['a@x', 'b@x'], certificate: { status: 'ACTIVE' }, notified: [{ to: 'a@x' }, { to: 'b@x' }] });
+    expect(JSON.parse(described.output as string)).toEqual({
+      certificateId: 'c-1',
+      recipients: ['a@x', 'b@x'],
+      certificate: { status: 'ACTIVE' },
+      notified: [{ to: 'a@x' }, { to: 'b@x' }],
+    });
     expect(check.events).toHaveLength(1);
   });
 
   it('answers an unknown operation with UnknownOperationException', async () => {
     const response = await fetch(endpoint.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.DoSomething', authorization: `AWS4-HMAC-SHA256 Credential=AKIA${ACCOUNT}LOCL/20240101/us-east-1/states/aws4_request` },
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'AWSStepFunctions.DoSomething',
+        authorization: `AWS4-HMAC-SHA256 Credential=AKIA${ACCOUNT}LOCL/20240101/us-east-1/states/aws4_request`,
+      },
       body: '{}',
     });
     expect(response.status).toBe(400);

@@ -18,15 +18,26 @@ describe('StepFunctionsEngine', () => {
   it('runs lambda:invoke the way CDK synthesizes it and returns the Invoke response with the Payload parsed', async () => {
     const fn = recordingFunction((event) => ({ doubled: (event as { value: number }).value * 2 }));
     engine.registerLambdaFunction(functionArn('double'), fn.invoke);
-    const result = await run({ StartAt: 'Double', States: { Double: cdkLambdaInvokeState(functionArn('double'), { End: true }) } }, { value: 21 });
+    const result = await run(
+      { StartAt: 'Double', States: { Double: cdkLambdaInvokeState(functionArn('double'), { End: true }) } },
+      { value: 21 },
+    );
     expect(result.status).toBe('SUCCEEDED');
     expect(fn.events).toEqual([{ value: 21 }]);
-    expect(result.parsedOutput).toMatchObject({ ExecutedVersion: '$LATEST', Payload: { doubled: 42 }, StatusCode: 200, SdkHttpMetadata: { HttpStatusCode: 200 } });
+    expect(result.parsedOutput).toMatchObject({
+      ExecutedVersion: '$LATEST',
+      Payload: { doubled: 42 },
+      StatusCode: 200,
+      SdkHttpMetadata: { HttpStatusCode: 200 },
+    });
   });
 
   it('returns only the payload when the Resource is the function ARN (payloadResponseOnly)', async () => {
     engine.registerLambdaFunction(functionArn('echo'), async (event) => ({ got: event }));
-    const result = await run({ StartAt: 'Echo', States: { Echo: { Type: 'Task', Resource: functionArn('echo'), ResultPath: '$.echo', End: true } } }, { a: 1 });
+    const result = await run(
+      { StartAt: 'Echo', States: { Echo: { Type: 'Task', Resource: functionArn('echo'), ResultPath: '$.echo', End: true } } },
+      { a: 1 },
+    );
     expect(result.parsedOutput).toEqual({ a: 1, echo: { got: { a: 1 } } });
   });
 
@@ -40,7 +51,13 @@ describe('StepFunctionsEngine', () => {
             Type: 'Task',
             Resource: functionArn('echo'),
             InputPath: '$.request',
-            Parameters: { 'id.$': '$.id', 'execution.$': '$$.Execution.Name', 'state.$': '$$.State.Name', 'label.$': "States.Format('cert {}', $.id)", fixed: 1 },
+            Parameters: {
+              'id.$': '$.id',
+              'execution.$': '$$.Execution.Name',
+              'state.$': '$$.State.Name',
+              'label.$': "States.Format('cert {}', $.id)",
+              fixed: 1,
+            },
             ResultSelector: { 'label.$': '$.label', 'state.$': '$.state' },
             ResultPath: '$.result',
             OutputPath: '$.result',
@@ -66,11 +83,21 @@ describe('StepFunctionsEngine', () => {
     const caught = await run({
       StartAt: 'Call',
       States: {
-        Call: { Type: 'Task', Resource: functionArn('reject'), Catch: [{ ErrorEquals: ['TransferConflict'], ResultPath: '$.error', Next: 'Handled' }], End: true },
+        Call: {
+          Type: 'Task',
+          Resource: functionArn('reject'),
+          Catch: [{ ErrorEquals: ['TransferConflict'], ResultPath: '$.error', Next: 'Handled' }],
+          End: true,
+        },
         Handled: { Type: 'Succeed' },
       },
     });
-    expect(caught.parsedOutput).toEqual({ error: { Error: 'TransferConflict', Cause: JSON.stringify({ errorMessage: 'already pending', errorType: 'TransferConflict', trace: [] }) } });
+    expect(caught.parsedOutput).toEqual({
+      error: {
+        Error: 'TransferConflict',
+        Cause: JSON.stringify({ errorMessage: 'already pending', errorType: 'TransferConflict', trace: [] }),
+      },
+    });
     const uncaught = await run({ StartAt: 'Call', States: { Call: { Type: 'Task', Resource: functionArn('reject'), End: true } } });
     expect(uncaught).toMatchObject({ status: 'FAILED', error: 'TransferConflict' });
   });
@@ -79,7 +106,10 @@ describe('StepFunctionsEngine', () => {
     engine.registerLambdaFunction(functionArn('slow'), async () => {
       throw functionError('Sandbox.Timedout', 'Task timed out after 3.00 seconds');
     });
-    expect(await run({ StartAt: 'Call', States: { Call: { Type: 'Task', Resource: functionArn('slow'), End: true } } })).toMatchObject({ status: 'FAILED', error: 'Lambda.Unknown' });
+    expect(await run({ StartAt: 'Call', States: { Call: { Type: 'Task', Resource: functionArn('slow'), End: true } } })).toMatchObject({
+      status: 'FAILED',
+      error: 'Lambda.Unknown',
+    });
     expect(await run({ StartAt: 'Call', States: { Call: cdkLambdaInvokeState(functionArn('nobody'), { End: true }) } })).toMatchObject({
       status: 'FAILED',
       error: 'Lambda.ResourceNotFoundException',
@@ -87,8 +117,16 @@ describe('StepFunctionsEngine', () => {
   });
 
   it('refuses, when the state machine is created, a definition with a resource it does not run', () => {
-    expect(() => deploy(engine, 'put-item', { StartAt: 'Put', States: { Put: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: { TableName: 't' }, End: true } } })).toThrow(
-      expect.objectContaining({ type: 'InvalidDefinition', message: expect.stringContaining('arn:aws:states:::dynamodb:putItem') as unknown }),
+    expect(() =>
+      deploy(engine, 'put-item', {
+        StartAt: 'Put',
+        States: { Put: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: { TableName: 't' }, End: true } },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        type: 'InvalidDefinition',
+        message: expect.stringContaining('arn:aws:states:::dynamodb:putItem') as unknown,
+      }),
     );
   });
 
@@ -103,7 +141,16 @@ describe('StepFunctionsEngine', () => {
         Call: {
           Type: 'Task',
           Resource: functionArn('flaky'),
-          Retry: [{ ErrorEquals: ['ThrottlingException'], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 3, MaxDelaySeconds: 5, JitterStrategy: 'FULL' }],
+          Retry: [
+            {
+              ErrorEquals: ['ThrottlingException'],
+              IntervalSeconds: 2,
+              BackoffRate: 2,
+              MaxAttempts: 3,
+              MaxDelaySeconds: 5,
+              JitterStrategy: 'FULL',
+            },
+          ],
           Catch: [{ ErrorEquals: ['States.ALL'], Next: 'GaveUp' }],
           End: true,
         },
@@ -120,7 +167,16 @@ describe('StepFunctionsEngine', () => {
       return 'ok';
     });
     engine.registerLambdaFunction(functionArn('recovering'), fn.invoke);
-    const result = await run({ StartAt: 'Call', States: { Call: cdkLambdaInvokeState(functionArn('recovering'), { End: true }, { Parameters: { FunctionName: functionArn('recovering'), 'Payload.$': '$$.State.RetryCount' } }) } });
+    const result = await run({
+      StartAt: 'Call',
+      States: {
+        Call: cdkLambdaInvokeState(
+          functionArn('recovering'),
+          { End: true },
+          { Parameters: { FunctionName: functionArn('recovering'), 'Payload.$': '$$.State.RetryCount' } },
+        ),
+      },
+    });
     expect(result.status).toBe('SUCCEEDED');
     expect(fn.events).toEqual([0, 1, 2]);
   });
@@ -129,7 +185,16 @@ describe('StepFunctionsEngine', () => {
     engine.registerLambdaFunction(functionArn('hang'), () => new Promise(() => undefined));
     const result = await run({
       StartAt: 'Call',
-      States: { Call: { Type: 'Task', Resource: functionArn('hang'), TimeoutSeconds: 30, Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'Late' }], End: true }, Late: { Type: 'Pass', End: true } },
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: functionArn('hang'),
+          TimeoutSeconds: 30,
+          Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'Late' }],
+          End: true,
+        },
+        Late: { Type: 'Pass', End: true },
+      },
     });
     expect(result.parsedOutput).toMatchObject({ Error: 'States.Timeout' });
   });
@@ -147,7 +212,13 @@ describe('StepFunctionsEngine', () => {
         Route: {
           Type: 'Choice',
           Choices: [
-            { And: [{ Variable: '$.status', IsPresent: true }, { Variable: '$.status', StringEquals: 'ACTIVE' }], Next: 'Active' },
+            {
+              And: [
+                { Variable: '$.status', IsPresent: true },
+                { Variable: '$.status', StringEquals: 'ACTIVE' },
+              ],
+              Next: 'Active',
+            },
             { Variable: '$.count', NumericGreaterThanPath: '$.limit', Next: 'Over' },
           ],
           ...(withDefault ? { Default: 'Other' } : {}),
@@ -201,7 +272,11 @@ describe('StepFunctionsEngine', () => {
             ItemsPath: '$.values',
             MaxConcurrency: 2,
             ItemSelector: { 'value.$': '$$.Map.Item.Value', 'index.$': '$$.Map.Item.Index' },
-            ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Square', States: { Square: { Type: 'Task', Resource: functionArn('square'), End: true } } },
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'INLINE' },
+              StartAt: 'Square',
+              States: { Square: { Type: 'Task', Resource: functionArn('square'), End: true } },
+            },
             ResultPath: '$.squares',
             End: true,
           },
@@ -210,29 +285,39 @@ describe('StepFunctionsEngine', () => {
       { values: [1, 2, 3, 4, 5] },
     );
     expect(peak).toBeLessThanOrEqual(2);
-    expect(result.parsedOutput).toEqual({ values: [1, 2, 3, 4, 5], squares: [1, 4, 9, 16, 25].map((square, index) => ({ square, index })) });
+    expect(result.parsedOutput).toEqual({
+      values: [1, 2, 3, 4, 5],
+      squares: [1, 4, 9, 16, 25].map((square, index) => ({ square, index })),
+    });
     const types = engine.getExecutionHistory({ executionArn: result.executionArn }).events.map((event) => event.type);
     expect(types.filter((type) => type === 'MapIterationSucceeded')).toHaveLength(5);
     expect(types).toContain('MapStateStarted');
   });
 
   it('fails a Map when an iteration fails and lets the Map state catch it', async () => {
-    const result = await run({
-      StartAt: 'Each',
-      States: {
-        Each: {
-          Type: 'Map',
-          ItemsPath: '$.items',
-          Iterator: {
-            StartAt: 'Check',
-            States: { Check: { Type: 'Choice', Choices: [{ Variable: '$', NumericEquals: 2, Next: 'Bad' }], Default: 'Good' }, Bad: { Type: 'Fail', Error: 'BadItem', Cause: 'two' }, Good: { Type: 'Succeed' } },
+    const result = await run(
+      {
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            ItemsPath: '$.items',
+            Iterator: {
+              StartAt: 'Check',
+              States: {
+                Check: { Type: 'Choice', Choices: [{ Variable: '$', NumericEquals: 2, Next: 'Bad' }], Default: 'Good' },
+                Bad: { Type: 'Fail', Error: 'BadItem', Cause: 'two' },
+                Good: { Type: 'Succeed' },
+              },
+            },
+            Catch: [{ ErrorEquals: ['BadItem'], ResultPath: '$.failure', Next: 'Done' }],
+            End: true,
           },
-          Catch: [{ ErrorEquals: ['BadItem'], ResultPath: '$.failure', Next: 'Done' }],
-          End: true,
+          Done: { Type: 'Pass', End: true },
         },
-        Done: { Type: 'Pass', End: true },
       },
-    }, { items: [1, 2, 3] });
+      { items: [1, 2, 3] },
+    );
     expect(result.parsedOutput).toEqual({ items: [1, 2, 3], failure: { Error: 'BadItem', Cause: 'two' } });
   });
 
@@ -244,8 +329,14 @@ describe('StepFunctionsEngine', () => {
           Both: {
             Type: 'Parallel',
             Branches: [
-              { StartAt: 'Slow', States: { Slow: { Type: 'Wait', Seconds: 10, Next: 'First' }, First: { Type: 'Pass', Parameters: { 'first.$': '$.n' }, End: true } } },
-              { StartAt: 'Second', States: { Second: { Type: 'Pass', Parameters: { 'second.$': "States.MathAdd($.n, 1)" }, End: true } } },
+              {
+                StartAt: 'Slow',
+                States: {
+                  Slow: { Type: 'Wait', Seconds: 10, Next: 'First' },
+                  First: { Type: 'Pass', Parameters: { 'first.$': '$.n' }, End: true },
+                },
+              },
+              { StartAt: 'Second', States: { Second: { Type: 'Pass', Parameters: { 'second.$': 'States.MathAdd($.n, 1)' }, End: true } } },
             ],
             ResultSelector: { 'merged.$': 'States.JsonMerge($[0], $[1], false)' },
             End: true,
@@ -275,18 +366,28 @@ describe('StepFunctionsEngine', () => {
   });
 
   it('fails with the Error and Cause a Fail state selects by path', async () => {
-    const result = await run({ StartAt: 'F', States: { F: { Type: 'Fail', ErrorPath: '$.code', CausePath: "States.Format('because {}', $.why)" } } }, { code: 'Denied', why: 'no' });
+    const result = await run(
+      { StartAt: 'F', States: { F: { Type: 'Fail', ErrorPath: '$.code', CausePath: "States.Format('because {}', $.why)" } } },
+      { code: 'Denied', why: 'no' },
+    );
     expect(result).toMatchObject({ status: 'FAILED', error: 'Denied', cause: 'because no' });
   });
 
   it('refuses a JSONata definition and an invalid one when the state machine is created', () => {
-    expect(() => deploy(engine, 'jsonata', { QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', Output: '{% 1 %}', End: true } } })).toThrow(/JSONata/);
-    expect(() => deploy(engine, 'broken', { StartAt: 'P', States: { P: { Type: 'Pass', Next: 'Nowhere' } } })).toThrow(/Invalid State Machine Definition/);
+    expect(() =>
+      deploy(engine, 'jsonata', { QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', Output: '{% 1 %}', End: true } } }),
+    ).toThrow(/JSONata/);
+    expect(() => deploy(engine, 'broken', { StartAt: 'P', States: { P: { Type: 'Pass', Next: 'Nowhere' } } })).toThrow(
+      /Invalid State Machine Definition/,
+    );
   });
 
   it('records the history with ids, causal previous ids and AWS event types', async () => {
     engine.registerLambdaFunction(functionArn('echo'), async (event) => event);
-    const result = await run({ StartAt: 'Call', States: { Call: cdkLambdaInvokeState(functionArn('echo'), { Next: 'Done' }), Done: { Type: 'Succeed' } } });
+    const result = await run({
+      StartAt: 'Call',
+      States: { Call: cdkLambdaInvokeState(functionArn('echo'), { Next: 'Done' }), Done: { Type: 'Succeed' } },
+    });
     const events = engine.getExecutionHistory({ executionArn: result.executionArn }).events;
     expect(events.map((event) => event.type)).toEqual([
       'ExecutionStarted',

@@ -1,13 +1,17 @@
 import { DescribeEventBusCommand, EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
-import { credentialsFor } from '../../../local/sandbox-accounts';
-import { startSandboxFixture, type SandboxFixture } from '../../e2e/sandbox-fixture';
+import { credentialsFor } from '../../local/sandbox-accounts';
+import { startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
 
 describe('the sandbox EventBridge', () => {
   let fixture: SandboxFixture;
   let client: EventBridgeClient;
   beforeAll(async () => {
     fixture = await startSandboxFixture();
-    client = new EventBridgeClient({ region: fixture.sandbox.region, endpoint: fixture.sandbox.endpoints.events, credentials: credentialsFor(fixture.sandbox.accounts.target) });
+    client = new EventBridgeClient({
+      region: fixture.sandbox.region,
+      endpoint: fixture.sandbox.endpoints.events,
+      credentials: credentialsFor(fixture.sandbox.accounts.target),
+    });
   }, 120_000);
   afterAll(async () => {
     client.destroy();
@@ -24,7 +28,9 @@ describe('the sandbox EventBridge', () => {
   it('registers every stack rule, the schedules included, under the ARNs the stacks resolve', async () => {
     const { Rules } = await client.send(new ListRulesCommand({}));
     const target = fixture.sandbox.stacks.CertflowTarget;
-    const templateRules = target ? target.resources.resourcesOfType('AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventBusName === undefined) : [];
+    const templateRules = target
+      ? target.resources.resourcesOfType('AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventBusName === undefined)
+      : [];
     expect(templateRules.length).toBeGreaterThan(0);
     expect(Rules?.map((rule) => rule.Arn).sort()).toEqual(templateRules.map(([logicalId]) => target?.resources.arn(logicalId)).sort());
     expect(fixture.sandbox.events.failedDeliveries()).toEqual([]);
