@@ -27,7 +27,17 @@ export interface SandboxLaunch {
 /** The line sandbox-process.ts prints once the sandbox is up, followed by its descriptor as JSON. */
 export const SANDBOX_READY = 'SANDBOX_READY ';
 const SANDBOX_PROCESS = path.join(__dirname, 'sandbox-process.ts');
-const PORT_NAMES: Array<keyof SandboxPorts> = ['iot', 'dynamodb', 'stepfunctions', 'sns', 'apigateway', 'secretsmanager', 'lambda', 's3', 'events'];
+const PORT_NAMES: Array<keyof SandboxPorts> = [
+  'iot',
+  'dynamodb',
+  'stepfunctions',
+  'sns',
+  'apigateway',
+  'secretsmanager',
+  'lambda',
+  's3',
+  'events',
+];
 
 export class SandboxProcessFailed extends Error {
   override readonly name = 'SandboxProcessFailed';
@@ -85,7 +95,10 @@ export class SpawnedSandbox {
       if (this.child === child) this.child = undefined;
     });
     const line = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SandboxProcessFailed(`the sandbox was not up within ${timeoutMs} ms: ${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new SandboxProcessFailed(`the sandbox was not up within ${timeoutMs} ms: ${this.stderr}`)),
+        timeoutMs,
+      );
       const lines = createInterface({ input: child.stdout });
       lines.on('line', (text) => {
         if (!text.startsWith(SANDBOX_READY)) return;
@@ -159,7 +172,10 @@ export class SandboxClients {
     return this.descriptor.accounts[side];
   }
 
-  stateMachineArn(side: 'source' | 'target', output: 'OutboundStateMachineArn' | 'ProposalReviewStateMachineArn' | 'InboundStateMachineArn' | 'MigrationStateMachineArn'): string {
+  stateMachineArn(
+    side: 'source' | 'target',
+    output: 'OutboundStateMachineArn' | 'ProposalReviewStateMachineArn' | 'InboundStateMachineArn' | 'MigrationStateMachineArn',
+  ): string {
     return this.output(side, output);
   }
 
@@ -200,7 +216,11 @@ export class SandboxClients {
 
   /** Replaces the IoT endpoint's injected faults until it restarts ({} removes them). */
   async setIotFaults(faults: FaultSettings): Promise<void> {
-    const response = await fetch(`${this.descriptor.endpoints.iot}/_certflow/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+    const response = await fetch(`${this.descriptor.endpoints.iot}/_certflow/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    });
     if (!response.ok) throw new SandboxProcessFailed(`PUT /_certflow/faults answered ${response.status}: ${await response.text()}`);
   }
 
