@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +13,7 @@ import type { MigrationSide } from '../../cli/migration-job';
 import { ApprovalStore } from '../../lambdas/approvals/approval-store';
 import { DynamoDbAuditTrail } from '../../lambdas/audit-trail/audit-trail';
 import type { FaultSettings } from '../../local/iot/fault-injection';
+import type { ExecutionRecord } from '../../local/stepfunctions/execution-store';
 import type { Notification } from '../../local/notifications/notification-sink';
 import type { SandboxOptions, SandboxPorts } from '../../local/sandbox';
 
@@ -140,6 +143,23 @@ export class SpawnedSandbox {
   /** Resolves once a restart under way (if any) is over: for callers that go on after the sandbox went away under them. */
   async whenUp(): Promise<void> {
     await this.restarting;
+  }
+
+  /**
+   * What the Step Functions engine has written down for an execution: its status and the
+   * state it resumes at after a crash (the file ExecutionStore.flush names by the ARN's hash).
+   * The API answers from memory, which runs ahead of this by the store's write debounce.
+   */
+  checkpointOf(executionArn: string): { status: string; resumesAt?: string } | undefined {
+    const file = path.join(
+      this.dataDir,
+      'stepfunctions',
+      'executions',
+      `${createHash('sha256').update(executionArn).digest('hex').slice(0, 40)}.json`,
+    );
+    if (!existsSync(file)) return undefined;
+    const record = JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord;
+    return { status: record.status, resumesAt: record.cursor?.stateName };
   }
 
   get running(): boolean {
