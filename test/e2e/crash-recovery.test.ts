@@ -80,7 +80,8 @@ beforeAll(async () => {
     schedules: true,
   });
   clients = new SandboxClients(await sandbox.start());
-  ({ source, target } = { source: clients.account('source'), target: clients.account('target') });
+  source = clients.account('source');
+  target = clients.account('target');
   sourceIot = clients.iot('source');
   targetIot = clients.iot('target');
   sourceSfn = clients.sfn('source');
