@@ -101,7 +101,13 @@ interface TransferMeasurement {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { concurrency: { type: 'string', default: '20' }, certificates: { type: 'string', default: '20' }, 'keep-data': { type: 'boolean', default: false } },
+    options: {
+      concurrency: { type: 'string', default: '20' },
+      certificates: { type: 'string', default: '20' },
+      // The schedules run every 5 minutes from the start, so a run of seconds sees none: this puts one run of each inside it.
+      'schedules-mid-run': { type: 'boolean', default: false },
+      'keep-data': { type: 'boolean', default: false },
+    },
   });
   const count = Number(values.certificates);
   const concurrency = Number(values.concurrency);
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
   });
   let failed = true;
   try {
-    failed = await benchmark(sandbox, count, Math.min(concurrency, count));
+    failed = await benchmark(sandbox, count, Math.min(concurrency, count), values['schedules-mid-run']);
   } finally {
     await sandbox.stop();
     functionLogStream.end();
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
   if (failed) process.exitCode = 1;
 }
 
-async function benchmark(sandbox: Sandbox, count: number, concurrency: number): Promise<boolean> {
+async function benchmark(sandbox: Sandbox, count: number, concurrency: number, schedulesMidRun: boolean): Promise<boolean> {
   const { source: sourceAccount, target: targetAccount } = sandbox.accounts;
   const base = (account: string) => ({ region: sandbox.region, credentials: credentialsFor(account) });
   const iot = (account: string) => new IoTClient({ ...base(account), endpoint: sandbox.endpoints.iot, maxAttempts: 10 });
@@ -159,10 +165,16 @@ async function benchmark(sandbox: Sandbox, count: number, concurrency: number): 
   console.log(`running ${count} transfers, ${concurrency} at a time ...`);
   const started = Date.now();
   const runs: TransferRun[] = [];
+  let scheduledMidRun = !schedulesMidRun;
+  const onSourceApproved = () => {
+    if (scheduledMidRun) return;
+    scheduledMidRun = true;
+    for (const schedule of sandbox.schedules) void sandbox.scheduleRunner.runOnce(schedule).catch((error: unknown) => console.log(`  schedule ${schedule.ruleName} failed: ${String(error)}`));
+  };
   const queue = [...devices];
   const worker = async (): Promise<void> => {
     for (let device = queue.shift(); device; device = queue.shift()) {
-      const run = await runTransfer(sandbox, sourceSfn, outboundStateMachineArn, device, targetAccount);
+      const run = await runTransfer(sandbox, sourceSfn, outboundStateMachineArn, device, targetAccount, onSourceApproved);
       runs.push(run);
       console.log(`  ${((Date.now() - started) / 1000).toFixed(1)}s  ${runs.length}/${count} ended${run.error ? `: ${device.certificateId.slice(0, 8)} ${run.error}` : ''}`);
     }
@@ -182,7 +194,7 @@ async function benchmark(sandbox: Sandbox, count: number, concurrency: number): 
     measurements.push(await measureTransfer(run, { sourceSfn, targetSfn, sourceTrail, targetTrail, sourceIot: iot(sourceAccount), targetIot, targetAccount }));
   }
 
-  printReport({ sandbox, count, concurrency, elapsedSeconds, measurements, iotRequests, invocations, transitions, scheduledFunctions });
+  printReport({ sandbox, count, concurrency, elapsedSeconds, measurements, iotRequests, invocations, transitions, scheduledFunctions, schedulesMidRun });
   const failures = measurements.filter((measurement) => measurement.problems.length > 0);
   for (const failure of failures) console.log(`FAILED ${failure.run.device.certificateId}: ${failure.problems.join('; ')}`);
   if (failures.length > 0) console.log(`\nFAILED: ${failures.length} of ${count} transfers did not end TRANSFERRED/LANDED with their policy and thing in the target`);
@@ -219,7 +231,14 @@ async function seedDevices(sourceIot: IoTClient, targetIot: IoTClient, count: nu
 }
 
 /** One transfer as its requester and approvers play it: start, approve on the source, approve on the target, wait for the end. */
-async function runTransfer(sandbox: Sandbox, sourceSfn: SFNClient, stateMachineArn: string, device: SeededDevice, targetAccount: string): Promise<TransferRun> {
+async function runTransfer(
+  sandbox: Sandbox,
+  sourceSfn: SFNClient,
+  stateMachineArn: string,
+  device: SeededDevice,
+  targetAccount: string,
+  onSourceApproved: () => void,
+): Promise<TransferRun> {
   const startedAt = Date.now();
   const started = await sourceSfn.send(
     new StartExecutionCommand({
@@ -232,6 +251,7 @@ async function runTransfer(sandbox: Sandbox, sourceSfn: SFNClient, stateMachineA
     const deadline = startedAt + TRANSFER_TIMEOUT_MS;
     await approveOnce(sandbox, 'source', device.certificateId, { decision: 'APPROVED', consentToPrepare: true }, deadline);
     run.sourceApprovedAt = Date.now();
+    onSourceApproved();
     await approveOnce(sandbox, 'target', device.certificateId, { decision: 'APPROVED', setAsActive: true }, deadline);
     run.targetApprovedAt = Date.now();
     await executionEnd(sourceSfn, run.outboundArn, deadline);
@@ -482,6 +502,7 @@ interface Report {
   invocations: Map<string, number>;
   transitions: number;
   scheduledFunctions: Set<string>;
+  schedulesMidRun: boolean;
 }
 
 function printReport(report: Report): void {
@@ -512,7 +533,10 @@ function printReport(report: Report): void {
     ['goal: 2nd approval → landed p99', goal(landedP99, GOALS.secondApprovalToLandedP99Seconds)],
     ['state transitions per transfer', `${(historyTransitions / count).toFixed(2)} (histories, both workflows); engine counter ${(report.transitions / count).toFixed(2)}`],
     ['Lambda invocations per transfer', `${((totalInvocations - scheduledInvocations) / count).toFixed(2)} (all functions, receivers and approval page included; scheduled runs excluded)`],
-    ['scheduled runs (poller, reminder sweep)', `${scheduledInvocations} during the run`],
+    [
+      'scheduled runs (poller, reminder sweep)',
+      `${scheduledInvocations} during the run (every ${sandbox.schedules.map((schedule) => `${schedule.intervalMs / 60_000} min`).join(', ')}${report.schedulesMidRun ? '; one of each started at the first source approval' : ''})`,
+    ],
     ['IoT requests, all Actions / per transfer', `${iotTotal} / ${(iotTotal / count).toFixed(2)}`],
     ['throttled IoT requests', String(throttled)],
     ['ended TRANSFERRED + LANDED, landed whole', `${measurements.filter((measurement) => measurement.problems.length === 0).length} of ${count}`],
