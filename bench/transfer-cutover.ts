@@ -16,11 +16,12 @@ import {
   ListAttachedPoliciesCommand,
   ListPrincipalThingsCommand,
 } from '@aws-sdk/client-iot';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { DynamoDbAuditTrail } from '../lambdas/audit-trail/audit-trail';
 import type { AuditRow } from '../lambdas/audit-trail/audit-row';
 import { ensureSynthesized, PROJECT_ROOT } from '../local/cloudformation/cloud-assembly';
 import type { IotRequestStats } from '../local/iot/iot-endpoint';
+import { IOT_OPERATIONS } from '../local/iot/iot-operations';
 import { ANY_FREE_PORTS, startSandbox, type Sandbox } from '../local/sandbox';
 import { credentialsFor, sandboxSynthContext } from '../local/sandbox-accounts';
 import { submitApproval } from '../local/sandbox-approver';
@@ -43,6 +44,19 @@ const EXECUTION_POLL_MS = 250;
 /** A transfer that has not ended by then is reported as not ended (approvals are immediate; the cutover takes seconds). */
 const TRANSFER_TIMEOUT_MS = 10 * 60_000;
 const GOALS = { downtimeP99Seconds: 10, secondApprovalToLandedP99Seconds: 15 };
+/** The rows of a cutover in which every Action succeeded at its first attempt, source then target: "side Action". */
+const CLEAN_AUDIT_ROWS = [
+  'source ApprovalGranted', 'source UpdateCertificate', 'source DetachPolicy', 'source DetachThingPrincipal', 'source TransferCertificate',
+  'target ApprovalGranted', 'target AcceptCertificateTransfer', 'target AttachPolicy', 'target CreateThing', 'target AttachThingPrincipal',
+];
+
+interface BenchSettings {
+  count: number;
+  concurrency: number;
+  /** 0: the schedules run as deployed; otherwise each scheduled function runs this often while the transfers run. */
+  schedulesEveryMs: number;
+  iotLatencyMs: number;
+}
 
 class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
@@ -96,6 +110,9 @@ interface TransferMeasurement {
   /** Time within the downtime window, by the step that held it (see attributeWindow). */
   downtimeBySteps: Map<string, number>;
   secondApprovalBySteps: Map<string, number>;
+  auditRows: AuditRow[];
+  /** Rows beyond the clean cutover's, as "side Action OUTCOME" (a FAILED attempt, a repeat). */
+  unusualAuditRows: string[];
   problems: string[];
 }
 
@@ -104,15 +121,22 @@ async function main(): Promise<void> {
     options: {
       concurrency: { type: 'string', default: '20' },
       certificates: { type: 'string', default: '20' },
-      // The schedules run every 5 minutes from the start, so a run of seconds sees none: this puts one run of each inside it.
-      'schedules-mid-run': { type: 'boolean', default: false },
+      // The schedules run every 5 minutes from the start, so a run of seconds sees none: this runs them that often during the transfers.
+      'schedules-every-ms': { type: 'string', default: '0' },
+      // The emulator answers in about a millisecond; AWS IoT's control plane takes tens.
+      'iot-latency-ms': { type: 'string', default: '0' },
       'keep-data': { type: 'boolean', default: false },
     },
   });
   const count = Number(values.certificates);
   const concurrency = Number(values.concurrency);
+  const schedulesEveryMs = Number(values['schedules-every-ms']);
+  const iotLatencyMs = Number(values['iot-latency-ms']);
   if (!Number.isInteger(count) || count < 1 || count > 1000) throw new BenchUsageError('--certificates: must be a whole number from 1 to 1000');
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new BenchUsageError('--concurrency: must be a whole number of at least 1');
+  if (!Number.isInteger(schedulesEveryMs) || (schedulesEveryMs !== 0 && schedulesEveryMs < 50)) throw new BenchUsageError('--schedules-every-ms: 0 (as deployed) or a whole number of at least 50');
+  if (!Number.isInteger(iotLatencyMs) || iotLatencyMs < 0) throw new BenchUsageError('--iot-latency-ms: must be a whole number of at least 0');
+  const settings: BenchSettings = { count, concurrency: Math.min(concurrency, count), schedulesEveryMs, iotLatencyMs };
 
   const assemblyDir = path.join(PROJECT_ROOT, 'cdk.out.bench');
   ensureSynthesized(assemblyDir, (line) => console.log(line), sandboxSynthContext());
@@ -132,7 +156,7 @@ async function main(): Promise<void> {
   });
   let failed = true;
   try {
-    failed = await benchmark(sandbox, count, Math.min(concurrency, count), values['schedules-mid-run']);
+    failed = await benchmark(sandbox, settings);
   } finally {
     await sandbox.stop();
     functionLogStream.end();
@@ -142,7 +166,8 @@ async function main(): Promise<void> {
   if (failed) process.exitCode = 1;
 }
 
-async function benchmark(sandbox: Sandbox, count: number, concurrency: number, schedulesMidRun: boolean): Promise<boolean> {
+async function benchmark(sandbox: Sandbox, settings: BenchSettings): Promise<boolean> {
+  const { count, concurrency } = settings;
   const { source: sourceAccount, target: targetAccount } = sandbox.accounts;
   const base = (account: string) => ({ region: sandbox.region, credentials: credentialsFor(account) });
   const iot = (account: string) => new IoTClient({ ...base(account), endpoint: sandbox.endpoints.iot, maxAttempts: 10 });
@@ -157,6 +182,10 @@ async function benchmark(sandbox: Sandbox, count: number, concurrency: number, s
   console.log(`seeding ${count} ACTIVE certificates with a policy and a ${THING_TYPE} thing in account ${sourceAccount} ...`);
   const devices = await seedDevices(sourceIot, targetIot, count, sourceAccount, targetAccount);
 
+  if (settings.iotLatencyMs > 0) {
+    sandbox.iot.setFaults(Object.fromEntries(IOT_OPERATIONS.map((operation) => [operation, { latencyMs: settings.iotLatencyMs }])));
+  }
+  const inboundReviewsBefore = await executionCount(targetSfn, sandbox.stacks.CertflowTarget?.outputs.InboundStateMachineArn);
   const iotBefore = sandbox.iot.stats();
   const invocationsBefore = invocationsByFunction(sandbox);
   const transitionsBefore = sandbox.stepFunctions.stateTransitions;
@@ -165,27 +194,25 @@ async function benchmark(sandbox: Sandbox, count: number, concurrency: number, s
   console.log(`running ${count} transfers, ${concurrency} at a time ...`);
   const started = Date.now();
   const runs: TransferRun[] = [];
-  let scheduledMidRun = !schedulesMidRun;
-  const onSourceApproved = () => {
-    if (scheduledMidRun) return;
-    scheduledMidRun = true;
-    for (const schedule of sandbox.schedules) void sandbox.scheduleRunner.runOnce(schedule).catch((error: unknown) => console.log(`  schedule ${schedule.ruleName} failed: ${String(error)}`));
-  };
+  const schedules = settings.schedulesEveryMs > 0 ? runSchedulesEvery(sandbox, settings.schedulesEveryMs) : undefined;
   const queue = [...devices];
   const worker = async (): Promise<void> => {
     for (let device = queue.shift(); device; device = queue.shift()) {
-      const run = await runTransfer(sandbox, sourceSfn, outboundStateMachineArn, device, targetAccount, onSourceApproved);
+      const run = await runTransfer(sandbox, sourceSfn, outboundStateMachineArn, device, targetAccount);
       runs.push(run);
       console.log(`  ${((Date.now() - started) / 1000).toFixed(1)}s  ${runs.length}/${count} ended${run.error ? `: ${device.certificateId.slice(0, 8)} ${run.error}` : ''}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedSeconds = (Date.now() - started) / 1000;
+  await schedules?.stop();
+  sandbox.iot.setFaults({});
 
   // The sandbox's own counters, taken before the bench's checks add IoT requests of their own.
   const iotRequests = diffIotStats(iotBefore, sandbox.iot.stats());
   const invocations = diffInvocations(invocationsBefore, invocationsByFunction(sandbox));
   const transitions = sandbox.stepFunctions.stateTransitions - transitionsBefore;
+  const inboundReviews = (await executionCount(targetSfn, sandbox.stacks.CertflowTarget?.outputs.InboundStateMachineArn)) - inboundReviewsBefore;
 
   const sourceTrail = auditTrail(sandbox, sourceAccount, 'CertflowSource');
   const targetTrail = auditTrail(sandbox, targetAccount, 'CertflowTarget');
@@ -194,10 +221,12 @@ async function benchmark(sandbox: Sandbox, count: number, concurrency: number, s
     measurements.push(await measureTransfer(run, { sourceSfn, targetSfn, sourceTrail, targetTrail, sourceIot: iot(sourceAccount), targetIot, targetAccount }));
   }
 
-  printReport({ sandbox, count, concurrency, elapsedSeconds, measurements, iotRequests, invocations, transitions, scheduledFunctions, schedulesMidRun });
+  printReport({ sandbox, settings, elapsedSeconds, measurements, iotRequests, invocations, transitions, scheduledFunctions, inboundReviews });
   const failures = measurements.filter((measurement) => measurement.problems.length > 0);
   for (const failure of failures) console.log(`FAILED ${failure.run.device.certificateId}: ${failure.problems.join('; ')}`);
   if (failures.length > 0) console.log(`\nFAILED: ${failures.length} of ${count} transfers did not end TRANSFERRED/LANDED with their policy and thing in the target`);
+  // The cutover's offers belong to proposals: the poller must leave them to the proposal review.
+  if (inboundReviews > 0) console.log(`\nFAILED: the poller started ${inboundReviews} single inbound reviews for the cutover's offers`);
   for (const client of [sourceIot, targetIot, sourceSfn, targetSfn]) client.destroy();
   return failures.length > 0;
 }
@@ -237,7 +266,6 @@ async function runTransfer(
   stateMachineArn: string,
   device: SeededDevice,
   targetAccount: string,
-  onSourceApproved: () => void,
 ): Promise<TransferRun> {
   const startedAt = Date.now();
   const started = await sourceSfn.send(
@@ -251,7 +279,6 @@ async function runTransfer(
     const deadline = startedAt + TRANSFER_TIMEOUT_MS;
     await approveOnce(sandbox, 'source', device.certificateId, { decision: 'APPROVED', consentToPrepare: true }, deadline);
     run.sourceApprovedAt = Date.now();
-    onSourceApproved();
     await approveOnce(sandbox, 'target', device.certificateId, { decision: 'APPROVED', setAsActive: true }, deadline);
     run.targetApprovedAt = Date.now();
     await executionEnd(sourceSfn, run.outboundArn, deadline);
@@ -367,6 +394,8 @@ async function measureTransfer(run: TransferRun, deps: MeasureDeps): Promise<Tra
     stateTransitions: countStateEntries(outbound.history) + (review ? countStateEntries(review.history) : 0),
     downtimeBySteps: deactivatedAt !== undefined && landedAt !== undefined ? attributeWindow(intervals, deactivatedAt, landedAt) : new Map(),
     secondApprovalBySteps: run.targetApprovedAt !== undefined && review?.stoppedAt !== undefined ? attributeWindow(intervals, run.targetApprovedAt, review.stoppedAt) : new Map(),
+    auditRows: [...sourceRows, ...targetRows],
+    unusualAuditRows: unusualRows([...sourceRows.map((row) => ({ side: 'source', row })), ...targetRows.map((row) => ({ side: 'target', row }))]),
     problems,
   };
 }
@@ -388,6 +417,17 @@ async function landingProblems(device: SeededDevice, deps: MeasureDeps): Promise
   );
   if (inSource) problems.push('certificate still in the source');
   return problems;
+}
+
+function unusualRows(rows: Array<{ side: string; row: AuditRow }>): string[] {
+  const expected = [...CLEAN_AUDIT_ROWS];
+  const unusual: string[] = [];
+  for (const { side, row } of rows) {
+    const index = row.outcome === 'SUCCEEDED' ? expected.indexOf(`${side} ${row.action}`) : -1;
+    if (index >= 0) expected.splice(index, 1);
+    else unusual.push(`${side} ${row.action} ${row.outcome}${row.errorName ? ` ${row.errorName}` : ''}`);
+  }
+  return [...unusual, ...expected.map((missing) => `${missing} missing`)];
 }
 
 function latestRow(rows: AuditRow[], matches: (row: AuditRow) => boolean): AuditRow | undefined {
@@ -494,19 +534,19 @@ function distribution(values: Array<number | undefined>): string {
 
 interface Report {
   sandbox: Sandbox;
-  count: number;
-  concurrency: number;
+  settings: BenchSettings;
   elapsedSeconds: number;
   measurements: TransferMeasurement[];
   iotRequests: Map<string, { requests: number; throttled: number }>;
   invocations: Map<string, number>;
   transitions: number;
   scheduledFunctions: Set<string>;
-  schedulesMidRun: boolean;
+  inboundReviews: number;
 }
 
 function printReport(report: Report): void {
-  const { sandbox, count, measurements } = report;
+  const { sandbox, measurements, settings } = report;
+  const { count } = settings;
   const nameOf = (arn: string) => sandbox.functions.get(arn)?.options.functionName ?? arn;
   const totalInvocations = [...report.invocations.values()].reduce((sum, value) => sum + value, 0);
   const scheduledInvocations = [...report.invocations].filter(([arn]) => report.scheduledFunctions.has(arn)).reduce((sum, [, value]) => sum + value, 0);
@@ -520,7 +560,8 @@ function printReport(report: Report): void {
   const goal = (value: number, limit: number) => (value <= limit ? `met (≤ ${limit} s)` : `MISSED (> ${limit} s)`);
 
   const rows: Array<[string, string]> = [
-    ['transfers / at a time', `${count} / ${report.concurrency}`],
+    ['transfers / at a time', `${count} / ${settings.concurrency}`],
+    ['IoT latency added per request', `${settings.iotLatencyMs} ms`],
     ['wall time, first start to last end', `${report.elapsedSeconds.toFixed(1)} s`],
     ['downtime, execution output (s)    p50 / p99 / max', distribution(downtime)],
     ['downtime, audit rows (s)          p50 / p99 / max', distribution(measurements.map((measurement) => measurement.auditDowntimeSeconds))],
@@ -535,8 +576,10 @@ function printReport(report: Report): void {
     ['Lambda invocations per transfer', `${((totalInvocations - scheduledInvocations) / count).toFixed(2)} (all functions, receivers and approval page included; scheduled runs excluded)`],
     [
       'scheduled runs (poller, reminder sweep)',
-      `${scheduledInvocations} during the run (every ${sandbox.schedules.map((schedule) => `${schedule.intervalMs / 60_000} min`).join(', ')}${report.schedulesMidRun ? '; one of each started at the first source approval' : ''})`,
+      `${scheduledInvocations} during the run (${settings.schedulesEveryMs > 0 ? `each every ${settings.schedulesEveryMs} ms during the transfers` : `as deployed, every ${sandbox.schedules.map((schedule) => `${schedule.intervalMs / 60_000} min`).join(', ')}`})`,
     ],
+    ['single inbound reviews the poller started', String(report.inboundReviews)],
+    ['audit rows per transfer (source + target)', auditRowSummary(measurements)],
     ['IoT requests, all Actions / per transfer', `${iotTotal} / ${(iotTotal / count).toFixed(2)}`],
     ['throttled IoT requests', String(throttled)],
     ['ended TRANSFERRED + LANDED, landed whole', `${measurements.filter((measurement) => measurement.problems.length === 0).length} of ${count}`],
@@ -573,6 +616,44 @@ function printSteps(title: string, windows: Array<Map<string, number>>): void {
     const share = meanTotal > 0 ? `${Math.round((summary.mean / meanTotal) * 100)}%` : '-';
     console.log(`    ${summary.label.padEnd(46)} ${summary.p50.toFixed(0).padStart(6)} / ${summary.max.toFixed(0).padStart(6)}   ${share.padStart(4)} of the mean`);
   }
+}
+
+/** Each scheduled function, run back to back with `everyMs` between the starts, until stopped (then the runs in flight end). */
+function runSchedulesEvery(sandbox: Sandbox, everyMs: number): { stop(): Promise<void> } {
+  let stopped = false;
+  const loops = sandbox.schedules.map(async (schedule) => {
+    while (!stopped) {
+      const startedAt = Date.now();
+      await sandbox.scheduleRunner.runOnce(schedule).catch((error: unknown) => console.log(`  schedule ${schedule.ruleName}: ${error instanceof Error ? error.message : String(error)}`));
+      await sleep(Math.max(0, everyMs - (Date.now() - startedAt)));
+    }
+  });
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+async function executionCount(sfn: SFNClient, stateMachineArn: string | undefined): Promise<number> {
+  if (!stateMachineArn) throw new Error('CertflowTarget has no InboundStateMachineArn output');
+  let count = 0;
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }));
+    count += page.executions?.length ?? 0;
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return count;
+}
+
+/** How many rows a transfer left, and how many transfers left other rows than a clean cutover does (FAILED attempts, repeats). */
+function auditRowSummary(measurements: TransferMeasurement[]): string {
+  const rows = measurements.map((measurement) => measurement.auditRows.length);
+  const unusual = measurements.filter((measurement) => measurement.unusualAuditRows.length > 0);
+  const examples = [...new Set(unusual.flatMap((measurement) => measurement.unusualAuditRows))].slice(0, 4).join(', ');
+  return `${Math.min(...rows)}-${Math.max(...rows)}; ${unusual.length} transfers with rows beyond the clean ${CLEAN_AUDIT_ROWS.length}${examples ? ` (${examples})` : ''}`;
 }
 
 function sleep(ms: number): Promise<void> {
