@@ -16,7 +16,14 @@ import {
   ListAttachedPoliciesCommand,
   ListPrincipalThingsCommand,
 } from '@aws-sdk/client-iot';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { DynamoDbAuditTrail } from '../lambdas/audit-trail/audit-trail';
 import type { AuditRow } from '../lambdas/audit-trail/audit-row';
 import { ensureSynthesized, PROJECT_ROOT } from '../local/cloudformation/cloud-assembly';
@@ -46,8 +53,16 @@ const TRANSFER_TIMEOUT_MS = 10 * 60_000;
 const GOALS = { downtimeP99Seconds: 10, secondApprovalToLandedP99Seconds: 15 };
 /** The rows of a cutover in which every Action succeeded at its first attempt, source then target: "side Action". */
 const CLEAN_AUDIT_ROWS = [
-  'source ApprovalGranted', 'source UpdateCertificate', 'source DetachPolicy', 'source DetachThingPrincipal', 'source TransferCertificate',
-  'target ApprovalGranted', 'target AcceptCertificateTransfer', 'target AttachPolicy', 'target CreateThing', 'target AttachThingPrincipal',
+  'source ApprovalGranted',
+  'source UpdateCertificate',
+  'source DetachPolicy',
+  'source DetachThingPrincipal',
+  'source TransferCertificate',
+  'target ApprovalGranted',
+  'target AcceptCertificateTransfer',
+  'target AttachPolicy',
+  'target CreateThing',
+  'target AttachThingPrincipal',
 ];
 
 interface BenchSettings {
@@ -132,10 +147,13 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency);
   const schedulesEveryMs = Number(values['schedules-every-ms']);
   const iotLatencyMs = Number(values['iot-latency-ms']);
-  if (!Number.isInteger(count) || count < 1 || count > 1000) throw new BenchUsageError('--certificates: must be a whole number from 1 to 1000');
+  if (!Number.isInteger(count) || count < 1 || count > 1000)
+    throw new BenchUsageError('--certificates: must be a whole number from 1 to 1000');
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new BenchUsageError('--concurrency: must be a whole number of at least 1');
-  if (!Number.isInteger(schedulesEveryMs) || (schedulesEveryMs !== 0 && schedulesEveryMs < 50)) throw new BenchUsageError('--schedules-every-ms: 0 (as deployed) or a whole number of at least 50');
-  if (!Number.isInteger(iotLatencyMs) || iotLatencyMs < 0) throw new BenchUsageError('--iot-latency-ms: must be a whole number of at least 0');
+  if (!Number.isInteger(schedulesEveryMs) || (schedulesEveryMs !== 0 && schedulesEveryMs < 50))
+    throw new BenchUsageError('--schedules-every-ms: 0 (as deployed) or a whole number of at least 50');
+  if (!Number.isInteger(iotLatencyMs) || iotLatencyMs < 0)
+    throw new BenchUsageError('--iot-latency-ms: must be a whole number of at least 0');
   const settings: BenchSettings = { count, concurrency: Math.min(concurrency, count), schedulesEveryMs, iotLatencyMs };
 
   const assemblyDir = path.join(PROJECT_ROOT, 'cdk.out.bench');
@@ -200,7 +218,9 @@ async function benchmark(sandbox: Sandbox, settings: BenchSettings): Promise<boo
     for (let device = queue.shift(); device; device = queue.shift()) {
       const run = await runTransfer(sandbox, sourceSfn, outboundStateMachineArn, device, targetAccount);
       runs.push(run);
-      console.log(`  ${((Date.now() - started) / 1000).toFixed(1)}s  ${runs.length}/${count} ended${run.error ? `: ${device.certificateId.slice(0, 8)} ${run.error}` : ''}`);
+      console.log(
+        `  ${((Date.now() - started) / 1000).toFixed(1)}s  ${runs.length}/${count} ended${run.error ? `: ${device.certificateId.slice(0, 8)} ${run.error}` : ''}`,
+      );
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -212,19 +232,43 @@ async function benchmark(sandbox: Sandbox, settings: BenchSettings): Promise<boo
   const iotRequests = diffIotStats(iotBefore, sandbox.iot.stats());
   const invocations = diffInvocations(invocationsBefore, invocationsByFunction(sandbox));
   const transitions = sandbox.stepFunctions.stateTransitions - transitionsBefore;
-  const inboundReviews = (await executionCount(targetSfn, sandbox.stacks.CertflowTarget?.outputs.InboundStateMachineArn)) - inboundReviewsBefore;
+  const inboundReviews =
+    (await executionCount(targetSfn, sandbox.stacks.CertflowTarget?.outputs.InboundStateMachineArn)) - inboundReviewsBefore;
 
   const sourceTrail = auditTrail(sandbox, sourceAccount, 'CertflowSource');
   const targetTrail = auditTrail(sandbox, targetAccount, 'CertflowTarget');
   const measurements: TransferMeasurement[] = [];
   for (const run of runs) {
-    measurements.push(await measureTransfer(run, { sourceSfn, targetSfn, sourceTrail, targetTrail, sourceIot: iot(sourceAccount), targetIot, targetAccount }));
+    measurements.push(
+      await measureTransfer(run, {
+        sourceSfn,
+        targetSfn,
+        sourceTrail,
+        targetTrail,
+        sourceIot: iot(sourceAccount),
+        targetIot,
+        targetAccount,
+      }),
+    );
   }
 
-  printReport({ sandbox, settings, elapsedSeconds, measurements, iotRequests, invocations, transitions, scheduledFunctions, inboundReviews });
+  printReport({
+    sandbox,
+    settings,
+    elapsedSeconds,
+    measurements,
+    iotRequests,
+    invocations,
+    transitions,
+    scheduledFunctions,
+    inboundReviews,
+  });
   const failures = measurements.filter((measurement) => measurement.problems.length > 0);
   for (const failure of failures) console.log(`FAILED ${failure.run.device.certificateId}: ${failure.problems.join('; ')}`);
-  if (failures.length > 0) console.log(`\nFAILED: ${failures.length} of ${count} transfers did not end TRANSFERRED/LANDED with their policy and thing in the target`);
+  if (failures.length > 0)
+    console.log(
+      `\nFAILED: ${failures.length} of ${count} transfers did not end TRANSFERRED/LANDED with their policy and thing in the target`,
+    );
   // The cutover's offers belong to proposals: the poller must leave them to the proposal review.
   if (inboundReviews > 0) console.log(`\nFAILED: the poller started ${inboundReviews} single inbound reviews for the cutover's offers`);
   for (const client of [sourceIot, targetIot, sourceSfn, targetSfn]) client.destroy();
@@ -232,7 +276,13 @@ async function benchmark(sandbox: Sandbox, settings: BenchSettings): Promise<boo
 }
 
 /** Certificates as a fleet has them: ACTIVE, their own policy (also in the target), a typed thing with an attribute. */
-async function seedDevices(sourceIot: IoTClient, targetIot: IoTClient, count: number, sourceAccount: string, targetAccount: string): Promise<SeededDevice[]> {
+async function seedDevices(
+  sourceIot: IoTClient,
+  targetIot: IoTClient,
+  count: number,
+  sourceAccount: string,
+  targetAccount: string,
+): Promise<SeededDevice[]> {
   for (const client of [sourceIot, targetIot]) {
     await client.send(new CreateThingTypeCommand({ thingTypeName: THING_TYPE, thingTypeProperties: { searchableAttributes: ['floor'] } }));
   }
@@ -252,7 +302,13 @@ async function seedDevices(sourceIot: IoTClient, targetIot: IoTClient, count: nu
     await sourceIot.send(new CreatePolicyCommand({ policyName: device.policyName, policyDocument: POLICY_DOCUMENT }));
     await targetIot.send(new CreatePolicyCommand({ policyName: device.policyName, policyDocument: POLICY_DOCUMENT }));
     await sourceIot.send(new AttachPolicyCommand({ policyName: device.policyName, target: certificateArn }));
-    await sourceIot.send(new CreateThingCommand({ thingName: device.thingName, thingTypeName: THING_TYPE, attributePayload: { attributes: { floor: String(index % 7) } } }));
+    await sourceIot.send(
+      new CreateThingCommand({
+        thingName: device.thingName,
+        thingTypeName: THING_TYPE,
+        attributePayload: { attributes: { floor: String(index % 7) } },
+      }),
+    );
     await sourceIot.send(new AttachThingPrincipalCommand({ thingName: device.thingName, principal: certificateArn }));
     devices.push(device);
   }
@@ -271,7 +327,12 @@ async function runTransfer(
   const started = await sourceSfn.send(
     new StartExecutionCommand({
       stateMachineArn,
-      input: JSON.stringify({ certificateId: device.certificateId, targetAwsAccount: targetAccount, requestedBy: REQUESTER, reason: 'transfer benchmark' }),
+      input: JSON.stringify({
+        certificateId: device.certificateId,
+        targetAwsAccount: targetAccount,
+        requestedBy: REQUESTER,
+        reason: 'transfer benchmark',
+      }),
     }),
   );
   const run: TransferRun = { device, outboundArn: started.executionArn ?? '', startedAt };
@@ -292,14 +353,23 @@ async function runTransfer(
  * Waits for the first approval request of that side about the certificate, opens the
  * page (GET) and submits its approve form (POST), as an approver in a browser does.
  */
-async function approveOnce(sandbox: Sandbox, side: 'source' | 'target', certificateId: string, decision: Parameters<typeof submitApproval>[1], deadline: number): Promise<void> {
+async function approveOnce(
+  sandbox: Sandbox,
+  side: 'source' | 'target',
+  certificateId: string,
+  decision: Parameters<typeof submitApproval>[1],
+  deadline: number,
+): Promise<void> {
   const account = sandbox.accounts[side];
   for (;;) {
     const notification = sandbox.notifications
       .list()
       .find(
         (candidate) =>
-          candidate.topicArn.split(':')[4] === account && candidate.message.includes(certificateId) && !/remind/i.test(candidate.subject ?? '') && /\/approval\?/.test(candidate.message),
+          candidate.topicArn.split(':')[4] === account &&
+          candidate.message.includes(certificateId) &&
+          !/remind/i.test(candidate.subject ?? '') &&
+          /\/approval\?/.test(candidate.message),
       );
     const link = notification && /https?:\/\/\S+\/approval\?\S+/.exec(notification.message)?.[0];
     if (link) {
@@ -369,7 +439,10 @@ async function measureTransfer(run: TransferRun, deps: MeasureDeps): Promise<Tra
   else if (review.output.outcome !== 'LANDED') problems.push(`target review ended ${review.status} ${review.output.outcome ?? ''}`.trim());
   problems.push(...(await landingProblems(device, deps)));
 
-  const deactivated = latestRow(sourceRows, (row) => row.action === 'UpdateCertificate' && row.outcome === 'SUCCEEDED' && row.certificateStatus === 'INACTIVE');
+  const deactivated = latestRow(
+    sourceRows,
+    (row) => row.action === 'UpdateCertificate' && row.outcome === 'SUCCEEDED' && row.certificateStatus === 'INACTIVE',
+  );
   const landed = latestRow(targetRows, (row) => row.action === 'AttachThingPrincipal' && row.outcome === 'SUCCEEDED');
   const deactivatedAt = deactivated ? Date.parse(deactivated.recordedAt) : undefined;
   const landedAt = landed ? Date.parse(landed.recordedAt) : undefined;
@@ -379,7 +452,8 @@ async function measureTransfer(run: TransferRun, deps: MeasureDeps): Promise<Tra
     problems.push(`downtime differs: source ${downtimeSeconds} s, target review ${reviewDowntimeSeconds} s`);
   }
   const reportLanded = review ? stateInterval(review.history, 'ReportLanded') : undefined;
-  const secondsFrom = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined ? (to - from) / 1000 : undefined);
+  const secondsFrom = (from: number | undefined, to: number | undefined) =>
+    from !== undefined && to !== undefined ? (to - from) / 1000 : undefined;
   const intervals = [...stateIntervals(outbound.history, 'source'), ...(review ? stateIntervals(review.history, 'target') : [])];
   return {
     run,
@@ -392,10 +466,17 @@ async function measureTransfer(run: TransferRun, deps: MeasureDeps): Promise<Tra
     secondApprovalToReportLandedSeconds: secondsFrom(run.targetApprovedAt, reportLanded?.exited),
     secondApprovalToSourceEndSeconds: secondsFrom(run.targetApprovedAt, outbound.stoppedAt),
     stateTransitions: countStateEntries(outbound.history) + (review ? countStateEntries(review.history) : 0),
-    downtimeBySteps: deactivatedAt !== undefined && landedAt !== undefined ? attributeWindow(intervals, deactivatedAt, landedAt) : new Map(),
-    secondApprovalBySteps: run.targetApprovedAt !== undefined && review?.stoppedAt !== undefined ? attributeWindow(intervals, run.targetApprovedAt, review.stoppedAt) : new Map(),
+    downtimeBySteps:
+      deactivatedAt !== undefined && landedAt !== undefined ? attributeWindow(intervals, deactivatedAt, landedAt) : new Map(),
+    secondApprovalBySteps:
+      run.targetApprovedAt !== undefined && review?.stoppedAt !== undefined
+        ? attributeWindow(intervals, run.targetApprovedAt, review.stoppedAt)
+        : new Map(),
     auditRows: [...sourceRows, ...targetRows],
-    unusualAuditRows: unusualRows([...sourceRows.map((row) => ({ side: 'source', row })), ...targetRows.map((row) => ({ side: 'target', row }))]),
+    unusualAuditRows: unusualRows([
+      ...sourceRows.map((row) => ({ side: 'source', row })),
+      ...targetRows.map((row) => ({ side: 'target', row })),
+    ]),
     problems,
   };
 }
@@ -403,14 +484,23 @@ async function measureTransfer(run: TransferRun, deps: MeasureDeps): Promise<Tra
 /** The certificate ACTIVE in the target with its policy and its thing (type and attribute), and gone from the source. */
 async function landingProblems(device: SeededDevice, deps: MeasureDeps): Promise<string[]> {
   const problems: string[] = [];
-  const described = await deps.targetIot.send(new DescribeCertificateCommand({ certificateId: device.certificateId })).catch(() => undefined);
-  if (described?.certificateDescription?.status !== 'ACTIVE') problems.push(`target certificate ${described?.certificateDescription?.status ?? 'missing'}`);
-  const policies = (await deps.targetIot.send(new ListAttachedPoliciesCommand({ target: device.targetCertificateArn })).catch(() => undefined))?.policies ?? [];
-  if (!policies.some((policy) => policy.policyName === device.policyName)) problems.push(`policy ${device.policyName} not attached in the target`);
-  const things = (await deps.targetIot.send(new ListPrincipalThingsCommand({ principal: device.targetCertificateArn })).catch(() => undefined))?.things ?? [];
+  const described = await deps.targetIot
+    .send(new DescribeCertificateCommand({ certificateId: device.certificateId }))
+    .catch(() => undefined);
+  if (described?.certificateDescription?.status !== 'ACTIVE')
+    problems.push(`target certificate ${described?.certificateDescription?.status ?? 'missing'}`);
+  const policies =
+    (await deps.targetIot.send(new ListAttachedPoliciesCommand({ target: device.targetCertificateArn })).catch(() => undefined))
+      ?.policies ?? [];
+  if (!policies.some((policy) => policy.policyName === device.policyName))
+    problems.push(`policy ${device.policyName} not attached in the target`);
+  const things =
+    (await deps.targetIot.send(new ListPrincipalThingsCommand({ principal: device.targetCertificateArn })).catch(() => undefined))
+      ?.things ?? [];
   if (!things.includes(device.thingName)) problems.push(`thing ${device.thingName} not attached in the target`);
   const thing = await deps.targetIot.send(new DescribeThingCommand({ thingName: device.thingName })).catch(() => undefined);
-  if (thing?.thingTypeName !== THING_TYPE || thing.attributes?.floor === undefined) problems.push(`thing ${device.thingName} in the target lacks its type or attribute`);
+  if (thing?.thingTypeName !== THING_TYPE || thing.attributes?.floor === undefined)
+    problems.push(`thing ${device.thingName} in the target lacks its type or attribute`);
   const inSource = await deps.sourceIot.send(new DescribeCertificateCommand({ certificateId: device.certificateId })).then(
     () => true,
     () => false,
@@ -431,7 +521,10 @@ function unusualRows(rows: Array<{ side: string; row: AuditRow }>): string[] {
 }
 
 function latestRow(rows: AuditRow[], matches: (row: AuditRow) => boolean): AuditRow | undefined {
-  return rows.filter(matches).sort((a, b) => a.recordedAt.localeCompare(b.recordedAt)).pop();
+  return rows
+    .filter(matches)
+    .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt))
+    .pop();
 }
 
 interface StateInterval {
@@ -475,7 +568,9 @@ function countStateEntries(history: HistoryEvent[]): number {
  * covers (between two states) go to "between steps".
  */
 function attributeWindow(intervals: StateInterval[], from: number, to: number): Map<string, number> {
-  const boundaries = [from, to, ...intervals.flatMap((interval) => [interval.entered, interval.exited ?? to])].filter((time) => time >= from && time <= to);
+  const boundaries = [from, to, ...intervals.flatMap((interval) => [interval.entered, interval.exited ?? to])].filter(
+    (time) => time >= from && time <= to,
+  );
   const sorted = [...new Set(boundaries)].sort((a, b) => a - b);
   const byStep = new Map<string, number>();
   for (let index = 1; index < sorted.length; index += 1) {
@@ -494,7 +589,10 @@ function attributeWindow(intervals: StateInterval[], from: number, to: number): 
 function auditTrail(sandbox: Sandbox, account: string, stackName: string): DynamoDbAuditTrail {
   const tableName = sandbox.stacks[stackName]?.outputs.AuditTableName;
   if (!tableName) throw new Error(`${stackName} has no AuditTableName output`);
-  return new DynamoDbAuditTrail(new DynamoDBClient({ region: sandbox.region, endpoint: sandbox.endpoints.dynamodb, credentials: credentialsFor(account) }), tableName);
+  return new DynamoDbAuditTrail(
+    new DynamoDBClient({ region: sandbox.region, endpoint: sandbox.endpoints.dynamodb, credentials: credentialsFor(account) }),
+    tableName,
+  );
 }
 
 function invocationsByFunction(sandbox: Sandbox): Map<string, number> {
@@ -502,7 +600,11 @@ function invocationsByFunction(sandbox: Sandbox): Map<string, number> {
 }
 
 function diffInvocations(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
-  return new Map([...after].map(([arn, total]) => [arn, total - (before.get(arn) ?? 0)]).filter(([, delta]) => Number(delta) > 0) as Array<[string, number]>);
+  return new Map(
+    [...after].map(([arn, total]) => [arn, total - (before.get(arn) ?? 0)]).filter(([, delta]) => Number(delta) > 0) as Array<
+      [string, number]
+    >,
+  );
 }
 
 /** Requests and throttles per "account Action" between two snapshots. */
@@ -549,14 +651,22 @@ function printReport(report: Report): void {
   const { count } = settings;
   const nameOf = (arn: string) => sandbox.functions.get(arn)?.options.functionName ?? arn;
   const totalInvocations = [...report.invocations.values()].reduce((sum, value) => sum + value, 0);
-  const scheduledInvocations = [...report.invocations].filter(([arn]) => report.scheduledFunctions.has(arn)).reduce((sum, [, value]) => sum + value, 0);
+  const scheduledInvocations = [...report.invocations]
+    .filter(([arn]) => report.scheduledFunctions.has(arn))
+    .reduce((sum, [, value]) => sum + value, 0);
   const historyTransitions = measurements.reduce((sum, measurement) => sum + measurement.stateTransitions, 0);
   const throttled = [...report.iotRequests.values()].reduce((sum, counts) => sum + counts.throttled, 0);
   const iotTotal = [...report.iotRequests.values()].reduce((sum, counts) => sum + counts.requests, 0);
   const downtime = measurements.map((measurement) => measurement.downtimeSeconds);
   const secondToLanded = measurements.map((measurement) => measurement.secondApprovalToLandedSeconds);
-  const downtimeP99 = percentile(downtime.filter((value): value is number => value !== undefined), 0.99);
-  const landedP99 = percentile(secondToLanded.filter((value): value is number => value !== undefined), 0.99);
+  const downtimeP99 = percentile(
+    downtime.filter((value): value is number => value !== undefined),
+    0.99,
+  );
+  const landedP99 = percentile(
+    secondToLanded.filter((value): value is number => value !== undefined),
+    0.99,
+  );
   const goal = (value: number, limit: number) => (value <= limit ? `met (≤ ${limit} s)` : `MISSED (> ${limit} s)`);
 
   const rows: Array<[string, string]> = [
@@ -564,16 +674,41 @@ function printReport(report: Report): void {
     ['IoT latency added per request', `${settings.iotLatencyMs} ms`],
     ['wall time, first start to last end', `${report.elapsedSeconds.toFixed(1)} s`],
     ['downtime, execution output (s)    p50 / p99 / max', distribution(downtime)],
-    ['downtime, audit rows (s)          p50 / p99 / max', distribution(measurements.map((measurement) => measurement.auditDowntimeSeconds))],
+    [
+      'downtime, audit rows (s)          p50 / p99 / max',
+      distribution(measurements.map((measurement) => measurement.auditDowntimeSeconds)),
+    ],
     ['2nd approval → review LANDED (s)  p50 / p99 / max', distribution(secondToLanded)],
-    ['2nd approval → ReportLanded done  p50 / p99 / max', distribution(measurements.map((measurement) => measurement.secondApprovalToReportLandedSeconds))],
-    ['2nd approval → source ended (s)   p50 / p99 / max', distribution(measurements.map((measurement) => measurement.secondApprovalToSourceEndSeconds))],
-    ['start → source approved (s)       p50 / p99 / max', distribution(measurements.map(({ run }) => (run.sourceApprovedAt ? (run.sourceApprovedAt - run.startedAt) / 1000 : undefined)))],
-    ['source approved → target approved p50 / p99 / max', distribution(measurements.map(({ run }) => (run.sourceApprovedAt && run.targetApprovedAt ? (run.targetApprovedAt - run.sourceApprovedAt) / 1000 : undefined)))],
+    [
+      '2nd approval → ReportLanded done  p50 / p99 / max',
+      distribution(measurements.map((measurement) => measurement.secondApprovalToReportLandedSeconds)),
+    ],
+    [
+      '2nd approval → source ended (s)   p50 / p99 / max',
+      distribution(measurements.map((measurement) => measurement.secondApprovalToSourceEndSeconds)),
+    ],
+    [
+      'start → source approved (s)       p50 / p99 / max',
+      distribution(measurements.map(({ run }) => (run.sourceApprovedAt ? (run.sourceApprovedAt - run.startedAt) / 1000 : undefined))),
+    ],
+    [
+      'source approved → target approved p50 / p99 / max',
+      distribution(
+        measurements.map(({ run }) =>
+          run.sourceApprovedAt && run.targetApprovedAt ? (run.targetApprovedAt - run.sourceApprovedAt) / 1000 : undefined,
+        ),
+      ),
+    ],
     ['goal: downtime p99', goal(downtimeP99, GOALS.downtimeP99Seconds)],
     ['goal: 2nd approval → landed p99', goal(landedP99, GOALS.secondApprovalToLandedP99Seconds)],
-    ['state transitions per transfer', `${(historyTransitions / count).toFixed(2)} (histories, both workflows); engine counter ${(report.transitions / count).toFixed(2)}`],
-    ['Lambda invocations per transfer', `${((totalInvocations - scheduledInvocations) / count).toFixed(2)} (all functions, receivers and approval page included; scheduled runs excluded)`],
+    [
+      'state transitions per transfer',
+      `${(historyTransitions / count).toFixed(2)} (histories, both workflows); engine counter ${(report.transitions / count).toFixed(2)}`,
+    ],
+    [
+      'Lambda invocations per transfer',
+      `${((totalInvocations - scheduledInvocations) / count).toFixed(2)} (all functions, receivers and approval page included; scheduled runs excluded)`,
+    ],
     [
       'scheduled runs (poller, reminder sweep)',
       `${scheduledInvocations} during the run (${settings.schedulesEveryMs > 0 ? `each every ${settings.schedulesEveryMs} ms during the transfers` : `as deployed, every ${sandbox.schedules.map((schedule) => `${schedule.intervalMs / 60_000} min`).join(', ')}`})`,
@@ -582,7 +717,10 @@ function printReport(report: Report): void {
     ['audit rows per transfer (source + target)', auditRowSummary(measurements)],
     ['IoT requests, all Actions / per transfer', `${iotTotal} / ${(iotTotal / count).toFixed(2)}`],
     ['throttled IoT requests', String(throttled)],
-    ['ended TRANSFERRED + LANDED, landed whole', `${measurements.filter((measurement) => measurement.problems.length === 0).length} of ${count}`],
+    [
+      'ended TRANSFERRED + LANDED, landed whole',
+      `${measurements.filter((measurement) => measurement.problems.length === 0).length} of ${count}`,
+    ],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   console.log('\ncertflow cutover benchmark (single transfers, time scale 1, default IoT quotas, schedules on, durable state)');
@@ -597,8 +735,14 @@ function printReport(report: Report): void {
     const scheduled = report.scheduledFunctions.has(arn) ? '  [scheduled]' : '';
     console.log(`    ${nameOf(arn).padEnd(60)} ${String(value).padStart(5)}  (${(value / count).toFixed(2)})${scheduled}`);
   }
-  printSteps('Downtime by step, p50 / max ms (the step holding each instant; source deactivated → target thing attached)', measurements.map((measurement) => measurement.downtimeBySteps));
-  printSteps('2nd approval → review LANDED by step, p50 / max ms', measurements.map((measurement) => measurement.secondApprovalBySteps));
+  printSteps(
+    'Downtime by step, p50 / max ms (the step holding each instant; source deactivated → target thing attached)',
+    measurements.map((measurement) => measurement.downtimeBySteps),
+  );
+  printSteps(
+    '2nd approval → review LANDED by step, p50 / max ms',
+    measurements.map((measurement) => measurement.secondApprovalBySteps),
+  );
 }
 
 function printSteps(title: string, windows: Array<Map<string, number>>): void {
@@ -614,7 +758,9 @@ function printSteps(title: string, windows: Array<Map<string, number>>): void {
   for (const summary of summaries.sort((a, b) => b.mean - a.mean)) {
     if (summary.max < 1) continue;
     const share = meanTotal > 0 ? `${Math.round((summary.mean / meanTotal) * 100)}%` : '-';
-    console.log(`    ${summary.label.padEnd(46)} ${summary.p50.toFixed(0).padStart(6)} / ${summary.max.toFixed(0).padStart(6)}   ${share.padStart(4)} of the mean`);
+    console.log(
+      `    ${summary.label.padEnd(46)} ${summary.p50.toFixed(0).padStart(6)} / ${summary.max.toFixed(0).padStart(6)}   ${share.padStart(4)} of the mean`,
+    );
   }
 }
 
@@ -624,7 +770,11 @@ function runSchedulesEvery(sandbox: Sandbox, everyMs: number): { stop(): Promise
   const loops = sandbox.schedules.map(async (schedule) => {
     while (!stopped) {
       const startedAt = Date.now();
-      await sandbox.scheduleRunner.runOnce(schedule).catch((error: unknown) => console.log(`  schedule ${schedule.ruleName}: ${error instanceof Error ? error.message : String(error)}`));
+      await sandbox.scheduleRunner
+        .runOnce(schedule)
+        .catch((error: unknown) =>
+          console.log(`  schedule ${schedule.ruleName}: ${error instanceof Error ? error.message : String(error)}`),
+        );
       await sleep(Math.max(0, everyMs - (Date.now() - startedAt)));
     }
   });
