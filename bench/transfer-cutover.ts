@@ -48,6 +48,8 @@ const THING_TYPE = 'bench-sensor';
 const POLICY_DOCUMENT = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
 const LINK_POLL_MS = 25;
 const EXECUTION_POLL_MS = 250;
+/** While waiting for a link, whether the transfer has ended without one is checked every this many polls. */
+const OUTBOUND_CHECK_EVERY_POLLS = 20;
 /** A transfer that has not ended by then is reported as not ended (approvals are immediate; the cutover takes seconds). */
 const TRANSFER_TIMEOUT_MS = 10 * 60_000;
 const GOALS = { downtimeP99Seconds: 10, secondApprovalToLandedP99Seconds: 15 };
@@ -77,7 +79,12 @@ class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
 }
 
-/** A wait the bench gave up on: what it waited for, and for how long. */
+/** The approval page did not take the decision, or there was nothing left to approve. */
+class ApprovalNotTaken extends Error {
+  override readonly name = 'ApprovalNotTaken';
+}
+
+/** A wait the bench gave up on: what it waited for. */
 class BenchTimeout extends Error {
   override readonly name = 'BenchTimeout';
 }
@@ -338,9 +345,13 @@ async function runTransfer(
   const run: TransferRun = { device, outboundArn: started.executionArn ?? '', startedAt };
   try {
     const deadline = startedAt + TRANSFER_TIMEOUT_MS;
-    await approveOnce(sandbox, 'source', device.certificateId, { decision: 'APPROVED', consentToPrepare: true }, deadline);
+    const outboundEnded = async () => {
+      const described = await sourceSfn.send(new DescribeExecutionCommand({ executionArn: run.outboundArn }));
+      return described.status === 'RUNNING' ? undefined : described.status;
+    };
+    await approveOnce(sandbox, 'source', device.certificateId, { decision: 'APPROVED', consentToPrepare: true }, deadline, outboundEnded);
     run.sourceApprovedAt = Date.now();
-    await approveOnce(sandbox, 'target', device.certificateId, { decision: 'APPROVED', setAsActive: true }, deadline);
+    await approveOnce(sandbox, 'target', device.certificateId, { decision: 'APPROVED', setAsActive: true }, deadline, outboundEnded);
     run.targetApprovedAt = Date.now();
     await executionEnd(sourceSfn, run.outboundArn, deadline);
   } catch (error) {
@@ -359,9 +370,11 @@ async function approveOnce(
   certificateId: string,
   decision: Parameters<typeof submitApproval>[1],
   deadline: number,
+  /** The outbound execution's status once it is no longer RUNNING: a link will not come then. */
+  outboundEnded: () => Promise<string | undefined>,
 ): Promise<void> {
   const account = sandbox.accounts[side];
-  for (;;) {
+  for (let poll = 1; ; poll += 1) {
     const notification = sandbox.notifications
       .list()
       .find(
@@ -375,12 +388,14 @@ async function approveOnce(
     if (link) {
       const page = await fetch(link);
       await page.text();
-      if (page.status !== 200) throw new BenchTimeout(`the ${side} approval page answered ${page.status}`);
+      if (page.status !== 200) throw new ApprovalNotTaken(`the ${side} approval page answered ${page.status}`);
       const answer = await submitApproval(link, decision);
-      if (answer.status !== 200) throw new BenchTimeout(`the ${side} approval POST answered ${answer.status}`);
+      if (answer.status !== 200) throw new ApprovalNotTaken(`the ${side} approval POST answered ${answer.status}`);
       return;
     }
     if (Date.now() > deadline) throw new BenchTimeout(`no ${side} approval link for ${certificateId}`);
+    const ended = poll % OUTBOUND_CHECK_EVERY_POLLS === 0 ? await outboundEnded() : undefined;
+    if (ended) throw new ApprovalNotTaken(`the outbound execution ended ${ended} before a ${side} approval link appeared`);
     await sleep(LINK_POLL_MS);
   }
 }
@@ -803,7 +818,7 @@ function auditRowSummary(measurements: TransferMeasurement[]): string {
   const rows = measurements.map((measurement) => measurement.auditRows.length);
   const unusual = measurements.filter((measurement) => measurement.unusualAuditRows.length > 0);
   const examples = [...new Set(unusual.flatMap((measurement) => measurement.unusualAuditRows))].slice(0, 4).join(', ');
-  return `${Math.min(...rows)}-${Math.max(...rows)}; ${unusual.length} transfers with rows beyond the clean ${CLEAN_AUDIT_ROWS.length}${examples ? ` (${examples})` : ''}`;
+  return `${Math.min(...rows)}-${Math.max(...rows)}; ${unusual.length} transfers whose rows differ from the clean ${CLEAN_AUDIT_ROWS.length}${examples ? ` (${examples})` : ''}`;
 }
 
 function sleep(ms: number): Promise<void> {
