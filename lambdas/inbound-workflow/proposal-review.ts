@@ -100,8 +100,10 @@ export async function readOffer(
   input: { executionId: string; proposalId: string },
 ): Promise<ReceivedOffer> {
   const record = await reviewRecord(deps.store, input);
-  if (record.state === 'OFFERED' && record.offer)
+  // A step run again after the review moved on (a crash lost its progress) still reads the offer.
+  if (record.offer && ['OFFERED', 'LANDED', 'LANDING_FAILED'].includes(record.state)) {
     return { outcome: 'OFFERED', deactivatedAt: record.offer.deactivatedAt, withdrawnReason: null };
+  }
   if (record.state === 'WITHDRAWN' && record.withdrawn)
     return { outcome: 'WITHDRAWN', deactivatedAt: null, withdrawnReason: record.withdrawn.reason };
   throw new UnverifiedMessage(

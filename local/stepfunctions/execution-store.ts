@@ -68,7 +68,6 @@ export interface ExecutionRecord {
   taskTokens: string[];
 }
 
-
 /**
  * Keeps state machines and executions in a data folder: one JSON file per execution
  * (rewritten atomically: temp file + rename) and its history appended as JSON lines,

@@ -437,11 +437,8 @@ describe('a cutover transfer survives a SIGKILL of the sandbox and a restart on 
   ];
   it.each(points)('lands the certificate once when killed %s', (point) => cutoverCrashedAt(point), 150_000);
 
-  // PRODUCT BUG (local/stepfunctions/stepfunctions-engine.ts, startExecution): the new execution
-  // is written to disk debounced (ExecutionStore.save, 100 ms) after StartExecution has already
-  // answered, so a SIGKILL right after the answer loses it: DescribeExecution then answers
-  // ExecutionDoesNotExist. Flip to `it` once StartExecution writes with saveNow, as SendTaskSuccess does.
-  it.failing(
+  // Found by this test: the engine once wrote a new execution 100 ms after StartExecution answered.
+  it(
     'lands the certificate once when killed right after StartExecution answered',
     () => cutoverCrashedAt('right after StartExecution answered'),
     150_000,
@@ -566,12 +563,9 @@ describe('a migration survives a SIGKILL of the sandbox during its transfer map 
 });
 
 describe('a sandbox restarting on its data', () => {
-  // PRODUCT BUG (local/sandbox.ts, startSandbox): the Step Functions endpoint listens, with the
-  // state machines loaded from disk, before the stacks' functions are deployed, and the engine
-  // runs a new execution at once: one started in that window (a re-run `certflow migrate`, a
-  // retrying client) fails its first Task with Lambda.ResourceNotFoundException. Flip to `it`
-  // once the endpoints answer only when the sandbox is up (or new executions wait for resumeExecutions).
-  it.failing(
+  // Found by this test: the Step Functions endpoint listens, with the state machines loaded, before
+  // the functions are deployed; an execution started in that window now waits for them.
+  it(
     'runs no execution started while it is still deploying the functions',
     async () => {
       await sandbox.kill();
