@@ -46,3 +46,46 @@ export function lambdaStep(scope: Construct, id: string, props: LambdaStepProps)
   });
   return step;
 }
+
+export interface MessageWaitStepProps {
+  /** The function that records the task token and sends this side's message. */
+  readonly fn: lambda.IFunction;
+  /** The event the function gets; `taskToken: JsonPath.taskToken` is added. */
+  readonly payload: Record<string, unknown>;
+  /** How long to wait for the peer's answer; then States.Timeout. */
+  readonly timeout: Duration;
+  /** The state's Comment in the definition. @default none */
+  readonly comment?: string;
+}
+
+/**
+ * A step that sends a message to the other account and waits (`.waitForTaskToken`) until
+ * this side's receiver records the answer and wakes it. Retries a message EventBridge did
+ * not take and Lambda's transient errors; its result is discarded (the next step reads the
+ * answer from the record, never from the callback).
+ */
+export function messageWaitStep(scope: Construct, id: string, props: MessageWaitStepProps): tasks.LambdaInvoke {
+  const step = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: props.fn,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: sfn.TaskInput.fromObject({ ...props.payload, taskToken: sfn.JsonPath.taskToken }),
+    taskTimeout: sfn.Timeout.duration(props.timeout),
+    resultPath: sfn.JsonPath.DISCARD,
+    comment: props.comment,
+  });
+  step.addRetry({
+    errors: [
+      'TransferMessageNotSent',
+      'Lambda.ServiceException',
+      'Lambda.TooManyRequestsException',
+      'Lambda.AWSLambdaException',
+      'Lambda.SdkClientException',
+    ],
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 6,
+    maxDelay: Duration.seconds(30),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return step;
+}

@@ -1,16 +1,15 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack, type Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { TERMINAL_IOT_ERRORS } from '../lambdas/iot-api/iot-errors';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import type { Approvals } from './approvals';
 import { CertflowFunction } from './certflow-function';
 import type { CertflowConfig } from './certflow-config';
-import { lambdaStep } from './lambda-step';
+import { lambdaStep, messageWaitStep } from './lambda-step';
 import { auditTableAccess, thisAccountsCertificates, type TransferActionFunction } from './transfer-action-function';
 import type { TransferMessageBus } from './transfer-message-bus';
 import type { TransferProposalTable } from './transfer-proposal-table';
@@ -344,31 +343,13 @@ export class OutboundTransferWorkflow extends Construct {
         resultPath,
         comment,
       });
-    const waitingExchange = (stateId: string, step: string, payload: Record<string, unknown>, timeout: Duration, comment: string) => {
-      const task = new tasks.LambdaInvoke(this, stateId, {
-        lambdaFunction: this.functions.exchange.function,
-        integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-        payload: sfn.TaskInput.fromObject({ step, taskToken: sfn.JsonPath.taskToken, executionId: sfn.JsonPath.executionId, ...payload }),
-        taskTimeout: sfn.Timeout.duration(timeout),
-        resultPath: sfn.JsonPath.DISCARD,
+    const waitingExchange = (stateId: string, step: string, payload: Record<string, unknown>, timeout: Duration, comment: string) =>
+      messageWaitStep(this, stateId, {
+        fn: this.functions.exchange.function,
+        payload: { step, executionId: sfn.JsonPath.executionId, ...payload },
+        timeout,
         comment,
       });
-      task.addRetry({
-        errors: [
-          'TransferMessageNotSent',
-          'Lambda.ServiceException',
-          'Lambda.TooManyRequestsException',
-          'Lambda.AWSLambdaException',
-          'Lambda.SdkClientException',
-        ],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 6,
-        maxDelay: Duration.seconds(30),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-      return task;
-    };
     const withdraw = (stateId: string, reason: string) =>
       exchange(
         stateId,

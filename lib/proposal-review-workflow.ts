@@ -1,15 +1,14 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import type { Approvals } from './approvals';
 import { CertflowFunction } from './certflow-function';
 import type { CertflowConfig } from './certflow-config';
-import { lambdaStep } from './lambda-step';
+import { lambdaStep, messageWaitStep } from './lambda-step';
 import { auditTableAccess, thisAccountsCertificates, type TransferActionFunction } from './transfer-action-function';
 import type { TransferMessageBus } from './transfer-message-bus';
 import type { TransferProposalTable } from './transfer-proposal-table';
@@ -196,12 +195,10 @@ export class ProposalReviewWorkflow extends Construct {
     });
 
     const approvedBy = sfn.JsonPath.stringAt('$.approval.approvedBy');
-    const answerApproved = new tasks.LambdaInvoke(this, 'AnswerApproved', {
-      lambdaFunction: this.functions.review.function,
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({
+    const answerApproved = messageWaitStep(this, 'AnswerApproved', {
+      fn: this.functions.review.function,
+      payload: {
         step: 'answer',
-        taskToken: sfn.JsonPath.taskToken,
         executionId: sfn.JsonPath.executionId,
         proposalId: sfn.JsonPath.stringAt('$.proposalId'),
         decision: 'APPROVED',
@@ -209,24 +206,9 @@ export class ProposalReviewWorkflow extends Construct {
         rejectReason: null,
         setAsActive: sfn.JsonPath.stringAt('$.approval.setAsActive'),
         landing: sfn.JsonPath.objectAt('$.review.landing'),
-      }),
-      taskTimeout: sfn.Timeout.duration(config.cutoverTimeout),
-      resultPath: sfn.JsonPath.DISCARD,
+      },
+      timeout: config.cutoverTimeout,
       comment: 'Tell the source it is approved; wait for the offer',
-    });
-    answerApproved.addRetry({
-      errors: [
-        'TransferMessageNotSent',
-        'Lambda.ServiceException',
-        'Lambda.TooManyRequestsException',
-        'Lambda.AWSLambdaException',
-        'Lambda.SdkClientException',
-      ],
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 6,
-      maxDelay: Duration.seconds(30),
-      jitterStrategy: sfn.JitterType.FULL,
     });
     answerApproved.addCatch(outcome('OfferNotReceived', 'OFFER_NOT_RECEIVED').next(finished), {
       errors: ['States.Timeout'],

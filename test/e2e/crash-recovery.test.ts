@@ -565,35 +565,31 @@ describe('a migration survives a SIGKILL of the sandbox during its transfer map 
 describe('a sandbox restarting on its data', () => {
   // Found by this test: the Step Functions endpoint listens, with the state machines loaded, before
   // the functions are deployed; an execution started in that window now waits for them.
-  it(
-    'runs no execution started while it is still deploying the functions',
-    async () => {
-      await sandbox.kill();
-      const starting = sandbox.start();
-      let executionArn: string | undefined;
-      while (!executionArn) {
-        executionArn = await sourceSfn
-          .send(
-            new StartExecutionCommand({
-              stateMachineArn: clients.stateMachineArn('source', 'OutboundStateMachineArn'),
-              input: JSON.stringify({
-                certificateId: 'f'.repeat(64),
-                targetAwsAccount: target,
-                requestedBy: REQUESTER,
-                reason: 'started during the restart',
-              }),
+  it('runs no execution started while it is still deploying the functions', async () => {
+    await sandbox.kill();
+    const starting = sandbox.start();
+    let executionArn: string | undefined;
+    while (!executionArn) {
+      executionArn = await sourceSfn
+        .send(
+          new StartExecutionCommand({
+            stateMachineArn: clients.stateMachineArn('source', 'OutboundStateMachineArn'),
+            input: JSON.stringify({
+              certificateId: 'f'.repeat(64),
+              targetAwsAccount: target,
+              requestedBy: REQUESTER,
+              reason: 'started during the restart',
             }),
-          )
-          .then((started) => started.executionArn)
-          .catch(async () => {
-            await new Promise((resolve) => setTimeout(resolve, 10));
-            return undefined;
-          });
-      }
-      await starting;
-      const result = await finished(sourceSfn, executionArn);
-      expect(result.error).not.toBe('Lambda.ResourceNotFoundException');
-    },
-    120_000,
-  );
+          }),
+        )
+        .then((started) => started.executionArn)
+        .catch(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          return undefined;
+        });
+    }
+    await starting;
+    const result = await finished(sourceSfn, executionArn);
+    expect(result.error).not.toBe('Lambda.ResourceNotFoundException');
+  }, 120_000);
 });
