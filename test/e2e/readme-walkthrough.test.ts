@@ -96,6 +96,7 @@ describe('the README walkthrough, followed verbatim', () => {
   let portBase: number;
   let terminal: SandboxTerminal | undefined;
   const transcript: string[] = [];
+  const clientsToDestroy: Array<{ destroy(): void }> = [];
 
   beforeAll(async () => {
     mkdirSync(path.join(PROJECT_ROOT, 'test-artifacts'), { recursive: true });
@@ -128,6 +129,7 @@ describe('the README walkthrough, followed verbatim', () => {
   }, SANDBOX_START_MS + 120_000);
 
   afterAll(async () => {
+    for (const client of clientsToDestroy) client.destroy();
     await terminal?.interrupt(5_000);
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
@@ -154,8 +156,12 @@ describe('the README walkthrough, followed verbatim', () => {
       if (!terminal) throw new Error('the sandbox did not start');
       const seeded = seededCertificates(terminal.banner);
       const sandbox = JSON.parse(readFileSync(path.join(workDir, '.certflow-data', 'sandbox.json'), 'utf8')) as SandboxDescriptor;
-      const iot = (side: 'source' | 'target') =>
-        new IoTClient({ region: sandbox.region, endpoint: sandbox.endpoints.iot, credentials: sandbox.credentials[side] });
+      const clients = {
+        source: new IoTClient({ region: sandbox.region, endpoint: sandbox.endpoints.iot, credentials: sandbox.credentials.source }),
+        target: new IoTClient({ region: sandbox.region, endpoint: sandbox.endpoints.iot, credentials: sandbox.credentials.target }),
+      };
+      clientsToDestroy.push(clients.source, clients.target);
+      const iot = (side: 'source' | 'target') => clients[side];
       const printed = { links: '', transfer: '' };
       let certificateId: string | undefined;
 
@@ -176,7 +182,7 @@ describe('the README walkthrough, followed verbatim', () => {
 
       // The shell of terminal 2: what was exported so far holds for every later command.
       const exported: string[] = [];
-      const run = async (step: WalkthroughStep, command: string, pathPrefix?: string): Promise<ShellResult> => {
+      const run = async (command: string, pathPrefix?: string): Promise<ShellResult> => {
         const started = Date.now();
         const result = await runInShell([...exported, command].join('\n'), {
           cwd: workDir,
@@ -192,10 +198,10 @@ describe('the README walkthrough, followed verbatim', () => {
         return result;
       };
       /** Runs the command again, as a person would, until `done` says it shows what the README says it will. */
-      const runUntil = async (step: WalkthroughStep, command: string, done: (result: ShellResult) => boolean): Promise<ShellResult> => {
+      const runUntil = async (command: string, done: (result: ShellResult) => boolean): Promise<ShellResult> => {
         const deadline = Date.now() + SETTLE_MS;
         for (;;) {
-          const result = await run(step, command);
+          const result = await run(command);
           if (done(result) || Date.now() > deadline) return result;
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
@@ -221,42 +227,53 @@ describe('the README walkthrough, followed verbatim', () => {
         previousOwnedBy: sandbox.accounts.source,
       });
 
+      /** "Nothing changes yet": until the target approved, the certificate stays ACTIVE with its policy in the source. */
+      async function expectUnchangedInTheSource(): Promise<void> {
+        const described = await iot('source').send(new DescribeCertificateCommand({ certificateId }));
+        const attached = await iot('source').send(
+          new ListAttachedPoliciesCommand({ target: described.certificateDescription?.certificateArn }),
+        );
+        expect({
+          status: described.certificateDescription?.status,
+          policies: attached.policies?.map((policy) => policy.policyName),
+        }).toEqual({
+          status: 'ACTIVE',
+          policies: ['demo-device-policy'],
+        });
+      }
+
       async function followStep(step: WalkthroughStep): Promise<void> {
         const command = movePorts(fillPlaceholders(step, placeholder), portBase);
 
         if (command.startsWith('export ')) {
-          await run(step, command);
+          await run(command);
           exported.push(command);
         } else if (/^npx certflow transfer /.test(command)) {
-          printed.transfer = (await run(step, command)).stdout;
+          printed.transfer = (await run(command)).stdout;
           expect(executionArnIn(printed.transfer)).toMatch(/:execution:CertflowSource-OutboundTransfer:/);
         } else if (/^npx certflow links --side (source|target)\b/.test(command)) {
           const side = /--side (source|target)/.exec(command)?.[1] ?? '';
           // The target's request comes "seconds later": a person runs it again until it is there.
-          const result = await runUntil(step, command, (shown) => linkFor(shown.stdout, `${side}-approver-1@example.com`) !== undefined);
+          const result = await runUntil(command, (shown) => linkFor(shown.stdout, `${side}-approver-1@example.com`) !== undefined);
           printed.links = result.stdout;
           expect(step.comment).toContain(`the ${side} approvers' links`);
+          // Still nothing changed while the target's approvers decide (or, when no link came, the reason why not).
+          if (side === 'target') await expectUnchangedInTheSource();
           expect(linkFor(printed.links, `${side}-approver-1@example.com`)).toContain(
             `/${side === 'source' ? 'CertflowSource' : 'CertflowTarget'}-`,
           );
         } else if (/^npx certflow approve /.test(command)) {
-          const result = await run(step, command);
+          const result = await run(command);
           expect(result.stdout).toMatch(/^page\s+Approved \(HTTP 200\)/);
           if (command.includes('--consent-to-prepare')) {
-            // "Nothing changes yet": the certificate stays ACTIVE with its policy until the target approved.
-            expect(step.comment).toMatch(/Nothing changes yet/);
-            const described = await iot('source').send(new DescribeCertificateCommand({ certificateId }));
-            expect(described.certificateDescription?.status).toBe('ACTIVE');
-            const attached = await iot('source').send(
-              new ListAttachedPoliciesCommand({ target: described.certificateDescription?.certificateArn }),
-            );
-            expect(attached.policies?.map((policy) => policy.policyName)).toEqual(['demo-device-policy']);
+            expect(step.comment).toMatch(/Nothing changes yet: the target gets the proposal and asks its approvers/);
+            await expectUnchangedInTheSource();
           }
         } else if (/^npx certflow status /.test(command)) {
           // The README's comment: "SUCCEEDED, outcome TRANSFERRED, downtime N s".
           const said = /^(\w+), outcome (\w+), downtime N s$/.exec(step.comment);
           expect(said).not.toBeNull();
-          const result = await runUntil(step, command, (shown) => keyValues(shown.stdout).get('status') !== 'RUNNING');
+          const result = await runUntil(command, (shown) => keyValues(shown.stdout).get('status') !== 'RUNNING');
           const shown = keyValues(result.stdout);
           expect({ status: shown.get('status'), outcome: shown.get('outcome') }).toEqual({ status: said?.[1], outcome: said?.[2] });
           expect(shown.get('downtime')).toMatch(/^\d+(\.\d+)? s$/);
@@ -265,7 +282,7 @@ describe('the README walkthrough, followed verbatim', () => {
           const said = /both accounts: (.+) \(source\); (.+) \(target\)$/.exec(step.comment);
           expect(said).not.toBeNull();
           const listed = (text: string | undefined) => (text ?? '').split(',').map((action) => action.trim());
-          const rows = auditTable((await run(step, command)).stdout);
+          const rows = auditTable((await run(command)).stdout);
           for (const [side, actions] of [
             ['source', listed(said?.[1])],
             ['target', listed(said?.[2])],
@@ -287,7 +304,7 @@ describe('the README walkthrough, followed verbatim', () => {
             const binDir = path.join(workDir, `aws-cli-v${version}`);
             mkdirSync(binDir, { recursive: true });
             if (!existsSync(path.join(binDir, 'aws'))) symlinkSync(cli.binary, path.join(binDir, 'aws'));
-            const result = await run(step, command, binDir);
+            const result = await run(command, binDir);
             const answer = JSON.parse(result.stdout) as { policies?: Array<{ policyName?: string }> };
             expect({ cli: `v${version}`, policies: answer.policies?.map((each) => each.policyName) }).toEqual({
               cli: `v${version}`,
