@@ -141,8 +141,9 @@ export const TRANSFER_SETTLE_MS = 2500;
 export async function startTransfer(context: CommandContext, options: TransferOptions): Promise<CommandResult> {
   parseAwsAccountId(options.to, 'to');
   parseOptionalMessage(options.message, 'message');
-  // The workflow's own rules, checked before anything starts.
-  const input = parseOutboundTransferRequest({
+  // The workflow's own rules, checked before anything starts. Whether the target runs certflow
+  // (a proposal first, or a plain offer) is the workflow's to decide from its configuration.
+  const { targetRunsCertflow: _decidedByTheWorkflow, ...input } = parseOutboundTransferRequest({
     certificateId: options.certificateId,
     targetAwsAccount: options.to,
     transferMessage: options.message,

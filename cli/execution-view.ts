@@ -108,7 +108,8 @@ export function decisionsOf(output: unknown): DecisionView[] {
         by: stringOf(value.approvedBy) ?? stringOf(value.decidedBy),
         at: stringOf(value.decidedAt),
         rejectReason: stringOf(value.rejectReason),
-        ...(typeof value.setAsActive === 'boolean' ? { setAsActive: value.setAsActive } : {}),
+        // Only a target's decision sets a certificate ACTIVE; the source's carries false.
+        ...(typeof value.setAsActive === 'boolean' && !/^source/i.test(step) ? { setAsActive: value.setAsActive } : {}),
       },
     ];
   });

@@ -6,14 +6,15 @@ import { parseArgs } from 'node:util';
 import { ensureSynthesized, PROJECT_ROOT } from './cloudformation/cloud-assembly';
 import { seedDemoCertificates, type SeededCertificate } from './demo-seed';
 import { DEFAULT_PORTS, startSandbox, type Sandbox, type SandboxPorts } from './sandbox';
-import { credentialsFor } from './sandbox-accounts';
+import { credentialsFor, sandboxSynthContext } from './sandbox-accounts';
 
 const USAGE = `Usage: npm start -- [options]
   --demo               seed both accounts with certificates (only when empty)
   --data-dir DIR       where state is kept across restarts (default .certflow-data)
   --in-memory          keep nothing across restarts
   --port-base N        ports N+1 IoT, N+2 DynamoDB, N+3 Step Functions, N+4 SNS,
-                       N+5 API Gateway (approval pages), N+6 Secrets Manager, N+7 Lambda, N+8 S3;
+                       N+5 API Gateway (approval pages), N+6 Secrets Manager, N+7 Lambda, N+8 S3,
+                       N+9 EventBridge;
                        default 7700
   --time-scale X       Wait states and retry delays run X times real time (default 1)
   --no-quotas          turn off the IoT request-rate quotas
@@ -31,7 +32,7 @@ export function portInUseMessage(port: number | undefined, portBase: number): st
   return [
     `port ${port ?? '?'} is in use: is another \`npm start\` running? Stop it (Ctrl-C in its terminal),`,
     `or run a second one on other ports with its own state: npm start -- --port-base ${next} --data-dir .certflow-data-${next}`,
-    `(ports ${next + 1}-${next + 8}; point the CLI at it with --sandbox-file .certflow-data-${next}/sandbox.json)`,
+    `(ports ${next + 1}-${next + 9}; point the CLI at it with --sandbox-file .certflow-data-${next}/sandbox.json)`,
   ].join('\n');
 }
 
@@ -69,6 +70,7 @@ Endpoints:
   Secrets Manager ${sandbox.endpoints.secretsmanager}
   Lambda          ${sandbox.endpoints.lambda}
   S3              ${sandbox.endpoints.s3}
+  EventBridge     ${sandbox.endpoints.events}
 
 Workflows:
   outbound (source) ${source.OutboundStateMachineArn ?? '-'}
@@ -145,10 +147,15 @@ async function main(): Promise<void> {
   // Synthesized here rather than inside startSandbox, so the terminal says what the first minutes are spent on.
   const synthStarted = Date.now();
   let synthesized = false;
-  ensureSynthesized(path.join(PROJECT_ROOT, 'cdk.out'), () => {
-    synthesized = true;
-    console.log('synthesizing the CDK app (first run or after a change to the app: about 1-2 minutes)...');
-  });
+  // With the context startSandbox synthesizes with, so that it finds the assembly current.
+  ensureSynthesized(
+    path.join(PROJECT_ROOT, 'cdk.out'),
+    () => {
+      synthesized = true;
+      console.log('synthesizing the CDK app (first run or after a change to the app: about 1-2 minutes)...');
+    },
+    sandboxSynthContext(),
+  );
   if (synthesized) console.log(`synthesized in ${Math.round((Date.now() - synthStarted) / 1000)} s`);
 
   const inMemory = values['in-memory'];

@@ -45,7 +45,8 @@ describe('an execution as `certflow status` shows it', () => {
         follow: { state: 'REJECTED' },
       }),
     ).toEqual([
-      { step: 'sourceApproval', decision: 'APPROVED', by: 'a@example.com', setAsActive: false },
+      // The source's setAsActive (always false) is not shown: only a target's decision sets ACTIVE.
+      { step: 'sourceApproval', decision: 'APPROVED', by: 'a@example.com', at: undefined, rejectReason: undefined },
       { step: 'targetDecision', decision: 'REJECTED', by: 'b@example.com', at: '2026-12-01T11:00:00Z', rejectReason: 'wrong fleet' },
     ]);
   });
