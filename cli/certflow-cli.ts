@@ -73,9 +73,14 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
     .option('--reason <text>', 'why, shown to the approvers (at most 256 characters)')
     .option('--no-restore', 'leave the certificate as prepared (INACTIVE, policies detached) if the transfer does not happen')
     .option('--wait', 'follow the execution to its end; exit 0 only if the certificate was transferred')
+    .option(
+      '--plain-offer',
+      'for a target account that runs no certflow: offer right after the source approval and follow it, with no proposal first',
+    )
     .addHelpText(
       'after',
-      '\nWithout --wait it watches the first seconds, so a transfer refused at once (a missing certificate, the source as target) exits 1.',
+      "\nTo the deployment's target account the target approves a proposal first and nothing changes until it has." +
+        '\nWithout --wait it watches the first seconds, so a transfer refused at once (a missing certificate, the source as target) exits 1.',
     )
     .action(
       (
@@ -87,9 +92,16 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
           reason?: string;
           restore: boolean;
           wait?: boolean;
+          plainOffer?: boolean;
         },
         command: Command,
-      ) => run((context) => commands.startTransfer(context, { ...options, wait: options.wait === true }), globals(command), true),
+      ) =>
+        run(
+          (context) =>
+            commands.startTransfer(context, { ...options, wait: options.wait === true, plainOffer: options.plainOffer === true }),
+          globals(command),
+          true,
+        ),
     );
 
   program

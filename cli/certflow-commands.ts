@@ -128,6 +128,8 @@ export interface TransferOptions {
   reason?: string;
   restore: boolean;
   wait: boolean;
+  /** Offer without a proposal (a target that runs no certflow); otherwise the workflow decides. */
+  plainOffer?: boolean;
 }
 
 /** Long enough for the first step to refuse an impossible transfer (a missing certificate, the source as target). */
@@ -151,11 +153,12 @@ export async function startTransfer(context: CommandContext, options: TransferOp
     reason: options.reason,
     restoreOnFailure: options.restore,
   });
+  const request = options.plainOffer ? { ...input, targetRunsCertflow: false } : input;
   const client = sfn(context.target, 'source');
   const started = await client.send(
     new StartExecutionCommand({
       stateMachineArn: stackOutput(context.target, 'source', 'OutboundStateMachineArn'),
-      input: JSON.stringify(input),
+      input: JSON.stringify(request),
     }),
   );
   const executionArn = started.executionArn ?? '';

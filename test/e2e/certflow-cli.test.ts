@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DescribeCertificateCommand } from '@aws-sdk/client-iot';
+import { GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { PendingEntry, PendingLinks } from '../../cli/approval-requests-view';
 import type { ShownAuditRow } from '../../cli/audit-view';
 import type { ExecutionView } from '../../cli/execution-view';
@@ -71,14 +72,17 @@ describe('the certflow command against the sandbox', () => {
     });
 
   /** The target's scheduled poller, run now: it starts the inbound review. */
-  async function pollInbound(certificateId: string): Promise<string> {
-    const outputs = fixture.sandbox.stacks.CertflowTarget?.outputs ?? {};
-    const result = (await fixture.sandbox.invoke(
-      `arn:aws:lambda:${fixture.sandbox.region}:${target}:function:${outputs.PollerFunctionName ?? ''}`,
-      {},
-    )) as { started: string[] };
-    const name = result.started.find((started) => started.includes(certificateId)) ?? '';
-    return `${(outputs.InboundStateMachineArn ?? '').replace(':stateMachine:', ':execution:')}:${name}`;
+  /** The target's review of the proposal about this certificate (the receiver started it). */
+  async function proposalReviewOf(certificateId: string): Promise<string> {
+    const targetSfn = fixture.sfn(target);
+    const stateMachineArn = fixture.sandbox.stacks.CertflowTarget?.outputs.ProposalReviewStateMachineArn;
+    return eventually('the proposal review', async () => {
+      for (const execution of (await targetSfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions ?? []) {
+        const history = await targetSfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 30 }));
+        if (JSON.stringify(history.events).includes(certificateId)) return execution.executionArn;
+      }
+      return undefined;
+    });
   }
 
   it('exits 1 for a transfer the workflow refuses at once, and status shows its error and cause', async () => {
@@ -153,9 +157,12 @@ describe('the certflow command against the sandbox', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('(HTTP 409): Already decided');
 
-    await offered(certificateId);
-    const reviewArn = await pollInbound(certificateId);
+    // No offer yet: the target reviews the proposal first.
     const targetLink = await linkFor('target', 'target-approver-1@example.com', certificateId);
+    expect((await fixture.iot(source).send(new DescribeCertificateCommand({ certificateId }))).certificateDescription?.status).toBe(
+      'INACTIVE',
+    );
+    const reviewArn = await proposalReviewOf(certificateId);
     expect((await certflow('approve', targetLink, '--set-as-active')).code).toBe(0);
 
     expect(await waiting.exited).toBe(0);
@@ -171,7 +178,7 @@ describe('the certflow command against the sandbox', () => {
       return /^status +SUCCEEDED$/m.test(shown.stdout) ? shown : undefined;
     });
     expect(review.code).toBe(0);
-    expect(review.stdout).toMatch(/^outcome +ACCEPTED$/m);
+    expect(review.stdout).toMatch(/^outcome +LANDED$/m);
     expect(review.stdout).toMatch(/^approval +APPROVED by target-approver-1@example.com.*set ACTIVE$/m);
 
     const trail = await certflow('audit', '--certificate-id', certificateId);
@@ -208,7 +215,17 @@ describe('the certflow command against the sandbox', () => {
 
   it('refuses approving without the consent a certificate needing preparation (exit 1), approves with it, and cancels', async () => {
     const { certificateId } = await createCertificate(fixture.iot(source), true);
-    const started = await certflow('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', REQUESTER);
+    // A plain offer, so the certificate is offered (and can be cancelled) right after the source approval.
+    const started = await certflow(
+      'transfer',
+      '--certificate-id',
+      certificateId,
+      '--to',
+      target,
+      '--requested-by',
+      REQUESTER,
+      '--plain-offer',
+    );
     expect(started.code).toBe(0);
     expect(started.stdout).toMatch(/^status +RUNNING \(RequestSourceApproval\)$/m);
     const link = await linkFor('source', 'source-approver-1@example.com', certificateId);
