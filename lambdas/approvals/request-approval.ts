@@ -243,7 +243,6 @@ function parseCertificateListKey(value: unknown, migrationId: string): Pick<Migr
   if (typeof value !== 'string' || !value.startsWith(prefix) || value.length <= prefix.length || value.length > S3_KEY_MAX) {
     throw new ValidationError(field, `must be an S3 key under ${prefix}, at most ${S3_KEY_MAX} characters`);
   }
-  // eslint-disable-next-line no-control-regex
   if (value.includes('..') || /[\u0000-\u001f\u007f\\]/.test(value)) {
     throw new ValidationError(field, 'must not contain "..", backslashes or control characters');
   }
