@@ -5,9 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { CERTIFICATE_LIST_PATH_SUFFIX } from '../lambdas/approvals/approval-page';
 import { INBOX_PATH_SUFFIX, PENDING_INDEX } from '../lambdas/approvals/approver-inbox';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import { CertflowFunction } from './certflow-function';
+import type { MigrationStorage } from './migration-storage';
+import { acknowledgeWildcard } from './wildcard-acknowledgements';
 
 export interface ApprovalApiProps {
   /** The approval requests the page reads and decides. */
@@ -20,6 +23,8 @@ export interface ApprovalApiProps {
 export const APPROVAL_PAGE_PATH = 'approval';
 /** The approver inbox, below the approval page: `/approval/inbox`. */
 const INBOX_PATH_PART = INBOX_PATH_SUFFIX.slice(1);
+/** A migration's certificates as CSV, below the approval page: `/approval/certificates.csv`. */
+const CERTIFICATE_LIST_PATH_PART = CERTIFICATE_LIST_PATH_SUFFIX.slice(1);
 
 /**
  * The approval page behind API Gateway: GET shows a request, POST decides it. Links are
@@ -84,6 +89,7 @@ export class ApprovalApi extends Construct {
     page.addMethod('GET', integration);
     page.addMethod('POST', integration);
     page.addResource(INBOX_PATH_PART).addMethod('GET', integration);
+    page.addResource(CERTIFICATE_LIST_PATH_PART).addMethod('GET', integration);
     this.pageUrl = this.api.urlForPath(`/${APPROVAL_PAGE_PATH}`);
     Validations.of(this.api).acknowledge(
       {
@@ -107,6 +113,20 @@ export class ApprovalApi extends Construct {
         reason: "API Gateway's account-level logging role; AWS documents this managed policy for it",
       },
     );
+  }
+
+  /**
+   * Lets the page read the certificate lists of this side's migrations (GetObject under
+   * `migrations/` of its bucket only), which it offers as CSV behind the approval link.
+   */
+  serveCertificateListsFrom(storage: MigrationStorage): void {
+    this.pageFunction.function.addEnvironment(HANDLER_ENVIRONMENT.migrationBucketName, storage.bucket.bucketName);
+    this.pageFunction.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [storage.filesArn] }));
+    acknowledgeWildcard(this.pageFunction, storage.filesArn, {
+      actions: ['s3:GetObject'],
+      reason:
+        "A migration's certificate list is keyed by its migration id and run name, known only at run time; GetObject only, under migrations/ in this side's own migration bucket",
+    });
   }
 
   /** Lets the page complete or fail the approval tasks of these workflows. */

@@ -18,6 +18,7 @@ import { ApprovalTable } from './approval-table';
 import { ApprovalTopic } from './approval-topic';
 import { CertflowFunction } from './certflow-function';
 import { lambdaStep } from './lambda-step';
+import type { MigrationStorage } from './migration-storage';
 
 export interface ApprovalsProps {
   /** Whose approvers these are: the source's (outgoing transfers) or the target's (incoming). */
@@ -221,6 +222,11 @@ export class Approvals extends Construct {
   /** The functions of this side's approval steps, for a workflow's `functions`. */
   get stepFunctions(): lambda.IFunction[] {
     return [this.requestFunction.function, this.verifyFunction.function, this.closeFunction.function];
+  }
+
+  /** Lets the approval page offer the certificate lists of this side's migrations, kept in `storage`, as CSV. */
+  serveCertificateListsFrom(storage: MigrationStorage): void {
+    this.api.serveCertificateListsFrom(storage);
   }
 
   /** Lets approvers' decisions complete the approval tasks of this workflow. */

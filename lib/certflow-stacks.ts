@@ -95,6 +95,7 @@ export class SourceSideStack extends Stack {
       peerAccount,
     });
     const migrationStorage = new MigrationStorage(this, 'MigrationStorage');
+    this.approvals.serveCertificateListsFrom(migrationStorage);
     this.migration = new OutboundMigrationWorkflow(this, 'OutboundMigration', {
       config,
       auditTable: table,
@@ -172,6 +173,7 @@ export class TargetSideStack extends Stack {
       peerAccount,
     });
     const migrationStorage = new MigrationStorage(this, 'MigrationStorage');
+    this.approvals.serveCertificateListsFrom(migrationStorage);
     this.migration = new InboundMigrationWorkflow(this, 'InboundMigration', {
       config,
       auditTable: table,

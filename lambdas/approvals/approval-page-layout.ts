@@ -111,3 +111,36 @@ export function factTable(caption: string, rows: FactRow[]): string {
   const body = rows.map(([label, value]) => `<tr><th scope="row">${escapeHtml(label)}</th><td>${value}</td></tr>`).join('');
   return `<table><caption>${escapeHtml(caption)}</caption><tbody>${body}</tbody></table>`;
 }
+
+/** A file the page hands over as a download instead of a page. */
+export interface CsvFile {
+  /** The download's file name: letters, digits, `_`, `-` and `.` only, so it needs no quoting. */
+  filename: string;
+  /** The rows, the header first; each cell is text as it is, quoted and neutralized here. */
+  rows: string[][];
+}
+
+/** RFC 4180 CSV with CRLF line ends; the headers keep it, like the pages, out of caches and referrers. */
+export function csvResponse(file: CsvFile): { statusCode: number; headers: Record<string, string>; body: string } {
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8; header=present',
+      'content-disposition': `attachment; filename="${file.filename}"`,
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+    },
+    body: file.rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n',
+  };
+}
+
+/**
+ * One cell. A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, carriage
+ * return first) gets a leading `'`, so opening the file runs nothing; commas, quotes and line
+ * breaks are quoted as RFC 4180 says.
+ */
+function csvCell(text: string): string {
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

@@ -10,6 +10,11 @@ export { escapeHtml, htmlResponse, type HtmlPage } from './approval-page-layout'
 /** The link's signed parameters, carried from the GET page into the POST form. */
 export type LinkParameters = Record<'r' | 'a' | 'e' | 'n' | 's', string>;
 
+/** The page's path under the API's stage: `/approval`. */
+export const PAGE_PATH_SUFFIX = '/approval';
+/** A migration's full certificate list as CSV, below the page: `/approval/certificates.csv`. */
+export const CERTIFICATE_LIST_PATH_SUFFIX = '/certificates.csv';
+
 export interface PageContext {
   now: Date;
   /** Who approvers should turn to when a link fails (a team address); a generic wording otherwise. */
@@ -24,8 +29,9 @@ export function requestPage(
   context: PageContext & { problem?: string },
 ): HtmlPage {
   const title = requestTitle(request);
+  const listHref = certificateListHref(request, link);
   if (request.status !== 'PENDING') {
-    return { statusCode: 200, title, body: `${outcomeSection(request)}${details(request, context.now)}` };
+    return { statusCode: 200, title, body: `${outcomeSection(request)}${details(request, context.now, listHref)}` };
   }
   return {
     statusCode: context.problem ? 400 : 200,
@@ -35,8 +41,17 @@ export function requestPage(
 ${summarySection(request, context.now)}
 ${decisionSection(request, approver, link, context.now)}
 </div>
-${details(request, context.now)}`,
+${details(request, context.now, listHref)}`,
   };
+}
+
+/**
+ * The CSV of a migration's certificates behind the same signed link. Relative to the page
+ * (`…/approval`): `approval/certificates.csv` is beside it, whatever the stage or base path.
+ */
+function certificateListHref(request: ApprovalRequestView, link: LinkParameters): string | undefined {
+  if (!request.migration?.certificateListKey) return undefined;
+  return `${PAGE_PATH_SUFFIX.slice(1)}${CERTIFICATE_LIST_PATH_SUFFIX}?${new URLSearchParams(link).toString()}`;
 }
 
 export function decisionPage(result: DecisionResult, context: PageContext): HtmlPage {
@@ -320,8 +335,9 @@ function statusSentence(request: ApprovalRequestView): string {
   }
 }
 
-function details(request: ApprovalRequestView, now: Date): string {
-  const sections = request.migration ? [migrationDetails(request.migration, request)] : certificateDetails(request, now);
+/** `listHref`: where the migration's full certificate list downloads, when the page has a link to sign it with. */
+function details(request: ApprovalRequestView, now: Date, listHref?: string): string {
+  const sections = request.migration ? [migrationDetails(request.migration, request, listHref)] : certificateDetails(request, now);
   return `<section aria-labelledby="details-heading">
 <h2 id="details-heading">Details</h2>
 ${sections.join('\n')}
@@ -389,15 +405,19 @@ function thingTable(
   return `<table><thead><tr><th scope="col">Thing</th>${withAction ? '<th scope="col">Action</th>' : ''}<th scope="col">Type</th><th scope="col">Attributes</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function migrationDetails(migration: MigrationSummary, request: ApprovalRequestView): string {
+function migrationDetails(migration: MigrationSummary, request: ApprovalRequestView, listHref: string | undefined): string {
   const counts = migrationCounts(migration, request.side).map(([label, value]): FactRow => [label, escapeHtml(value)]);
   const samples = migration.sampleCertificateIds;
   const sampleHtml =
     samples.length > 0
       ? `<h3>Examples (${samples.length} of ${migration.certificateCount})</h3><ul class="plain">${samples.map((id) => `<li><code>${escapeHtml(id)}</code></li>`).join('')}</ul>`
       : '';
+  const fullList = listHref
+    ? `<p><a href="${escapeHtml(listHref)}" download>Download all ${escapeHtml(countOf(migration.certificateCount, 'certificate'))} (CSV)</a></p>
+<p class="muted">Once the run ends, <code>certflow migrate --report</code> writes every certificate's outcome.</p>`
+    : `<p class="muted">The full list of certificates is the migration's manifest (ask the requester for it); once the run ends, <code>certflow migrate --report</code> writes every certificate's outcome.</p>`;
   return `<div class="card">${factTable('The migration', counts)}${sampleHtml}
-<p class="muted">The full list of certificates is the migration's manifest (ask the requester for it); once the run ends, <code>certflow migrate --report</code> writes every certificate's outcome.</p></div>`;
+${fullList}</div>`;
 }
 
 function requestRows(request: ApprovalRequestView, now: Date): FactRow[] {

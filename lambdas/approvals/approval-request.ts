@@ -51,6 +51,11 @@ export interface MigrationSummary {
   notTransferable: number;
   /** At most MIGRATION_SAMPLE_MAX ids, shown as examples. */
   sampleCertificateIds: string[];
+  /**
+   * The S3 key, under `migrations/<migrationId>/` of the side's migration bucket, of the JSON
+   * list of every certificate the approval covers; the page offers it as CSV.
+   */
+  certificateListKey?: string;
 }
 
 /**

@@ -228,7 +228,25 @@ function parseMigrationSummary(value: unknown): MigrationSummary {
     alreadyDone: count('alreadyDone'),
     notTransferable: count('notTransferable'),
     sampleCertificateIds: parseSampleCertificateIds(fields.sampleCertificateIds),
+    ...parseCertificateListKey(fields.certificateListKey, migrationId),
   };
+}
+
+/** Longest S3 object key. */
+const S3_KEY_MAX = 1024;
+
+/** Optional; the page reads it from the migration bucket, so it must name a file of this migration and nothing outside it. */
+function parseCertificateListKey(value: unknown, migrationId: string): Pick<MigrationSummary, 'certificateListKey'> {
+  if (value === undefined || value === null) return {};
+  const field = 'migration.certificateListKey';
+  const prefix = `migrations/${migrationId}/`;
+  if (typeof value !== 'string' || !value.startsWith(prefix) || value.length <= prefix.length || value.length > S3_KEY_MAX) {
+    throw new ValidationError(field, `must be an S3 key under ${prefix}, at most ${S3_KEY_MAX} characters`);
+  }
+  if (value.includes('..') || /[\u0000-\u001f\u007f\\]/.test(value)) {
+    throw new ValidationError(field, 'must not contain "..", backslashes or control characters');
+  }
+  return { certificateListKey: value };
 }
 
 function isCount(value: unknown): value is number {

@@ -87,6 +87,7 @@ export async function summarizeInspection(
       settled.push(failed(item.certificateId, batch.error, `inspection failed: ${batch.cause}`.slice(0, 512), item.status));
   }
 
+  const files = runFiles(request.migrationId, request.runName);
   const statusCounts: Record<string, number> = {};
   for (const item of toTransfer) statusCounts[item.status] = (statusCounts[item.status] ?? 0) + 1;
   // The approval covers the certificates it lets the workflow change; the others are counted beside them.
@@ -100,8 +101,8 @@ export async function summarizeInspection(
     alreadyDone: settled.filter((outcome) => outcome.outcome !== 'FAILED').length,
     notTransferable: settled.filter((outcome) => outcome.outcome === 'FAILED').length,
     sampleCertificateIds: toTransfer.slice(0, MIGRATION_SAMPLE_MAX).map((item) => item.certificateId),
+    certificateListKey: files.transferItems,
   };
-  const files = runFiles(request.migrationId, request.runName);
   await deps.objects.writeJson(files.transferItems, toTransfer);
   await deps.objects.writeJson(files.inspectedOutcomes, settled);
   await deps.progress.setTotal(request.runName, 'transfer', toTransfer.length);

@@ -86,6 +86,8 @@ export async function planInboundMigration(
       alreadyDone: settled.filter((outcome) => outcome.outcome !== 'FAILED').length,
       notTransferable: settled.filter((outcome) => outcome.outcome === 'FAILED').length,
       sampleCertificateIds: toAnswer.slice(0, MIGRATION_SAMPLE_MAX).map((item) => item.certificateId),
+      // The approval covers the offers it answers: the page offers this list as CSV.
+      certificateListKey: files.answerItems,
     },
     itemsKey: files.answerItems,
     itemCount: toAnswer.length,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { DescribeCertificateCommand } from '@aws-sdk/client-iot';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -241,8 +242,33 @@ describe('the approval page in headless Chromium', () => {
     await screenshot('pending-target');
   });
 
-  it('shows a pending migration by its counts, the decision in the first viewport', async () => {
+  /** Writes `value` as JSON to the side's migration bucket, where the migration steps write their files. */
+  async function putMigrationFile(side: ApprovalSide, key: string, value: unknown): Promise<void> {
+    const s3 = new S3Client({
+      region: fixture.sandbox.region,
+      endpoint: fixture.sandbox.endpoints.s3,
+      credentials: credentialsFor(accountOf(side)),
+      forcePathStyle: true,
+    });
+    const bucket = fixture.sandbox.stacks[stackOf(side)]?.outputs.MigrationBucketName;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
+    s3.destroy();
+  }
+
+  it('shows a pending migration by its counts, the decision in the first viewport, and downloads its certificate list', async () => {
     const samples = Array.from({ length: 20 }, (_, index) => index.toString(16).repeat(64).slice(0, 64));
+    const certificateListKey = `migrations/eu-fleet-2026_11/runs/${randomUUID()}/transfer-items.json`;
+    await putMigrationFile(
+      'SOURCE',
+      certificateListKey,
+      samples.slice(0, 2).map((certificateId, index) => ({
+        certificateId,
+        certificateArn: `arn:aws:iot:${fixture.sandbox.region}:${fixture.sandbox.accounts.source}:cert/${certificateId}`,
+        status: index === 0 ? 'ACTIVE' : 'INACTIVE',
+        policies: index === 0 ? ['eu-fleet-telemetry'] : [],
+        thingCount: 1,
+      })),
+    );
     const request = await storeRequest('SOURCE', {
       certificateId: undefined,
       certificate: undefined,
@@ -256,6 +282,7 @@ describe('the approval page in headless Chromium', () => {
         alreadyDone: 11,
         notTransferable: 2,
         sampleCertificateIds: samples,
+        certificateListKey,
       },
       preparation: { deactivate: false, detachPolicies: [], attachedThings: [] },
     });
@@ -271,6 +298,15 @@ describe('the approval page in headless Chromium', () => {
     expect(text).toContain('requester@example.com');
     for (const control of ['#consentToPrepare', '#approve', '#rejectReason', '#reject']) await expectInFirstViewport(control);
     await screenshot('pending-migration');
+    const href = await page.getByRole('link', { name: 'Download all 10000 certificates (CSV)' }).getAttribute('href');
+    expect(href).toMatch(/^approval\/certificates\.csv\?/);
+    const download = await fetch(new URL(href ?? '', page.url()));
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('text/csv; charset=utf-8; header=present');
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="eu-fleet-2026_11-certificates.csv"');
+    expect(await download.text()).toBe(
+      `certificateId,status,policies,thingCount\r\n${samples[0]},ACTIVE,eu-fleet-telemetry,1\r\n${samples[1]},INACTIVE,,1\r\n`,
+    );
   });
 
   it('approves with the keyboard alone: Tab to the consent, Space, Tab to Approve, Enter; then says what happens next', async () => {

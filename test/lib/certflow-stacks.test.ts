@@ -144,14 +144,30 @@ describe.each([
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
       (method) => (method as { Properties: { HttpMethod: string } }).Properties.HttpMethod,
     );
-    // The page (GET shows, POST decides) and the approver inbox (GET).
-    expect(methods.sort()).toEqual(['GET', 'GET', 'POST']);
+    // The page (GET shows, POST decides), the approver inbox (GET) and a migration's certificate list (GET).
+    expect(methods.sort()).toEqual(['GET', 'GET', 'GET', 'POST']);
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'certificates.csv' });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'v1',
       TracingEnabled: true,
       AccessLogSetting: Match.objectLike({ Format: Match.not(Match.stringLikeRegexp('querystring|\\$context\\.path')) }),
       MethodSettings: [Match.objectLike({ DataTraceEnabled: false })],
     });
+  });
+
+  it("lets the approval page read only the files under migrations/ of its own side's migration bucket, and only GetObject", () => {
+    const pageGrants = grantsOf(template).filter((grant) =>
+      grant.holders.some((holder) => /^(Source|Target)ApprovalsPageFunction/.test(holder)),
+    );
+    const s3Grants = pageGrants.filter((grant) => actionsOf(grant.statement).some((action) => action.startsWith('s3:')));
+    expect(s3Grants.map((grant) => grant.statement.Action)).toEqual(['s3:GetObject']);
+    const [bucketId] = Object.keys(template.findResources('AWS::S3::Bucket'));
+    expect(s3Grants[0]?.statement.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/migrations/*']] });
+    const pages = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) =>
+      JSON.stringify(fn).includes('serves the approval page'),
+    );
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ Properties: { Environment: { Variables: { MIGRATION_BUCKET_NAME: { Ref: bucketId } } } } });
   });
 
   it('signs approval links with a generated secret the page and the request step may read', () => {

@@ -144,6 +144,31 @@ describe('parseApprovalTaskInput for a migration', () => {
     expect(parseApprovalTaskInput({ ...valid, migration: { ...migrationSummary(), extra: '<b>' } }).migration).toEqual(migrationSummary());
   });
 
+  it("keeps the certificate list's key, a file of this migration", () => {
+    const key = 'migrations/eu-fleet-2026_11/runs/run-1/transfer-items.json';
+    expect(parseApprovalTaskInput({ ...valid, migration: migrationSummary({ certificateListKey: key }) }).migration).toEqual(
+      migrationSummary({ certificateListKey: key }),
+    );
+    expect(parseApprovalTaskInput({ ...valid, migration: { ...migrationSummary(), certificateListKey: null } }).migration).toEqual(
+      migrationSummary(),
+    );
+  });
+
+  it.each([
+    ['a number', 7],
+    ['a key outside migrations/', 'runs/run-1/transfer-items.json'],
+    ["another migration's file", 'migrations/other-fleet/runs/run-1/transfer-items.json'],
+    ["the migration's folder itself", 'migrations/eu-fleet-2026_11/'],
+    ['a key that climbs out with ..', 'migrations/eu-fleet-2026_11/../other/offers.json'],
+    ['a key with a control character', 'migrations/eu-fleet-2026_11/runs/\n/transfer-items.json'],
+    ['a key of more than 1024 characters', `migrations/eu-fleet-2026_11/${'k'.repeat(1000)}`],
+  ])('refuses a certificateListKey that is %s, naming the field', (_case, certificateListKey) => {
+    expect(refusal({ ...valid, migration: { ...migrationSummary(), certificateListKey } })).toMatchObject({
+      name: 'ValidationError',
+      field: 'migration.certificateListKey',
+    });
+  });
+
   it('accepts an empty batch with no statuses and no samples', () => {
     const empty = migrationSummary({
       certificateCount: 0,

@@ -232,7 +232,10 @@ describe('summarizeInspection', () => {
       alreadyDone: 2,
       notTransferable: 3,
       sampleCertificateIds: [certificateIdOf(1), certificateIdOf(2), certificateIdOf(3)],
+      // The page offers the full list of what the approval covers: the certificates to transfer.
+      certificateListKey: result.itemsKey,
     });
+    expect(result.itemsKey).toMatch(new RegExp(`^migrations/${MIGRATION_ID}/`));
     expect(result.itemCount).toBe(3);
   });
 

@@ -110,7 +110,10 @@ describe('planInboundMigration', () => {
       alreadyDone: 1,
       notTransferable: 1,
       sampleCertificateIds: [certificateIdOf(1), certificateIdOf(2)],
+      // The page offers the full list of what the approval covers: the offers to answer.
+      certificateListKey: plan.itemsKey,
     });
+    expect(plan.itemsKey).toMatch(new RegExp(`^migrations/${MIGRATION_ID}/`));
   });
 
   it('samples at most 20 certificates to answer', async () => {
