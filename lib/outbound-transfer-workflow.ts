@@ -8,6 +8,7 @@ import { TERMINAL_IOT_ERRORS } from '../lambdas/iot-api/iot-errors';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import type { Approvals } from './approvals';
 import { CertflowFunction } from './certflow-function';
+import { FollowedOfferSweep } from './followed-offer-sweep';
 import type { CertflowConfig } from './certflow-config';
 import { lambdaStep, messageWaitStep } from './lambda-step';
 import { auditTableAccess, thisAccountsCertificates, type TransferActionFunction } from './transfer-action-function';
@@ -66,6 +67,8 @@ const TERMINAL_STEP_ERRORS = [...TERMINAL_IOT_ERRORS, 'CertificateNotTransferabl
 export class OutboundTransferWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<'inspect' | 'prepare' | 'restore' | 'follow' | 'exchange' | 'receiver', CertflowFunction>;
+  /** The scheduled sweep that follows the offers to targets that run no certflow. */
+  readonly followedOfferSweep: FollowedOfferSweep;
 
   constructor(scope: Construct, id: string, props: OutboundTransferWorkflowProps) {
     super(scope, id);
@@ -118,9 +121,13 @@ export class OutboundTransferWorkflow extends Construct {
         iotAccess(['AttachThingPrincipal'], [certificates, things]),
         auditTableAccess(props.auditTable),
       ]),
-      follow: stepFunction('Follow', 'follow-transfer', 'outbound: checks whether the target accepted or rejected the transfer', [
-        iotAccess(['DescribeCertificate']),
-      ]),
+      follow: stepFunction(
+        'Follow',
+        'follow-offer',
+        'outbound: records an offer for the sweep, reads the outcome it recorded',
+        [props.proposalTable.readWrite(), iotAccess(['DescribeCertificate'])],
+        exchangeEnvironment,
+      ),
       exchange: stepFunction(
         'ExchangeWithTarget',
         'exchange-with-target',
@@ -272,26 +279,71 @@ export class OutboundTransferWorkflow extends Construct {
     restoreAfterFailedTransfer.addCatch(transferFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
     transfer.addCatch(restoreAfterFailedTransfer.next(transferFailed), { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const waitForTarget = new sfn.Wait(this, 'WaitForTarget', { time: sfn.WaitTime.secondsPath('$.follow.nextPollSeconds') });
-    const checkTransfer = lambdaStep(this, 'CheckTransfer', {
-      fn: this.functions.follow.function,
-      payload: {
+    // A target that runs no certflow sends the source nothing: the stack's shared sweep checks
+    // every followed offer on a schedule and wakes this step, so a follow costs the same
+    // transitions and invocations however long the target takes to decide.
+    const followOffer = new tasks.LambdaInvoke(this, 'FollowOffer', {
+      lambdaFunction: this.functions.follow.function,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        step: 'follow',
+        taskToken: sfn.JsonPath.taskToken,
+        executionId: sfn.JsonPath.executionId,
         certificateId: request('certificateId'),
+        targetAwsAccount: request('targetAwsAccount'),
         transferDeadlineSeconds: config.transferDeadline.toSeconds(),
-        waitedSeconds: sfn.JsonPath.mathAdd(
-          sfn.JsonPath.numberAt('$.follow.waitedSeconds'),
-          sfn.JsonPath.numberAt('$.follow.nextPollSeconds'),
-        ),
-        pollSeconds: sfn.JsonPath.stringAt('$.follow.nextPollSeconds'),
-        minPollSeconds: config.minPoll.toSeconds(),
-        maxPollSeconds: config.maxPoll.toSeconds(),
-      },
-      resultPath: '$.follow',
-      comment: 'Where the transfer stands: PENDING, ACCEPTED, REJECTED, CANCELLED or DEADLINE_PASSED',
+      }),
+      taskTimeout: sfn.Timeout.duration(config.transferDeadline),
+      resultPath: sfn.JsonPath.DISCARD,
+      comment: 'Record the offer for the sweep and wait until it finds the target decided, or the transfer deadline',
     });
-    // Unable to follow the transfer: withdraw the offer and restore rather than leave it pending.
+    followOffer.addRetry({
+      errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+      maxDelay: Duration.seconds(30),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const followStep = (stateId: string, step: string, comment: string) =>
+      lambdaStep(this, stateId, {
+        fn: this.functions.follow.function,
+        payload: { step, executionId: sfn.JsonPath.executionId, certificateId: request('certificateId') },
+        resultPath: '$.follow',
+        comment,
+      });
+    const readFollowOutcome = followStep(
+      'ReadFollowOutcome',
+      'readOutcome',
+      'ACCEPTED, REJECTED (with the reason) or CANCELLED, as the sweep recorded it; never the callback',
+    );
+    readFollowOutcome.addCatch(failWith('FollowOutcomeUnverified'), { errors: ['States.ALL'], resultPath: '$.error' });
+    const transferState = new sfn.Choice(this, 'TransferState')
+      .when(sfn.Condition.stringEquals('$.follow.state', 'ACCEPTED'), outcome('Transferred', 'TRANSFERRED').next(finished))
+      .when(sfn.Condition.stringEquals('$.follow.state', 'REJECTED'), outcome('TargetRejected', 'TARGET_REJECTED').next(restoreWanted))
+      .when(sfn.Condition.stringEquals('$.follow.state', 'CANCELLED'), outcome('Cancelled', 'CANCELLED').next(restoreWanted))
+      .otherwise(failWith('FollowUndecided'));
+    const cancelAtDeadline = lambdaStep(this, 'CancelAtDeadline', {
+      fn: props.cancelFunction.function,
+      payload: { ...attempt, certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount') },
+      resultPath: '$.cancel',
+      comment: 'The target did not decide by the transfer deadline: withdraw the offer',
+    });
+    // The target decided while the deadline passed: look once at how, instead of failing.
+    const checkAfterDeadline = followStep('CheckAfterDeadline', 'checkAfterDeadline', 'How the transfer the target just decided ended');
     const followFailed = failWith('FollowFailed');
-    checkTransfer.addCatch(
+    checkAfterDeadline.addCatch(followFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    cancelAtDeadline.addCatch(checkAfterDeadline.next(transferState), {
+      errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException'],
+      resultPath: '$.cancelError',
+    });
+    cancelAtDeadline.addCatch(failWith('CancelFailed'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' });
+    followOffer.addCatch(cancelAtDeadline.next(outcome('TransferExpired', 'TRANSFER_EXPIRED')).next(restoreWanted), {
+      errors: ['States.Timeout'],
+      resultPath: '$.error',
+    });
+    // Unable to follow the offer: withdraw it and restore rather than leave it pending.
+    followOffer.addCatch(
       lambdaStep(this, 'CancelAfterFollowFailure', {
         fn: props.cancelFunction.function,
         payload: { ...attempt, certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount') },
@@ -302,38 +354,7 @@ export class OutboundTransferWorkflow extends Construct {
         .next(followFailed),
       { errors: ['States.ALL'], resultPath: '$.error' },
     );
-    const cancelAtDeadline = lambdaStep(this, 'CancelAtDeadline', {
-      fn: props.cancelFunction.function,
-      payload: { ...attempt, certificateId: request('certificateId'), targetAwsAccount: request('targetAwsAccount') },
-      resultPath: '$.cancel',
-      comment: 'The target did not decide by the transfer deadline: withdraw the offer',
-    });
-    // The target decided while the deadline passed: look again instead of failing.
-    cancelAtDeadline.addCatch(waitForTarget, {
-      errors: ['TransferAlreadyCompletedException', 'ResourceNotFoundException'],
-      resultPath: '$.cancelError',
-    });
-    cancelAtDeadline.addCatch(failWith('CancelFailed'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' });
-
-    const followTransfer = new sfn.Pass(this, 'FollowTransfer', {
-      result: sfn.Result.fromObject({
-        state: 'PENDING',
-        rejectReason: null,
-        nextPollSeconds: config.minPoll.toSeconds(),
-        waitedSeconds: 0,
-      }),
-      resultPath: '$.follow',
-    })
-      .next(waitForTarget)
-      .next(checkTransfer)
-      .next(
-        new sfn.Choice(this, 'TransferState')
-          .when(sfn.Condition.stringEquals('$.follow.state', 'PENDING'), waitForTarget)
-          .when(sfn.Condition.stringEquals('$.follow.state', 'ACCEPTED'), outcome('Transferred', 'TRANSFERRED').next(finished))
-          .when(sfn.Condition.stringEquals('$.follow.state', 'REJECTED'), outcome('TargetRejected', 'TARGET_REJECTED').next(restoreWanted))
-          .when(sfn.Condition.stringEquals('$.follow.state', 'CANCELLED'), outcome('Cancelled', 'CANCELLED').next(restoreWanted))
-          .otherwise(cancelAtDeadline.next(outcome('TransferExpired', 'TRANSFER_EXPIRED')).next(restoreWanted)),
-      );
+    const followTransfer = followOffer.next(readFollowOutcome).next(transferState);
 
     // The cutover with a target that runs certflow: propose, and change nothing until it approved.
     const exchange = (stateId: string, step: string, payload: Record<string, unknown>, resultPath: string, comment: string) =>
@@ -552,5 +573,10 @@ export class OutboundTransferWorkflow extends Construct {
     });
     this.stateMachine = workflow.stateMachine;
     props.approvals.allowDecisionsFor(stateMachineArnOf(this, stateMachineName));
+    this.followedOfferSweep = new FollowedOfferSweep(this, 'FollowedOfferSweep', {
+      proposalTable: props.proposalTable,
+      outboundStateMachineArn: stateMachineArnOf(this, stateMachineName),
+      interval: config.minPoll,
+    });
   }
 }

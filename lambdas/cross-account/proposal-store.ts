@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
+  type QueryCommandOutput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -19,17 +20,41 @@ import type {
 
 export const PROPOSAL_PARTITION_KEY = 'proposalId';
 export const PROPOSALS_BY_CERTIFICATE_INDEX = 'byCertificate';
+/** Sparse index: only records of offers the source still follows carry its key attribute. */
+export const FOLLOWED_OFFERS_INDEX = 'followedOffers';
+export const FOLLOWED_OFFER_ATTRIBUTE = 'followedOffer';
+/** The one value of the sparse index's key: every followed offer is found by one Query. */
+export const FOLLOWED = 'FOLLOWED';
 
 /** What a side's workflow is waiting for the peer to send. */
-export type AwaitedMessage = 'DECISION' | 'OFFER' | 'LANDING';
+export type AwaitedMessage = 'DECISION' | 'OFFER' | 'LANDING' | 'TRANSFER_DECIDED';
 
 /**
  * Where one transfer stands on one side. The source: PROPOSED → DECIDED → OFFERED →
  * LANDED | LANDING_FAILED. The target: REVIEWING → APPROVED | DECLINED → OFFERED |
- * WITHDRAWN → LANDED | LANDING_FAILED.
+ * WITHDRAWN → LANDED | LANDING_FAILED. An offer to a target that runs no certflow (a record
+ * of its own, no proposal): FOLLOWING → TRANSFER_DECIDED.
  */
 export type ProposalState =
-  'PROPOSED' | 'REVIEWING' | 'DECIDED' | 'APPROVED' | 'DECLINED' | 'OFFERED' | 'WITHDRAWN' | 'LANDED' | 'LANDING_FAILED';
+  | 'PROPOSED'
+  | 'REVIEWING'
+  | 'DECIDED'
+  | 'APPROVED'
+  | 'DECLINED'
+  | 'OFFERED'
+  | 'WITHDRAWN'
+  | 'LANDED'
+  | 'LANDING_FAILED'
+  | 'FOLLOWING'
+  | 'TRANSFER_DECIDED';
+
+/** What the sweep found became of a followed offer. */
+export interface FollowOutcome {
+  state: 'ACCEPTED' | 'REJECTED' | 'CANCELLED';
+  /** The target's reason when REJECTED (from the certificate's transferData), else null. */
+  rejectReason: string | null;
+  decidedAt: string;
+}
 
 /**
  * One side's record of a transfer it takes part in. Only this side's functions write it:
@@ -54,6 +79,11 @@ export interface ProposalRecord {
   withdrawn?: ProposalWithdrawn;
   landed?: CertificateLanded;
   landingFailed?: LandingFailed;
+  /** Present (always FOLLOWED) while the sweep still has to check the offer: the sparse index's key. */
+  followedOffer?: typeof FOLLOWED;
+  /** When the followed offer's transfer deadline passes (the sparse index's sort key). */
+  followDeadline?: string;
+  followOutcome?: FollowOutcome;
   createdAt: string;
   updatedAt: string;
 }
@@ -195,6 +225,37 @@ export class ProposalStore {
       }),
     );
     return (Items ?? []).map((item) => unmarshall(item) as ProposalRecord);
+  }
+
+  /** Every offer still followed, soonest deadline first: one Query of the sparse index (paged past 1 MB). */
+  async followedOffers(): Promise<ProposalRecord[]> {
+    const records: ProposalRecord[] = [];
+    let startKey: QueryCommandOutput['LastEvaluatedKey'];
+    do {
+      const page = await this.dynamodb.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: FOLLOWED_OFFERS_INDEX,
+          KeyConditionExpression: '#followed = :followed',
+          ExpressionAttributeNames: { '#followed': FOLLOWED_OFFER_ATTRIBUTE },
+          ExpressionAttributeValues: marshall({ ':followed': FOLLOWED }),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      records.push(...(page.Items ?? []).map((item) => unmarshall(item) as ProposalRecord));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  /** Records what became of a followed offer, once: only a FOLLOWING record takes an outcome. */
+  async recordFollowOutcome(proposalId: string, outcome: FollowOutcome): Promise<ProposalRecord> {
+    return this.transition(proposalId, ['FOLLOWING'], 'TRANSFER_DECIDED', { followOutcome: outcome, awaiting: undefined });
+  }
+
+  /** Takes a decided offer out of the sparse index: the sweep no longer looks at it. */
+  async stopFollowing(proposalId: string): Promise<ProposalRecord> {
+    return this.transition(proposalId, ['TRANSFER_DECIDED'], 'TRANSFER_DECIDED', { followedOffer: undefined });
   }
 
   private async update(

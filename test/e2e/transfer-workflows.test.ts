@@ -5,7 +5,7 @@ import {
   ListAttachedPoliciesCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { APPROVAL_EXPIRED_REASON } from '../../lib/inbound-transfer-workflow';
 import { approvalLinkFor, submitDecision } from './approval-links';
 import {
@@ -107,6 +107,23 @@ async function inboundReviewFor(certificateId: string): Promise<string> {
   return `${(outputs('CertflowTarget').InboundStateMachineArn ?? '').replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
+/**
+ * Runs the source's scheduled sweep of followed offers (the fixture runs no schedules) until
+ * the outbound execution has finished: it wakes the FollowOffer step once the target decided.
+ */
+async function sweptUntilFinished(outbound: string, timeoutMs = 45_000) {
+  const sweep = functionArn(source, outputs('CertflowSource').FollowSweepFunctionName);
+  return eventually(
+    `execution ${outbound} to finish after a sweep`,
+    async () => {
+      await fixture.sandbox.invoke(sweep, {});
+      const described = await sourceSfn.send(new DescribeExecutionCommand({ executionArn: outbound }));
+      return described.status === 'RUNNING' ? undefined : described;
+    },
+    timeoutMs,
+  );
+}
+
 function outcomeOf(output: string | undefined): string | undefined {
   return (JSON.parse(output ?? '{}') as { outcome?: string }).outcome;
 }
@@ -127,7 +144,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
 
     const inboundResult = await finishedExecution(targetSfn, inbound);
     expect([inboundResult.status, outcomeOf(inboundResult.output)]).toEqual(['SUCCEEDED', 'ACCEPTED']);
-    const outboundResult = await finishedExecution(sourceSfn, outbound);
+    const outboundResult = await sweptUntilFinished(outbound);
     expect([outboundResult.status, outcomeOf(outboundResult.output)]).toEqual(['SUCCEEDED', 'TRANSFERRED']);
 
     expect(await certificateIn(sourceIot, certificateId)).toBeUndefined();
@@ -149,7 +166,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     const inbound = await inboundReviewFor(certificateId);
     await decide(TARGET_APPROVER, certificateId, { decision: 'APPROVED' });
     expect(outcomeOf((await finishedExecution(targetSfn, inbound)).output)).toBe('ACCEPTED');
-    expect(outcomeOf((await finishedExecution(sourceSfn, outbound)).output)).toBe('TRANSFERRED');
+    expect(outcomeOf((await sweptUntilFinished(outbound)).output)).toBe('TRANSFERRED');
     expect(await certificateIn(targetIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: target });
     expect(await sourceAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'TransferCertificate SUCCEEDED PENDING_TRANSFER']);
     expect(await targetAudit(certificateId)).toEqual(['ApprovalGranted SUCCEEDED', 'AcceptCertificateTransfer SUCCEEDED INACTIVE']);
@@ -176,7 +193,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     const inbound = await inboundReviewFor(certificateId);
     await decide(TARGET_APPROVER, certificateId, { decision: 'REJECTED', rejectReason: 'unknown device type' });
     expect(outcomeOf((await finishedExecution(targetSfn, inbound)).output)).toBe('REJECTED');
-    const result = await finishedExecution(sourceSfn, outbound);
+    const result = await sweptUntilFinished(outbound);
     expect(outcomeOf(result.output)).toBe('TARGET_REJECTED');
     expect(JSON.parse(result.output ?? '{}')).toMatchObject({ follow: { rejectReason: 'unknown device type' } });
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({
@@ -196,7 +213,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     await pendingInSource(certificateId);
     await inboundReviewFor(certificateId);
     await decide(TARGET_APPROVER, certificateId, { decision: 'REJECTED', rejectReason: 'not ours' });
-    expect(outcomeOf((await finishedExecution(sourceSfn, outbound)).output)).toBe('TARGET_REJECTED');
+    expect(outcomeOf((await sweptUntilFinished(outbound)).output)).toBe('TARGET_REJECTED');
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: source });
     expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
@@ -218,7 +235,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     await pendingInSource(certificateId);
     const cancel = functionArn(source, outputs('CertflowSource').CancelFunctionName);
     await fixture.sandbox.invoke(cancel, { certificateId, targetAwsAccount: target, requestedBy: REQUESTER });
-    const result = await finishedExecution(sourceSfn, outbound);
+    const result = await sweptUntilFinished(outbound);
     expect([result.status, outcomeOf(result.output)]).toEqual(['SUCCEEDED', 'CANCELLED']);
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'INACTIVE', ownedBy: source });
     expect(await certificateIn(targetIot, certificateId)).toBeUndefined();
@@ -251,7 +268,7 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
     await pendingInSource(certificateId);
     const inbound = await inboundReviewFor(certificateId);
     expect(outcomeOf((await finishedExecution(targetSfn, inbound)).output)).toBe('EXPIRED');
-    const result = await finishedExecution(sourceSfn, outbound);
+    const result = await sweptUntilFinished(outbound);
     expect(outcomeOf(result.output)).toBe('TARGET_REJECTED');
     expect(await certificateIn(sourceIot, certificateId)).toMatchObject({
       status: 'INACTIVE',

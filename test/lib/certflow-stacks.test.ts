@@ -37,10 +37,19 @@ describe.each([
     sourceTemplate,
     {
       account: SOURCE_ACCOUNT,
-      listers: ['OutboundMigrationFinishFunction', 'OutboundMigrationPlanFunction'],
+      listers: ['OutboundMigrationFinishFunction', 'OutboundMigrationPlanFunction', 'OutboundTransferFollowedOfferSweepFunction'],
       workflows: ['CertflowSource-Migration', 'CertflowSource-OutboundTransfer'],
-      taskCompleters: ['OutboundTransferReceiveTargetMessagesFunction', 'SourceApprovalsPageFunction'],
-      completedWorkflows: ['CertflowSource-Migration', 'CertflowSource-OutboundTransfer', 'CertflowSource-OutboundTransfer'],
+      taskCompleters: [
+        'OutboundTransferFollowedOfferSweepFunction',
+        'OutboundTransferReceiveTargetMessagesFunction',
+        'SourceApprovalsPageFunction',
+      ],
+      completedWorkflows: [
+        'CertflowSource-Migration',
+        'CertflowSource-OutboundTransfer',
+        'CertflowSource-OutboundTransfer',
+        'CertflowSource-OutboundTransfer',
+      ],
     },
   ],
   [
@@ -107,7 +116,7 @@ describe.each([
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  it('grants no wildcard action, and IoT actions only on certificates, policies, things and thing types (the list Actions excepted; certificates listed only by the poller and the migration plan and finish steps)', () => {
+  it('grants no wildcard action, and IoT actions only on certificates, policies, things and thing types (the list Actions excepted; certificates listed only by the poller, the followed-offer sweep and the migration plan and finish steps)', () => {
     for (const statement of statementsOf(template)) {
       for (const action of actionsOf(statement)) {
         expect(action).not.toMatch(/\*/);
@@ -176,7 +185,7 @@ describe.each([
     expect(readers).toHaveLength(3);
   });
 
-  it("lets only the approval page and the peer-message receiver complete waiting tasks, on its own side's workflows", () => {
+  it("lets only the approval page, the peer-message receiver and the followed-offer sweep complete waiting tasks, on its own side's workflows", () => {
     expect(side).toBeTruthy();
     expect(holdersOf(template, 'states:SendTaskSuccess')).toEqual(expected.taskCompleters);
     const workflows = grantsOf(template)
