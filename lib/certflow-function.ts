@@ -44,7 +44,7 @@ export function grantsOnlyResourceLessActions(statement: iam.PolicyStatement): b
 }
 
 export interface CertflowFunctionProps {
-  /** The handler file, relative to the project root (e.g. `lambdas/handlers/follow-transfer.ts`). */
+  /** The handler file, relative to the project root (e.g. `lambdas/handlers/follow-offer.ts`). */
   readonly entry: string;
   /** What the function does, for the function's and its role's descriptions (prefixed `certflow: `). */
   readonly description: string;

@@ -282,28 +282,17 @@ export class OutboundTransferWorkflow extends Construct {
     // A target that runs no certflow sends the source nothing: the stack's shared sweep checks
     // every followed offer on a schedule and wakes this step, so a follow costs the same
     // transitions and invocations however long the target takes to decide.
-    const followOffer = new tasks.LambdaInvoke(this, 'FollowOffer', {
-      lambdaFunction: this.functions.follow.function,
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({
+    const followOffer = messageWaitStep(this, 'FollowOffer', {
+      fn: this.functions.follow.function,
+      payload: {
         step: 'follow',
-        taskToken: sfn.JsonPath.taskToken,
         executionId: sfn.JsonPath.executionId,
         certificateId: request('certificateId'),
         targetAwsAccount: request('targetAwsAccount'),
         transferDeadlineSeconds: config.transferDeadline.toSeconds(),
-      }),
-      taskTimeout: sfn.Timeout.duration(config.transferDeadline),
-      resultPath: sfn.JsonPath.DISCARD,
+      },
+      timeout: config.transferDeadline,
       comment: 'Record the offer for the sweep and wait until it finds the target decided, or the transfer deadline',
-    });
-    followOffer.addRetry({
-      errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 6,
-      maxDelay: Duration.seconds(30),
-      jitterStrategy: sfn.JitterType.FULL,
     });
     const followStep = (stateId: string, step: string, comment: string) =>
       lambdaStep(this, stateId, {

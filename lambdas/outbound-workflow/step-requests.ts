@@ -1,7 +1,6 @@
 import type { TransferPreparation } from '../approvals/approval-request';
 import { ValidationError, parseAwsAccountId, parseCertificateId, parseOptionalBoolean, parseOptionalMessage } from '../iot-api/field-rules';
 import type { AttemptContext } from '../transfer-actions/run-transfer-action';
-import type { FollowTransferRequest } from './follow-transfer';
 import type { PreparationChanges, PreparationRequest } from './prepare-certificate';
 
 type Fields = Record<string, unknown>;
@@ -29,13 +28,6 @@ function names(fields: Fields, field: string): string[] {
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
     throw new ValidationError(field, 'must be a list of names');
   return value as string[];
-}
-
-function wholeSeconds(fields: Fields, field: string): number {
-  const value = fields[field];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-    throw new ValidationError(field, 'must be a whole number of seconds, at least 1');
-  return value;
 }
 
 function attemptContext(fields: Fields, invocationId: string): AttemptContext {
@@ -138,17 +130,5 @@ export function parseRestoreRequest(
       detachedPolicies: names(changes, 'detachedPolicies'),
       detachedThings: names(changes, 'detachedThings'),
     },
-  };
-}
-
-export function parseFollowTransferRequest(event: unknown): FollowTransferRequest {
-  const fields = asObject(event);
-  return {
-    certificateId: parseCertificateId(fields.certificateId),
-    transferDeadlineSeconds: wholeSeconds(fields, 'transferDeadlineSeconds'),
-    waitedSeconds: wholeSeconds(fields, 'waitedSeconds'),
-    pollSeconds: wholeSeconds(fields, 'pollSeconds'),
-    minPollSeconds: wholeSeconds(fields, 'minPollSeconds'),
-    maxPollSeconds: wholeSeconds(fields, 'maxPollSeconds'),
   };
 }

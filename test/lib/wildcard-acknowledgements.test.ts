@@ -12,7 +12,7 @@ function stackWith(statements: (stack: Stack, auditTable: dynamodb.Table) => iam
   const stack = new Stack(app, 'Wildcards', { env: { account: SOURCE_ACCOUNT, region: REGION } });
   const auditTable = new dynamodb.Table(stack, 'AuditTable', { partitionKey: { name: 'rowId', type: dynamodb.AttributeType.STRING } });
   new CertflowFunction(stack, 'Step', {
-    entry: 'lambdas/handlers/follow-transfer.ts',
+    entry: 'lambdas/handlers/follow-offer.ts',
     description: 'test',
     statements: statements(stack, auditTable),
   });
