@@ -559,6 +559,11 @@ describe('a migration survives a SIGKILL of the sandbox during its transfer map 
     expect(tally(targetRows)).toEqual({ 'AcceptCertificateTransfer SUCCEEDED': MIGRATION_SIZE });
     expect(new Set(sourceRows.map((row) => row.certificateId)).size).toBe(MIGRATION_SIZE);
     expect(new Set(targetRows.map((row) => row.certificateId)).size).toBe(MIGRATION_SIZE);
+    // The poller ran through the migration (schedules on) and sent none of its offers to a single review.
+    const { executions: inbound } = await targetSfn.send(
+      new ListExecutionsCommand({ stateMachineArn: clients.stateMachineArn('target', 'InboundStateMachineArn') }),
+    );
+    expect((inbound ?? []).filter((execution) => certificateIds.some((id) => execution.name?.includes(id)))).toEqual([]);
   }, 240_000);
 });
 
