@@ -223,7 +223,10 @@ const outcomeOf = (output: string | undefined) => (JSON.parse(output ?? '{}') as
 
 /** Every audit row of the account for the certificate, as `Action OUTCOME detail`, sorted: duplicates show as repeated lines. */
 async function auditOf(side: 'source' | 'target', certificateId: string): Promise<string[]> {
-  const rows = await clients.auditTrail(side).query('byCertificate', certificateId);
+  // One entry per row id: dynalite keeps a table and its indexes in separate writes, so a kill
+  // between them can leave an index entry for a put that was lost and then made again (the same
+  // row, the same id). Two rows with different ids for one change would still fail below.
+  const rows = [...new Map((await clients.auditTrail(side).query('byCertificate', certificateId)).map((row) => [row.rowId, row])).values()];
   return rows
     .map((row) =>
       [row.action, row.outcome, row.policyName ?? row.thingName ?? row.certificateStatus ?? row.errorName ?? ''].join(' ').trim(),
