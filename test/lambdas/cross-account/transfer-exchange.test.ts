@@ -1,9 +1,9 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { SFNClient, SendTaskSuccessCommand, StartExecutionCommand, TaskDoesNotExist } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { PROPOSALS_BY_CERTIFICATE_INDEX, ProposalStore, proposalIdOf } from '../../../lambdas/cross-account/proposal-store';
+import { proposalTableFixture, type ProposalTableFixture } from './proposal-table-fixture';
+import { proposalIdOf, type ProposalStore } from '../../../lambdas/cross-account/proposal-store';
 import { receiveSourceMessage, reviewExecutionName, executionArnOf } from '../../../lambdas/cross-account/receive-source-message';
 import { receiveTargetMessage } from '../../../lambdas/cross-account/receive-target-message';
 import { parseTransferEvent } from '../../../lambdas/cross-account/transfer-messages';
@@ -11,7 +11,6 @@ import type { CertificateFacts, LandingPlan } from '../../../lambdas/cutover/cer
 import { answerProposal, readOffer, reportLanded } from '../../../lambdas/inbound-workflow/proposal-review';
 import { offerToTarget, readLanding } from '../../../lambdas/outbound-workflow/offer-to-target';
 import { proposeToTarget, readTargetDecision } from '../../../lambdas/outbound-workflow/propose-to-target';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../../local/dynamodb/local-dynamodb';
 
 const SOURCE = '111111111111';
 const TARGET = '222222222222';
@@ -42,51 +41,15 @@ const REQUEST = {
 
 const eventsMock = mockClient(EventBridgeClient);
 const sfnMock = mockClient(SFNClient);
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
-let tables = 0;
+let tables: ProposalTableFixture;
 
-async function proposalTable(): Promise<ProposalStore> {
-  tables += 1;
-  const tableName = `proposals-${tables}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [
-        { AttributeName: 'proposalId', AttributeType: 'S' },
-        { AttributeName: 'certificateId', AttributeType: 'S' },
-        { AttributeName: 'createdAt', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'proposalId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: PROPOSALS_BY_CERTIFICATE_INDEX,
-          KeySchema: [
-            { AttributeName: 'certificateId', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return new ProposalStore(client, tableName);
-}
+const proposalTable = (): Promise<ProposalStore> => tables.newStore();
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({
-    endpoint: dynamo.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' },
-  });
+  tables = await proposalTableFixture();
 });
 
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
+afterAll(() => tables.close());
 
 beforeEach(() => {
   eventsMock.reset();

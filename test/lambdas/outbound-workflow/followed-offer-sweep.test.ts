@@ -1,4 +1,3 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeCertificateCommand,
   IoTClient,
@@ -9,16 +8,11 @@ import {
 import { SFNClient, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import {
-  FOLLOWED_OFFERS_INDEX,
-  FOLLOWED_OFFER_ATTRIBUTE,
-  PROPOSALS_BY_CERTIFICATE_INDEX,
-  ProposalStore,
-} from '../../../lambdas/cross-account/proposal-store';
+import { proposalTableFixture, type ProposalTableFixture } from '../cross-account/proposal-table-fixture';
+import type { ProposalStore } from '../../../lambdas/cross-account/proposal-store';
 import { OUTGOING_PAGE_SIZE, sweepFollowedOffers } from '../../../lambdas/outbound-workflow/followed-offer-sweep';
 import { followIdOf, followOffer, parseOfferFollowEvent, readFollowOutcome } from '../../../lambdas/outbound-workflow/offer-follow';
 import { UnverifiedMessage } from '../../../lambdas/outbound-workflow/propose-to-target';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../../local/dynamodb/local-dynamodb';
 
 const SOURCE = '111111111111';
 const TARGET = '222222222222';
@@ -26,48 +20,10 @@ const DAY = 86400;
 
 const iotMock = mockClient(IoTClient);
 const sfnMock = mockClient(SFNClient);
-let dynamo: LocalDynamoDb;
-let client: DynamoDBClient;
-let tables = 0;
+let tables: ProposalTableFixture;
 let certificates = 0;
 
-async function proposalTable(): Promise<ProposalStore> {
-  tables += 1;
-  const tableName = `follows-${tables}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [
-        { AttributeName: 'proposalId', AttributeType: 'S' },
-        { AttributeName: 'certificateId', AttributeType: 'S' },
-        { AttributeName: 'createdAt', AttributeType: 'S' },
-        { AttributeName: FOLLOWED_OFFER_ATTRIBUTE, AttributeType: 'S' },
-        { AttributeName: 'followDeadline', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'proposalId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: PROPOSALS_BY_CERTIFICATE_INDEX,
-          KeySchema: [
-            { AttributeName: 'certificateId', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: FOLLOWED_OFFERS_INDEX,
-          KeySchema: [
-            { AttributeName: FOLLOWED_OFFER_ATTRIBUTE, KeyType: 'HASH' },
-            { AttributeName: 'followDeadline', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return new ProposalStore(client, tableName);
-}
+const proposalTable = (): Promise<ProposalStore> => tables.newStore();
 
 function newCertificateId(): string {
   certificates += 1;
@@ -98,18 +54,10 @@ function backInSource(certificateId: string, transferData: CertificateDescriptio
 }
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({
-    endpoint: dynamo.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIA111111111111LOCL', secretAccessKey: 'x' },
-  });
+  tables = await proposalTableFixture();
 });
 
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
+afterAll(() => tables.close());
 
 beforeEach(() => {
   iotMock.reset();
