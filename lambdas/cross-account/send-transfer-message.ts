@@ -1,4 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { MigrationSourceMessages, MigrationTargetMessages } from './migration-messages';
 import { SOURCE_EVENT_SOURCE, TARGET_EVENT_SOURCE, type SourceMessages, type TargetMessages } from './transfer-messages';
 
 /** PutEvents refused the message (or EventBridge could not be reached); the step retries. */
@@ -12,9 +13,11 @@ export interface MessageSenderDeps {
   busName: string;
 }
 
+type FromSource = SourceMessages & MigrationSourceMessages;
+type FromTarget = TargetMessages & MigrationTargetMessages;
 type Sendable =
-  | { [K in keyof SourceMessages]: { from: 'SOURCE'; type: K; detail: SourceMessages[K] } }[keyof SourceMessages]
-  | { [K in keyof TargetMessages]: { from: 'TARGET'; type: K; detail: TargetMessages[K] } }[keyof TargetMessages];
+  | { [K in keyof FromSource]: { from: 'SOURCE'; type: K; detail: FromSource[K] } }[keyof FromSource]
+  | { [K in keyof FromTarget]: { from: 'TARGET'; type: K; detail: FromTarget[K] } }[keyof FromTarget];
 
 /**
  * Puts one message on this side's bus. Delivery to the peer is at least once (EventBridge

@@ -120,44 +120,44 @@ const MAX_POLICIES = 50;
 const MAX_THINGS = 50;
 const MAX_ATTRIBUTES = 50;
 
-function object(value: unknown, field: string): Fields {
+export function object(value: unknown, field: string): Fields {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError(field, 'must be a JSON object');
   return value as Fields;
 }
 
-function text(value: unknown, field: string, max: number): string {
+export function text(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'must be a non-empty string');
   if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters long (got ${value.length})`);
   return value;
 }
 
-function optionalText(value: unknown, field: string, max: number): string | null {
+export function optionalText(value: unknown, field: string, max: number): string | null {
   return value === undefined || value === null ? null : text(value, field, max);
 }
 
-function instant(value: unknown, field: string): string {
+export function instant(value: unknown, field: string): string {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(value) || Number.isNaN(Date.parse(value))) {
     throw new ValidationError(field, 'must be an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS[.sss]Z)');
   }
   return value;
 }
 
-function optionalInstant(value: unknown, field: string): string | null {
+export function optionalInstant(value: unknown, field: string): string | null {
   return value === undefined || value === null ? null : instant(value, field);
 }
 
-function bool(value: unknown, field: string): boolean {
+export function bool(value: unknown, field: string): boolean {
   if (typeof value !== 'boolean') throw new ValidationError(field, 'must be a boolean');
   return value;
 }
 
-function list<T>(value: unknown, field: string, max: number, item: (value: unknown, field: string) => T): T[] {
+export function list<T>(value: unknown, field: string, max: number, item: (value: unknown, field: string) => T): T[] {
   if (!Array.isArray(value)) throw new ValidationError(field, 'must be a list');
   if (value.length > max) throw new ValidationError(field, `must have at most ${max} entries (got ${value.length})`);
   return value.map((entry, index) => item(entry, `${field}[${index}]`));
 }
 
-function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
+export function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
     throw new ValidationError(field, `must be one of ${allowed.join(', ')}`);
   return value as T;
