@@ -174,7 +174,12 @@ export function migrationCounts(migration: MigrationSummary, side: ApprovalSide 
     ['Certificates', String(migration.certificateCount)],
     ['By status', statusCountsText(migration.statusCounts)],
     ['With policies', `${migration.withPolicies} (detached before the transfer)`],
-    ['With things', String(migration.withThings)],
+    [
+      'With things',
+      migration.withThings === null
+        ? 'found per certificate during the cutover: detached just before its transfer, recreated in the target'
+        : String(migration.withThings),
+    ],
     ['To deactivate', `${migration.toDeactivate} (ACTIVE: set INACTIVE, their devices disconnect)`],
     ['Already done', `${migration.alreadyDone} (skipped: moved by an earlier run)`],
     ['Will fail', `${migration.notTransferable} (missing, pending transfer to another account, ...)`],

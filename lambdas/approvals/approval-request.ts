@@ -41,8 +41,8 @@ export interface MigrationSummary {
   statusCounts: Record<string, number>;
   /** Certificates with IoT policies attached, which must be detached first. */
   withPolicies: number;
-  /** Certificates attached to things. */
-  withThings: number;
+  /** Certificates attached to things; null when the plan did not count them (a migration finds them per certificate during its cutover). */
+  withThings: number | null;
   /** ACTIVE certificates that must be set INACTIVE: their devices disconnect. */
   toDeactivate: number;
   /** Skipped: already offered, transferred or accepted by an earlier run. */

@@ -223,7 +223,7 @@ function parseMigrationSummary(value: unknown): MigrationSummary {
     certificateCount: count('certificateCount'),
     statusCounts: parseStatusCounts(fields.statusCounts),
     withPolicies: count('withPolicies'),
-    withThings: count('withThings'),
+    withThings: fields.withThings === null || fields.withThings === undefined ? null : count('withThings'),
     toDeactivate: count('toDeactivate'),
     alreadyDone: count('alreadyDone'),
     notTransferable: count('notTransferable'),

@@ -1,4 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { MigrationMessage } from './migration-messages';
 import {
   ProposalStateConflict,
   type AwaitedMessage,
@@ -23,8 +24,8 @@ export interface ReceiverDeps {
  * dropped with its reason, since delivering it again would not change the answer.
  */
 export type ReceiveResult =
-  | { kind: 'recorded'; type: TransferMessage['type']; proposalId: string; woke: 'woken' | 'task-over' }
-  | { kind: 'duplicate'; type: TransferMessage['type']; proposalId: string; woke: 'woken' | 'task-over' }
+  | { kind: 'recorded'; type: TransferMessage['type'] | MigrationMessage['type']; proposalId: string; woke: 'woken' | 'task-over' }
+  | { kind: 'duplicate'; type: TransferMessage['type'] | MigrationMessage['type']; proposalId: string; woke: 'woken' | 'task-over' }
   | { kind: 'started'; proposalId: string; executionName: string }
   | { kind: 'ignored'; reason: string; type?: string; proposalId?: string };
 

@@ -1,4 +1,11 @@
-import { ListCertificatesByCACommand, ListCertificatesCommand, ListOutgoingCertificatesCommand, type IoTClient } from '@aws-sdk/client-iot';
+import {
+  ListCertificatesByCACommand,
+  ListCertificatesCommand,
+  ListOutgoingCertificatesCommand,
+  ListPoliciesCommand,
+  ListTargetsForPolicyCommand,
+  type IoTClient,
+} from '@aws-sdk/client-iot';
 import { toIotActionError } from '../iot-api/iot-errors';
 
 interface ListedCertificate {
@@ -44,4 +51,34 @@ export async function outgoingOffers(iot: IoTClient): Promise<Map<string, string
     throw toIotActionError(error);
   }
   return offers;
+}
+
+/**
+ * Which policies are attached to which target (certificate ARN), read per policy:
+ * ListPolicies, then ListTargetsForPolicy for each, 250 a page. It costs the number of
+ * policies plus their pages, far fewer requests than one per certificate unless every
+ * device has a policy of its own.
+ */
+export async function policyAttachments(iot: IoTClient): Promise<Map<string, string[]>> {
+  const attached = new Map<string, string[]>();
+  try {
+    const policyNames: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await iot.send(new ListPoliciesCommand({ marker, pageSize: 250 }));
+      for (const policy of page.policies ?? []) if (policy.policyName) policyNames.push(policy.policyName);
+      marker = page.nextMarker;
+    } while (marker);
+    for (const policyName of policyNames) {
+      let targetsMarker: string | undefined;
+      do {
+        const page = await iot.send(new ListTargetsForPolicyCommand({ policyName, marker: targetsMarker, pageSize: 250 }));
+        for (const target of page.targets ?? []) attached.set(target, [...(attached.get(target) ?? []), policyName]);
+        targetsMarker = page.nextMarker;
+      } while (targetsMarker);
+    }
+  } catch (error) {
+    throw toIotActionError(error);
+  }
+  return attached;
 }

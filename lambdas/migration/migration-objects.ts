@@ -12,6 +12,11 @@ export const migrationKeys = {
   run: (migrationId: string, runName: string) => `migrations/${migrationId}/runs/${runName}`,
 };
 
+/** Where the source keeps the target's landing report for batch `batch` of a run. */
+export function landingReportKey(migrationId: string, runName: string, batch: number): string {
+  return `${migrationKeys.run(migrationId, runName)}/landings/${batch}.json`;
+}
+
 /** The files of one run. Each step writes its own, so a retried step never reads what it wrote itself. */
 export function runFiles(migrationId: string, runName: string) {
   const run = migrationKeys.run(migrationId, runName);

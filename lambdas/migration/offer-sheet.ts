@@ -2,8 +2,8 @@ import type { ThingFacts } from '../cutover/certificate-facts';
 import { ValidationError, parseCertificateId, parsePolicyName } from '../iot-api/field-rules';
 import { list, object, oneOf, optionalInstant, optionalText, parseThingFacts, text } from '../cross-account/transfer-messages';
 
-/** How the source fared with one certificate of a batch. */
-export const OFFER_OUTCOMES = ['OFFERED', 'ALREADY_OFFERED', 'FAILED'] as const;
+/** How the source fared with one certificate of a batch; PENDING only in the sheet written before the batch's first change. */
+export const OFFER_OUTCOMES = ['PENDING', 'OFFERED', 'ALREADY_OFFERED', 'FAILED'] as const;
 export type OfferOutcome = (typeof OFFER_OUTCOMES)[number];
 
 /**

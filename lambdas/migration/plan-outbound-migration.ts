@@ -1,6 +1,7 @@
 import type { IoTClient } from '@aws-sdk/client-iot';
+import { MIGRATION_SAMPLE_MAX, type MigrationSummary } from '../approvals/approval-request';
 import type { AuditTrail } from '../audit-trail/audit-trail';
-import { listCertificates, outgoingOffers } from './certificate-listing';
+import { listCertificates, outgoingOffers, policyAttachments } from './certificate-listing';
 import { failed, MIGRATION_FAILURES, type CertificateOutcome } from './certificate-outcome';
 import { parseJsonManifest } from './migration-manifest';
 import { migrationKeys, readJsonIfExists, runFiles, type MigrationObjects } from './migration-objects';
@@ -21,23 +22,34 @@ export interface OutboundMigrationRequest extends MigrationRunRequest {
   reason: string | null;
 }
 
-/** A certificate still in this account, to be inspected and then transferred. */
-export interface CertificateToInspect {
+/** A certificate still in this account, to be moved; `position` is its place in the list both sides cut into batches. */
+export interface CertificateToMove {
   certificateId: string;
   certificateArn: string;
   status: string;
+  /** The policies attached when the plan looked (the cutover lists them again). */
+  policies: string[];
+  position: number;
 }
 
 export interface MigrationPlan {
   certificateCount: number;
   /** Certificates listed more than once in the manifest; each is moved once. */
   duplicateCount: number;
+  /** The certificates to move, in order (CertificateToMove). */
   itemsKey: string;
   itemCount: number;
   settledKey: string;
   settledCount: number;
   /** Where the run's Distributed Maps write their results. */
   mapResultsPrefix: string;
+  batchSize: number;
+  batchCount: number;
+  activeCount: number;
+  /** Source policy name → how many of the certificates to move have it attached. */
+  policies: Record<string, number>;
+  /** What the source approvers decide on. */
+  summary: MigrationSummary;
 }
 
 export interface OutboundPlanDeps {
@@ -45,15 +57,20 @@ export interface OutboundPlanDeps {
   objects: MigrationObjects;
   auditTrail: AuditTrail;
   progress: MigrationProgress;
+  /** Certificates per batch: the source transfers, and the target lands, one batch at a time. */
+  batchSize: number;
 }
 
 const AUDIT_LOOKUPS_AT_ONCE = 16;
 
 /**
- * The source side's first step: resolves the manifest to certificate ids, and settles
+ * The source side's first step, from cheap reads only: resolves the manifest to
+ * certificate ids (ListCertificates, 250 a page), finds policy attachments per policy
+ * (ListPolicies and ListTargetsForPolicy, not one call per certificate), and settles
  * every certificate that needs no Action — already offered to this target or already
  * transferred by an earlier run (so a re-run resumes), missing, pending to another
- * account, or in a status that cannot be transferred. The rest go on to inspection.
+ * account, or in a status that cannot be transferred. Things are not looked up here: the
+ * cutover finds and detaches them per certificate, just before its transfer.
  */
 export async function planOutboundMigration(
   deps: OutboundPlanDeps,
@@ -92,7 +109,7 @@ export async function planOutboundMigration(
     );
   }
 
-  const toInspect: CertificateToInspect[] = [];
+  const toMove: Array<Omit<CertificateToMove, 'policies' | 'position'>> = [];
   const settled: CertificateOutcome[] = [];
   for (const certificateId of certificateIds) {
     const listed = account.get(certificateId);
@@ -103,7 +120,7 @@ export async function planOutboundMigration(
           : failed(certificateId, MIGRATION_FAILURES.notFound, 'the certificate is not in this account'),
       );
     } else if (listed.status === 'ACTIVE' || listed.status === 'INACTIVE') {
-      toInspect.push({ certificateId, certificateArn: listed.certificateArn, status: listed.status });
+      toMove.push({ certificateId, certificateArn: listed.certificateArn, status: listed.status });
     } else if (listed.status === 'PENDING_TRANSFER') {
       const offeredTo = offers.get(certificateId);
       settled.push(
@@ -123,18 +140,47 @@ export async function planOutboundMigration(
     }
   }
 
+  const attachments = toMove.length > 0 ? await policyAttachments(deps.iot) : new Map<string, string[]>();
+  const items: CertificateToMove[] = toMove.map((item, position) => ({
+    ...item,
+    policies: attachments.get(item.certificateArn) ?? [],
+    position,
+  }));
+  const policies: Record<string, number> = {};
+  for (const item of items) for (const policy of item.policies) policies[policy] = (policies[policy] ?? 0) + 1;
+  const statusCounts: Record<string, number> = {};
+  for (const item of items) statusCounts[item.status] = (statusCounts[item.status] ?? 0) + 1;
+
   const files = runFiles(request.migrationId, request.runName);
+  const summary: MigrationSummary = {
+    migrationId: request.migrationId,
+    certificateCount: items.length,
+    statusCounts,
+    withPolicies: items.filter((item) => item.policies.length > 0).length,
+    withThings: null,
+    toDeactivate: statusCounts.ACTIVE ?? 0,
+    alreadyDone: settled.filter((outcome) => outcome.outcome !== 'FAILED').length,
+    notTransferable: settled.filter((outcome) => outcome.outcome === 'FAILED').length,
+    sampleCertificateIds: items.slice(0, MIGRATION_SAMPLE_MAX).map((item) => item.certificateId),
+    certificateListKey: files.transferItems,
+  };
   const plan: MigrationPlan = {
     certificateCount: certificateIds.length,
     duplicateCount: duplicates.length,
-    itemsKey: files.inspectItems,
-    itemCount: toInspect.length,
+    itemsKey: files.transferItems,
+    itemCount: items.length,
     settledKey: files.plannedOutcomes,
     settledCount: settled.length,
     mapResultsPrefix: files.mapResults,
+    batchSize: deps.batchSize,
+    batchCount: Math.ceil(items.length / deps.batchSize),
+    activeCount: statusCounts.ACTIVE ?? 0,
+    policies,
+    summary,
   };
-  await deps.objects.writeJson(plan.itemsKey, toInspect);
+  await deps.objects.writeJson(plan.itemsKey, items);
   await deps.objects.writeJson(plan.settledKey, settled);
-  await deps.progress.setTotal(request.runName, 'inspect', toInspect.length);
+  await deps.progress.setTotal(request.runName, 'transfer', items.length);
+  await deps.progress.setTotal(request.runName, 'land', items.length);
   return { request, plan };
 }

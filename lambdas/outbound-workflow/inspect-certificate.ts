@@ -98,7 +98,7 @@ function distinguishedName(lines: string): string {
   return lines.split('\n').filter(Boolean).join(', ').slice(0, 1024);
 }
 
-async function describeThings(iot: IoTClient, thingNames: string[]): Promise<ThingFacts[]> {
+export async function describeThings(iot: IoTClient, thingNames: string[]): Promise<ThingFacts[]> {
   const described: ThingFacts[] = [];
   for (const thingName of thingNames) {
     let thing;

@@ -41,9 +41,9 @@ describe('countFinishedBatch', () => {
 
   it('swallows a failure to count, so that a batch whose work is done is not failed and redone for it', async () => {
     const unreachable = new MigrationProgress(table.dynamodb, 'no-such-progress-table');
-    await expect(unreachable.countBatch(freshRunName(), 'answer', 'key', { done: 1, failed: 0 })).rejects.toThrow();
+    await expect(unreachable.countBatch(freshRunName(), 'land', 'key', { done: 1, failed: 0 })).rejects.toThrow();
     await expect(
-      countFinishedBatch(unreachable, freshRunName(), 'answer', [{ certificateId: certificateIdOf(1), failed: false }]),
+      countFinishedBatch(unreachable, freshRunName(), 'land', [{ certificateId: certificateIdOf(1), failed: false }]),
     ).resolves.toBeUndefined();
   });
 });

@@ -17,7 +17,7 @@ describe('MigrationProgress against dynalite', () => {
 
   it('shows a phase once its total is set, with nothing done yet', async () => {
     const runName = freshRunName();
-    await table.progress.setTotal(runName, 'inspect', 120);
+    await table.progress.setTotal(runName, 'transfer', 120);
     expect(await table.progress.read(runName)).toEqual({ inspect: { total: 120, done: 0, failed: 0 } });
   });
 
@@ -40,17 +40,17 @@ describe('MigrationProgress against dynalite', () => {
 
   it('counts a batch before its phase total is set, and shows it once the total is', async () => {
     const runName = freshRunName();
-    expect(await table.progress.countBatch(runName, 'inspect', 'a+3', { done: 3, failed: 0 })).toBe(true);
+    expect(await table.progress.countBatch(runName, 'transfer', 'a+3', { done: 3, failed: 0 })).toBe(true);
     expect(await table.progress.read(runName)).toEqual({});
-    await table.progress.setTotal(runName, 'inspect', 3);
+    await table.progress.setTotal(runName, 'transfer', 3);
     expect(await table.progress.read(runName)).toEqual({ inspect: { total: 3, done: 3, failed: 0 } });
   });
 
   it('keeps the phases of a run apart: the same batch key counts once in each phase', async () => {
     const runName = freshRunName();
-    await table.progress.setTotal(runName, 'inspect', 2);
     await table.progress.setTotal(runName, 'transfer', 2);
-    expect(await table.progress.countBatch(runName, 'inspect', 'a+2', { done: 1, failed: 1 })).toBe(true);
+    await table.progress.setTotal(runName, 'transfer', 2);
+    expect(await table.progress.countBatch(runName, 'transfer', 'a+2', { done: 1, failed: 1 })).toBe(true);
     expect(await table.progress.countBatch(runName, 'transfer', 'a+2', { done: 1, failed: 0 })).toBe(true);
     expect(await table.progress.read(runName)).toEqual({
       inspect: { total: 2, done: 1, failed: 1 },
@@ -61,18 +61,18 @@ describe('MigrationProgress against dynalite', () => {
   it('keeps runs apart', async () => {
     const first = freshRunName();
     const second = freshRunName();
-    await table.progress.setTotal(first, 'answer', 5);
-    await table.progress.setTotal(second, 'answer', 7);
-    await table.progress.countBatch(first, 'answer', 'a+5', { done: 5, failed: 0 });
-    expect(await table.progress.countBatch(second, 'answer', 'a+5', { done: 4, failed: 1 })).toBe(true);
+    await table.progress.setTotal(first, 'land', 5);
+    await table.progress.setTotal(second, 'land', 7);
+    await table.progress.countBatch(first, 'land', 'a+5', { done: 5, failed: 0 });
+    expect(await table.progress.countBatch(second, 'land', 'a+5', { done: 4, failed: 1 })).toBe(true);
     expect(await table.progress.read(first)).toEqual({ answer: { total: 5, done: 5, failed: 0 } });
     expect(await table.progress.read(second)).toEqual({ answer: { total: 7, done: 4, failed: 1 } });
   });
 
   it('keeps the counted batch keys in a string set on the run item', async () => {
     const runName = freshRunName();
-    await table.progress.countBatch(runName, 'inspect', 'a+2', { done: 2, failed: 0 });
-    await table.progress.countBatch(runName, 'inspect', 'b+1', { done: 1, failed: 0 });
+    await table.progress.countBatch(runName, 'transfer', 'a+2', { done: 2, failed: 0 });
+    await table.progress.countBatch(runName, 'transfer', 'b+1', { done: 1, failed: 0 });
     const { Item } = await table.dynamodb.send(
       new GetItemCommand({ TableName: table.tableName, Key: { [MIGRATION_PROGRESS_KEY]: { S: runName } } }),
     );
@@ -82,7 +82,7 @@ describe('MigrationProgress against dynalite', () => {
 
   it('rethrows a failure other than an already counted batch', async () => {
     const missing = new MigrationProgress(table.dynamodb, 'no-such-table');
-    await expect(missing.countBatch(freshRunName(), 'inspect', 'a+1', { done: 1, failed: 0 })).rejects.toMatchObject({
+    await expect(missing.countBatch(freshRunName(), 'transfer', 'a+1', { done: 1, failed: 0 })).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
   });
