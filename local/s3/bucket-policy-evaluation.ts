@@ -43,7 +43,9 @@ export function evaluateBucketPolicy(policy: BucketPolicy | undefined, request: 
 
 function statementApplies(statement: PolicyStatement, version: BucketPolicy['version'], request: PolicyRequest): Applies {
   return all([
-    statement.principal ? principalApplies(statement.principal, request.accountId) : not(principalApplies(statement.notPrincipal ?? {}, request.accountId)),
+    statement.principal
+      ? principalApplies(statement.principal, request.accountId)
+      : not(principalApplies(statement.notPrincipal ?? {}, request.accountId)),
     statement.action
       ? fromBoolean(actionMatches(statement.action, request.action))
       : fromBoolean(!actionMatches(statement.notAction ?? [], request.action)),

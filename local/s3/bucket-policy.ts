@@ -57,7 +57,8 @@ export function parseBucketPolicy(text: string, bucket: string): BucketPolicy {
   if (Buffer.byteLength(JSON.stringify(document)) > MAX_NORMALIZED_POLICY_BYTES)
     throw new MalformedPolicyError(`Normalized policy document exceeds the maximum allowed size of ${MAX_NORMALIZED_POLICY_BYTES} bytes`);
   const version = document.Version ?? '2008-10-17';
-  if (version !== '2008-10-17' && version !== '2012-10-17') throw new MalformedPolicyError('The policy must contain a valid version string');
+  if (version !== '2008-10-17' && version !== '2012-10-17')
+    throw new MalformedPolicyError('The policy must contain a valid version string');
   if (document.Statement === undefined) throw new MalformedPolicyError('Missing required field Statement');
   const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
   if (statements.length === 0) throw new MalformedPolicyError('Could not parse the policy: Statement is empty!');
@@ -75,7 +76,8 @@ function parseStatement(statement: unknown, bucket: string): PolicyStatement {
   const [actionKey, action] = exactlyOne(statement, 'Action', 'NotAction');
   const [resourceKey, resource] = exactlyOne(statement, 'Resource', 'NotResource');
   const actions = stringList(action);
-  if (!actions.every((name) => name === '*' || name.toLowerCase().startsWith('s3:'))) throw new MalformedPolicyError('Policy has invalid action');
+  if (!actions.every((name) => name === '*' || name.toLowerCase().startsWith('s3:')))
+    throw new MalformedPolicyError('Policy has invalid action');
   const resources = stringList(resource);
   if (!resources.every((arn) => namesThisBucket(arn, bucket))) throw new MalformedPolicyError('Policy has invalid resource');
   const parsedPrincipal = parsePrincipal(principal);
@@ -106,7 +108,10 @@ function parsePrincipal(value: unknown): PrincipalBlock {
     if (!PRINCIPAL_KINDS.has(kind)) throw new MalformedPolicyError('Invalid principal in policy');
     const list = stringList(names, 'Invalid principal in policy');
     // "You cannot use a wildcard to match part of a principal name or ARN" (IAM guide, Principal).
-    if (kind === 'AWS' && !list.every((name) => name === '*' || ACCOUNT_ID.test(name) || IAM_PRINCIPAL_ARN.test(name) || STS_PRINCIPAL_ARN.test(name)))
+    if (
+      kind === 'AWS' &&
+      !list.every((name) => name === '*' || ACCOUNT_ID.test(name) || IAM_PRINCIPAL_ARN.test(name) || STS_PRINCIPAL_ARN.test(name))
+    )
       throw new MalformedPolicyError('Invalid principal in policy');
     block[kind] = list;
   }
@@ -153,6 +158,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** IAM's wildcards: `*` any run of characters (a slash included), `?` exactly one. */
 export function globMatches(pattern: string, value: string, caseSensitive: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, caseSensitive ? 's' : 'si').test(value);
 }

@@ -14,7 +14,10 @@ interface StoredBucket {
   policy?: string;
 }
 
-type SavedIndex = Record<string, { accountId: string; policy?: string; objects: Record<string, Omit<StoredObject, 'body'> & { file: string }> }>;
+type SavedIndex = Record<
+  string,
+  { accountId: string; policy?: string; objects: Record<string, Omit<StoredObject, 'body'> & { file: string }> }
+>;
 
 export interface StoredObject {
   body: Buffer;

@@ -33,7 +33,13 @@ function decodeAwsChunked(body: Buffer): Buffer {
 /** Which operation a path-style request is, or undefined for one the sandbox does not serve. */
 function operationOf(method: string | undefined, key: string, query: URLSearchParams): S3Operation | undefined {
   if (!key && query.has('policy'))
-    return method === 'PUT' ? 'PutBucketPolicy' : method === 'GET' ? 'GetBucketPolicy' : method === 'DELETE' ? 'DeleteBucketPolicy' : undefined;
+    return method === 'PUT'
+      ? 'PutBucketPolicy'
+      : method === 'GET'
+        ? 'GetBucketPolicy'
+        : method === 'DELETE'
+          ? 'DeleteBucketPolicy'
+          : undefined;
   if (!key) return method === 'GET' && query.get('list-type') === '2' ? 'ListObjectsV2' : undefined;
   const byMethod: Record<string, S3Operation> = { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' };
   return byMethod[method ?? ''];
@@ -75,10 +81,17 @@ export async function startS3Endpoint(store: LocalObjectStore, options: S3Endpoi
       // "If the account ID that you provide does not match the actual owner of the bucket, the
       // request fails with the HTTP status code 403 Forbidden (access denied)."
       const expectedOwner = request.headers['x-amz-expected-bucket-owner'];
-      if (expectedOwner !== undefined && expectedOwner !== owner) return answerError(response, 403, 'AccessDenied', 'Access Denied', resource);
+      if (expectedOwner !== undefined && expectedOwner !== owner)
+        return answerError(response, 403, 'AccessDenied', 'Access Denied', resource);
       const operation = operationOf(request.method, key, url.searchParams);
       if (!operation)
-        return answerError(response, 501, 'NotImplemented', `${request.method} ${resource} is not implemented by the sandbox's S3`, resource);
+        return answerError(
+          response,
+          501,
+          'NotImplemented',
+          `${request.method} ${resource} is not implemented by the sandbox's S3`,
+          resource,
+        );
       const isOwner = owner === accountId;
       const decision = (asked: S3Operation, prefix?: string) =>
         isOwner ? 'allow' : bucketPolicyDecision(store, { bucket, key, operation: asked, accountId, secureTransport, prefix });

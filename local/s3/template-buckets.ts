@@ -17,7 +17,10 @@ export function deployTemplateBuckets(store: LocalObjectStore, resources: LocalS
   const { accountId, stackName } = resources.target;
   for (const [logicalId] of resources.resourcesOfType('AWS::S3::Bucket')) store.createBucket(accountId, resources.physicalName(logicalId));
   for (const [logicalId, resource] of resources.resourcesOfType('AWS::S3::BucketPolicy')) {
-    const { Bucket: bucket, PolicyDocument: document } = resources.resolve(resource.Properties ?? {}) as { Bucket?: unknown; PolicyDocument?: unknown };
+    const { Bucket: bucket, PolicyDocument: document } = resources.resolve(resource.Properties ?? {}) as {
+      Bucket?: unknown;
+      PolicyDocument?: unknown;
+    };
     if (typeof bucket !== 'string' || typeof document !== 'object' || document === null)
       throw new TemplateBucketsError(`${stackName}/${logicalId}: an AWS::S3::BucketPolicy needs Bucket and PolicyDocument`);
     if (store.bucketOwner(bucket) !== accountId)
