@@ -30,19 +30,14 @@ function decodeAwsChunked(body: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+const POLICY_OPERATIONS: Record<string, S3Operation> = { PUT: 'PutBucketPolicy', GET: 'GetBucketPolicy', DELETE: 'DeleteBucketPolicy' };
+const OBJECT_OPERATIONS: Record<string, S3Operation> = { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' };
+
 /** Which operation a path-style request is, or undefined for one the sandbox does not serve. */
-function operationOf(method: string | undefined, key: string, query: URLSearchParams): S3Operation | undefined {
-  if (!key && query.has('policy'))
-    return method === 'PUT'
-      ? 'PutBucketPolicy'
-      : method === 'GET'
-        ? 'GetBucketPolicy'
-        : method === 'DELETE'
-          ? 'DeleteBucketPolicy'
-          : undefined;
-  if (!key) return method === 'GET' && query.get('list-type') === '2' ? 'ListObjectsV2' : undefined;
-  const byMethod: Record<string, S3Operation> = { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' };
-  return byMethod[method ?? ''];
+function operationOf(method = '', key: string, query: URLSearchParams): S3Operation | undefined {
+  if (key) return OBJECT_OPERATIONS[method];
+  if (query.has('policy')) return POLICY_OPERATIONS[method];
+  return method === 'GET' && query.get('list-type') === '2' ? 'ListObjectsV2' : undefined;
 }
 
 export interface S3EndpointOptions {
