@@ -17,6 +17,7 @@ import { startSnsEndpoint, type SnsEndpoint } from './notifications/sns-endpoint
 import { credentialsFor, DEFAULT_ACCOUNTS, sandboxSynthContext, type SandboxAccounts } from './sandbox-accounts';
 import { LocalObjectStore } from './s3/object-store';
 import { startS3Endpoint } from './s3/s3-endpoint';
+import { deployTemplateBuckets } from './s3/template-buckets';
 import { LocalSecrets, startSecretsManagerEndpoint, type SecretsManagerEndpoint } from './secretsmanager/secrets-manager-endpoint';
 import { StepFunctionsEngine, startStepFunctionsEndpoint } from './stepfunctions';
 
@@ -213,8 +214,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         dynamodbClient.destroy();
       }
       for (const [logicalId] of resources.resourcesOfType('AWS::SNS::Topic')) notifications.registerTopic(resources.arn(logicalId));
-      for (const [logicalId] of resources.resourcesOfType('AWS::S3::Bucket'))
-        objectStore.createBucket(accountId, resources.physicalName(logicalId));
+      deployTemplateBuckets(objectStore, resources);
       for (const [logicalId, secret] of resources.resourcesOfType('AWS::SecretsManager::Secret')) {
         const generate = (secret.Properties?.GenerateSecretString ?? {}) as { PasswordLength?: number; ExcludePunctuation?: boolean };
         secrets.ensureGenerated(resources.arn(logicalId), resources.physicalName(logicalId), {

@@ -7,6 +7,7 @@ const template: CfnTemplate = {
     TransferFn: { Type: 'AWS::Lambda::Function', Properties: {} },
     Outbound: { Type: 'AWS::StepFunctions::StateMachine', Properties: {} },
     Approvers: { Type: 'AWS::SNS::Topic', Properties: {} },
+    Files: { Type: 'AWS::S3::Bucket', Properties: {} },
   },
 };
 const resources = new LocalStackResources(template, { accountId: '111111111111', region: 'eu-west-1', stackName: 'Certflow' });
@@ -38,6 +39,20 @@ describe('LocalStackResources', () => {
       Definition: '{"Resource":"arn:aws:lambda:eu-west-1:111111111111:function:Certflow-TransferFn-111111111111","Partition":"aws"}',
       Picked: 'b',
       Sub: 'eu-west-1/Certflow-AuditTable-111111111111/arn:aws:lambda:eu-west-1:111111111111:function:Certflow-TransferFn-111111111111',
+    });
+  });
+
+  it("resolves a bucket policy's Fn::Join of the bucket ARN and the peer's root ARN, as the CDK renders them", () => {
+    expect(
+      resources.resolve({
+        Bucket: { Ref: 'Files' },
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:root']] } },
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Files', 'Arn'] }, '/exchange/*']] },
+      }),
+    ).toEqual({
+      Bucket: 'certflow-files-111111111111',
+      Principal: { AWS: 'arn:aws:iam::222222222222:root' },
+      Resource: 'arn:aws:s3:::certflow-files-111111111111/exchange/*',
     });
   });
 
