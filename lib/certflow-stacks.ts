@@ -94,7 +94,7 @@ export class SourceSideStack extends Stack {
       messageBus: this.messageBus,
       peerAccount,
     });
-    const migrationStorage = new MigrationStorage(this, 'MigrationStorage');
+    const migrationStorage = new MigrationStorage(this, 'MigrationStorage', { peerAccount });
     this.approvals.serveCertificateListsFrom(migrationStorage);
     this.migration = new OutboundMigrationWorkflow(this, 'OutboundMigration', {
       config,
@@ -102,6 +102,10 @@ export class SourceSideStack extends Stack {
       approvals: this.approvals,
       storage: migrationStorage,
       alarmTopic: alarms,
+      proposalTable: this.proposalTable,
+      messageBus: this.messageBus,
+      receiver: this.workflow.functions.receiver,
+      peerAccount,
     });
     acknowledgeCertflowWildcards(this, table);
     new CfnOutput(this, 'OutboundStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
@@ -172,7 +176,7 @@ export class TargetSideStack extends Stack {
       messageBus: this.messageBus,
       peerAccount,
     });
-    const migrationStorage = new MigrationStorage(this, 'MigrationStorage');
+    const migrationStorage = new MigrationStorage(this, 'MigrationStorage', { peerAccount });
     this.approvals.serveCertificateListsFrom(migrationStorage);
     this.migration = new InboundMigrationWorkflow(this, 'InboundMigration', {
       config,
@@ -180,6 +184,10 @@ export class TargetSideStack extends Stack {
       approvals: this.approvals,
       storage: migrationStorage,
       alarmTopic: alarms,
+      proposalTable: this.proposalTable,
+      messageBus: this.messageBus,
+      receiver: this.proposalReview.functions.receiver,
+      peerAccount,
     });
     acknowledgeCertflowWildcards(this, table);
     new CfnOutput(this, 'InboundStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

@@ -8,10 +8,12 @@ import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import type { Approvals } from './approvals';
 import type { CertflowConfig } from './certflow-config';
 import { CertflowFunction } from './certflow-function';
-import { lambdaStep } from './lambda-step';
+import { lambdaStep, messageWaitStep } from './lambda-step';
 import { migrationMap, migrationEnvironment } from './migration-map';
 import type { MigrationStorage } from './migration-storage';
 import { auditTableAccess, thisAccountsCertificates } from './transfer-action-function';
+import type { TransferMessageBus } from './transfer-message-bus';
+import type { TransferProposalTable } from './transfer-proposal-table';
 import { acknowledgeMigrationWildcards } from './wildcard-acknowledgements';
 import { WorkflowStateMachine, stateMachineArnOf } from './workflow-state-machine';
 
@@ -26,34 +28,59 @@ export interface OutboundMigrationWorkflowProps {
   readonly storage: MigrationStorage;
   /** Where the failed / timed-out execution alarms go. */
   readonly alarmTopic: sns.ITopic;
+  /** This side's transfer records: a migration run's record and its landed batches live there too. */
+  readonly proposalTable: TransferProposalTable;
+  /** This side's end of the cross-account channel. */
+  readonly messageBus: TransferMessageBus;
+  /** The function the target's messages are delivered to (the single transfer's receiver): it gets what migration messages need. */
+  readonly receiver: CertflowFunction;
+  /** The target account. */
+  readonly peerAccount: string;
 }
 
 /** How a source-side migration run ended, in the execution's `outcome` field. */
-export const OUTBOUND_MIGRATION_OUTCOMES = ['OFFERED', 'NOTHING_TO_TRANSFER', 'SOURCE_REJECTED', 'APPROVAL_EXPIRED', 'CANCELLED'] as const;
+export const OUTBOUND_MIGRATION_OUTCOMES = [
+  'LANDED',
+  'NOTHING_TO_TRANSFER',
+  'SOURCE_REJECTED',
+  'TARGET_REJECTED',
+  'TARGET_DID_NOT_ANSWER',
+  'LANDING_REPORTS_MISSING',
+  'APPROVAL_EXPIRED',
+  'CANCELLED',
+] as const;
 
 /**
  * The source account's migration workflow, started with {migrationId, targetAwsAccount,
  * transferMessage, requestedBy, reason} once the manifest is in the migration bucket:
- * plan (settling what needs no Action, so a re-run resumes), inspect every certificate
- * in a Distributed Map, ask the source approvers once for the whole batch, then prepare
- * and transfer every certificate in a second Distributed Map paced to the IoT quota,
- * and write each certificate's outcome.
+ * a cheap plan, the source approvers, then a proposal to the target (whose approvers
+ * decide on the same list) — nothing changes before both said yes. Then the cutover: a
+ * Distributed Map moves batch after batch (prepare and transfer each certificate at
+ * once, then offer the batch by message), while the target accepts and lands the
+ * batches already offered. Last it waits for every batch's landing report and writes
+ * each certificate's outcome and downtime.
  */
 export class OutboundMigrationWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Record<'plan' | 'inspect' | 'summarize' | 'transfer' | 'finish', CertflowFunction>;
+  readonly functions: Record<'plan' | 'cutover' | 'exchange' | 'finish', CertflowFunction>;
 
   constructor(scope: Construct, id: string, props: OutboundMigrationWorkflowProps) {
     super(scope, id);
     const { config, storage } = props;
+    const stack = Stack.of(this);
     const certificates = thisAccountsCertificates(this);
+    const stateMachineName = `${stack.stackName}-Migration`;
     const environment = {
       ...migrationEnvironment(config, storage),
       [HANDLER_ENVIRONMENT.auditTableName]: props.auditTable.tableName,
-      [HANDLER_ENVIRONMENT.accountId]: Stack.of(this).account,
+      [HANDLER_ENVIRONMENT.accountId]: stack.account,
+      [HANDLER_ENVIRONMENT.peerAccountId]: props.peerAccount,
+      [HANDLER_ENVIRONMENT.proposalTableName]: props.proposalTable.table.tableName,
+      [HANDLER_ENVIRONMENT.eventBusName]: props.messageBus.bus.eventBusName,
     };
     const iotAccess = (actions: string[], resources = [certificates]) =>
       new iam.PolicyStatement({ actions: actions.map((action) => `iot:${action}`), resources });
+    const things = stack.formatArn({ service: 'iot', resource: 'thing', resourceName: '*' });
     const stepFunction = (
       functionId: string,
       entry: string,
@@ -68,40 +95,27 @@ export class OutboundMigrationWorkflow extends Construct {
         environment,
         timeout: Duration.minutes(15),
       });
+    const wakeOwnSteps = new iam.PolicyStatement({
+      actions: ['states:SendTaskSuccess'],
+      resources: [stateMachineArnOf(this, stateMachineName)],
+    });
     this.functions = {
       plan: stepFunction(
         'Plan',
         'migration-plan-outbound',
-        'source migration: resolves the manifest and settles what needs no Action',
+        'source migration: resolves the manifest, lists statuses and policy attachments cheaply, settles what needs no Action',
         [
           // The list Actions have no resource type: they can only be granted on *.
-          iotAccess(['ListCertificates', 'ListCertificatesByCA', 'ListOutgoingCertificates'], ['*']),
+          iotAccess(['ListCertificates', 'ListCertificatesByCA', 'ListOutgoingCertificates', 'ListPolicies'], ['*']),
+          iotAccess(['ListTargetsForPolicy'], [stack.formatArn({ service: 'iot', resource: 'policy', resourceName: '*' })]),
           new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.auditTable.tableArn}/index/*`] }),
         ],
         { files: true, progress: true },
       ),
-      inspect: stepFunction(
-        'Inspect',
-        'migration-inspect-batch',
-        'source migration: lists the policies and things of a batch of certificates',
-        [
-          iotAccess(['ListPrincipalThings']),
-          // The Service Authorization Reference lists no resource type for ListAttachedPolicies: only "*" is valid.
-          iotAccess(['ListAttachedPolicies'], ['*']),
-        ],
-        { files: false, progress: true },
-      ),
-      summarize: stepFunction(
-        'Summarize',
-        'migration-summarize-inspection',
-        'source migration: the approvers summary and the certificates to transfer',
-        [],
-        { files: true, progress: true },
-      ),
-      transfer: stepFunction(
-        'Transfer',
-        'migration-transfer-batch',
-        'source migration: prepares and transfers a batch of certificates',
+      cutover: stepFunction(
+        'Cutover',
+        'migration-cutover-batch',
+        'source migration: prepares and transfers a batch, then offers it to the target by message',
         [
           iotAccess([
             'DescribeCertificate',
@@ -111,115 +125,142 @@ export class OutboundMigrationWorkflow extends Construct {
             'TransferCertificate',
             'ListPrincipalThings',
           ]),
+          // The Service Authorization Reference lists no resource type for ListAttachedPolicies: only "*" is valid.
           iotAccess(['ListAttachedPolicies'], ['*']),
-          iotAccess(
-            ['DetachThingPrincipal', 'AttachThingPrincipal'],
-            [certificates, Stack.of(this).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' })],
-          ),
+          iotAccess(['DescribeThing'], [things]),
+          iotAccess(['DetachThingPrincipal', 'AttachThingPrincipal'], [certificates, things]),
           auditTableAccess(props.auditTable),
+          storage.exchangeWrites(),
+          props.messageBus.sendStatement(),
         ],
         { files: false, progress: true },
+      ),
+      exchange: stepFunction(
+        'ExchangeWithTarget',
+        'migration-exchange-with-target',
+        'source migration: proposes the run to the target, reads its decision, waits for every landing report',
+        [props.proposalTable.readWrite(), props.messageBus.sendStatement(), storage.exchangeWrites(), wakeOwnSteps],
+        { files: true, progress: false },
       ),
       finish: stepFunction(
         'Finish',
         'migration-finish-run',
-        'source migration: writes every certificate outcome of a run',
-        [
-          // A failed item may have been offered after all: the run's pending offers say so.
-          iotAccess(['ListOutgoingCertificates'], ['*']),
-        ],
+        'source migration: writes every certificate outcome and downtime of a run',
+        [],
         { files: true, progress: false },
       ),
     };
+    // The target's migration messages reach the single transfer's receiver: it records them on this run and wakes its steps.
+    props.receiver.function.addEnvironment(HANDLER_ENVIRONMENT.migrationBucketName, storage.bucket.bucketName);
+    props.receiver.function.addEnvironment(HANDLER_ENVIRONMENT.migrationProgressTableName, storage.progressTable.tableName);
+    for (const statement of [...storage.accessStatements({ files: true, progress: true }), wakeOwnSteps])
+      props.receiver.function.addToRolePolicy(statement);
 
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
     const outcome = (stateId: string, value: (typeof OUTBOUND_MIGRATION_OUTCOMES)[number]) =>
       new sfn.Pass(this, stateId, { result: sfn.Result.fromString(value), resultPath: '$.outcome' });
-    const finishRun = (stateId: string, resultsManifestKey: string | null) =>
+    const finishRun = (stateId: string, resultsManifestKey: string | null, unprocessedOutcome: 'NOT_APPROVED' | 'TARGET_REJECTED') =>
       lambdaStep(this, stateId, {
         fn: this.functions.finish.function,
         payload: {
           migrationId: request('migrationId'),
           runName: request('runName'),
-          settledKey: sfn.JsonPath.stringAt('$.inspected.settledKey'),
-          itemsKey: sfn.JsonPath.stringAt('$.inspected.itemsKey'),
+          settledKey: sfn.JsonPath.stringAt('$.plan.settledKey'),
+          itemsKey: sfn.JsonPath.stringAt('$.plan.itemsKey'),
           resultsManifestKey,
-          unprocessedOutcome: 'NOT_APPROVED',
-          reconcile: 'OFFERS',
-          targetAwsAccount: request('targetAwsAccount'),
+          batchCount: sfn.JsonPath.numberAt('$.plan.batchCount'),
+          unprocessedOutcome,
         },
         resultPath: '$.result',
-        comment: 'Every certificate outcome, in one file the migration job reads',
+        comment: 'Every certificate outcome and downtime, in one file the migration job reads',
       });
     const finished = new sfn.Succeed(this, 'Finished', {
       comment: 'The outcome field says how the run ended; result.outcomesKey names the per-certificate file',
     });
-    const notApproved = finishRun('ReportNotApproved', null).next(finished);
+    const notApproved = finishRun('ReportNotApproved', null, 'NOT_APPROVED').next(finished);
+    const targetRejected = finishRun('ReportTargetRejected', null, 'TARGET_REJECTED').next(finished);
 
     const plan = lambdaStep(this, 'PlanMigration', {
       fn: this.functions.plan.function,
       payload: { migration: sfn.JsonPath.entirePayload, runName: sfn.JsonPath.executionName, executionId: sfn.JsonPath.executionId },
       resultPath: '$',
-      comment: 'Validate the input, resolve the manifest, settle what an earlier run already did',
-    });
-    const inspectMap = migrationMap(this, 'InspectEachCertificate', {
-      config,
-      storage,
-      itemsKey: sfn.JsonPath.stringAt('$.plan.itemsKey'),
-      resultsPrefix: sfn.JsonPath.stringAt('$.plan.mapResultsPrefix'),
-      batchInput: { runName: request('runName') },
-      processor: lambdaStep(this, 'InspectCertificates', { fn: this.functions.inspect.function, resultPath: '$' }),
-      resultPath: '$.inspection',
-    });
-    const summarize = lambdaStep(this, 'SummarizeInspection', {
-      fn: this.functions.summarize.function,
-      payload: {
-        migrationId: request('migrationId'),
-        runName: request('runName'),
-        plan: sfn.JsonPath.objectAt('$.plan'),
-        inspectionManifestKey: sfn.JsonPath.stringAt('$.inspection.ResultWriterDetails.Key'),
-      },
-      resultPath: '$.inspected',
+      comment: 'Validate the input, resolve the manifest from cheap listings, settle what an earlier run already did',
     });
     const requestApproval = props.approvals.requestStep(this, 'RequestSourceApproval', {
       payload: {
         taskToken: sfn.JsonPath.taskToken,
         executionId: sfn.JsonPath.executionId,
         side: 'SOURCE',
-        sourceAwsAccount: Stack.of(this).account,
+        sourceAwsAccount: stack.account,
         targetAwsAccount: request('targetAwsAccount'),
         transferMessage: request('transferMessage'),
         requestedBy: request('requestedBy'),
         reason: request('reason'),
-        migration: sfn.JsonPath.objectAt('$.inspected.summary'),
+        migration: sfn.JsonPath.objectAt('$.plan.summary'),
       },
       deadline: config.approvalDeadline,
       resultPath: '$.sourceApproval',
-      comment: 'One approval for the whole batch, on its summary',
+      comment: 'One approval for the whole migration, on its summary',
     });
     const verifyApproval = props.approvals.verifyStep(this, 'VerifySourceApproval', { resultPath: '$.sourceApproval' });
     const closeApproval = (stateId: string, status: 'EXPIRED' | 'CANCELLED') => props.approvals.closeStep(this, stateId, { status });
     requestApproval.addCatch(
       closeApproval('CloseExpiredApproval', 'EXPIRED').next(outcome('ApprovalExpired', 'APPROVAL_EXPIRED')).next(notApproved),
-      {
-        errors: ['States.Timeout'],
-        resultPath: '$.error',
-      },
+      { errors: ['States.Timeout'], resultPath: '$.error' },
     );
     requestApproval.addCatch(
       closeApproval('CloseCancelledApproval', 'CANCELLED').next(outcome('CancelledBeforeApproval', 'CANCELLED')).next(notApproved),
-      {
-        errors: ['RequestCancelled'],
-        resultPath: '$.error',
-      },
+      { errors: ['RequestCancelled'], resultPath: '$.error' },
     );
 
-    const transferMap = migrationMap(this, 'TransferEachCertificate', {
+    const propose = messageWaitStep(this, 'ProposeToTarget', {
+      fn: this.functions.exchange.function,
+      payload: {
+        step: 'ProposeMigration',
+        migrationId: request('migrationId'),
+        runName: request('runName'),
+        executionId: request('executionId'),
+        targetAwsAccount: request('targetAwsAccount'),
+        requestedBy: request('requestedBy'),
+        reason: request('reason'),
+        transferMessage: request('transferMessage'),
+        sourceApprovedBy: sfn.JsonPath.stringAt('$.sourceApproval.approvedBy'),
+        plan: sfn.JsonPath.objectAt('$.plan'),
+      },
+      // The target approvers get as long as the source's did, and a little for the messages.
+      timeout: config.approvalDeadline.plus(Duration.minutes(10)),
+      comment: 'Propose the approved run to the target and wait for its approvers (woken by the receiver)',
+    });
+    propose.addCatch(outcome('TargetDidNotAnswer', 'TARGET_DID_NOT_ANSWER').next(targetRejected), {
+      errors: ['States.Timeout'],
+      resultPath: '$.error',
+    });
+    const readDecision = lambdaStep(this, 'ReadTargetDecision', {
+      fn: this.functions.exchange.function,
+      payload: { step: 'ReadTargetDecision', runName: request('runName') },
+      resultPath: '$.targetDecision',
+      comment: "The decision as this side's receiver recorded it, not as the callback said",
+    });
+
+    const cutoverStep = lambdaStep(this, 'CutoverBatch', { fn: this.functions.cutover.function, resultPath: '$' });
+    const reportFailedBatch = lambdaStep(this, 'ReportFailedBatch', {
+      fn: this.functions.cutover.function,
+      payload: {
+        Items: sfn.JsonPath.objectAt('$.Items'),
+        BatchInput: sfn.JsonPath.objectAt('$.BatchInput'),
+        failure: sfn.JsonPath.objectAt('$.error'),
+      },
+      resultPath: '$',
+      comment: 'Offer what the failed batch did offer, and report the rest failed, so the target does not wait for it',
+    });
+    cutoverStep.addCatch(reportFailedBatch, { errors: ['States.ALL'], resultPath: '$.error' });
+    const cutoverMap = migrationMap(this, 'CutoverEachBatch', {
       config,
       storage,
-      itemsKey: sfn.JsonPath.stringAt('$.inspected.itemsKey'),
+      itemsKey: sfn.JsonPath.stringAt('$.plan.itemsKey'),
       resultsPrefix: sfn.JsonPath.stringAt('$.plan.mapResultsPrefix'),
       batchInput: {
+        migrationId: request('migrationId'),
         runName: request('runName'),
         executionId: request('executionId'),
         targetAwsAccount: request('targetAwsAccount'),
@@ -227,53 +268,56 @@ export class OutboundMigrationWorkflow extends Construct {
         requestedBy: request('requestedBy'),
         approvedBy: sfn.JsonPath.stringAt('$.sourceApproval.approvedBy'),
         consentToPrepare: sfn.JsonPath.stringAt('$.sourceApproval.consentToPrepare'),
+        batchSize: sfn.JsonPath.stringAt('$.plan.batchSize'),
       },
-      processor: lambdaStep(this, 'TransferCertificates', { fn: this.functions.transfer.function, resultPath: '$' }),
-      resultPath: '$.transfers',
+      processor: cutoverStep,
+      resultPath: '$.cutover',
+    });
+    const awaitLandings = messageWaitStep(this, 'AwaitLandingReports', {
+      fn: this.functions.exchange.function,
+      payload: { step: 'AwaitLandings', runName: request('runName'), batchCount: sfn.JsonPath.numberAt('$.plan.batchCount') },
+      timeout: config.cutoverTimeout,
+      comment: 'Wait until the target has reported every batch landed (woken by the receiver)',
+    });
+    const reportCutover = finishRun('ReportCutover', sfn.JsonPath.stringAt('$.cutover.ResultWriterDetails.Key'), 'TARGET_REJECTED');
+    awaitLandings.addCatch(outcome('LandingReportsMissing', 'LANDING_REPORTS_MISSING').next(reportCutover), {
+      errors: ['States.Timeout'],
+      resultPath: '$.error',
     });
 
-    // An empty map is skipped rather than relied on to write an empty result manifest.
-    const noInspection = new sfn.Pass(this, 'NothingToInspect', {
-      result: sfn.Result.fromObject({ ResultWriterDetails: { Key: null } }),
-      resultPath: '$.inspection',
-    });
-    const definition = plan
-      .next(
-        new sfn.Choice(this, 'AnythingToInspect')
-          .when(sfn.Condition.numberEquals('$.plan.itemCount', 0), noInspection)
-          .otherwise(inspectMap)
-          .afterwards(),
-      )
-      .next(summarize)
-      .next(
-        new sfn.Choice(this, 'AnythingToTransfer')
-          .when(
-            sfn.Condition.numberEquals('$.inspected.itemCount', 0),
-            outcome('NothingToTransfer', 'NOTHING_TO_TRANSFER').next(notApproved),
-          )
-          .otherwise(
-            requestApproval.next(verifyApproval).next(
+    const definition = plan.next(
+      new sfn.Choice(this, 'AnythingToTransfer')
+        .when(sfn.Condition.numberEquals('$.plan.itemCount', 0), outcome('NothingToTransfer', 'NOTHING_TO_TRANSFER').next(notApproved))
+        .otherwise(
+          requestApproval
+            .next(verifyApproval)
+            .next(
               new sfn.Choice(this, 'SourceDecision')
                 .when(
                   sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'),
                   outcome('SourceRejected', 'SOURCE_REJECTED').next(notApproved),
                 )
                 .otherwise(
-                  transferMap
-                    .next(outcome('Offered', 'OFFERED'))
-                    .next(finishRun('ReportTransfers', sfn.JsonPath.stringAt('$.transfers.ResultWriterDetails.Key')))
-                    .next(finished),
+                  propose
+                    .next(readDecision)
+                    .next(
+                      new sfn.Choice(this, 'TargetDecision')
+                        .when(
+                          sfn.Condition.stringEquals('$.targetDecision.decision', 'APPROVED'),
+                          cutoverMap.next(awaitLandings).next(outcome('Landed', 'LANDED')).next(reportCutover).next(finished),
+                        )
+                        .otherwise(outcome('TargetRejected', 'TARGET_REJECTED').next(targetRejected)),
+                    ),
                 ),
             ),
-          ),
-      );
+        ),
+    );
 
-    const stateMachineName = `${Stack.of(this).stackName}-Migration`;
     const workflow = new WorkflowStateMachine(this, 'Workflow', {
       stateMachineName,
       definition,
       functions: [...Object.values(this.functions).map((built) => built.function), ...props.approvals.stepFunctions],
-      comment: 'certflow migration, source side: plan, inspect, one approval, transfer every certificate at the IoT quota',
+      comment: 'certflow migration, source side: cheap plan, both approvals, then a pipelined cutover that the target lands as it goes',
       alarmTopic: props.alarmTopic,
     });
     this.stateMachine = workflow.stateMachine;

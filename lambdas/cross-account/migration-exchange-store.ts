@@ -104,7 +104,12 @@ export class MigrationExchangeStore {
         Key: marshall({ [PROPOSAL_PARTITION_KEY]: migrationRecordKeys.run(runName) }),
         UpdateExpression: 'SET #awaiting = :awaiting, #token = :token, #updatedAt = :at',
         ConditionExpression: 'attribute_exists(#id)',
-        ExpressionAttributeNames: { '#id': PROPOSAL_PARTITION_KEY, '#awaiting': 'awaiting', '#token': 'taskToken', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeNames: {
+          '#id': PROPOSAL_PARTITION_KEY,
+          '#awaiting': 'awaiting',
+          '#token': 'taskToken',
+          '#updatedAt': 'updatedAt',
+        },
         ExpressionAttributeValues: marshall({ ':awaiting': awaiting, ':token': taskToken, ':at': this.now().toISOString() }),
         ReturnValues: 'ALL_NEW',
       }),

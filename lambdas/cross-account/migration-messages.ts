@@ -1,4 +1,11 @@
-import { ValidationError, parseAwsAccountId, parseCertificateId, parseOptionalMessage, parsePolicyName, parseThingName } from '../iot-api/field-rules';
+import {
+  ValidationError,
+  parseAwsAccountId,
+  parseCertificateId,
+  parseOptionalMessage,
+  parsePolicyName,
+  parseThingName,
+} from '../iot-api/field-rules';
 import { parseMigrationId } from '../migration/migration-requests';
 import {
   InvalidTransferMessage,
@@ -251,7 +258,9 @@ export function parseMigrationEvent(
   const wantedSource = expected.from === 'SOURCE' ? SOURCE_EVENT_SOURCE : TARGET_EVENT_SOURCE;
   const wantedTypes: readonly string[] = expected.from === 'SOURCE' ? MIGRATION_SOURCE_MESSAGE_TYPES : MIGRATION_TARGET_MESSAGE_TYPES;
   if (envelope.account !== expected.peerAccount)
-    throw new InvalidTransferMessage(`event.account ${String(envelope.account)} is not the configured peer account ${expected.peerAccount}`);
+    throw new InvalidTransferMessage(
+      `event.account ${String(envelope.account)} is not the configured peer account ${expected.peerAccount}`,
+    );
   if (envelope.source !== wantedSource) throw new InvalidTransferMessage(`event.source must be ${wantedSource}`);
   const type = envelope['detail-type'];
   if (typeof type !== 'string' || !wantedTypes.includes(type))

@@ -28,6 +28,12 @@ export const HANDLER_ENVIRONMENT = {
   trustedSourceAccounts: 'TRUSTED_SOURCE_ACCOUNTS',
   /** The account's per-Action IoT request quota the migration steps pace themselves to. */
   iotRequestsPerSecond: 'IOT_REQUESTS_PER_SECOND',
+  /** JSON object of IoT Action name → that Action's quota, over iotRequestsPerSecond (each already this function's share). */
+  iotRequestsPerSecondByAction: 'IOT_REQUESTS_PER_SECOND_BY_ACTION',
+  /** Certificates per migration batch: both sides cut the list into batches of this size. */
+  migrationBatchSize: 'MIGRATION_BATCH_SIZE',
+  /** Target side: the migration workflow the receiver starts for a proposed migration run. */
+  migrationStateMachineArn: 'MIGRATION_STATE_MACHINE_ARN',
 } as const;
 
 /** A comma-separated list; empty when unset. */

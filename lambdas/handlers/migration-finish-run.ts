@@ -1,8 +1,8 @@
-import { finishMigrationRun } from '../migration/finish-migration-run';
-import { parseFinishRunRequest } from '../migration/migration-requests';
+import { finishOutboundMigration } from '../migration/finish-outbound-migration';
+import { parseFinishOutboundRequest } from '../migration/migration-requests';
 import { workflowStepHandler } from './lambda-runtime';
 import { migrationStepDeps } from './migration-runtime';
 
-export const handler = workflowStepHandler('FinishMigrationRun', parseFinishRunRequest, (request) =>
-  finishMigrationRun(migrationStepDeps(), request),
+export const handler = workflowStepHandler('FinishMigrationRun', parseFinishOutboundRequest, (request) =>
+  finishOutboundMigration(migrationStepDeps(), request),
 );

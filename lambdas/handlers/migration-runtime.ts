@@ -31,17 +31,56 @@ const pacedIot = onFirstUse(() => {
   if (!(quota > 0))
     throw new MigrationConfigError(`environment variable ${HANDLER_ENVIRONMENT.iotRequestsPerSecond} must be a number above 0`);
   const iot = tracedClient(new IoTClient({}));
-  paceIotRequests(iot, quota);
+  paceIotRequests(iot, quota, quotasByAction());
   nameDeniedPermissions(iot, 'iot');
   return iot;
 });
+function quotasByAction(): Record<string, number> {
+  const text = process.env[HANDLER_ENVIRONMENT.iotRequestsPerSecondByAction];
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new MigrationConfigError(`environment variable ${HANDLER_ENVIRONMENT.iotRequestsPerSecondByAction} is not JSON`, {
+      cause: error,
+    });
+  }
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((rate) => typeof rate === 'number' && rate > 0)
+  )
+    throw new MigrationConfigError(
+      `environment variable ${HANDLER_ENVIRONMENT.iotRequestsPerSecondByAction} must map Action names to numbers above 0`,
+    );
+  return parsed as Record<string, number>;
+}
+
 const auditTrail = onFirstUse(
   (): AuditTrail => new DynamoDbAuditTrail(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)),
 );
+const s3 = onFirstUse(() => tracedClient(new S3Client({})));
 const objects = onFirstUse(
-  (): MigrationObjects =>
-    new S3MigrationObjects(tracedClient(new S3Client({})), requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName)),
+  (): MigrationObjects => new S3MigrationObjects(s3(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName)),
 );
+
+/** The S3 client of the migration steps (exchange objects), created on first use. */
+export function migrationS3(): S3Client {
+  return s3();
+}
+
+export function migrationBucketNameFromEnvironment(): string {
+  return requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName);
+}
+
+export function migrationBatchSize(): number {
+  const size = Number(requiredEnvironment(HANDLER_ENVIRONMENT.migrationBatchSize));
+  if (!Number.isInteger(size) || size < 1)
+    throw new MigrationConfigError(`environment variable ${HANDLER_ENVIRONMENT.migrationBatchSize} must be a whole number above 0`);
+  return size;
+}
 const progress = onFirstUse(
   () => new MigrationProgress(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationProgressTableName)),
 );

@@ -1,8 +1,14 @@
 import type { Context } from 'aws-lambda';
+import { MigrationExchangeStore } from '../cross-account/migration-exchange-store';
+import { MIGRATION_MESSAGE_TYPES } from '../cross-account/migration-messages';
+import { receiveMigrationTargetMessage } from '../cross-account/receive-migration-target-message';
 import { receiveSourceMessage } from '../cross-account/receive-source-message';
+import { MigrationProgress } from '../migration/migration-progress';
+import { S3MigrationObjects } from '../migration/migration-objects';
 import { receiveTargetMessage, type ReceiveResult } from '../cross-account/receive-target-message';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
-import { logger } from './lambda-runtime';
+import { dynamoDbClient, logger } from './lambda-runtime';
+import { migrationS3 } from './migration-runtime';
 import { accounts, proposalStore, stepFunctions } from './transfer-exchange-runtime';
 
 /**
@@ -14,9 +20,24 @@ export const handler = async (event: unknown, context: Context): Promise<Receive
   logger.addContext(context);
   const deps = { store: proposalStore(), sfn: stepFunctions(), ...accounts() };
   const reviewStateMachineArn = process.env[HANDLER_ENVIRONMENT.reviewStateMachineArn];
-  const result = reviewStateMachineArn
-    ? await receiveSourceMessage({ ...deps, reviewStateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.reviewStateMachineArn) }, event)
-    : await receiveTargetMessage(deps, event);
+  const isMigration = MIGRATION_MESSAGE_TYPES.includes(String((event as Record<string, unknown> | null)?.['detail-type']));
+  const result =
+    isMigration && !reviewStateMachineArn
+      ? await receiveMigrationTargetMessage(
+          {
+            ...deps,
+            store: new MigrationExchangeStore(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.proposalTableName)),
+            objects: new S3MigrationObjects(migrationS3(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName)),
+            progress: new MigrationProgress(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationProgressTableName)),
+          },
+          event,
+        )
+      : reviewStateMachineArn
+        ? await receiveSourceMessage(
+            { ...deps, reviewStateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.reviewStateMachineArn) },
+            event,
+          )
+        : await receiveTargetMessage(deps, event);
   const fields = {
     kind: result.kind,
     ...('type' in result ? { messageType: result.type } : {}),

@@ -100,7 +100,11 @@ export async function cutoverBatch(deps: CutoverBatchDeps, batch: CutoverBatch):
       entries[index] =
         now().getTime() - startedAt < BATCH_TIME_BUDGET_MS
           ? await moveOne(deps, batch, item, entry)
-          : failedEntry(entry, MIGRATION_FAILURES.notAttempted, 'the batch ran out of time before this certificate; run the migration again');
+          : failedEntry(
+              entry,
+              MIGRATION_FAILURES.notAttempted,
+              'the batch ran out of time before this certificate; run the migration again',
+            );
     }
   } else {
     for (const [index, entry] of entries.entries()) {
@@ -156,11 +160,7 @@ function failedEntry(entry: OfferedCertificate, errorName: string, errorMessage:
 }
 
 /** The certificate as it is before the cutover touches it: status, policies, things (with type and attributes). */
-async function lookBefore(
-  deps: CutoverBatchDeps,
-  item: CertificateToMove,
-  failure: CutoverBatch['failure'],
-): Promise<OfferedCertificate> {
+async function lookBefore(deps: CutoverBatchDeps, item: CertificateToMove, failure: CutoverBatch['failure']): Promise<OfferedCertificate> {
   const entry: OfferedCertificate = {
     certificateId: item.certificateId,
     outcome: 'PENDING',
@@ -259,7 +259,12 @@ async function moveOne(
       try {
         await withBackoff(
           () =>
-            restoreCertificate(deps, { ...attempt, certificateId: item.certificateId, certificateArn: item.certificateArn, changes: planned }),
+            restoreCertificate(deps, {
+              ...attempt,
+              certificateId: item.certificateId,
+              certificateArn: item.certificateArn,
+              changes: planned,
+            }),
           ITEM_BACKOFF,
         );
       } catch (restoreError) {

@@ -14,6 +14,7 @@ export const PACING_SHARE_OF_QUOTA = 0.98;
 export function paceIotRequests(
   iot: IoTClient,
   quotaPerSecond: number,
+  quotaByAction: Readonly<Record<string, number>> = {},
   pacerFor = (rate: number) => new RequestPacer(rate, undefined, { burst: 1 }),
 ): void {
   const pacers = new Map<string, RequestPacer>();
@@ -21,7 +22,9 @@ export function paceIotRequests(
     const action = String(context.commandName ?? 'unknown');
     let pacer = pacers.get(action);
     if (!pacer) {
-      pacer = pacerFor(quotaPerSecond * PACING_SHARE_OF_QUOTA);
+      // The SDK names commands `<Action>Command`; the quotas are by Action.
+      const quota = quotaByAction[action.replace(/Command$/, '')] ?? quotaPerSecond;
+      pacer = pacerFor(quota * PACING_SHARE_OF_QUOTA);
       pacers.set(action, pacer);
     }
     await pacer.take();

@@ -2,6 +2,12 @@ import type { CertificateOutcome } from './certificate-outcome';
 
 /** Where one certificate ended, both sides taken together. */
 export type MigrationOutcome =
+  /** Accepted by the target and landed there (policies and things), ACTIVE again if it was ACTIVE here. */
+  | 'LANDED'
+  /** Accepted by the target, but its landing did not finish: see errorName. */
+  | 'LANDING_FAILED'
+  /** The target approvers rejected (or let expire) the migration before anything changed. */
+  | 'TARGET_REJECTED'
   /** Accepted by the target in this job. */
   | 'TRANSFERRED'
   /** Accepted by the target in an earlier run of the same migration. */
@@ -23,6 +29,11 @@ export interface MigrationReportRow {
   previousStatus?: string;
   errorName?: string;
   errorMessage?: string;
+  /** ACTIVE certificates: seconds from their deactivation in the source to their landing in the target. */
+  downtimeSeconds?: number;
+  /** What the target attached: its policies and things. */
+  landedPolicies?: string[];
+  landedThings?: string[];
 }
 
 /** One row per certificate: the source side's outcome, then the target's for what the source offered. */
@@ -51,10 +62,21 @@ export function migrationReportRows(source: readonly CertificateOutcome[], targe
   });
 }
 
-const COLUMNS = ['certificateId', 'outcome', 'sourceOutcome', 'targetOutcome', 'previousStatus', 'errorName', 'errorMessage'] as const;
+const COLUMNS = [
+  'certificateId',
+  'outcome',
+  'sourceOutcome',
+  'targetOutcome',
+  'previousStatus',
+  'downtimeSeconds',
+  'landedPolicies',
+  'landedThings',
+  'errorName',
+  'errorMessage',
+] as const;
 
-function csvCell(value: string | undefined): string {
-  const text = value ?? '';
+function csvCell(value: string | number | string[] | undefined): string {
+  const text = Array.isArray(value) ? value.join(' ') : value === undefined ? '' : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -1,12 +1,11 @@
 import { MIGRATION_MESSAGE_PREFIX, MIGRATION_USER_MESSAGE_MAX } from './migration-transfer-message';
 import { ValidationError, parseAwsAccountId, parseCertificateId, parseOptionalBoolean, parseOptionalMessage } from '../iot-api/field-rules';
 import type { AnswerBatchContext } from './answer-offers';
-import type { CertificateOutcomeName } from './certificate-outcome';
-import type { FinishRunRequest } from './finish-migration-run';
-import type { CertificateToTransfer } from './inspect-certificates';
+import type { FinishOutboundRequest } from './finish-outbound-migration';
 import type { InboundMigrationRequest } from './plan-inbound-migration';
-import type { CertificateToInspect, MigrationPlan, MigrationRunRequest, OutboundMigrationRequest } from './plan-outbound-migration';
-import type { TransferBatchContext } from './transfer-certificates';
+import type { CutoverBatch } from './cutover-batch';
+import type { CertificateToMove, MigrationRunRequest, OutboundMigrationRequest } from './plan-outbound-migration';
+import type { ProposeMigrationRequest } from './source-migration-steps';
 
 type Fields = Record<string, unknown>;
 
@@ -68,22 +67,16 @@ function batch<Item>(event: unknown, parseItem: (fields: Fields, path: string) =
   return { items, batchInput: asObject(fields.BatchInput, 'BatchInput') };
 }
 
-function certificateToInspect(fields: Fields, path: string): CertificateToInspect {
-  return {
-    certificateId: parseCertificateId(fields.certificateId, `${path}.certificateId`),
-    certificateArn: text(fields, 'certificateArn', 2048, `${path}.certificateArn`),
-    status: text(fields, 'status', 32, `${path}.status`),
-  };
-}
-
-function certificateToTransfer(fields: Fields, path: string): CertificateToTransfer {
+function certificateToMove(fields: Fields, path: string): CertificateToMove {
   const policies = fields.policies;
   if (!Array.isArray(policies) || !policies.every((name) => typeof name === 'string'))
     throw new ValidationError(`${path}.policies`, 'must be a list of policy names');
   return {
-    ...certificateToInspect(fields, path),
+    certificateId: parseCertificateId(fields.certificateId, `${path}.certificateId`),
+    certificateArn: text(fields, 'certificateArn', 2048, `${path}.certificateArn`),
+    status: text(fields, 'status', 32, `${path}.status`),
     policies: policies as string[],
-    thingCount: wholeNumber(fields, 'thingCount', `${path}.thingCount`),
+    position: wholeNumber(fields, 'position', `${path}.position`),
   };
 }
 
@@ -124,45 +117,76 @@ export function parseInboundMigrationRequest(event: unknown): InboundMigrationRe
   return { ...run, requestedBy: text(input, 'requestedBy', 256), reason: optionalText(input, 'reason', 256) ?? null };
 }
 
-export function parseInspectBatch(event: unknown): { runName: string; items: CertificateToInspect[] } {
-  const { items, batchInput } = batch(event, certificateToInspect);
-  return { runName: text(batchInput, 'runName', 80, 'BatchInput.runName'), items };
-}
-
-export function parseSummarizeRequest(event: unknown): MigrationRunRequest & { plan: MigrationPlan; inspectionManifestKey: string | null } {
+export function parseCutoverBatch(event: unknown, invocationId: string): CutoverBatch {
+  const { items, batchInput } = batch(event, certificateToMove);
   const fields = asObject(event, 'event');
-  const plan = asObject(fields.plan, 'plan');
-  return {
-    ...runRequest(fields),
-    plan: {
-      certificateCount: wholeNumber(plan, 'certificateCount', 'plan.certificateCount'),
-      duplicateCount: wholeNumber(plan, 'duplicateCount', 'plan.duplicateCount'),
-      itemsKey: text(plan, 'itemsKey', 1024, 'plan.itemsKey'),
-      itemCount: wholeNumber(plan, 'itemCount', 'plan.itemCount'),
-      settledKey: text(plan, 'settledKey', 1024, 'plan.settledKey'),
-      settledCount: wholeNumber(plan, 'settledCount', 'plan.settledCount'),
-      mapResultsPrefix: text(plan, 'mapResultsPrefix', 1024, 'plan.mapResultsPrefix'),
-    },
-    // Null when nothing was left to inspect and the map was skipped.
-    inspectionManifestKey: optionalText(fields, 'inspectionManifestKey', 1024) ?? null,
-  };
-}
-
-export function parseTransferBatch(
-  event: unknown,
-  invocationId: string,
-): { context: TransferBatchContext; invocationId: string; items: CertificateToTransfer[] } {
-  const { items, batchInput } = batch(event, certificateToTransfer);
+  const failure = fields.failure === undefined || fields.failure === null ? undefined : asObject(fields.failure, 'failure');
   return {
     invocationId,
     items,
     context: {
       ...attempt(batchInput),
+      migrationId: parseMigrationId(batchInput.migrationId, 'BatchInput.migrationId'),
       runName: text(batchInput, 'runName', 80, 'BatchInput.runName'),
       targetAwsAccount: parseAwsAccountId(batchInput.targetAwsAccount, 'BatchInput.targetAwsAccount'),
       transferMessage: parseOptionalMessage(batchInput.transferMessage, 'BatchInput.transferMessage'),
       consentToPrepare: parseOptionalBoolean(batchInput.consentToPrepare, 'BatchInput.consentToPrepare') ?? false,
+      batchSize: wholeNumber(batchInput, 'batchSize', 'BatchInput.batchSize'),
     },
+    ...(failure
+      ? {
+          failure: {
+            error: text(failure, 'Error', 256, 'failure.Error'),
+            cause: optionalText(failure, 'Cause', 32_768, 'failure.Cause') ?? '',
+          },
+        }
+      : {}),
+  };
+}
+
+function policyCounts(value: unknown, field: string): Record<string, number> {
+  const fields = asObject(value, field);
+  for (const [name, count] of Object.entries(fields)) {
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
+      throw new ValidationError(`${field}.${name}`, 'must be a whole number, at least 0');
+  }
+  return fields as Record<string, number>;
+}
+
+export function parseProposeMigration(event: unknown): ProposeMigrationRequest {
+  const fields = asObject(event, 'event');
+  const plan = asObject(fields.plan, 'plan');
+  return {
+    ...runRequest(fields),
+    executionId: text(fields, 'executionId', 2048),
+    targetAwsAccount: parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount'),
+    requestedBy: text(fields, 'requestedBy', 2048),
+    reason: optionalText(fields, 'reason', 256) ?? null,
+    transferMessage: parseOptionalMessage(fields.transferMessage, 'transferMessage') ?? null,
+    sourceApprovedBy: text(fields, 'sourceApprovedBy', 256),
+    itemsKey: text(plan, 'itemsKey', 1024, 'plan.itemsKey'),
+    batchSize: wholeNumber(plan, 'batchSize', 'plan.batchSize'),
+    batchCount: wholeNumber(plan, 'batchCount', 'plan.batchCount'),
+    activeCount: wholeNumber(plan, 'activeCount', 'plan.activeCount'),
+    policies: policyCounts(plan.policies, 'plan.policies'),
+    taskToken: text(fields, 'taskToken', 8192),
+  };
+}
+
+export function parseRunNameRequest(event: unknown): { runName: string } {
+  const fields = asObject(event, 'event');
+  const runName = text(fields, 'runName', 80);
+  if (!/^[A-Za-z0-9_-]+$/.test(runName))
+    throw new ValidationError('runName', 'must be letters, digits, hyphens or underscores (an execution name)');
+  return { runName };
+}
+
+export function parseAwaitLandings(event: unknown): { runName: string; batchCount: number; taskToken: string } {
+  const fields = asObject(event, 'event');
+  return {
+    ...parseRunNameRequest(event),
+    batchCount: wholeNumber(fields, 'batchCount'),
+    taskToken: text(fields, 'taskToken', 8192),
   };
 }
 
@@ -189,30 +213,19 @@ export function parseAnswerBatch(
   };
 }
 
-const UNPROCESSED_OUTCOMES: readonly CertificateOutcomeName[] = ['NOT_APPROVED'];
+const UNPROCESSED_OUTCOMES = ['NOT_APPROVED', 'TARGET_REJECTED'] as const;
 
-export function parseFinishRunRequest(event: unknown): FinishRunRequest {
+export function parseFinishOutboundRequest(event: unknown): FinishOutboundRequest {
   const fields = asObject(event, 'event');
   const unprocessed = fields.unprocessedOutcome;
-  if (typeof unprocessed !== 'string' || !UNPROCESSED_OUTCOMES.includes(unprocessed as CertificateOutcomeName)) {
+  if (typeof unprocessed !== 'string' || !(UNPROCESSED_OUTCOMES as readonly string[]).includes(unprocessed))
     throw new ValidationError('unprocessedOutcome', `must be one of ${UNPROCESSED_OUTCOMES.join(', ')}`);
-  }
-  const reconcile = fields.reconcile;
-  if (reconcile !== 'OFFERS' && reconcile !== 'ACCEPTANCES') throw new ValidationError('reconcile', 'must be OFFERS or ACCEPTANCES');
   return {
     ...runRequest(fields),
     settledKey: text(fields, 'settledKey', 1024),
     itemsKey: text(fields, 'itemsKey', 1024),
     resultsManifestKey: optionalText(fields, 'resultsManifestKey', 1024) ?? null,
-    unprocessedOutcome: unprocessed as CertificateOutcomeName,
-    reconcile,
-    targetAwsAccount: reconcile === 'OFFERS' ? parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount') : null,
-    decision: parseOptionalDecision(fields.decision),
+    batchCount: wholeNumber(fields, 'batchCount'),
+    unprocessedOutcome: unprocessed as (typeof UNPROCESSED_OUTCOMES)[number],
   };
-}
-
-function parseOptionalDecision(value: unknown): 'APPROVED' | 'REJECTED' | null {
-  if (value === undefined || value === null) return null;
-  if (value !== 'APPROVED' && value !== 'REJECTED') throw new ValidationError('decision', 'must be APPROVED or REJECTED');
-  return value;
 }

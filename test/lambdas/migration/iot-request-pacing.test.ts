@@ -53,7 +53,7 @@ describe('paceIotRequests', () => {
   it('takes a pacer token before each request is sent', async () => {
     const log: string[] = [];
     const iot = iotClientAnswering([], log);
-    paceIotRequests(iot, 50, (rate) => new RecordingPacer(rate, log, 'ListCertificates'));
+    paceIotRequests(iot, 50, {}, (rate) => new RecordingPacer(rate, log, 'ListCertificates'));
     await iot.send(new ListCertificatesCommand({}));
     await iot.send(new ListCertificatesCommand({}));
     expect(log).toEqual(['take ListCertificates', 'send /certificates', 'take ListCertificates', 'send /certificates']);
@@ -63,7 +63,7 @@ describe('paceIotRequests', () => {
     const log: string[] = [];
     const iot = iotClientAnswering([], []);
     const rates: number[] = [];
-    paceIotRequests(iot, 50, (rate) => {
+    paceIotRequests(iot, 50, {}, (rate) => {
       rates.push(rate);
       return new RecordingPacer(rate, log, `pacer ${rates.length}`);
     });
@@ -79,7 +79,7 @@ describe('paceIotRequests', () => {
     const log: string[] = [];
     const iot = iotClientAnswering([503, 503], log);
     const pacerFor = jest.fn((rate: number) => new RecordingPacer(rate, log, 'ListCertificates'));
-    paceIotRequests(iot, 50, pacerFor);
+    paceIotRequests(iot, 50, {}, pacerFor);
     const output = await iot.send(new ListCertificatesCommand({}));
     expect(output.$metadata.attempts).toBe(3);
     expect(pacerFor).toHaveBeenCalledTimes(1);
@@ -98,7 +98,7 @@ describe('paceIotRequests', () => {
     const iot = iotClientAnswering([], sent);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    paceIotRequests(iot, 50, (rate) => {
+    paceIotRequests(iot, 50, {}, (rate) => {
       const pacer = new RequestPacer(rate);
       jest.spyOn(pacer, 'take').mockReturnValue(gate);
       return pacer;
