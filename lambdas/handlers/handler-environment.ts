@@ -28,6 +28,10 @@ export const HANDLER_ENVIRONMENT = {
   trustedSourceAccounts: 'TRUSTED_SOURCE_ACCOUNTS',
   /** The account's per-Action IoT request quota the migration steps pace themselves to. */
   iotRequestsPerSecond: 'IOT_REQUESTS_PER_SECOND',
+  /** Target side: the migration workflow the receiver starts, one execution per source run. */
+  migrationStateMachineArn: 'MIGRATION_STATE_MACHINE_ARN',
+  /** The AWS partition of this account's ARNs (Stack.partition: aws, aws-cn, aws-us-gov). */
+  awsPartition: 'CERTFLOW_AWS_PARTITION',
 } as const;
 
 /** A comma-separated list; empty when unset. */

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, typ
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** The phases of a migration run whose progress the job shows. */
-export const MIGRATION_PHASES = ['inspect', 'transfer', 'answer'] as const;
+export const MIGRATION_PHASES = ['inspect', 'transfer', 'answer', 'land'] as const;
 export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
 
 export interface PhaseProgress {
