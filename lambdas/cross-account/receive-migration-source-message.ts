@@ -9,6 +9,7 @@ import {
   type MigrationProposed,
 } from './migration-messages';
 import { executionArnOf } from './receive-source-message';
+import { ValidationError } from '../iot-api/field-rules';
 import { InvalidTransferMessage } from './transfer-messages';
 import { wakeWaitingStep } from './wake-waiting-step';
 
@@ -51,7 +52,8 @@ export async function receiveMigrationSourceMessage(deps: MigrationSourceReceive
   try {
     message = parseMigrationEvent(event, { from: 'SOURCE', peerAccount: deps.peerAccount, ownAccount: deps.ownAccount });
   } catch (error) {
-    if (error instanceof InvalidTransferMessage) return { kind: 'ignored', reason: error.message };
+    // A ValidationError: the event is not even an object (EventBridge never delivers one).
+    if (error instanceof InvalidTransferMessage || error instanceof ValidationError) return { kind: 'ignored', reason: error.message };
     throw error;
   }
   switch (message.type) {

@@ -27,15 +27,20 @@ function sourceRun(fields: Record<string, unknown>): { migrationId: string; sour
   return { migrationId: parseMigrationId(migrationId, 'sourceRunName'), sourceRunName };
 }
 
-/** `{migrationId, sourceRunName, runName, executionId}`: the target run's first step. */
-export function parsePlanInboundRequest(event: unknown): InboundMigrationPlanRequest {
-  const fields = object(event, 'event');
+/** The migration, the source run and this (the target) run, which the receiver named after the source's. */
+function runs(fields: Record<string, unknown>): { migrationId: string; sourceRunName: string; runName: string } {
   const migrationId = parseMigrationId(fields.migrationId);
   const sourceRunName = parseSourceRunName(fields.sourceRunName, migrationId, 'sourceRunName');
   const runName = text(fields.runName, 'runName', 80);
   if (runName !== targetRunNameOf(sourceRunName))
     throw new ValidationError('runName', `must be ${targetRunNameOf(sourceRunName)} (the target run of ${sourceRunName})`);
-  return { migrationId, sourceRunName, runName, executionId: text(fields.executionId, 'executionId', EXECUTION_ID_MAX) };
+  return { migrationId, sourceRunName, runName };
+}
+
+/** `{migrationId, sourceRunName, runName, executionId}`: the target run's first step. */
+export function parsePlanInboundRequest(event: unknown): InboundMigrationPlanRequest {
+  const fields = object(event, 'event');
+  return { ...runs(fields), executionId: text(fields.executionId, 'executionId', EXECUTION_ID_MAX) };
 }
 
 /** `{sourceRunName, batch, taskToken}`: a map item's wait for its batch's offer. */
@@ -51,20 +56,13 @@ export function parseAwaitBatchOfferRequest(event: unknown): AwaitBatchOfferRequ
 /** A map item's landing of its batch, after the wait (`offered` false when it timed out). */
 export function parseLandBatchRequest(event: unknown, invocationId: string): LandBatchRequest {
   const fields = object(event, 'event');
-  const migrationId = parseMigrationId(fields.migrationId);
-  const sourceRunName = parseSourceRunName(fields.sourceRunName, migrationId, 'sourceRunName');
-  const runName = text(fields.runName, 'runName', 80);
-  if (runName !== targetRunNameOf(sourceRunName))
-    throw new ValidationError('runName', `must be ${targetRunNameOf(sourceRunName)} (the target run of ${sourceRunName})`);
   const certificateIds = list(fields.certificateIds, 'certificateIds', BATCH_CERTIFICATES_MAX, (id, at) =>
     parseCertificateId(id, at).toLowerCase(),
   );
   if (certificateIds.length === 0) throw new ValidationError('certificateIds', 'must name at least one certificate');
   return {
     invocationId,
-    migrationId,
-    sourceRunName,
-    runName,
+    ...runs(fields),
     batch: batchNumber(fields.batch),
     certificateIds,
     offered: bool(fields.offered, 'offered'),
