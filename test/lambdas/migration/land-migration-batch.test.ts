@@ -2,9 +2,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import {
   CreatePolicyCommand,
   CreateThingTypeCommand,
-  DescribeCertificateCommand,
   DescribeThingCommand,
   ListAttachedPoliciesCommand,
+  ListCertificatesCommand,
   ListThingPrincipalsCommand,
   TransferCertificateCommand,
   UpdateCertificateCommand,
@@ -176,8 +176,10 @@ function sentReport(): MigrationBatchLanded {
   return message.detail;
 }
 
+/** The certificate's status here, from ListCertificates: AWS documents it as where a target finds its pending transfers. */
 async function statusHere(certificateId: string): Promise<string | undefined> {
-  return (await targetIot.send(new DescribeCertificateCommand({ certificateId }))).certificateDescription?.status;
+  const listed = await targetIot.send(new ListCertificatesCommand({ pageSize: 250 }));
+  return listed.certificates?.find((certificate) => certificate.certificateId === certificateId)?.status;
 }
 
 const arnHere = (certificateId: string) => `arn:aws:iot:${REGION}:${TARGET_ACCOUNT}:cert/${certificateId}`;
