@@ -123,7 +123,7 @@ export async function runMigrationJob(deps: MigrationJobDeps, request: Migration
   return { migrationId, sourceRun: sourceRun.runName, targetRun, rows: migrationReportRows(sourceOutcomes, targetOutcomes) };
 }
 
-const PHASES: Record<'source' | 'target', MigrationPhase[]> = { source: ['inspect', 'transfer'], target: ['answer'] };
+const PHASES: Record<'source' | 'target', MigrationPhase[]> = { source: ['transfer', 'land'], target: ['land'] };
 
 /** Starts (or, after a crash of the job itself, rejoins) the side's run and follows it to its end. */
 async function runSide(
@@ -192,7 +192,7 @@ function progressView(
   const progress = counters[phase] as PhaseProgress;
   const finished = progress.done + progress.failed;
   // The transfer and answer phases are counted once their approval arrived: until then nothing moves.
-  if (finished === 0 && phase !== 'inspect') return { side, phase: 'approval', runName, progress };
+  if (finished === 0) return { side, phase: 'approval', runName, progress };
   const start = phaseStarts.get(phase) ?? { at: now, done: finished };
   phaseStarts.set(phase, start);
   const seconds = (now - start.at) / 1000;

@@ -71,6 +71,7 @@ export class InboundMigrationWorkflow extends Construct {
       [HANDLER_ENVIRONMENT.proposalTableName]: props.proposalTable.table.tableName,
       [HANDLER_ENVIRONMENT.eventBusName]: props.messageBus.bus.eventBusName,
       [HANDLER_ENVIRONMENT.landingConfig]: JSON.stringify(config.landing),
+      [HANDLER_ENVIRONMENT.awsPartition]: stack.partition,
     };
     const wakeOwnSteps = new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [stateMachineArn] });
     const stepFunction = (

@@ -34,6 +34,8 @@ export const HANDLER_ENVIRONMENT = {
   migrationBatchSize: 'MIGRATION_BATCH_SIZE',
   /** Target side: the migration workflow the receiver starts for a proposed migration run. */
   migrationStateMachineArn: 'MIGRATION_STATE_MACHINE_ARN',
+  /** The AWS partition of this account's ARNs (Stack.partition: aws, aws-cn, aws-us-gov). */
+  awsPartition: 'CERTFLOW_AWS_PARTITION',
 } as const;
 
 /** A comma-separated list; empty when unset. */

@@ -1,8 +1,6 @@
 import { MIGRATION_MESSAGE_PREFIX, MIGRATION_USER_MESSAGE_MAX } from './migration-transfer-message';
 import { ValidationError, parseAwsAccountId, parseCertificateId, parseOptionalBoolean, parseOptionalMessage } from '../iot-api/field-rules';
-import type { AnswerBatchContext } from './answer-offers';
 import type { FinishOutboundRequest } from './finish-outbound-migration';
-import type { InboundMigrationRequest } from './plan-inbound-migration';
 import type { CutoverBatch } from './cutover-batch';
 import type { CertificateToMove, MigrationRunRequest, OutboundMigrationRequest } from './plan-outbound-migration';
 import type { ProposeMigrationRequest } from './source-migration-steps';
@@ -112,11 +110,6 @@ export function parseOutboundMigrationRequest(event: unknown): OutboundMigration
   };
 }
 
-export function parseInboundMigrationRequest(event: unknown): InboundMigrationRequest {
-  const { input, run } = runStart(event);
-  return { ...run, requestedBy: text(input, 'requestedBy', 256), reason: optionalText(input, 'reason', 256) ?? null };
-}
-
 export function parseCutoverBatch(event: unknown, invocationId: string): CutoverBatch {
   const { items, batchInput } = batch(event, certificateToMove);
   const fields = asObject(event, 'event');
@@ -187,29 +180,6 @@ export function parseAwaitLandings(event: unknown): { runName: string; batchCoun
     ...parseRunNameRequest(event),
     batchCount: wholeNumber(fields, 'batchCount'),
     taskToken: text(fields, 'taskToken', 8192),
-  };
-}
-
-export function parseAnswerBatch(
-  event: unknown,
-  invocationId: string,
-): { context: AnswerBatchContext; invocationId: string; items: Array<{ certificateId: string }> } {
-  const { items, batchInput } = batch(event, (fields, path) => ({
-    certificateId: parseCertificateId(fields.certificateId, `${path}.certificateId`),
-  }));
-  const decision = batchInput.decision;
-  if (decision !== 'APPROVED' && decision !== 'REJECTED') throw new ValidationError('BatchInput.decision', 'must be APPROVED or REJECTED');
-  return {
-    invocationId,
-    items,
-    context: {
-      ...attempt(batchInput),
-      runName: text(batchInput, 'runName', 80, 'BatchInput.runName'),
-      sourceAwsAccount: parseAwsAccountId(batchInput.sourceAwsAccount, 'BatchInput.sourceAwsAccount'),
-      decision,
-      setAsActive: parseOptionalBoolean(batchInput.setAsActive, 'BatchInput.setAsActive') ?? false,
-      rejectReason: parseOptionalMessage(batchInput.rejectReason, 'BatchInput.rejectReason'),
-    },
   };
 }
 

@@ -2,7 +2,6 @@ import { ValidationError } from '../../../lambdas/iot-api/field-rules';
 import {
   parseAnswerBatch,
   parseFinishRunRequest,
-  parseInboundMigrationRequest,
   parseInspectBatch,
   MIGRATION_ID_MAX_LENGTH,
   parseMigrationId,
@@ -159,22 +158,6 @@ describe('parseOutboundMigrationRequest', () => {
     ['the execution id is missing', 'executionId', () => parseOutboundMigrationRequest(runStartEvent({}, { executionId: undefined }))],
   ])('refuses a run start where %s, naming %s', (_case, field, parse) => {
     expect(rejectedField(parse)).toBe(field);
-  });
-});
-
-describe('parseInboundMigrationRequest', () => {
-  it('carries the run and who requested it', () => {
-    expect(parseInboundMigrationRequest(runStartEvent({ targetAwsAccount: undefined, reason: null }))).toEqual({
-      migrationId: MIGRATION_ID,
-      runName: RUN_NAME,
-      executionId: EXECUTION_ID,
-      requestedBy: 'alice@example.com',
-      reason: null,
-    });
-  });
-
-  it('refuses a run start without a requester', () => {
-    expect(rejectedField(() => parseInboundMigrationRequest(runStartEvent({ requestedBy: undefined })))).toBe('requestedBy');
   });
 });
 
