@@ -94,7 +94,14 @@ export class InboundMigrationWorkflow extends Construct {
         'Plan',
         'migration-plan-inbound',
         "target migration: reads the source's certificate list and checks the landing once per policy",
-        [props.proposalTable.readWrite(), peerReads, new iam.PolicyStatement({ actions: ['iot:GetPolicy'], resources: ['*'] })],
+        [
+          props.proposalTable.readWrite(),
+          peerReads,
+          new iam.PolicyStatement({
+            actions: ['iot:GetPolicy'],
+            resources: [stack.formatArn({ service: 'iot', resource: 'policy', resourceName: '*' })],
+          }),
+        ],
         { files: true, progress: true },
       ),
       awaitOffer: stepFunction(

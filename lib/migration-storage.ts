@@ -23,8 +23,12 @@ export class MigrationStorage extends Construct {
   /** The objects the migration functions read and write: everything under `migrations/` (see lambdas/migration/migration-objects.ts). */
   readonly filesArn: string;
 
+  /** The peer account that may read `exchange/`. */
+  readonly peerAccount: string;
+
   constructor(scope: Construct, id: string, props: MigrationStorageProps) {
     super(scope, id);
+    this.peerAccount = props.peerAccount;
     const stack = Stack.of(this);
     this.bucket = new s3.Bucket(this, 'Files', {
       bucketName: migrationBucketName(stack.account, stack.region),

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import type { CertflowFunction } from './certflow-function';
-import type { MigrationStorage } from './migration-storage';
+import { MigrationStorage } from './migration-storage';
 import { thisAccountsCertificates } from './transfer-action-function';
 
 /**
@@ -112,9 +112,9 @@ export function acknowledgeCertflowWildcards(stack: Stack, auditTable: dynamodb.
       "The things a certificate is attached to (detached before a transfer, recreated where it lands) are known only at run time; named Actions on this account's things",
   });
   acknowledgeWildcard(stack, stack.formatArn({ service: 'iot', resource: 'policy', resourceName: '*' }), {
-    actions: ['iot:GetPolicy'],
+    actions: ['iot:GetPolicy', 'iot:ListTargetsForPolicy'],
     reason:
-      'The landing checks that the policies it will attach exist; their names come from the proposal and the landing configuration at run time',
+      "The landing checks that the policies it will attach exist, and a migration's plan lists each policy's targets; policy names are known only at run time",
   });
   acknowledgeWildcard(stack, stack.formatArn({ service: 'iot', resource: 'thingtype', resourceName: '*' }), {
     actions: ['iot:DescribeThingType'],
@@ -137,6 +137,18 @@ export function acknowledgeMigrationWildcards(
       actions: ['s3:GetObject', 's3:PutObject'],
       reason:
         "A migration's files are keyed by its migration id and run name, known only at run time; Get and Put only, under migrations/ in this side's own migration bucket",
+    });
+  }
+  for (const built of Object.values(workflow.functions)) {
+    acknowledgeWildcard(built, storage.bucket.arnForObjects('exchange/*'), {
+      actions: ['s3:GetObject', 's3:PutObject'],
+      reason:
+        "A migration run's exchange objects (its certificate list, its offer sheets) are keyed by run and batch, known only at run time",
+    });
+    acknowledgeWildcard(built, MigrationStorage.peerExchangeReads(built, storage.peerAccount).resources[0] ?? '', {
+      actions: ['s3:GetObject'],
+      reason:
+        "The peer's exchange objects for a migration run, keyed by run and batch at run time; GetObject only, under exchange/ of the peer's migration bucket",
     });
   }
   const bucketObjects = stack.formatArn({ service: 's3', region: '', account: '', resource: storage.bucket.bucketName, resourceName: '*' });
