@@ -211,6 +211,7 @@ export class OutboundTransferWorkflow extends Construct {
         targetAwsAccount: request('targetAwsAccount'),
         transferMessage: request('transferMessage'),
         requestedBy: request('requestedBy'),
+        requestedByArn: request('requestedByArn'),
         reason: request('reason'),
         preparation: sfn.JsonPath.objectAt('$.certificate.preparation'),
         certificate: sfn.JsonPath.objectAt('$.certificate.facts'),
