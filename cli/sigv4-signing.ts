@@ -37,9 +37,6 @@ export class NodeSha256 implements Checksum {
 }
 
 /** The SDK's SigV4 signer for calls to an API Gateway API in `region`. */
-export function executeApiSigner(
-  credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>,
-  region: string,
-): SignatureV4 {
+export function executeApiSigner(credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>, region: string): SignatureV4 {
   return new SignatureV4({ service: EXECUTE_API_SERVICE, region, credentials, sha256: NodeSha256, uriEscapePath: true });
 }

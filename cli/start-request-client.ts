@@ -54,9 +54,14 @@ export async function startWorkflowExecution(options: StartWorkflowExecutionOpti
   try {
     answer = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new StartRequestRefused(response.status, undefined, `the start API answered ${response.status} with no JSON: ${text.slice(0, 200)}`, {
-      cause: error,
-    });
+    throw new StartRequestRefused(
+      response.status,
+      undefined,
+      `the start API answered ${response.status} with no JSON: ${text.slice(0, 200)}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (!response.ok) {
     const message = typeof answer.message === 'string' ? answer.message : text.slice(0, 200);

@@ -38,7 +38,8 @@ export type ApprovalDecisionActionName = (typeof APPROVAL_DECISION_ACTIONS)[numb
 export const START_REQUEST_ACTIONS = ['RequestUnverified'] as const;
 export type StartRequestActionName = (typeof START_REQUEST_ACTIONS)[number];
 
-export type AuditedAction = TransferActionName | PreparationActionName | ThingActionName | ApprovalDecisionActionName | StartRequestActionName;
+export type AuditedAction =
+  TransferActionName | PreparationActionName | ThingActionName | ApprovalDecisionActionName | StartRequestActionName;
 
 /**
  * The `certificateId` of a migration's approval rows: the table is keyed by certificate,

@@ -35,7 +35,8 @@ export const SIGNATURE_MISMATCH: IamRefusal = {
   errorType: 'InvalidSignatureException',
 };
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 export interface ReceivedRequest {
@@ -76,7 +77,11 @@ export async function authorizeIamCall(request: ReceivedRequest): Promise<{ iden
   }
   // The signer trusts a payload hash header it is given: check it against the body received.
   const payloadHash = headers['x-amz-content-sha256'];
-  if (payloadHash !== undefined && payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== createHash('sha256').update(request.body).digest('hex')) {
+  if (
+    payloadHash !== undefined &&
+    payloadHash !== 'UNSIGNED-PAYLOAD' &&
+    payloadHash !== createHash('sha256').update(request.body).digest('hex')
+  ) {
     return { refused: SIGNATURE_MISMATCH };
   }
   const query: Record<string, string | string[]> = {};

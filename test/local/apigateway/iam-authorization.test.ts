@@ -83,7 +83,13 @@ describe('local API Gateway, AWS_IAM methods', () => {
   });
 
   it("makes the account's plain key its root", async () => {
-    await startWorkflowExecution({ apiUrl, region: 'us-east-1', credentials: credentialsFor('111111111111'), workflow: 'migration', input: {} });
+    await startWorkflowExecution({
+      apiUrl,
+      region: 'us-east-1',
+      credentials: credentialsFor('111111111111'),
+      workflow: 'migration',
+      input: {},
+    });
     expect(events.pop()?.requestContext.identity).toMatchObject({ userArn: 'arn:aws:iam::111111111111:root', caller: '111111111111' });
   });
 
