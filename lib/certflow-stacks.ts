@@ -117,6 +117,7 @@ export class SourceSideStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.messageBus.bus.eventBusName });
     new CfnOutput(this, 'ApprovalTableName', { value: this.approvals.table.table.tableName });
     new CfnOutput(this, 'StartApiUrl', { value: this.startRequests.url });
+    new CfnOutput(this, 'StartRequestTableName', { value: this.startRequests.table.tableName });
     migrationOutputs(this, this.migration.stateMachine, migrationStorage);
   }
 }

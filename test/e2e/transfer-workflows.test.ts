@@ -8,8 +8,6 @@ import {
 import { DescribeExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { startWorkflowExecution, StartRequestRefused } from '../../cli/start-request-client';
 import { approvalRequestId } from '../../lambdas/approvals/approval-request';
-import { canonicalJson, sha256Hex } from '../../lambdas/start-requests/start-request-rules';
-import { startRequestId } from '../../lambdas/start-requests/start-request-store';
 import { APPROVAL_EXPIRED_REASON } from '../../lib/inbound-transfer-workflow';
 import { principalCredentialsFor } from '../../local/sandbox-accounts';
 import { approvalLinkFor, submitDecision } from './approval-links';
@@ -24,6 +22,7 @@ import {
   startThroughApi,
   type SandboxFixture,
 } from './sandbox-fixture';
+import { recordStartRequest } from './start-requests';
 
 const SOURCE_APPROVER = 'source-approver-1@example.com';
 const TARGET_APPROVER = 'target-approver-1@example.com';
@@ -363,14 +362,11 @@ describe('who may start an outbound transfer', () => {
     const name = `swapped-${certificateId.slice(0, 8)}`;
     const requester = { requestedBy: REQUESTER, requestedByArn: operatorArn(source, REQUESTER) };
     // A start request for one input (as the API records it) and an execution of that name with another.
-    await fixture.startRequestStore(source).create({
-      startRequestId: startRequestId(transferArn() ?? '', name),
+    await recordStartRequest(fixture.startRequestStore(source), {
       stateMachineArn: transferArn() ?? '',
       executionName: name,
       callerArn: requester.requestedByArn,
-      requestedBy: REQUESTER,
-      inputSha256: sha256Hex(canonicalJson({ ...requestInput(certificateId), ...requester })),
-      createdAt: new Date().toISOString(),
+      input: requestInput(certificateId),
     });
     const swapped = await startExecution(
       sourceSfn,
