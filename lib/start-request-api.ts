@@ -152,6 +152,21 @@ export class StartRequestApi extends Construct {
   }
 
   /**
+   * Lets `grantee` (the operators' role, an IAM Identity Center permission set's role) start
+   * workflows: execute-api:Invoke on the one method. Callers in this account need such an
+   * identity-based grant; the API has no resource policy.
+   */
+  grantStart(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [
+        this.api.arnForExecuteApi('POST', `/${START_ROUTE.workflows}/*/${START_ROUTE.executions}`, this.api.deploymentStage.stageName),
+      ],
+    });
+  }
+
+  /**
    * The step a workflow people start runs FIRST: reads the start request of
    * `$$.StateMachine.Id` + `$$.Execution.Name` and checks that the hash of `$$.Execution.Input`
    * and its requestedBy / requestedByArn match it. Otherwise it writes a RequestUnverified audit

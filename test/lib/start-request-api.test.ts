@@ -1,4 +1,5 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { actionsOf, certflowApp, definitionOf, grantsOf, templateOf, withoutHash } from './certflow-app-fixture';
 
 const { source, target } = certflowApp();
@@ -77,5 +78,24 @@ describe('the start API', () => {
       ['dynamodb:GetItem'],
       ['dynamodb:PutItem'],
     ]);
+  });
+});
+
+describe('StartRequestApi.grantStart', () => {
+  it('grants execute-api:Invoke on the POST method of any workflow, in this stage only', () => {
+    const { source: stack } = certflowApp();
+    const operators = new iam.Role(stack, 'Operators', { assumedBy: new iam.AccountRootPrincipal() });
+    stack.startRequests.grantStart(operators);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .map(
+        (policy) =>
+          policy as { Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<Record<string, unknown>> } } },
+      )
+      .filter((policy) => policy.Properties.Roles.some((role) => role.Ref.startsWith('Operators')))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([expect.objectContaining({ Action: 'execute-api:Invoke', Effect: 'Allow' })]);
+    expect(JSON.stringify(statements[0]?.Resource)).toMatch(
+      /"\/",{"Ref":"StartRequestsApiDeploymentStagev1[0-9A-F]+"},"\/POST\/workflows\/\*\/executions"/,
+    );
   });
 });
