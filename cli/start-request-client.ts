@@ -1,6 +1,6 @@
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import type { StartableWorkflow } from '../lambdas/start-requests/start-request-rules';
-import type { StartedExecution } from '../lambdas/start-requests/start-workflow-execution';
+import type { StartedExecution } from '../lambdas/start-requests/workflow-start';
 import { executeApiSigner } from './sigv4-signing';
 
 export interface StartWorkflowExecutionOptions {

@@ -1,5 +1,5 @@
 import { StartRequestStore } from '../start-requests/start-request-store';
-import { parseVerifyStartRequestInput, verifyStartRequest } from '../start-requests/verify-start-request';
+import { parseVerifyStartRequestInput, verifyStartRequest } from '../start-requests/start-request-verification';
 import { DynamoDbAuditTrail } from '../audit-trail/audit-trail';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
 import { dynamoDbClient, workflowStepHandler } from './lambda-runtime';

@@ -3,7 +3,7 @@ import { ValidationError } from '../iot-api/field-rules';
 import { parseCallerIdentity } from './caller-identity';
 import { StartRequestConflict, StartRequestStoreUnavailable } from './start-request-errors';
 import { parseStartRequestBody, parseStartableWorkflow } from './start-request-rules';
-import { startWorkflowExecution, type StartWorkflowDeps } from './start-workflow-execution';
+import { startWorkflowExecution, type StartWorkflowDeps } from './workflow-start';
 
 /** What the start API's handler hands on from the REST proxy event. */
 export interface StartApiRequest {

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { serveStartRequest } from '../../../lambdas/start-requests/start-request-routes';
 import { canonicalJson, sha256Hex } from '../../../lambdas/start-requests/start-request-rules';
 import { startRequestId, type StartRequestStore } from '../../../lambdas/start-requests/start-request-store';
-import { verifyStartRequest } from '../../../lambdas/start-requests/verify-start-request';
+import { verifyStartRequest } from '../../../lambdas/start-requests/start-request-verification';
 import { UnverifiedRequest } from '../../../lambdas/start-requests/start-request-errors';
 import { InMemoryAuditTrail } from '../audit-trail/in-memory-audit-trail';
 import { startRequestTableFixture } from './start-request-table-fixture';
