@@ -68,7 +68,7 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
     .description('Start the outbound workflow for one certificate: the source approvers are asked first.')
     .requiredOption('--certificate-id <id>', 'the certificate (64 hex characters)')
     .requiredOption('--to <account>', 'the target AWS account (12 digits)')
-    .requiredOption('--requested-by <you>', 'who asks (cannot approve it)')
+    .option('--requested-by <you>', 'no longer taken: the requester is your AWS identity (the credentials certflow runs with)')
     .option('--message <text>', 'the transfer message the target sees (at most 128 characters)')
     .option('--reason <text>', 'why, shown to the approvers (at most 256 characters)')
     .option('--no-restore', 'leave the certificate as prepared (INACTIVE, policies detached) if the transfer does not happen')
@@ -80,14 +80,15 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
     .addHelpText(
       'after',
       "\nTo the deployment's target account the target approves a proposal first and nothing changes until it has." +
-        '\nWithout --wait it watches the first seconds, so a transfer refused at once (a missing certificate, the source as target) exits 1.',
+        '\nWithout --wait it watches the first seconds, so a transfer refused at once (a missing certificate, the source as target) exits 1.' +
+        "\nIt starts through the source's start API (IAM-authorized): the requester, who cannot approve it, is your AWS identity.",
     )
     .action(
       (
         options: {
           certificateId: string;
           to: string;
-          requestedBy: string;
+          requestedBy?: string;
           message?: string;
           reason?: string;
           restore: boolean;

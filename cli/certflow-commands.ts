@@ -1,14 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  ListExecutionsCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { approvalRequestId, type ApprovalSide } from '../lambdas/approvals/approval-request';
 import { ApprovalStore } from '../lambdas/approvals/approval-store';
 import { cancelApprovalRequest } from '../lambdas/approvals/decide-approval';
@@ -33,6 +28,7 @@ import { auditSearchOf, renderAudit, type AuditSearchOptions, type ShownAuditRow
 import { keyValueLines, table } from './cli-output';
 import { CliUsageError, SIDES, stackOutput, STACKS, type CliTarget, type Side } from './cli-target';
 import { CommandFailed, CommandInterrupted } from './exit-codes';
+import { startWorkflowExecution, StartRequestRefused } from './start-request-client';
 import {
   executionView,
   parseExecutionArn,
@@ -65,6 +61,17 @@ const APPROVAL_SIDES: Record<Side, ApprovalSide> = { source: 'SOURCE', target: '
 
 function sfn(target: CliTarget, side: Side): SFNClient {
   return new SFNClient(target.clientConfig(side, 'stepfunctions'));
+}
+
+/**
+ * Who the CLI is on `side`, as a provider the start API's signer takes: the sandbox's keys
+ * for that side, or with --profile the SDK's default chain (which reads the profile), resolved
+ * by an SDK client so that no other credentials package is needed.
+ */
+function callerCredentials(target: CliTarget, side: Side): AwsCredentialIdentityProvider {
+  const { credentials, region } = target.clientConfig(side, 'apigateway');
+  if (credentials) return async () => credentials;
+  return new SFNClient({ region }).config.credentials;
 }
 
 function approvalStore(target: CliTarget, side: Side): ApprovalStore {
@@ -123,6 +130,7 @@ export async function showStatus(context: CommandContext, executionArn: string, 
 export interface TransferOptions {
   certificateId?: string;
   to?: string;
+  /** No longer taken: given, the command refuses it (the requester is the caller's AWS identity). */
   requestedBy?: string;
   message?: string;
   reason?: string;
@@ -141,27 +149,46 @@ export const TRANSFER_SETTLE_MS = 2500;
  * --wait it follows the execution to its end and exits by the outcome.
  */
 export async function startTransfer(context: CommandContext, options: TransferOptions): Promise<CommandResult> {
+  if (options.requestedBy !== undefined) {
+    throw new CliUsageError(
+      "--requested-by: no longer taken: the requester is the caller's AWS identity (the credentials certflow runs with), as the start API verifies it",
+    );
+  }
   parseAwsAccountId(options.to, 'to');
   parseOptionalMessage(options.message, 'message');
-  // The workflow's own rules, checked before anything starts. Whether the target runs certflow
-  // (a proposal first, or a plain offer) is the workflow's to decide from its configuration.
-  const { targetRunsCertflow: _decidedByTheWorkflow, ...input } = parseOutboundTransferRequest({
+  // The workflow's own rules, checked before anything starts. The requester is parsed as a
+  // placeholder and dropped: the start API sets it from the signature. Whether the target runs
+  // certflow (a proposal first, or a plain offer) is the workflow's to decide from its configuration.
+  const {
+    targetRunsCertflow: _decidedByTheWorkflow,
+    requestedBy: _setByTheStartApi,
+    requestedByArn: _alsoSetByTheStartApi,
+    ...input
+  } = parseOutboundTransferRequest({
     certificateId: options.certificateId,
     targetAwsAccount: options.to,
     transferMessage: options.message,
-    requestedBy: options.requestedBy,
+    requestedBy: 'set by the start API',
     reason: options.reason,
     restoreOnFailure: options.restore,
   });
   const request = options.plainOffer ? { ...input, targetRunsCertflow: false } : input;
-  const client = sfn(context.target, 'source');
-  const started = await client.send(
-    new StartExecutionCommand({
-      stateMachineArn: stackOutput(context.target, 'source', 'OutboundStateMachineArn'),
-      input: JSON.stringify(request),
-    }),
-  );
-  const executionArn = started.executionArn ?? '';
+  let started;
+  try {
+    started = await startWorkflowExecution({
+      apiUrl: stackOutput(context.target, 'source', 'StartApiUrl'),
+      region: context.target.region,
+      credentials: callerCredentials(context.target, 'source'),
+      workflow: 'transfer',
+      input: request,
+    });
+  } catch (error) {
+    if (error instanceof StartRequestRefused && error.statusCode === 400) {
+      throw new CliUsageError(`${error.field ?? 'request'}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+  const executionArn = started.executionArn;
   const settleBy = Date.now() + TRANSFER_SETTLE_MS;
   let lastState: string | undefined;
   for (;;) {

@@ -12,6 +12,7 @@ import { MigrationStorage } from './migration-storage';
 import { OutboundMigrationWorkflow } from './outbound-migration-workflow';
 import { OutboundTransferWorkflow } from './outbound-transfer-workflow';
 import { ProposalReviewWorkflow } from './proposal-review-workflow';
+import { StartRequestApi } from './start-request-api';
 import { TransferMessageBus } from './transfer-message-bus';
 import { TransferProposalTable } from './transfer-proposal-table';
 import { TransferActionFunction } from './transfer-action-function';
@@ -60,6 +61,8 @@ export class SourceSideStack extends Stack {
   readonly migration: OutboundMigrationWorkflow;
   readonly messageBus: TransferMessageBus;
   readonly proposalTable: TransferProposalTable;
+  /** Where people start the outbound transfer and migration workflows (IAM-authorized). */
+  readonly startRequests: StartRequestApi;
 
   constructor(scope: Construct, id: string, props: CertflowSideStackProps = {}) {
     super(scope, id, { description: 'certflow source side: outbound certificate transfers with approvals', ...props });
@@ -83,6 +86,7 @@ export class SourceSideStack extends Stack {
     const peerAccount = config.targetAccount ?? this.account;
     this.messageBus = new TransferMessageBus(this, 'TransferMessages', { side: 'SOURCE', peerAccount });
     this.proposalTable = new TransferProposalTable(this, 'TransferProposals');
+    this.startRequests = new StartRequestApi(this, 'StartRequests', { auditTable: table });
     this.workflow = new OutboundTransferWorkflow(this, 'OutboundTransfer', {
       config,
       auditTable: table,
@@ -93,6 +97,7 @@ export class SourceSideStack extends Stack {
       proposalTable: this.proposalTable,
       messageBus: this.messageBus,
       peerAccount,
+      startRequests: this.startRequests,
     });
     const migrationStorage = new MigrationStorage(this, 'MigrationStorage', { peerAccount });
     this.approvals.serveCertificateListsFrom(migrationStorage);
@@ -115,6 +120,8 @@ export class SourceSideStack extends Stack {
     new CfnOutput(this, 'ProposalTableName', { value: this.proposalTable.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.messageBus.bus.eventBusName });
     new CfnOutput(this, 'ApprovalTableName', { value: this.approvals.table.table.tableName });
+    new CfnOutput(this, 'StartApiUrl', { value: this.startRequests.url });
+    new CfnOutput(this, 'StartRequestTableName', { value: this.startRequests.table.tableName });
     migrationOutputs(this, this.migration.stateMachine, migrationStorage);
   }
 }

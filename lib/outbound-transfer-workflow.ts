@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { TERMINAL_IOT_ERRORS } from '../lambdas/iot-api/iot-errors';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import type { Approvals } from './approvals';
+import type { StartRequestApi } from './start-request-api';
 import { CertflowFunction } from './certflow-function';
 import { FollowedOfferSweep } from './followed-offer-sweep';
 import type { CertflowConfig } from './certflow-config';
@@ -35,6 +36,8 @@ export interface OutboundTransferWorkflowProps {
   readonly messageBus: TransferMessageBus;
   /** The account whose certflow receives this side's proposals. */
   readonly peerAccount: string;
+  /** Where people start this workflow; its verify step runs first and fails an execution it did not start. */
+  readonly startRequests: StartRequestApi;
 }
 
 /** How an outbound transfer ended, in the execution's `outcome` field. */
@@ -58,8 +61,9 @@ export const OUTBOUND_OUTCOMES = [
 const TERMINAL_STEP_ERRORS = [...TERMINAL_IOT_ERRORS, 'CertificateNotTransferable', 'ValidationError'];
 
 /**
- * The source account's workflow, started with {certificateId, targetAwsAccount,
- * transferMessage, requestedBy, reason, restoreOnFailure}: inspect the certificate,
+ * The source account's workflow, started through the start API with {certificateId,
+ * targetAwsAccount, transferMessage, reason, restoreOnFailure} (the API adds requestedBy and
+ * requestedByArn from the caller's IAM identity): verify the start request, inspect the certificate,
  * ask the source approvers, prepare it (with their consent), TransferCertificate, then
  * follow the transfer until the target decides, cancelling it at the transfer deadline
  * and restoring what preparation changed when it does not go through.
@@ -207,6 +211,7 @@ export class OutboundTransferWorkflow extends Construct {
         targetAwsAccount: request('targetAwsAccount'),
         transferMessage: request('transferMessage'),
         requestedBy: request('requestedBy'),
+        requestedByArn: request('requestedByArn'),
         reason: request('reason'),
         preparation: sfn.JsonPath.objectAt('$.certificate.preparation'),
         certificate: sfn.JsonPath.objectAt('$.certificate.facts'),
@@ -533,8 +538,10 @@ export class OutboundTransferWorkflow extends Construct {
           .otherwise(outcome('TargetRejectedProposal', 'TARGET_REJECTED').next(finished)),
       );
 
-    const definition = inspect
-      .addCatch(failWith('NotTransferable'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' })
+    // Before anything is read or changed: the requester must be the caller the start API verified.
+    const verifyStart = props.startRequests.verifyStep(this, 'VerifyStartRequest');
+    const definition = verifyStart
+      .next(inspect.addCatch(failWith('NotTransferable'), { errors: TERMINAL_STEP_ERRORS, resultPath: '$.error' }))
       .next(requestApproval)
       .next(verifyApproval)
       .next(
@@ -554,6 +561,7 @@ export class OutboundTransferWorkflow extends Construct {
       functions: [
         ...Object.values(this.functions).map((built) => built.function),
         ...props.approvals.stepFunctions,
+        props.startRequests.verifyFunction.function,
         props.transferFunction.function,
         props.cancelFunction.function,
       ],

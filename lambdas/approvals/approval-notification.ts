@@ -51,6 +51,9 @@ export function approvalNotification(
     row('From account', plain(request.sourceAwsAccount)),
     row('To account', plain(request.targetAwsAccount)),
     row('Requested by', quoted(request.requestedBy)),
+    ...(request.requestedByArn && request.requestedByArn !== request.requestedBy
+      ? [row('Requester AWS identity', plain(request.requestedByArn))]
+      : []),
     ...(request.reason ? [row('Reason', quoted(request.reason))] : []),
     row('Message', request.transferMessage ? quoted(request.transferMessage) : '(none)'),
     ...(request.side === 'SOURCE' ? [row('Needs first', plain(preparationSummary(request)))] : []),

@@ -231,9 +231,16 @@ function migrationSummaryRows(migration: MigrationSummary, request: ApprovalRequ
   return rows;
 }
 
+/** The AWS identity the start API verified, when `requestedBy` is the e-mail derived from it. */
+function requesterArnRows(request: ApprovalRequestView): FactRow[] {
+  if (!request.requestedByArn || request.requestedByArn === request.requestedBy) return [];
+  return [['Requester AWS identity', `<span class="mono">${escapeHtml(request.requestedByArn)}</span>`]];
+}
+
 function requesterRows(request: ApprovalRequestView): FactRow[] {
   return [
     ['Requested by', freeText(request.requestedBy)],
+    ...requesterArnRows(request),
     ['Reason', request.reason ? freeText(request.reason) : '<span class="muted">(none given)</span>'],
     ['Message', request.transferMessage ? freeText(request.transferMessage) : '<span class="muted">(none)</span>'],
   ];
@@ -425,6 +432,7 @@ function requestRows(request: ApprovalRequestView, now: Date): FactRow[] {
     ['From account', `<span class="mono">${escapeHtml(request.sourceAwsAccount)}</span>`],
     ['To account', `<span class="mono">${escapeHtml(request.targetAwsAccount)}</span>`],
     ['Requested by', freeText(request.requestedBy)],
+    ...requesterArnRows(request),
     ['Reason', request.reason ? freeText(request.reason) : '(none given)'],
     ['Message', request.transferMessage ? freeText(request.transferMessage) : '(none)'],
     ...(request.side === 'SOURCE' ? ([['Needs first', escapeHtml(preparationSummary(request))]] as FactRow[]) : []),

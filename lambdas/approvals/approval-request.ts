@@ -76,7 +76,13 @@ export interface ApprovalRequest {
   sourceAwsAccount: string;
   targetAwsAccount: string;
   transferMessage?: string;
+  /**
+   * The requester's e-mail address (the four-eyes rule compares it with the approvers'), or
+   * on the source side the caller's ARN when it names no e-mail address.
+   */
   requestedBy: string;
+  /** Source side: the requester's AWS identity (the start API's caller), which `requestedBy` was derived from. */
+  requestedByArn?: string;
   reason?: string;
   preparation: TransferPreparation;
   approvers: string[];

@@ -29,6 +29,15 @@ const WHITESPACE_CHARACTERS = new RegExp(WHITESPACE_PATTERN.source, 'gu');
 const OFFERING_ACCOUNT_PATTERN = /^account [0-9]{12}$/;
 
 /**
+ * On the source side the start API sets the requester from the caller's AWS identity: its
+ * e-mail address where the ARN names one, otherwise the ARN itself (an IAM user or role
+ * session not named after an address, the account root). An ARN has no @ in its account or
+ * service part, so it never compares equal to an approver's address.
+ */
+const REQUESTER_ARN_PATTERN = /^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:(root|user\/[\w+=,.@/-]+|assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/;
+const REQUESTER_ARN_MAX_LENGTH = 2048;
+
+/**
  * A bare e-mail address (`local@domain`), NFKC-normalized. Refused, with the rule in a
  * ValidationError naming `field`: display-name forms (`Name <a@b>`), whitespace, control,
  * invisible and bidi characters, quoted local parts, non-ASCII letters.
@@ -100,11 +109,15 @@ export function isListedIdentity(listed: readonly string[], identity: string): b
 }
 
 /**
- * Who asked for an approval: a person's e-mail address, or on the target side the account
- * that offered the certificate (`account 123456789012`), which no approver can be.
+ * Who asked for an approval: a person's e-mail address, on the source side the caller's
+ * ARN when it names no address, or on the target side the account that offered the
+ * certificate (`account 123456789012`); no approver can be either of the last two.
  */
 export function parseRequester(value: unknown, side: 'SOURCE' | 'TARGET', field = 'requestedBy'): string {
   if (side === 'TARGET' && typeof value === 'string' && OFFERING_ACCOUNT_PATTERN.test(value)) return value;
+  if (side === 'SOURCE' && typeof value === 'string' && value.length <= REQUESTER_ARN_MAX_LENGTH && REQUESTER_ARN_PATTERN.test(value)) {
+    return value;
+  }
   return parseEmailAddress(value, field);
 }
 

@@ -16,11 +16,13 @@ import {
   REMINDER_DUE,
   approvalRequestId,
   type ApprovalRequest,
+  type ApprovalSide,
   type MigrationSummary,
   type TransferPreparation,
 } from './approval-request';
 import type { ApprovalStore } from './approval-store';
 import { parseApproverList, parseRequester, sameIdentity } from './approver-identity';
+import { PRINCIPAL_ARN_PATTERN } from '../start-requests/caller-identity';
 
 export interface RequestApprovalDeps {
   store: ApprovalStore;
@@ -53,6 +55,7 @@ export type ApprovalTaskInput = Pick<
   | 'targetAwsAccount'
   | 'transferMessage'
   | 'requestedBy'
+  | 'requestedByArn'
   | 'reason'
   | 'preparation'
 > & { deadlineSeconds: number };
@@ -91,6 +94,7 @@ export async function requestApproval(deps: RequestApprovalDeps, input: Approval
     targetAwsAccount: input.targetAwsAccount,
     transferMessage: input.transferMessage,
     requestedBy: input.requestedBy,
+    ...(input.requestedByArn === undefined ? {} : { requestedByArn: input.requestedByArn }),
     reason: input.reason,
     // A migration's preparation is counted in its summary: no single certificate's preparation applies.
     preparation: input.side === 'SOURCE' && !input.migration ? input.preparation : NO_PREPARATION,
@@ -191,12 +195,23 @@ export function parseApprovalTaskInput(event: unknown): ApprovalTaskInput {
     targetAwsAccount: parseAwsAccountId(fields.targetAwsAccount, 'targetAwsAccount'),
     transferMessage: parseOptionalMessage(fields.transferMessage, 'transferMessage'),
     requestedBy: parseRequester(fields.requestedBy, side),
+    ...parseRequesterArn(fields.requestedByArn, side),
     reason,
     preparation: parsePreparation(fields.preparation),
     ...(fields.certificate === undefined || fields.certificate === null ? {} : { certificate: parseCertificateFacts(fields.certificate) }),
     ...(fields.landing === undefined || fields.landing === null ? {} : { landing: parseLandingPlan(fields.landing) }),
     deadlineSeconds,
   };
+}
+
+/** Source side: the start API's caller; absent (or null) for a request started otherwise, and never on the target side. */
+function parseRequesterArn(value: unknown, side: ApprovalSide): Pick<ApprovalTaskInput, 'requestedByArn'> {
+  if (value === undefined || value === null) return {};
+  if (side !== 'SOURCE') throw new ValidationError('requestedByArn', 'is given only on the source side');
+  if (typeof value !== 'string' || value.length > 2048 || !PRINCIPAL_ARN_PATTERN.test(value)) {
+    throw new ValidationError('requestedByArn', 'must be an IAM user, role session or root ARN');
+  }
+  return { requestedByArn: value };
 }
 
 /** One certificate or a whole migration, never both; null counts as absent. */

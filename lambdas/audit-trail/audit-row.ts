@@ -31,7 +31,15 @@ export const APPROVAL_DECISION_ACTIONS = [
 ] as const;
 export type ApprovalDecisionActionName = (typeof APPROVAL_DECISION_ACTIONS)[number];
 
-export type AuditedAction = TransferActionName | PreparationActionName | ThingActionName | ApprovalDecisionActionName;
+/**
+ * An execution of a workflow people start that the start API did not start, or not with
+ * that input: its first step failed it UnverifiedRequest before it changed anything.
+ */
+export const START_REQUEST_ACTIONS = ['RequestUnverified'] as const;
+export type StartRequestActionName = (typeof START_REQUEST_ACTIONS)[number];
+
+export type AuditedAction =
+  TransferActionName | PreparationActionName | ThingActionName | ApprovalDecisionActionName | StartRequestActionName;
 
 /**
  * The `certificateId` of a migration's approval rows: the table is keyed by certificate,

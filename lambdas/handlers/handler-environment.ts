@@ -26,6 +26,12 @@ export const HANDLER_ENVIRONMENT = {
   landingConfig: 'LANDING_CONFIG',
   /** Target side: comma-separated accounts whose hand-made offers the poller sends to review. */
   trustedSourceAccounts: 'TRUSTED_SOURCE_ACCOUNTS',
+  /** Source side: the table of start requests the start API records and the workflows' first step checks. */
+  startRequestTableName: 'START_REQUEST_TABLE_NAME',
+  /** Source side: the outbound transfer workflow the start API starts. */
+  transferStateMachineArn: 'TRANSFER_STATE_MACHINE_ARN',
+  /** Source side: the migration workflow the start API starts. */
+  migrationStateMachineArn: 'MIGRATION_STATE_MACHINE_ARN',
   /** The account's per-Action IoT request quota the migration steps pace themselves to. */
   iotRequestsPerSecond: 'IOT_REQUESTS_PER_SECOND',
   /** JSON object of IoT Action name → that Action's quota, over iotRequestsPerSecond (each already this function's share). */

@@ -56,6 +56,8 @@ export interface OutboundTransferRequest {
   targetAwsAccount: string;
   transferMessage: string | null;
   requestedBy: string;
+  /** The start API's caller, whose identity `requestedBy` was derived from (null when the input carries none). */
+  requestedByArn?: string | null;
   reason: string | null;
   /** After a reject, a cancel or a passed deadline, put back the status and policies preparation changed. */
   restoreOnFailure: boolean;
@@ -90,7 +92,8 @@ export function parseOutboundTransferRequest(event: unknown, peers?: OutboundPee
     certificateId: parseCertificateId(fields.certificateId),
     targetAwsAccount,
     transferMessage: parseOptionalMessage(fields.transferMessage, 'transferMessage') ?? null,
-    requestedBy: text(fields, 'requestedBy', 256, true),
+    requestedBy: text(fields, 'requestedBy', 2048, true),
+    requestedByArn: text(fields, 'requestedByArn', 2048) ?? null,
     reason: text(fields, 'reason', 256) ?? null,
     restoreOnFailure: parseOptionalBoolean(fields.restoreOnFailure, 'restoreOnFailure') ?? true,
     targetRunsCertflow: asked ?? isPeer,

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LocalStackResources } from '../cloudformation/cloudformation-template';
 import { readRequestBody } from '../aws-protocol/request-body';
+import { authorizeIamCall, MISSING_AUTHENTICATION_TOKEN, type IamCallerIdentity, type IamRefusal } from './iam-authorization';
 
 /** One method of a deployed REST API with a Lambda proxy integration. */
 export interface RestApiRoute {
@@ -13,6 +14,8 @@ export interface RestApiRoute {
   resourcePath: string;
   httpMethod: string;
   functionArn: string;
+  /** The method's AuthorizationType: `NONE`, or `AWS_IAM` (SigV4, see iam-authorization.ts). */
+  authorizationType: string;
 }
 
 interface ProxyResult {
@@ -63,6 +66,7 @@ export function restApiRoutesOf(resources: LocalStackResources): RestApiRoute[] 
         resourcePath: pathOf(properties.ResourceId) || '/',
         httpMethod: String(properties.HttpMethod),
         functionArn,
+        authorizationType: typeof properties.AuthorizationType === 'string' ? properties.AuthorizationType : 'NONE',
       });
     }
   }
@@ -81,9 +85,34 @@ export interface RestApiEndpoint {
 }
 
 /**
+ * The path parameters of `resourcePath` (`/workflows/{workflow}/executions`, `{proxy+}` for
+ * the rest of the path) when `path` is one of its paths; undefined when it is not.
+ */
+export function matchResourcePath(resourcePath: string, path: string): Record<string, string> | undefined {
+  const templates = resourcePath.split('/').filter(Boolean);
+  const segments = path.split('/').filter(Boolean);
+  const parameters: Record<string, string> = {};
+  for (const [index, template] of templates.entries()) {
+    const greedy = /^\{(.+)\+\}$/.exec(template)?.[1];
+    if (greedy !== undefined) {
+      if (index !== templates.length - 1 || segments.length <= index) return undefined;
+      parameters[greedy] = segments.slice(index).map(decodeURIComponent).join('/');
+      return parameters;
+    }
+    const segment = segments[index];
+    if (segment === undefined) return undefined;
+    const name = /^\{(.+)\}$/.exec(template)?.[1];
+    if (name !== undefined) parameters[name] = decodeURIComponent(segment);
+    else if (template !== segment) return undefined;
+  }
+  return segments.length === templates.length ? parameters : undefined;
+}
+
+/**
  * Local API Gateway for REST APIs with Lambda proxy integrations: serves
  * `/{apiId}/{stage}/{path}` by invoking the method's function with an API Gateway proxy
- * event and answering with the function's proxy result.
+ * event and answering with the function's proxy result. A method with AuthorizationType
+ * AWS_IAM takes only SigV4-signed calls and hands the caller on in `requestContext.identity`.
  */
 export async function startRestApiEndpoint(
   invoke: (functionArn: string, event: unknown) => Promise<unknown>,
@@ -125,14 +154,36 @@ async function serve(
   const url = new URL(request.url ?? '/', 'http://localhost');
   const [, apiId = '', stage = '', ...rest] = url.pathname.split('/');
   const resourcePath = `/${rest.join('/')}`;
-  const apiRoutes = routes.filter((route) => route.apiId === apiId && route.stage === stage && route.resourcePath === resourcePath);
-  const route = apiRoutes.find((candidate) => candidate.httpMethod === request.method || candidate.httpMethod === 'ANY');
-  if (!route) {
+  // A literal path part wins over a parameter, as in API Gateway.
+  const apiRoutes = routes
+    .filter((route) => route.apiId === apiId && route.stage === stage)
+    .map((route) => ({ route, pathParameters: matchResourcePath(route.resourcePath, resourcePath) }))
+    .filter((candidate) => candidate.pathParameters !== undefined)
+    .sort((a, b) => (a.route.resourcePath.match(/\{/g)?.length ?? 0) - (b.route.resourcePath.match(/\{/g)?.length ?? 0));
+  const matched = apiRoutes.find(({ route: candidate }) => candidate.httpMethod === request.method || candidate.httpMethod === 'ANY');
+  if (!matched) {
     // API Gateway's answers: no such resource is 403 "Missing Authentication Token"; a known path without the method too.
-    answer(response, 403, { message: 'Missing Authentication Token' });
+    refuse(response, MISSING_AUTHENTICATION_TOKEN);
     return;
   }
+  const { route } = matched;
+  const pathParameters = matched.pathParameters ?? {};
   const body = await readRequestBody(request);
+  let caller: IamCallerIdentity | undefined;
+  if (route.authorizationType === 'AWS_IAM') {
+    const authorized = await authorizeIamCall({
+      method: request.method ?? 'GET',
+      rawPath: url.pathname,
+      query: url.searchParams,
+      headers: request.headers,
+      body,
+    });
+    if ('refused' in authorized) {
+      refuse(response, authorized.refused);
+      return;
+    }
+    caller = authorized.identity;
+  }
   const query = [...url.searchParams.keys()];
   const headers = Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : (value ?? '')]),
@@ -145,7 +196,7 @@ async function serve(
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
     queryStringParameters: query.length ? Object.fromEntries(query.map((name) => [name, url.searchParams.get(name) ?? ''])) : null,
     multiValueQueryStringParameters: query.length ? Object.fromEntries(query.map((name) => [name, url.searchParams.getAll(name)])) : null,
-    pathParameters: null,
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
     stageVariables: null,
     requestContext: {
       accountId: route.accountId,
@@ -156,7 +207,16 @@ async function serve(
       path: `/${stage}${resourcePath}`,
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
-      identity: { sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      identity: {
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+        // Filled only for an IAM-authorized method, as API Gateway does; null otherwise.
+        accountId: caller?.accountId ?? null,
+        caller: caller?.caller ?? null,
+        user: caller?.user ?? null,
+        userArn: caller?.userArn ?? null,
+        accessKey: caller?.accessKey ?? null,
+      },
       domainName: `${apiId}.execute-api.${region}.amazonaws.com`,
     },
     body: body.length ? body : null,
@@ -174,6 +234,11 @@ async function serve(
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) responseHeaders[name] = values.map(String);
   response.writeHead(result.statusCode ?? 200, responseHeaders);
   response.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
+}
+
+function refuse(response: ServerResponse, refusal: IamRefusal): void {
+  response.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': refusal.errorType });
+  response.end(JSON.stringify({ message: refusal.message }));
 }
 
 function answer(response: ServerResponse, status: number, body: Record<string, string>): void {

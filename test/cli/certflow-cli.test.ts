@@ -256,11 +256,8 @@ describe('certflow audit', () => {
 
 describe('certflow usage', () => {
   it.each([
-    [
-      ['transfer', '--certificate-id', 'c'.repeat(64), '--to', '222222222222', '--requested-by', 'me', '--colour', 'red'],
-      "unknown option '--colour'",
-    ],
-    [['transfer', '--to', '222222222222', '--requested-by', 'me'], "required option '--certificate-id <id>' not specified"],
+    [['transfer', '--certificate-id', 'c'.repeat(64), '--to', '222222222222', '--colour', 'red'], "unknown option '--colour'"],
+    [['transfer', '--to', '222222222222'], "required option '--certificate-id <id>' not specified"],
     [['pending', '--side', 'both'], "'both' is invalid. Allowed choices are source, target"],
     [['launch'], "unknown command 'launch'"],
     [[], 'Usage: certflow'],
@@ -277,13 +274,27 @@ describe('certflow usage', () => {
       'abc',
       '--to',
       '222222222222',
-      '--requested-by',
-      'me',
       '--sandbox-file',
       '/nonexistent/sandbox.json',
     );
     expect(code).toBe(2);
     expect(stderr).toBe('certflow: certificateId: must be exactly 64 characters long (got 3)\n');
+  });
+
+  it("refuses transfer --requested-by, saying the requester is the caller's AWS identity, before looking for a sandbox", async () => {
+    const { code, stderr } = await certflow(
+      'transfer',
+      '--certificate-id',
+      'c'.repeat(64),
+      '--to',
+      '222222222222',
+      '--requested-by',
+      'someone-else@example.com',
+      '--sandbox-file',
+      '/nonexistent/sandbox.json',
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^certflow: --requested-by: no longer taken: the requester is the caller's AWS identity/);
   });
 
   it('exits 2 for links against AWS, which has no notification sink to read', async () => {

@@ -16,7 +16,8 @@ import {
   createCertificate,
   eventually,
   finishedExecution,
-  startExecution,
+  operatorArn,
+  startThroughApi,
   startSandboxFixture,
   type SandboxFixture,
 } from './sandbox-fixture';
@@ -144,11 +145,10 @@ describe('the approval page in headless Chromium', () => {
     const { source, target } = fixture.sandbox.accounts;
     // ACTIVE, so that approving needs the consent checkbox.
     const { certificateId } = await createCertificate(fixture.iot(source), true);
-    const executionArn = await startExecution(fixture.sfn(source), fixture.sandbox.stacks.CertflowSource?.outputs.OutboundStateMachineArn, {
+    const executionArn = await startThroughApi(fixture.sandbox, operatorArn(source, 'requester@example.com'), 'transfer', {
       certificateId,
       targetAwsAccount: target,
       transferMessage: 'rack 7 sensors',
-      requestedBy: 'requester@example.com',
       // Offered right after the source approval (no proposal), so a test sees the offer at once.
       targetRunsCertflow: false,
     });

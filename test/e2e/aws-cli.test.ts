@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { approvalRequestId } from '../../lambdas/approvals/approval-request';
 import { credentialsFor } from '../../local/sandbox-accounts';
-import { eventually, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
+import { eventually, operatorArn, startSandboxFixture, startThroughApi, type SandboxFixture } from './sandbox-fixture';
 
 const run = promisify(execFile);
 /** The AWS CLI v2 from Debian's `awscli` package; `.ci/run` installs it. */
@@ -79,10 +79,11 @@ describe('the AWS CLI v2 against the sandbox', () => {
   it('completes a waiting approval task with `stepfunctions send-task-success`, and the workflow refuses the unverified decision', async () => {
     const { source, target } = fixture.sandbox.accounts;
     const created = await aws(source, 'iot', ['create-keys-and-certificate', '--no-set-as-active']);
-    const stateMachineArn = fixture.sandbox.stacks.CertflowSource?.outputs.OutboundStateMachineArn ?? '';
-    const input = JSON.stringify({ certificateId: created.certificateId, targetAwsAccount: target, requestedBy: 'requester@example.com' });
-    const started = await aws(source, 'stepfunctions', ['start-execution', '--state-machine-arn', stateMachineArn, '--input', input]);
-    const executionArn = String(started.executionArn);
+    // Started as people start it (the start API); the AWS CLI then plays the forger of the callback.
+    const executionArn = await startThroughApi(fixture.sandbox, operatorArn(source, 'requester@example.com'), 'transfer', {
+      certificateId: String(created.certificateId),
+      targetAwsAccount: target,
+    });
     const store = fixture.approvalStore(source, 'CertflowSource');
     const request = await eventually('the approval request', () => store.get(approvalRequestId(executionArn, 'SOURCE')));
 

@@ -8,7 +8,9 @@ import type { PendingEntry, PendingLinks } from '../../cli/approval-requests-vie
 import type { ShownAuditRow } from '../../cli/audit-view';
 import type { ExecutionView } from '../../cli/execution-view';
 import { PROJECT_ROOT } from '../../local/cloudformation/cloud-assembly';
-import { createCertificate, eventually, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
+import { principalCredentialsFor } from '../../local/sandbox-accounts';
+import type { SandboxDescriptor } from '../../cli/cli-target';
+import { createCertificate, eventually, operatorArn, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
 
 interface Run {
   child: ChildProcess;
@@ -26,14 +28,21 @@ describe('the certflow command against the sandbox', () => {
   let fixture: SandboxFixture;
   let source: string;
   let target: string;
+  let operatorSandboxFile: string;
   beforeAll(async () => {
     fixture = await startSandboxFixture({ timeScale: 0.02 });
     ({ source, target } = fixture.sandbox.accounts);
+    // The CLI as REQUESTER would run it: the source account's keys of their role session, so that
+    // the start API derives REQUESTER from the caller (every other call is the source account's, as before).
+    const descriptor = JSON.parse(readFileSync(path.join(fixture.dataDir, 'sandbox.json'), 'utf8')) as SandboxDescriptor;
+    descriptor.credentials.source = principalCredentialsFor(operatorArn(source, REQUESTER));
+    operatorSandboxFile = path.join(fixture.dataDir, 'operator-sandbox.json');
+    writeFileSync(operatorSandboxFile, JSON.stringify(descriptor));
   }, 180_000);
   afterAll(() => fixture?.close());
 
   function start(...args: string[]): Run {
-    const sandboxFile = args.includes('--sandbox-file') ? [] : ['--sandbox-file', path.join(fixture.dataDir, 'sandbox.json')];
+    const sandboxFile = args.includes('--sandbox-file') ? [] : ['--sandbox-file', operatorSandboxFile];
     const child = spawn(process.execPath, ['cli/certflow.js', ...args, ...sandboxFile], { cwd: PROJECT_ROOT, env: process.env });
     const output = { stdout: '', stderr: '' };
     child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
@@ -86,23 +95,14 @@ describe('the certflow command against the sandbox', () => {
   }
 
   it('exits 1 for a transfer the workflow refuses at once, and status shows its error and cause', async () => {
-    const missing = await certflow(
-      'transfer',
-      '--certificate-id',
-      randomBytes(32).toString('hex'),
-      '--to',
-      target,
-      '--requested-by',
-      REQUESTER,
-      '--json',
-    );
+    const missing = await certflow('transfer', '--certificate-id', randomBytes(32).toString('hex'), '--to', target, '--json');
     expect(missing.code).toBe(1);
     const failed = JSON.parse(missing.stdout) as ExecutionView;
     expect(failed).toMatchObject({ status: 'FAILED', error: expect.any(String) });
     expect(missing.stderr).toMatch(/^certflow: the execution ended FAILED: /);
 
     const { certificateId } = await createCertificate(fixture.iot(source));
-    const toItself = await certflow('transfer', '--certificate-id', certificateId, '--to', source, '--requested-by', REQUESTER);
+    const toItself = await certflow('transfer', '--certificate-id', certificateId, '--to', source);
     expect(toItself.code).toBe(1);
     expect(toItself.stdout).toMatch(/^status +FAILED$/m);
 
@@ -115,19 +115,7 @@ describe('the certflow command against the sandbox', () => {
 
   it('follows a transfer with --wait to TRANSFERRED (exit 0); links, pending, refused links, status and audit tell who decided', async () => {
     const { certificateId } = await createCertificate(fixture.iot(source));
-    const waiting = start(
-      'transfer',
-      '--certificate-id',
-      certificateId,
-      '--to',
-      target,
-      '--requested-by',
-      REQUESTER,
-      '--message',
-      'from the CLI',
-      '--wait',
-      '--json',
-    );
+    const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--message', 'from the CLI', '--wait', '--json');
 
     const link = await linkFor('source', 'source-approver-1@example.com', certificateId);
     const pending = await json<PendingEntry[]>('pending', '--side', 'source');
@@ -199,7 +187,7 @@ describe('the certflow command against the sandbox', () => {
 
   it('ends transfer --wait with 1 when the source approvers reject, naming who and why; status shows it too', async () => {
     const { certificateId } = await createCertificate(fixture.iot(source));
-    const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', REQUESTER, '--wait');
+    const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--wait');
     const link = await linkFor('source', 'source-approver-2@example.com', certificateId);
     expect((await certflow('reject', link, '--reason', 'not this week')).code).toBe(0);
     expect(await waiting.exited).toBe(1);
@@ -216,16 +204,7 @@ describe('the certflow command against the sandbox', () => {
   it('refuses approving without the consent a certificate needing preparation (exit 1), approves with it, and cancels', async () => {
     const { certificateId } = await createCertificate(fixture.iot(source), true);
     // A plain offer, so the certificate is offered (and can be cancelled) right after the source approval.
-    const started = await certflow(
-      'transfer',
-      '--certificate-id',
-      certificateId,
-      '--to',
-      target,
-      '--requested-by',
-      REQUESTER,
-      '--plain-offer',
-    );
+    const started = await certflow('transfer', '--certificate-id', certificateId, '--to', target, '--plain-offer');
     expect(started.code).toBe(0);
     expect(started.stdout).toMatch(/^status +RUNNING \(RequestSourceApproval\)$/m);
     const link = await linkFor('source', 'source-approver-1@example.com', certificateId);
@@ -247,7 +226,7 @@ describe('the certflow command against the sandbox', () => {
 
   it('exits 130 on Ctrl-C: transfer --wait stops following, migrate stops its workflow first', async () => {
     const { certificateId } = await createCertificate(fixture.iot(source));
-    const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--requested-by', REQUESTER, '--wait');
+    const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--wait');
     await eventually('the first state', async () => (/RequestSourceApproval/.test(waiting.output.stderr) ? true : undefined));
     waiting.child.kill('SIGINT');
     expect(await waiting.exited).toBe(130);
@@ -293,7 +272,7 @@ describe('the certflow command against the sandbox', () => {
     const noManifest = await certflow('migrate', '--manifest', 'nope.csv', '--to', target, '--requested-by', REQUESTER);
     expect(noManifest.code).toBe(2);
     expect(noManifest.stderr).toContain('certflow: --manifest: nope.csv does not exist');
-    const badId = await certflow('transfer', '--certificate-id', 'abc', '--to', target, '--requested-by', REQUESTER);
+    const badId = await certflow('transfer', '--certificate-id', 'abc', '--to', target);
     expect(badId.code).toBe(2);
     expect(badId.stderr).toBe('certflow: certificateId: must be exactly 64 characters long (got 3)\n');
   }, 30_000);

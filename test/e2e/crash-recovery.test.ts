@@ -34,7 +34,10 @@ import type { AuditRow } from '../../lambdas/audit-trail/audit-row';
 import type { FaultSettings } from '../../local/iot/fault-injection';
 import { submitApproval, type ApproverDecision } from '../../local/sandbox-approver';
 import { submitDecision } from './approval-links';
-import { createCertificate, E2E_MIGRATION_QUOTAS, eventually } from './sandbox-fixture';
+import { startWorkflowExecution } from '../../cli/start-request-client';
+import { principalCredentialsFor } from '../../local/sandbox-accounts';
+import { createCertificate, E2E_MIGRATION_QUOTAS, eventually, operatorArn } from './sandbox-fixture';
+import { recordStartRequest } from './start-requests';
 import { freePorts, SandboxClients, SpawnedSandbox } from './spawned-sandbox';
 
 /**
@@ -283,20 +286,16 @@ async function cutoverCrashedAt(point: CutoverKillPoint): Promise<void> {
   const device = await deviceCertificate();
   const faults = WIDENED[point];
   if (faults) await clients.setIotFaults(faults);
+  // Started as people start it: through the start API, by REQUESTER's role session.
   const outbound = (
-    await sourceSfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: clients.stateMachineArn('source', 'OutboundStateMachineArn'),
-        input: JSON.stringify({
-          certificateId: device.certificateId,
-          targetAwsAccount: target,
-          transferMessage: 'fleet moves',
-          requestedBy: REQUESTER,
-          reason: 'consolidation',
-        }),
-      }),
-    )
-  ).executionArn as string;
+    await startWorkflowExecution({
+      apiUrl: clients.startApiUrl(),
+      region: clients.region,
+      credentials: principalCredentialsFor(operatorArn(clients.account('source'), REQUESTER)),
+      workflow: 'transfer',
+      input: { certificateId: device.certificateId, targetAwsAccount: target, transferMessage: 'fleet moves', reason: 'consolidation' },
+    })
+  ).executionArn;
   if (point === 'right after StartExecution answered') {
     await crashAndRestart(point);
     // An execution StartExecution acknowledged is there after the crash.
@@ -574,22 +573,22 @@ describe('a sandbox restarting on its data', () => {
   // Found by this test: the Step Functions endpoint listens, with the state machines loaded, before
   // the functions are deployed; an execution started in that window now waits for them.
   it('runs no execution started while it is still deploying the functions', async () => {
+    // The start API is not served before its function is deployed: the start request is
+    // recorded first, as the API would, and the execution started directly in the restart window.
+    const stateMachineArn = clients.stateMachineArn('source', 'OutboundStateMachineArn');
+    const executionName = `during-restart-${Date.now()}`;
+    const input = await recordStartRequest(clients.startRequestStore(), {
+      stateMachineArn,
+      executionName,
+      callerArn: operatorArn(clients.account('source'), REQUESTER),
+      input: { certificateId: 'f'.repeat(64), targetAwsAccount: target, reason: 'started during the restart' },
+    });
     await sandbox.kill();
     const starting = sandbox.start();
     let executionArn: string | undefined;
     while (!executionArn) {
       executionArn = await sourceSfn
-        .send(
-          new StartExecutionCommand({
-            stateMachineArn: clients.stateMachineArn('source', 'OutboundStateMachineArn'),
-            input: JSON.stringify({
-              certificateId: 'f'.repeat(64),
-              targetAwsAccount: target,
-              requestedBy: REQUESTER,
-              reason: 'started during the restart',
-            }),
-          }),
-        )
+        .send(new StartExecutionCommand({ stateMachineArn, name: executionName, input }))
         .then((started) => started.executionArn)
         .catch(async () => {
           await new Promise((resolve) => setTimeout(resolve, 10));

@@ -18,7 +18,8 @@ import {
   createCertificate,
   eventually,
   finishedExecution,
-  startExecution,
+  operatorArn,
+  startThroughApi,
   startSandboxFixture,
   type SandboxFixture,
 } from './sandbox-fixture';
@@ -87,12 +88,12 @@ async function deviceCertificate(options: { policyInTarget?: boolean } = {}) {
   return { ...certificate, policyName, thingName, targetArn: certificate.certificateArn.replace(`:${source}:`, `:${target}:`) };
 }
 
+/** Started as people start it: through the start API, by REQUESTER's role session. */
 function startOutbound(certificateId: string): Promise<string> {
-  return startExecution(sourceSfn, outputs('CertflowSource').OutboundStateMachineArn, {
+  return startThroughApi(fixture.sandbox, operatorArn(source, REQUESTER), 'transfer', {
     certificateId,
     targetAwsAccount: target,
     transferMessage: 'fleet moves to the new account',
-    requestedBy: REQUESTER,
     reason: 'account consolidation',
   });
 }

@@ -16,7 +16,8 @@ import {
   createCertificate,
   eventually,
   finishedExecution,
-  startExecution,
+  operatorArn,
+  startThroughApi,
   startSandboxFixture,
   type SandboxFixture,
 } from './sandbox-fixture';
@@ -35,8 +36,6 @@ describe('the sandbox endpoints', () => {
     await fixture?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-
-  const outbound = () => fixture.sandbox.stacks.CertflowSource?.outputs.OutboundStateMachineArn;
 
   it('moves a certificate between two accounts with the four transfer Actions, and answers their errors as AWS does', async () => {
     const sourceIot = fixture.iot(source);
@@ -133,10 +132,9 @@ describe('the sandbox endpoints', () => {
     const store = fixture.approvalStore(source, 'CertflowSource');
     const startWaiting = async () => {
       const { certificateId } = await createCertificate(fixture.iot(source));
-      const executionArn = await startExecution(sourceSfn, outbound(), {
+      const executionArn = await startThroughApi(fixture.sandbox, operatorArn(source, 'requester@example.com'), 'transfer', {
         certificateId,
         targetAwsAccount: target,
-        requestedBy: 'requester@example.com',
       });
       const request = await eventually('the approval request', () => store.get(approvalRequestId(executionArn, 'SOURCE')));
       return { executionArn, taskToken: request.taskToken };
@@ -176,11 +174,9 @@ describe('the sandbox endpoints', () => {
     const { certificateId } = await createCertificate(sourceIot);
     await sourceIot.send(new TransferCertificateCommand({ certificateId, targetAwsAccount: target, transferMessage: 'before restart' }));
     const waiting = await createCertificate(sourceIot);
-    const sourceSfn = fixture.sfn(source);
-    const executionArn = await startExecution(sourceSfn, outbound(), {
+    const executionArn = await startThroughApi(fixture.sandbox, operatorArn(source, 'requester@example.com'), 'transfer', {
       certificateId: waiting.certificateId,
       targetAwsAccount: target,
-      requestedBy: 'requester@example.com',
     });
     const store = fixture.approvalStore(source, 'CertflowSource');
     const request = await eventually('the approval request', () => store.get(approvalRequestId(executionArn, 'SOURCE')));

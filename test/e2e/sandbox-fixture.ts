@@ -9,7 +9,10 @@ import { DynamoDbAuditTrail } from '../../lambdas/audit-trail/audit-trail';
 import type { AuditRow } from '../../lambdas/audit-trail/audit-row';
 import { PROJECT_ROOT } from '../../local/cloudformation/cloud-assembly';
 import { ANY_FREE_PORTS, startSandbox, type Sandbox, type SandboxOptions } from '../../local/sandbox';
-import { credentialsFor } from '../../local/sandbox-accounts';
+import { credentialsFor, principalCredentialsFor } from '../../local/sandbox-accounts';
+import { startWorkflowExecution } from '../../cli/start-request-client';
+import { StartRequestStore } from '../../lambdas/start-requests/start-request-store';
+import type { StartableWorkflow } from '../../lambdas/start-requests/start-request-rules';
 
 /**
  * Deadlines short enough to pass in a test, with time running 500 times faster:
@@ -56,6 +59,8 @@ export interface SandboxFixture {
   auditTrail(account: string, stackName: string): DynamoDbAuditTrail;
   /** The stack's approval request table, where task tokens are kept server-side. */
   approvalStore(account: string, stackName: string): ApprovalStore;
+  /** The source stack's start-request table (what the start API recorded). */
+  startRequestStore(account: string): StartRequestStore;
   close(): Promise<void>;
 }
 
@@ -99,6 +104,17 @@ export async function startSandboxFixture(options: Partial<SandboxOptions> = {})
         resources.physicalName(table[0]),
       );
     },
+    startRequestStore: (account) => {
+      const resources = sandbox.stacks.CertflowSource?.resources;
+      const table = resources
+        ?.resourcesOfType('AWS::DynamoDB::Table')
+        .find(([, resource]) => JSON.stringify(resource.Properties?.KeySchema).includes('"startRequestId"'));
+      if (!resources || !table) throw new Error('CertflowSource has no start-request table');
+      return new StartRequestStore(
+        track(new DynamoDBClient({ ...base(account), endpoint: sandbox.endpoints.dynamodb })),
+        resources.physicalName(table[0]),
+      );
+    },
     close: async () => {
       for (const client of clients) client.destroy();
       await sandbox.stop();
@@ -126,6 +142,35 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 export async function createCertificate(iot: IoTClient, setAsActive = false): Promise<{ certificateId: string; certificateArn: string }> {
   const created = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive }));
   return { certificateId: created.certificateId ?? '', certificateArn: created.certificateArn ?? '' };
+}
+
+/** A person in the sandbox: a role session of the account named after their e-mail address, as IAM Identity Center names it. */
+export function operatorArn(account: string, email: string): string {
+  return `arn:aws:sts::${account}:assumed-role/CertflowOperator/${email}`;
+}
+
+/**
+ * Starts a source workflow as `callerArn` through the start API (SigV4-signed with the
+ * sandbox key of that principal), as people start them: the requester is the caller.
+ */
+export async function startThroughApi(
+  sandbox: Sandbox,
+  callerArn: string,
+  workflow: StartableWorkflow,
+  input: Record<string, unknown>,
+  name?: string,
+): Promise<string> {
+  const apiUrl = sandbox.stacks.CertflowSource?.outputs.StartApiUrl;
+  if (!apiUrl) throw new Error('CertflowSource has no StartApiUrl output');
+  const started = await startWorkflowExecution({
+    apiUrl,
+    region: sandbox.region,
+    credentials: principalCredentialsFor(callerArn),
+    workflow,
+    input,
+    name,
+  });
+  return started.executionArn;
 }
 
 export async function startExecution(sfn: SFNClient, stateMachineArn: string | undefined, input: unknown, name?: string): Promise<string> {

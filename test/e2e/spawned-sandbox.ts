@@ -11,6 +11,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SandboxDescriptor } from '../../cli/cli-target';
 import type { MigrationSide } from '../../cli/migration-job';
 import { ApprovalStore } from '../../lambdas/approvals/approval-store';
+import { StartRequestStore } from '../../lambdas/start-requests/start-request-store';
 import { DynamoDbAuditTrail } from '../../lambdas/audit-trail/audit-trail';
 import type { FaultSettings } from '../../local/iot/fault-injection';
 import type { ExecutionRecord } from '../../local/stepfunctions/execution-store';
@@ -188,6 +189,10 @@ export class SandboxClients {
     return value;
   }
 
+  get region(): string {
+    return this.descriptor.region;
+  }
+
   account(side: 'source' | 'target'): string {
     return this.descriptor.accounts[side];
   }
@@ -197,6 +202,19 @@ export class SandboxClients {
     output: 'OutboundStateMachineArn' | 'ProposalReviewStateMachineArn' | 'InboundStateMachineArn' | 'MigrationStateMachineArn',
   ): string {
     return this.output(side, output);
+  }
+
+  /** The source's start API (StartApiUrl), where people start its outbound transfers. */
+  startApiUrl(): string {
+    return this.output('source', 'StartApiUrl');
+  }
+
+  /** The source's start-request table, for a test that records a start request as the API would. */
+  startRequestStore(): StartRequestStore {
+    return new StartRequestStore(
+      this.track(new DynamoDBClient(this.config('source', 'dynamodb'))),
+      this.output('source', 'StartRequestTableName'),
+    );
   }
 
   iot(side: 'source' | 'target'): IoTClient {

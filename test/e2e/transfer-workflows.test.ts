@@ -5,18 +5,24 @@ import {
   ListAttachedPoliciesCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
-import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { startWorkflowExecution, StartRequestRefused } from '../../cli/start-request-client';
+import { approvalRequestId } from '../../lambdas/approvals/approval-request';
 import { APPROVAL_EXPIRED_REASON } from '../../lib/inbound-transfer-workflow';
+import { principalCredentialsFor } from '../../local/sandbox-accounts';
 import { approvalLinkFor, submitDecision } from './approval-links';
 import {
   auditSummary,
   createCertificate,
   eventually,
   finishedExecution,
+  operatorArn,
   startExecution,
   startSandboxFixture,
+  startThroughApi,
   type SandboxFixture,
 } from './sandbox-fixture';
+import { recordStartRequest } from './start-requests';
 
 const SOURCE_APPROVER = 'source-approver-1@example.com';
 const TARGET_APPROVER = 'target-approver-1@example.com';
@@ -72,12 +78,12 @@ async function activeCertificateWithPolicy(): Promise<{ certificateId: string; c
   return { ...certificate, policyName };
 }
 
-function startOutbound(certificateId: string, extra: Record<string, unknown> = {}): Promise<string> {
-  return startExecution(sourceSfn, outputs('CertflowSource').OutboundStateMachineArn, {
+/** Started as people start it: through the start API, by REQUESTER's role session. */
+function startOutbound(certificateId: string, extra: Record<string, unknown> = {}, requester = REQUESTER): Promise<string> {
+  return startThroughApi(fixture.sandbox, operatorArn(source, requester), 'transfer', {
     certificateId,
     targetAwsAccount: target,
     transferMessage: 'fleet moves to the new account',
-    requestedBy: REQUESTER,
     reason: 'account migration',
     // These tests cover the path for a target that runs no certflow: offered after the source
     // approval, reviewed there by the poller (cutover-transfers.test.ts covers the proposal path).
@@ -320,14 +326,100 @@ describe('transfer workflows in the sandbox, to a target offered without a propo
   });
 
   it('fails early, naming the rule, when the input is bad', async () => {
-    const executionArn = await startExecution(sourceSfn, outputs('CertflowSource').OutboundStateMachineArn, {
+    const executionArn = await startThroughApi(fixture.sandbox, operatorArn(source, REQUESTER), 'transfer', {
       certificateId: 'abc',
       targetAwsAccount: target,
-      requestedBy: REQUESTER,
     });
     const result = await finishedExecution(sourceSfn, executionArn);
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('ValidationError');
     expect(result.cause).toContain('certificateId: must be exactly 64 characters long (got 3)');
+  });
+});
+
+describe('who may start an outbound transfer', () => {
+  const transferArn = () => outputs('CertflowSource').OutboundStateMachineArn;
+  const requestInput = (certificateId: string) => ({ certificateId, targetAwsAccount: target, targetRunsCertflow: false });
+
+  it('fails UnverifiedRequest a StartExecution made directly, whatever requester it claims: nothing changes, one audit row', async () => {
+    const { certificateId, certificateArn, policyName } = await activeCertificateWithPolicy();
+    const forged = await startExecution(sourceSfn, transferArn(), {
+      ...requestInput(certificateId),
+      requestedBy: 'someone-else@example.com',
+      requestedByArn: operatorArn(source, 'someone-else@example.com'),
+    });
+    const result = await finishedExecution(sourceSfn, forged);
+    expect([result.status, result.error]).toEqual(['FAILED', 'UnverifiedRequest']);
+    expect(result.cause).toContain('not started through the start API');
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE', ownedBy: source });
+    expect(await attachedPolicies(sourceIot, certificateArn)).toEqual([policyName]);
+    expect(await sourceAudit(certificateId)).toEqual(['RequestUnverified FAILED UnverifiedRequest']);
+    expect(fixture.sandbox.notifications.list().filter((sent) => sent.message.includes(certificateId))).toEqual([]);
+  });
+
+  it('fails UnverifiedRequest an execution whose input is not the one its start request recorded', async () => {
+    const { certificateId } = await activeCertificateWithPolicy();
+    const name = `swapped-${certificateId.slice(0, 8)}`;
+    const requester = { requestedBy: REQUESTER, requestedByArn: operatorArn(source, REQUESTER) };
+    // A start request for one input (as the API records it) and an execution of that name with another.
+    await recordStartRequest(fixture.startRequestStore(source), {
+      stateMachineArn: transferArn() ?? '',
+      executionName: name,
+      callerArn: requester.requestedByArn,
+      input: requestInput(certificateId),
+    });
+    const swapped = await startExecution(
+      sourceSfn,
+      transferArn(),
+      { ...requestInput(certificateId), ...requester, reason: 'swapped' },
+      name,
+    );
+    const result = await finishedExecution(sourceSfn, swapped);
+    expect([result.status, result.error]).toEqual(['FAILED', 'UnverifiedRequest']);
+    expect(result.cause).toContain('input is not the one the start API recorded');
+    expect(await certificateIn(sourceIot, certificateId)).toMatchObject({ status: 'ACTIVE' });
+    expect(await sourceAudit(certificateId)).toEqual(['RequestUnverified FAILED UnverifiedRequest']);
+  });
+
+  it('answers an unsigned or wrongly signed call to the start API 403, as API Gateway does, and starts nothing', async () => {
+    const apiUrl = outputs('CertflowSource').StartApiUrl ?? '';
+    const unsigned = await fetch(`${apiUrl}workflows/transfer/executions`, { method: 'POST', body: '{"input":{}}' });
+    expect([unsigned.status, await unsigned.json()]).toEqual([403, { message: 'Missing Authentication Token' }]);
+    const wrongSecret = await startWorkflowExecution({
+      apiUrl,
+      region: fixture.sandbox.region,
+      credentials: { accessKeyId: principalCredentialsFor(operatorArn(source, REQUESTER)).accessKeyId, secretAccessKey: 'guessed' },
+      workflow: 'transfer',
+      input: requestInput('c'.repeat(64)),
+    }).catch((error: unknown) => error);
+    expect(wrongSecret).toMatchObject({
+      statusCode: 403,
+      message: expect.stringMatching(/^The request signature we calculated does not match the signature you provided\./),
+    });
+  });
+
+  it('refuses 400, naming the field, a start request whose input names its own requester', async () => {
+    const refused = await startThroughApi(fixture.sandbox, operatorArn(source, REQUESTER), 'transfer', {
+      ...requestInput('c'.repeat(64)),
+      requestedBy: SOURCE_APPROVER,
+    }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StartRequestRefused);
+    expect(refused).toMatchObject({ statusCode: 400, field: 'input.requestedBy' });
+  });
+
+  it("takes the requester from the caller's role session e-mail: that approver is not asked and the others see the ARN", async () => {
+    const { certificateId } = await activeCertificateWithPolicy();
+    const callerArn = operatorArn(source, SOURCE_APPROVER.toUpperCase());
+    const outbound = await startThroughApi(fixture.sandbox, callerArn, 'transfer', requestInput(certificateId));
+    const notified = await eventually('the source approvers to be notified', async () => {
+      const sent = fixture.sandbox.notifications.list().filter((notification) => notification.message.includes(certificateId));
+      return sent.length > 0 ? sent : undefined;
+    });
+    expect(notified.map((notification) => notification.attributes.approver)).not.toContain(SOURCE_APPROVER);
+    expect(notified[0]?.message).toContain(callerArn);
+    const request = await fixture.approvalStore(source, 'CertflowSource').get(approvalRequestId(outbound, 'SOURCE'));
+    expect(request).toMatchObject({ requestedBy: SOURCE_APPROVER.toUpperCase(), requestedByArn: callerArn });
+    expect(request?.approvers).not.toContain(SOURCE_APPROVER);
+    await sourceSfn.send(new StopExecutionCommand({ executionArn: outbound }));
   });
 });

@@ -150,9 +150,11 @@ describe.each([
   });
 
   it('serves the approval page on GET and POST only, and keeps query strings (signed links) out of the access log', () => {
-    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
-      (method) => (method as { Properties: { HttpMethod: string } }).Properties.HttpMethod,
-    );
+    // The source's start API is IAM-authorized (test/lib/start-request-api.test.ts); the page's methods have no authorizer.
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'))
+      .map((method) => (method as { Properties: { HttpMethod: string; AuthorizationType?: string } }).Properties)
+      .filter((properties) => properties.AuthorizationType !== 'AWS_IAM')
+      .map((properties) => properties.HttpMethod);
     // The page (GET shows, POST decides), the approver inbox (GET) and a migration's certificate list (GET).
     expect(methods.sort()).toEqual(['GET', 'GET', 'GET', 'POST']);
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'certificates.csv' });
@@ -279,11 +281,21 @@ describe('the source side', () => {
     expect(holdersOf(sourceTemplate, 'iot:CancelCertificateTransfer')).toEqual(['CancelCertificateTransferHandlerFunction']);
   });
 
-  it('lets only the migration workflow start executions, of itself', () => {
+  it('lets only the start API start the workflows people start, and the migration workflow start executions of itself', () => {
     const starters = grantsOf(sourceTemplate).filter((grant) => actionsOf(grant.statement).includes('states:StartExecution'));
-    expect(
-      starters.map((grant) => ({ holders: grant.holders.map(withoutHash), starts: referencedResource(grant.statement.Resource) })),
-    ).toEqual([{ holders: ['OutboundMigrationWorkflowStateMachine'], starts: 'OutboundMigrationWorkflowStateMachine' }]);
+    const arnOf = (name: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:states:eu-west-1:${SOURCE_ACCOUNT}:stateMachine:${name}`]],
+    });
+    expect(starters.map((grant) => ({ holders: grant.holders.map(withoutHash), resource: grant.statement.Resource }))).toEqual([
+      {
+        holders: ['StartRequestsStartFunction'],
+        resource: [arnOf('CertflowSource-OutboundTransfer'), arnOf('CertflowSource-Migration')],
+      },
+      {
+        holders: ['OutboundMigrationWorkflowStateMachine'],
+        resource: expect.objectContaining({ Ref: expect.stringMatching(/^OutboundMigrationWorkflowStateMachine/) }),
+      },
+    ]);
   });
 
   it('notifies each source approver by e-mail with a filter on their own address', () => {

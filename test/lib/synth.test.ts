@@ -57,9 +57,10 @@ describe('synthesis', () => {
   it('bundles every handler locally with esbuild, without Docker', () => {
     const functions = functionsOf().map(([, resource]) => resource);
     // Source: 2 Action functions, 5 approval functions, 6 transfer steps (inspect, prepare, restore,
-    // follow, exchange with the target, its receiver), the followed-offer sweep, 5 migration steps; target: 2 Action functions,
-    // 5 approval functions, the poller, 3 proposal review steps (review, land, receiver), 3 migration steps.
-    expect(functions).toHaveLength(33);
+    // follow, exchange with the target, its receiver), the followed-offer sweep, 5 migration steps, the start API's start and
+    // verify functions; target: 2 Action functions, 5 approval functions, the poller, 3 proposal review steps (review, land,
+    // receiver), 3 migration steps.
+    expect(functions).toHaveLength(35);
     for (const resource of functions) {
       const assetPath = resource.Metadata?.['aws:asset:path'];
       expect(assetPath).toBeDefined();

@@ -93,6 +93,14 @@ describe('the approval page of one certificate', () => {
     expect(text).toContain('sensor-17 temperature-sensor rack = 7 floor = 3');
   });
 
+  it('shows the AWS identity the requester was derived from, where it says more than requestedBy', () => {
+    const arn = 'arn:aws:sts::111111111111:assumed-role/CertflowOperator/alice@example.com';
+    const text = textOf(requestPage(singleRequest({ requestedByArn: arn }), 'bob@example.com', LINK, CONTEXT).body);
+    expect(text).toContain(`Requested by alice@example.com Requester AWS identity ${arn}`);
+    const byArnOnly = textOf(requestPage(singleRequest({ requestedBy: arn, requestedByArn: arn }), 'bob@example.com', LINK, CONTEXT).body);
+    expect(byArnOnly).not.toContain('Requester AWS identity');
+  });
+
   it('shows who asks and why, and the deadline both relative and in UTC', () => {
     const text = textOf(requestPage(singleRequest(), 'bob@example.com', LINK, CONTEXT).body);
     expect(text).toContain('Requested by alice@example.com');

@@ -6,6 +6,7 @@ import 'aws-sdk-client-mock-jest';
 import { ApprovalLinkSigner } from '../../../lambdas/approvals/approval-link-signer';
 import { decideApproval } from '../../../lambdas/approvals/decide-approval';
 import { parseApprovalTaskInput, requestApproval, type RequestApprovalDeps } from '../../../lambdas/approvals/request-approval';
+import { requesterOf } from '../../../lambdas/start-requests/caller-identity';
 import { approvalTableFixture, storePendingRequest, type ApprovalTableFixture } from './approval-table-fixture';
 
 // The attacker's review: an approver requested under another spelling of their own address.
@@ -96,4 +97,33 @@ describe('a request stored before requesters were parsed strictly', () => {
       expect(decision).toMatchObject({ kind: 'refused', reason: 'own-request' });
     },
   );
+});
+
+describe("a request started through the start API by an approver's own role session", () => {
+  it('derives the requester from the session e-mail: the approver is not notified, cannot decide it, and sees the ARN', async () => {
+    const arn = 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Operator_0123/Approver@Example.com';
+    const { requestedBy, requestedByArn } = requesterOf({ userArn: arn });
+    const input = parseApprovalTaskInput({ ...taskEvent(requestedBy), requestedByArn });
+    const result = await requestApproval(deps, input);
+    expect(result.notified).toEqual(['carol@example.com']);
+    expect(snsMock.commandCalls(SnsPublish)[0]?.args[0].input.Message).toContain(arn);
+    const link = { requestId: result.requestId, approver: APPROVER, expiresAt: NOW.getTime() / 1000 + 3600, nonce: 'n'.repeat(32) };
+    const decision = await decideApproval(
+      { store: table.store, sfn: new SFNClient({ region: 'us-east-1' }), now: () => NOW },
+      { link, decision: 'APPROVED' },
+    );
+    expect(decision).toMatchObject({ kind: 'refused', reason: 'own-request', request: { requestedByArn: arn } });
+    expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
+  });
+
+  it('takes a caller ARN that names no address as the requester, which no approver is', () => {
+    const arn = 'arn:aws:iam::111111111111:user/ci-robot';
+    expect(parseApprovalTaskInput({ ...taskEvent(arn), requestedByArn: arn })).toMatchObject({ requestedBy: arn, requestedByArn: arn });
+  });
+
+  it('refuses a requestedByArn that is not a principal ARN', () => {
+    expect(() => parseApprovalTaskInput({ ...taskEvent(APPROVER), requestedByArn: 'alice' })).toThrow(
+      expect.objectContaining({ field: 'requestedByArn' }),
+    );
+  });
 });
