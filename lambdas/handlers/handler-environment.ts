@@ -30,7 +30,7 @@ export const HANDLER_ENVIRONMENT = {
   startRequestTableName: 'START_REQUEST_TABLE_NAME',
   /** Source side: the outbound transfer workflow the start API starts. */
   transferStateMachineArn: 'TRANSFER_STATE_MACHINE_ARN',
-  /** Source side: the migration workflow the start API starts. */
+  /** The side's migration workflow: the one the start API starts (source), or the receiver starts per proposed run (target). */
   migrationStateMachineArn: 'MIGRATION_STATE_MACHINE_ARN',
   /** The account's per-Action IoT request quota the migration steps pace themselves to. */
   iotRequestsPerSecond: 'IOT_REQUESTS_PER_SECOND',
@@ -38,8 +38,6 @@ export const HANDLER_ENVIRONMENT = {
   iotRequestsPerSecondByAction: 'IOT_REQUESTS_PER_SECOND_BY_ACTION',
   /** Certificates per migration batch: both sides cut the list into batches of this size. */
   migrationBatchSize: 'MIGRATION_BATCH_SIZE',
-  /** Target side: the migration workflow the receiver starts for a proposed migration run. */
-  migrationStateMachineArn: 'MIGRATION_STATE_MACHINE_ARN',
   /** The AWS partition of this account's ARNs (Stack.partition: aws, aws-cn, aws-us-gov). */
   awsPartition: 'CERTFLOW_AWS_PARTITION',
 } as const;
