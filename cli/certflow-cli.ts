@@ -189,17 +189,20 @@ function certflowProgram(io: CliIo, run: CommandRunner): Command {
 
   program
     .command('migrate')
-    .description('Move every certificate of a manifest, one approval per side; Ctrl-C stops it, the same command resumes.')
+    .description(
+      'Move every certificate of a manifest: both accounts approve, then a pipelined cutover lands them. Ctrl-C stops following (it goes on); the same command re-attaches.',
+    )
     .requiredOption('--manifest <file>', 'certificate ids: CSV, or JSON (a list, {"certificateIds": [...]}, {"selector": {...}})')
     .requiredOption('--to <account>', 'the target AWS account (12 digits)')
-    .requiredOption('--requested-by <you>', 'who asks')
+    .option('--requested-by <you>', "refused: the requester is the caller's AWS identity")
+    .option('--stop', "stop the migration's running run (the same command without --stop resumes it)")
     .option('--reason <text>', 'why, shown to the approvers')
     .option('--message <text>', 'the transfer message (at most 128 characters)')
     .option('--report <path>', 'writes <path>.csv and <path>.json (default certflow-migration-<id>)')
     .option('--migration-id <id>', 'names the migration (default: follows from the manifest and the target)')
     .addHelpText(
       'after',
-      '\nExits 0 when every certificate is TRANSFERRED or ALREADY_TRANSFERRED, 1 otherwise (the report names them), 130 on Ctrl-C.',
+      '\nExits 0 when every certificate is LANDED or ALREADY_TRANSFERRED, 1 otherwise (the report names them), 130 on Ctrl-C (the migration goes on).',
     )
     .action((options: commands.MigrateOptions, command: Command) =>
       run((context) => commands.migrate(context, options), globals(command), true),

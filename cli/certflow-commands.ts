@@ -37,7 +37,15 @@ import {
   unsuccessfulEnd,
   type ExecutionView,
 } from './execution-view';
-import { MigrationRunFailed, MigrationStopped, progressLine, runMigrationJob, type MigrationSide } from './migration-job';
+import {
+  MigrationDetached,
+  MigrationRunFailed,
+  migrationIdOf,
+  progressLine,
+  runMigrationJob,
+  stopMigration,
+  type MigrationSide,
+} from './migration-job';
 
 /** What a command shows: data for --json, text for a person. */
 export interface CommandResult {
@@ -430,39 +438,35 @@ function migrationSide(target: CliTarget, side: Side): MigrationSide {
 }
 
 export interface MigrateOptions {
-  manifest: string;
+  manifest?: string;
   to?: string;
   requestedBy?: string;
   reason?: string;
   message?: string;
   report?: string;
   migrationId?: string;
+  /** Stop the migration's running source run instead (a later `certflow migrate` resumes it). */
+  stop?: boolean;
 }
 
 /** Outcomes of a migrated certificate that mean it is in the target account. */
-const MOVED = ['TRANSFERRED', 'ALREADY_TRANSFERRED'];
+const MOVED = ['LANDED', 'ALREADY_TRANSFERRED'];
 
 /**
- * `certflow migrate`: runs a migration in the foreground with a progress line on
- * stderr; Ctrl-C stops the running workflow (exit 130), and running the same command
- * again resumes. Writes the report as <report>.csv and <report>.json; exits 1 when a
- * certificate was not moved.
+ * `certflow migrate`: starts a migration (or re-attaches to its running run) and shows its
+ * progress on stderr. Everything between the two accounts happens in AWS: Ctrl-C only stops
+ * following (exit 130) and the migration goes on; the same command re-attaches, or resumes a
+ * stopped run; `--stop` stops it. Writes the report as <report>.csv and <report>.json; exits 1
+ * when a certificate did not land.
  */
 export async function migrate(context: CommandContext, options: MigrateOptions): Promise<CommandResult> {
   const { target } = context;
+  if (options.requestedBy !== undefined)
+    throw new CliUsageError(
+      "--requested-by: no longer taken: the requester is the caller's AWS identity (the credentials certflow runs with), as the start API verifies it",
+    );
   const targetAwsAccount = parseAwsAccountId(options.to, 'to');
-  // The workflow's own rules, checked before anything is uploaded or started.
-  parseOutboundMigrationRequest({
-    migration: {
-      migrationId: 'check',
-      targetAwsAccount,
-      transferMessage: options.message,
-      requestedBy: options.requestedBy,
-      reason: options.reason,
-    },
-    runName: 'check',
-    executionId: 'check',
-  });
+  if (!options.manifest) throw new CliUsageError('--manifest: is required (a CSV of certificate ids, or JSON)');
   if (!existsSync(options.manifest)) {
     throw new CliUsageError(
       `--manifest: ${options.manifest} does not exist (a CSV of certificate ids, or JSON: a list, {"certificateIds": [...]} or {"selector": {...}})`,
@@ -470,21 +474,62 @@ export async function migrate(context: CommandContext, options: MigrateOptions):
   }
   const text = readFileSync(options.manifest, 'utf8');
   const { manifest, duplicates } = options.manifest.toLowerCase().endsWith('.json') ? parseJsonManifest(text) : parseCsvManifest(text);
+  const migrationId = options.migrationId ?? migrationIdOf(manifest, targetAwsAccount);
+  const source = migrationSide(target, 'source');
+  if (options.stop) {
+    const stopped = await stopMigration(source, migrationId);
+    if (!stopped) throw new CommandFailed(`migration ${migrationId} has no running run to stop`);
+    return {
+      json: { migrationId, stopped },
+      text: keyValueLines([
+        ['migration', migrationId],
+        ['stopped', stopped],
+      ]),
+    };
+  }
+  // The workflow's own rules, checked before anything is uploaded or started.
+  parseOutboundMigrationRequest({
+    migration: {
+      migrationId,
+      targetAwsAccount,
+      transferMessage: options.message,
+      requestedBy: 'set by the start API',
+      reason: options.reason,
+    },
+    runName: 'check',
+    executionId: 'check',
+  });
   if (duplicates.length > 0) context.progress(`the manifest lists ${duplicates.length} certificates more than once; each is moved once`);
   const controller = new AbortController();
-  const stop = () => {
-    context.progress('\nstopping the migration (run the same command again to resume)...');
+  const detach = () => {
+    context.progress('\nstopped following; the migration goes on (run the same command again to re-attach, --stop to stop it)');
     controller.abort();
   };
-  context.signal.addEventListener('abort', stop, { once: true });
-  process.once('SIGTERM', stop);
+  context.signal.addEventListener('abort', detach, { once: true });
+  process.once('SIGTERM', detach);
   let lastLine = 0;
   let lastPhase = '';
   try {
     const result = await runMigrationJob(
       {
-        source: migrationSide(target, 'source'),
-        target: migrationSide(target, 'target'),
+        source,
+        start: async (name, input) => {
+          try {
+            const started = await startWorkflowExecution({
+              apiUrl: stackOutput(target, 'source', 'StartApiUrl'),
+              region: target.region,
+              credentials: callerCredentials(target, 'source'),
+              workflow: 'migration',
+              name,
+              input,
+            });
+            return started.executionArn;
+          } catch (error) {
+            if (error instanceof StartRequestRefused && error.statusCode === 400)
+              throw new CliUsageError(`${error.field ?? 'request'}: ${error.message}`, { cause: error });
+            throw error;
+          }
+        },
         signal: controller.signal,
         onProgress: (view) => {
           const line = progressLine(view);
@@ -498,28 +543,23 @@ export async function migrate(context: CommandContext, options: MigrateOptions):
           lastPhase = phase;
         },
       },
-      {
-        manifest,
-        targetAwsAccount,
-        requestedBy: options.requestedBy ?? '',
-        reason: options.reason,
-        transferMessage: options.message,
-        migrationId: options.migrationId,
-      },
+      { manifest, targetAwsAccount, reason: options.reason, transferMessage: options.message, migrationId },
     );
     if (context.interactive) process.stderr.write('\n');
     const report = options.report ?? `certflow-migration-${result.migrationId}`;
-    const reportContext = {
-      migrationId: result.migrationId,
-      targetAwsAccount,
-      sourceRun: result.sourceRun,
-      targetRun: result.targetRun ?? null,
-    };
+    const reportContext = { migrationId: result.migrationId, targetAwsAccount, sourceRun: result.sourceRun, outcome: result.outcome };
     writeFileSync(`${report}.csv`, migrationReportCsv(result.rows));
-    writeFileSync(`${report}.json`, migrationReportJson(result.rows, reportContext));
+    writeFileSync(`${report}.json`, migrationReportJson(result.rows, { ...reportContext, downtimeSeconds: result.downtimeSeconds }));
     const counts: Record<string, number> = {};
     for (const row of result.rows) counts[row.outcome] = (counts[row.outcome] ?? 0) + 1;
-    const summary = { ...reportContext, total: result.rows.length, counts, report: [`${report}.csv`, `${report}.json`] };
+    const downtime = result.downtimeSeconds;
+    const summary = {
+      ...reportContext,
+      total: result.rows.length,
+      counts,
+      downtimeSeconds: downtime,
+      report: [`${report}.csv`, `${report}.json`],
+    };
     const shown = {
       json: summary,
       text: [
@@ -527,8 +567,14 @@ export async function migrate(context: CommandContext, options: MigrateOptions):
           ['migration', result.migrationId],
           ['to', targetAwsAccount],
           ['source run', result.sourceRun],
-          ['target run', result.targetRun],
+          ['outcome', result.outcome],
           ['certificates', result.rows.length],
+          [
+            'downtime (ACTIVE)',
+            downtime
+              ? `p50 ${downtime.p50.toFixed(1)} s, p99 ${downtime.p99.toFixed(1)} s, max ${downtime.max.toFixed(1)} s (${downtime.count} certificates)`
+              : undefined,
+          ],
           ['report', summary.report.join(', ')],
         ]),
         table(
@@ -538,14 +584,14 @@ export async function migrate(context: CommandContext, options: MigrateOptions):
       ].join('\n\n'),
     };
     const notMoved = result.rows.filter((row) => !MOVED.includes(row.outcome)).length;
-    if (notMoved > 0) throw new CommandFailed(`${notMoved} of ${result.rows.length} certificates were not moved: see ${report}.csv`, shown);
+    if (notMoved > 0) throw new CommandFailed(`${notMoved} of ${result.rows.length} certificates did not land: see ${report}.csv`, shown);
     return shown;
   } catch (error) {
-    if (error instanceof MigrationStopped) throw new CommandInterrupted(error.message, { cause: error });
+    if (error instanceof MigrationDetached) throw new CommandInterrupted(error.message, { cause: error });
     if (error instanceof MigrationRunFailed) throw new CommandFailed(error.message, undefined, { cause: error });
     throw error;
   } finally {
-    context.signal.removeEventListener('abort', stop);
-    process.removeListener('SIGTERM', stop);
+    context.signal.removeEventListener('abort', detach);
+    process.removeListener('SIGTERM', detach);
   }
 }

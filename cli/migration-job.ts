@@ -8,11 +8,10 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { CertificateOutcome } from '../lambdas/migration/certificate-outcome';
 import type { MigrationManifest } from '../lambdas/migration/migration-manifest';
 import { migrationKeys, S3MigrationObjects } from '../lambdas/migration/migration-objects';
 import { MigrationProgress, type MigrationPhase, type PhaseProgress } from '../lambdas/migration/migration-progress';
-import { migrationReportRows, type MigrationReportRow } from '../lambdas/migration/migration-report';
+import type { MigrationReportRow } from '../lambdas/migration/migration-report';
 import { parseMigrationId } from '../lambdas/migration/migration-requests';
 
 /** One side's deployed migration: its workflow, files and progress counters, and the clients that reach them. */
@@ -41,7 +40,6 @@ export interface MigrationProgressView {
 export interface MigrationJobRequest {
   manifest: MigrationManifest;
   targetAwsAccount: string;
-  requestedBy: string;
   reason?: string;
   transferMessage?: string;
   /** Names the migration; by default it follows from the manifest and the target, so running the same job again resumes it. */
@@ -50,9 +48,13 @@ export interface MigrationJobRequest {
 
 export interface MigrationJobDeps {
   source: MigrationSide;
-  target: MigrationSide;
+  /**
+   * Starts the source run as the caller, through the start API (which records the caller
+   * as the requester): `startWorkflowExecution` of cli/start-request-client.ts.
+   */
+  start: (name: string, input: Record<string, unknown>) => Promise<string>;
   onProgress?: (view: MigrationProgressView) => void;
-  /** Aborting stops the running workflow; running the job again resumes. */
+  /** Aborting stops following the run, not the run: it goes on in AWS; running the job again re-attaches. */
   signal?: AbortSignal;
   pollMs?: number;
   now?: () => number;
@@ -61,12 +63,15 @@ export interface MigrationJobDeps {
 export interface MigrationJobResult {
   migrationId: string;
   sourceRun: string;
-  targetRun?: string;
+  /** How the run ended (the source execution's `outcome`). */
+  outcome: string;
   rows: MigrationReportRow[];
+  downtimeSeconds: { count: number; p50: number; p99: number; max: number } | null;
 }
 
-export class MigrationStopped extends Error {
-  override readonly name = 'MigrationStopped';
+/** The job stopped following the run (it goes on); run the same job again to re-attach. */
+export class MigrationDetached extends Error {
+  override readonly name = 'MigrationDetached';
 }
 
 export class MigrationRunFailed extends Error {
@@ -78,126 +83,125 @@ export function migrationIdOf(manifest: MigrationManifest, targetAwsAccount: str
   return `m-${createHash('sha256').update(JSON.stringify({ manifest, targetAwsAccount })).digest('hex').slice(0, 24)}`;
 }
 
+/** This migration's own source runs: `<id>-out-<time>`, not another migration whose id starts with this one. */
+function ownRunPattern(migrationId: string): RegExp {
+  return new RegExp(`^${migrationId}-out-[0-9]{13}$`);
+}
+
+async function runningRun(side: MigrationSide, migrationId: string): Promise<string | undefined> {
+  const running = await side.sfn.send(
+    new ListExecutionsCommand({ stateMachineArn: side.stateMachineArn, statusFilter: 'RUNNING', maxResults: 100 }),
+  );
+  return running.executions?.find((execution) => ownRunPattern(migrationId).test(execution.name ?? ''))?.executionArn;
+}
+
 /**
- * Runs a migration from the source side to the target side: uploads the manifest,
- * runs the source workflow (which waits for its approvers), hands the target the
- * certificates offered, runs the target workflow (which waits for its approvers), and
- * returns every certificate's outcome. Each run skips what an earlier run did, so a
- * stopped or failed job is resumed by running it again.
+ * Runs a migration, or re-attaches to its run: uploads the manifest, starts the source
+ * run through the start API (everything after that — both approvals, the proposal, the
+ * cutover and the target's landing — happens between the two accounts, not here), and
+ * follows it to its end. A run still going is re-attached to; a stopped or failed one is
+ * resumed by a new run, which skips what earlier runs did.
  */
 export async function runMigrationJob(deps: MigrationJobDeps, request: MigrationJobRequest): Promise<MigrationJobResult> {
   const migrationId =
     request.migrationId === undefined ? migrationIdOf(request.manifest, request.targetAwsAccount) : parseMigrationId(request.migrationId);
-  const manifestBody =
-    request.manifest.kind === 'list'
-      ? { certificateIds: request.manifest.certificateIds }
-      : { selector: { status: request.manifest.status, caCertificateId: request.manifest.caCertificateId } };
-  const sourceFiles = new S3MigrationObjects(deps.source.s3, deps.source.bucketName);
-  await sourceFiles.writeJson(migrationKeys.manifest(migrationId), manifestBody);
-  const sourceRun = await runSide(deps, 'source', migrationId, {
-    migrationId,
-    targetAwsAccount: request.targetAwsAccount,
-    transferMessage: request.transferMessage ?? null,
-    requestedBy: request.requestedBy,
-    reason: request.reason ?? null,
-  });
-  const sourceOutcomes = (await sourceFiles.readJson(sourceRun.outcomesKey)) as CertificateOutcome[];
-
-  const offered = sourceOutcomes
-    .filter((outcome) => outcome.outcome === 'OFFERED' || outcome.outcome === 'ALREADY_OFFERED')
-    .map((outcome) => outcome.certificateId);
-  let targetOutcomes: CertificateOutcome[] = [];
-  let targetRun: string | undefined;
-  if (offered.length > 0) {
-    const targetFiles = new S3MigrationObjects(deps.target.s3, deps.target.bucketName);
-    await targetFiles.writeJson(migrationKeys.offers(migrationId), { sourceAwsAccount: deps.source.accountId, certificateIds: offered });
-    const run = await runSide(deps, 'target', migrationId, {
+  const now = deps.now ?? Date.now;
+  let executionArn = await runningRun(deps.source, migrationId);
+  if (!executionArn) {
+    const manifestBody =
+      request.manifest.kind === 'list'
+        ? { certificateIds: request.manifest.certificateIds }
+        : { selector: { status: request.manifest.status, caCertificateId: request.manifest.caCertificateId } };
+    await new S3MigrationObjects(deps.source.s3, deps.source.bucketName).writeJson(migrationKeys.manifest(migrationId), manifestBody);
+    executionArn = await deps.start(`${migrationId}-out-${now()}`, {
       migrationId,
-      requestedBy: request.requestedBy,
+      targetAwsAccount: request.targetAwsAccount,
+      transferMessage: request.transferMessage ?? null,
       reason: request.reason ?? null,
     });
-    targetRun = run.runName;
-    targetOutcomes = (await targetFiles.readJson(run.outcomesKey)) as CertificateOutcome[];
   }
-  deps.onProgress?.({ side: targetRun ? 'target' : 'source', phase: 'report', runName: targetRun ?? sourceRun.runName });
-  return { migrationId, sourceRun: sourceRun.runName, targetRun, rows: migrationReportRows(sourceOutcomes, targetOutcomes) };
+  return followRun(deps, migrationId, executionArn);
 }
 
-const PHASES: Record<'source' | 'target', MigrationPhase[]> = { source: ['transfer', 'land'], target: ['land'] };
-
-/** Starts (or, after a crash of the job itself, rejoins) the side's run and follows it to its end. */
-async function runSide(
-  deps: MigrationJobDeps,
-  sideName: 'source' | 'target',
-  migrationId: string,
-  input: Record<string, unknown>,
-): Promise<{ runName: string; outcomesKey: string }> {
-  const side = deps[sideName];
-  const now = deps.now ?? Date.now;
-  const prefix = `${migrationId}-${sideName === 'source' ? 'out' : 'in'}-`;
-  const running = await side.sfn.send(
-    new ListExecutionsCommand({ stateMachineArn: side.stateMachineArn, statusFilter: 'RUNNING', maxResults: 100 }),
+/** Stops the migration's running source run (a later job resumes it); false when none runs. */
+export async function stopMigration(side: MigrationSide, migrationId: string): Promise<string | undefined> {
+  const executionArn = await runningRun(side, parseMigrationId(migrationId));
+  if (!executionArn) return undefined;
+  await side.sfn.send(
+    new StopExecutionCommand({
+      executionArn,
+      error: 'MigrationStopped',
+      cause: 'stopped with certflow migrate --stop: run it again to resume',
+    }),
   );
-  // Only this migration's own runs: `<id>-out-<time>`, not another migration whose id starts with this one.
-  const ownRun = new RegExp(`^${prefix}[0-9]+$`);
-  let executionArn = running.executions?.find((execution) => ownRun.test(execution.name ?? ''))?.executionArn;
-  if (!executionArn) {
-    const started = await side.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: side.stateMachineArn, name: `${prefix}${now()}`, input: JSON.stringify(input) }),
-    );
-    executionArn = started.executionArn;
-  }
-  if (!executionArn) throw new MigrationRunFailed(`the ${sideName} workflow did not start`);
+  return executionArn;
+}
+
+async function followRun(deps: MigrationJobDeps, migrationId: string, executionArn: string): Promise<MigrationJobResult> {
+  const side = deps.source;
+  const now = deps.now ?? Date.now;
   const runName = executionArn.split(':').pop() ?? executionArn;
   const progress = new MigrationProgress(side.dynamodb, side.progressTableName);
   const phaseStarts = new Map<MigrationPhase, { at: number; done: number }>();
-
   for (;;) {
-    if (deps.signal?.aborted) {
-      await side.sfn.send(
-        new StopExecutionCommand({
-          executionArn,
-          error: 'MigrationStopped',
-          cause: 'stopped by the migration job: run it again to resume',
-        }),
-      );
-      throw new MigrationStopped(`stopped the ${sideName} run ${runName}: run the same migration again to resume`);
-    }
+    if (deps.signal?.aborted)
+      throw new MigrationDetached(`stopped following ${runName}; it goes on: run the same migration again to re-attach`);
     const execution = await side.sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (execution.status === 'SUCCEEDED') {
-      const output = JSON.parse(execution.output ?? '{}') as { result?: { outcomesKey?: string } };
-      if (!output.result?.outcomesKey) throw new MigrationRunFailed(`the ${sideName} run ${runName} wrote no outcomes`);
-      return { runName, outcomesKey: output.result.outcomesKey };
+      const output = JSON.parse(execution.output ?? '{}') as {
+        outcome?: string;
+        result?: { outcomesKey?: string; downtimeSeconds?: MigrationJobResult['downtimeSeconds'] };
+      };
+      if (!output.result?.outcomesKey) throw new MigrationRunFailed(`the source run ${runName} wrote no outcomes`);
+      const rows = (await new S3MigrationObjects(side.s3, side.bucketName).readJson(output.result.outcomesKey)) as MigrationReportRow[];
+      deps.onProgress?.({ side: 'source', phase: 'report', runName });
+      return {
+        migrationId,
+        sourceRun: runName,
+        outcome: output.outcome ?? 'UNKNOWN',
+        rows,
+        downtimeSeconds: output.result.downtimeSeconds ?? null,
+      };
     }
     if (execution.status !== 'RUNNING') {
       throw new MigrationRunFailed(
-        `the ${sideName} run ${runName} ended ${execution.status}${execution.error ? ` (${execution.error}: ${execution.cause ?? ''})` : ''}: run the same migration again to resume`,
+        `the source run ${runName} ended ${execution.status}${execution.error ? ` (${execution.error}: ${execution.cause ?? ''})` : ''}: run the same migration again to resume`,
       );
     }
-    deps.onProgress?.(progressView(sideName, runName, await progress.read(runName), phaseStarts, now()));
+    for (const view of progressViews(runName, await progress.read(runName), phaseStarts, now())) deps.onProgress?.(view);
     await sleep(deps.pollMs ?? 1000, deps.signal);
   }
 }
 
-function progressView(
-  side: 'source' | 'target',
+/** One view per phase that has counted anything (transfer in the source, land in the target), or the approvals' wait. */
+function progressViews(
   runName: string,
   counters: Partial<Record<MigrationPhase, PhaseProgress>>,
   phaseStarts: Map<MigrationPhase, { at: number; done: number }>,
   now: number,
-): MigrationProgressView {
-  const phases = PHASES[side].filter((phase) => counters[phase] !== undefined);
-  const phase = phases[phases.length - 1];
-  if (!phase) return { side, phase: 'plan', runName };
-  const progress = counters[phase] as PhaseProgress;
-  const finished = progress.done + progress.failed;
-  // The transfer and answer phases are counted once their approval arrived: until then nothing moves.
-  if (finished === 0) return { side, phase: 'approval', runName, progress };
-  const start = phaseStarts.get(phase) ?? { at: now, done: finished };
-  phaseStarts.set(phase, start);
-  const seconds = (now - start.at) / 1000;
-  const rate = seconds > 0 ? (finished - start.done) / seconds : undefined;
-  return { side, phase, runName, progress, rate, secondsLeft: rate ? (progress.total - finished) / rate : undefined };
+): MigrationProgressView[] {
+  const transfer = counters.transfer;
+  if (!transfer) return [{ side: 'source', phase: 'plan', runName }];
+  if (transfer.done + transfer.failed === 0) return [{ side: 'source', phase: 'approval', runName, progress: transfer }];
+  const views: MigrationProgressView[] = [];
+  for (const phase of ['transfer', 'land'] as const) {
+    const progress = counters[phase];
+    if (!progress) continue;
+    const finished = progress.done + progress.failed;
+    const start = phaseStarts.get(phase) ?? { at: now, done: finished };
+    phaseStarts.set(phase, start);
+    const seconds = (now - start.at) / 1000;
+    const rate = seconds > 0 ? (finished - start.done) / seconds : undefined;
+    views.push({
+      side: phase === 'transfer' ? 'source' : 'target',
+      phase,
+      runName,
+      progress,
+      rate,
+      secondsLeft: rate ? (progress.total - finished) / rate : undefined,
+    });
+  }
+  return views;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -218,7 +222,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function progressLine(view: MigrationProgressView, width = 30): string {
   const label = `${view.side} ${view.phase}`;
   if (!view.progress) return `${label}: ${view.phase === 'plan' ? 'planning' : view.phase === 'report' ? 'writing the report' : 'waiting'}`;
-  if (view.phase === 'approval') return `${label}: waiting for the ${view.side} approvers (${view.progress.total} certificates)`;
+  if (view.phase === 'approval') return `${label}: waiting for both accounts' approvers (${view.progress.total} certificates)`;
   const { total, done, failed } = view.progress;
   const finished = done + failed;
   const filled = total > 0 ? Math.round((finished / total) * width) : width;

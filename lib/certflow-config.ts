@@ -1,3 +1,4 @@
+import { MIGRATION_BATCH_SIZE_MAX } from '../lambdas/cross-account/migration-messages';
 import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import { NO_LANDING, parseLandingConfig, type LandingConfig } from '../lambdas/landing/plan-landing';
@@ -178,8 +179,8 @@ export function readCertflowConfig(node: Node): CertflowConfig {
     );
   }
   const iotRequestsPerSecond = whole(node, CONTEXT_KEYS.iotRequestsPerSecond, 10, 1, 10_000);
-  const migrationBatchSize = whole(node, CONTEXT_KEYS.migrationBatchSize, 200, 1, 1000);
-  const migrationMaxConcurrency = whole(node, CONTEXT_KEYS.migrationMaxConcurrency, 1, 1, 1000);
+  const migrationBatchSize = whole(node, CONTEXT_KEYS.migrationBatchSize, 10, 1, MIGRATION_BATCH_SIZE_MAX);
+  const migrationMaxConcurrency = whole(node, CONTEXT_KEYS.migrationMaxConcurrency, 5, 1, 1000);
   // A batch paces its certificates to quota / concurrency a second and must end well within Lambda's 15 minutes.
   const batchSeconds = migrationBatchSize / (iotRequestsPerSecond / migrationMaxConcurrency);
   if (batchSeconds > MAX_BATCH_SECONDS) {

@@ -111,6 +111,7 @@ export class SourceSideStack extends Stack {
       messageBus: this.messageBus,
       receiver: this.workflow.functions.receiver,
       peerAccount,
+      startRequests: this.startRequests,
     });
     acknowledgeCertflowWildcards(this, table);
     new CfnOutput(this, 'OutboundStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

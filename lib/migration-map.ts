@@ -10,6 +10,7 @@ export function migrationEnvironment(config: CertflowConfig, storage: MigrationS
     [HANDLER_ENVIRONMENT.migrationBucketName]: storage.bucket.bucketName,
     [HANDLER_ENVIRONMENT.migrationProgressTableName]: storage.progressTable.tableName,
     [HANDLER_ENVIRONMENT.iotRequestsPerSecond]: String(config.iotRequestsPerSecond / config.migrationMaxConcurrency),
+    [HANDLER_ENVIRONMENT.migrationBatchSize]: String(config.migrationBatchSize),
   };
 }
 

@@ -12,6 +12,7 @@ import { lambdaStep, messageWaitStep } from './lambda-step';
 import { migrationMap, migrationEnvironment } from './migration-map';
 import type { MigrationStorage } from './migration-storage';
 import { auditTableAccess, thisAccountsCertificates } from './transfer-action-function';
+import type { StartRequestApi } from './start-request-api';
 import type { TransferMessageBus } from './transfer-message-bus';
 import type { TransferProposalTable } from './transfer-proposal-table';
 import { acknowledgeMigrationWildcards } from './wildcard-acknowledgements';
@@ -36,6 +37,8 @@ export interface OutboundMigrationWorkflowProps {
   readonly receiver: CertflowFunction;
   /** The target account. */
   readonly peerAccount: string;
+  /** The start API: the workflow's first step checks that it recorded this execution and its requester. */
+  readonly startRequests: StartRequestApi;
 }
 
 /** How a source-side migration run ended, in the execution's `outcome` field. */
@@ -195,6 +198,7 @@ export class OutboundMigrationWorkflow extends Construct {
         targetAwsAccount: request('targetAwsAccount'),
         transferMessage: request('transferMessage'),
         requestedBy: request('requestedBy'),
+        requestedByArn: request('requestedByArn'),
         reason: request('reason'),
         migration: sfn.JsonPath.objectAt('$.plan.summary'),
       },
@@ -285,38 +289,46 @@ export class OutboundMigrationWorkflow extends Construct {
       resultPath: '$.error',
     });
 
-    const definition = plan.next(
-      new sfn.Choice(this, 'AnythingToTransfer')
-        .when(sfn.Condition.numberEquals('$.plan.itemCount', 0), outcome('NothingToTransfer', 'NOTHING_TO_TRANSFER').next(notApproved))
-        .otherwise(
-          requestApproval
-            .next(verifyApproval)
-            .next(
-              new sfn.Choice(this, 'SourceDecision')
-                .when(
-                  sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'),
-                  outcome('SourceRejected', 'SOURCE_REJECTED').next(notApproved),
-                )
-                .otherwise(
-                  propose
-                    .next(readDecision)
-                    .next(
-                      new sfn.Choice(this, 'TargetDecision')
-                        .when(
-                          sfn.Condition.stringEquals('$.targetDecision.decision', 'APPROVED'),
-                          cutoverMap.next(awaitLandings).next(outcome('Landed', 'LANDED')).next(reportCutover).next(finished),
-                        )
-                        .otherwise(outcome('TargetRejected', 'TARGET_REJECTED').next(targetRejected)),
-                    ),
-                ),
-            ),
-        ),
-    );
+    // Before anything is read or changed: the requester must be the caller the start API verified.
+    const definition = props.startRequests
+      .verifyStep(this, 'VerifyStartRequest')
+      .next(plan)
+      .next(
+        new sfn.Choice(this, 'AnythingToTransfer')
+          .when(sfn.Condition.numberEquals('$.plan.itemCount', 0), outcome('NothingToTransfer', 'NOTHING_TO_TRANSFER').next(notApproved))
+          .otherwise(
+            requestApproval
+              .next(verifyApproval)
+              .next(
+                new sfn.Choice(this, 'SourceDecision')
+                  .when(
+                    sfn.Condition.stringEquals('$.sourceApproval.decision', 'REJECTED'),
+                    outcome('SourceRejected', 'SOURCE_REJECTED').next(notApproved),
+                  )
+                  .otherwise(
+                    propose
+                      .next(readDecision)
+                      .next(
+                        new sfn.Choice(this, 'TargetDecision')
+                          .when(
+                            sfn.Condition.stringEquals('$.targetDecision.decision', 'APPROVED'),
+                            cutoverMap.next(awaitLandings).next(outcome('Landed', 'LANDED')).next(reportCutover).next(finished),
+                          )
+                          .otherwise(outcome('TargetRejected', 'TARGET_REJECTED').next(targetRejected)),
+                      ),
+                  ),
+              ),
+          ),
+      );
 
     const workflow = new WorkflowStateMachine(this, 'Workflow', {
       stateMachineName,
       definition,
-      functions: [...Object.values(this.functions).map((built) => built.function), ...props.approvals.stepFunctions],
+      functions: [
+        ...Object.values(this.functions).map((built) => built.function),
+        ...props.approvals.stepFunctions,
+        props.startRequests.verifyFunction.function,
+      ],
       comment: 'certflow migration, source side: cheap plan, both approvals, then a pipelined cutover that the target lands as it goes',
       alarmTopic: props.alarmTopic,
     });

@@ -51,7 +51,7 @@ function runRequest(fields: Fields, prefix = ''): MigrationRunRequest {
 function attempt(fields: Fields): { executionId?: string; requestedBy?: string; approvedBy?: string } {
   return {
     executionId: text(fields, 'executionId', 2048, 'BatchInput.executionId'),
-    requestedBy: optionalText(fields, 'requestedBy', 256, 'BatchInput.requestedBy'),
+    requestedBy: optionalText(fields, 'requestedBy', 2048, 'BatchInput.requestedBy'),
     approvedBy: optionalText(fields, 'approvedBy', 256, 'BatchInput.approvedBy'),
   };
 }
@@ -105,7 +105,8 @@ export function parseOutboundMigrationRequest(event: unknown): OutboundMigration
     ...run,
     targetAwsAccount: parseAwsAccountId(input.targetAwsAccount, 'targetAwsAccount'),
     transferMessage: migrationUserMessage(input.transferMessage),
-    requestedBy: text(input, 'requestedBy', 256),
+    requestedBy: text(input, 'requestedBy', 2048),
+    requestedByArn: optionalText(input, 'requestedByArn', 2048) ?? null,
     reason: optionalText(input, 'reason', 256) ?? null,
   };
 }

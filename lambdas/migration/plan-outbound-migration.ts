@@ -19,6 +19,8 @@ export interface OutboundMigrationRequest extends MigrationRunRequest {
   targetAwsAccount: string;
   transferMessage: string | null;
   requestedBy: string;
+  /** The caller the start API verified. */
+  requestedByArn: string | null;
   reason: string | null;
 }
 

@@ -28,7 +28,7 @@ export const E2E_CONTEXT = {
   // Migrations pace themselves to this quota; their test raises the emulator's quotas to match.
   'certflow:iotRequestsPerSecond': '100',
   // Small batches, so that a migration test can stop a run between them.
-  'certflow:migrationBatchSize': '50',
+  'certflow:migrationBatchSize': '10',
 };
 export const E2E_TIME_SCALE = 0.002;
 export const E2E_ASSEMBLY = path.join(PROJECT_ROOT, 'cdk.out.e2e');
@@ -48,6 +48,14 @@ export const E2E_MIGRATION_QUOTAS = Object.fromEntries(
     'ListPrincipalThings',
     'AttachPolicy',
     'DetachPolicy',
+    'ListPolicies',
+    'ListTargetsForPolicy',
+    'GetPolicy',
+    'DescribeThing',
+    'DescribeThingType',
+    'CreateThing',
+    'AttachThingPrincipal',
+    'DetachThingPrincipal',
   ].map((action) => [action, 100]),
 );
 
