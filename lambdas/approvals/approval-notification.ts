@@ -167,7 +167,10 @@ export function migrationCounts(migration: MigrationSummary, side: ApprovalSide 
   if (side === 'TARGET') {
     return [
       ['Migration', migration.migrationId],
-      ['Certificates', `${migration.certificateCount} (nothing changes before you approve; then the source offers them batch by batch and each lands here as it arrives)`],
+      [
+        'Certificates',
+        `${migration.certificateCount} (nothing changes before you approve; then the source offers them batch by batch and each lands here as it arrives)`,
+      ],
       ['By status in the source', statusCountsText(migration.statusCounts)],
       ['Already done', `${migration.alreadyDone} (skipped: landed by an earlier run)`],
     ];

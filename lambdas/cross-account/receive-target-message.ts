@@ -18,14 +18,17 @@ export interface ReceiverDeps {
   ownAccount: string;
 }
 
+/** Whether the message woke a waiting step: `not-waiting` when it arrived before the step waits (the step finds it then). */
+export type WokeStep = 'woken' | 'task-over' | 'not-waiting';
+
 /**
  * What a receiver did with one event. Only a failure to reach DynamoDB or Step Functions
  * throws (EventBridge then delivers the event again); a message that cannot be accepted is
  * dropped with its reason, since delivering it again would not change the answer.
  */
 export type ReceiveResult =
-  | { kind: 'recorded'; type: TransferMessage['type'] | MigrationMessage['type']; proposalId: string; woke: 'woken' | 'task-over' }
-  | { kind: 'duplicate'; type: TransferMessage['type'] | MigrationMessage['type']; proposalId: string; woke: 'woken' | 'task-over' }
+  | { kind: 'recorded'; type: TransferMessage['type'] | MigrationMessage['type']; proposalId: string; woke: WokeStep }
+  | { kind: 'duplicate'; type: TransferMessage['type'] | MigrationMessage['type']; proposalId: string; woke: WokeStep }
   | { kind: 'started'; proposalId: string; executionName: string }
   | { kind: 'ignored'; reason: string; type?: string; proposalId?: string };
 

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { MigrationExchangeStore } from '../cross-account/migration-exchange-store';
 import { MIGRATION_MESSAGE_TYPES } from '../cross-account/migration-messages';
+import { receiveMigrationSourceMessage } from '../cross-account/receive-migration-source-message';
 import { receiveMigrationTargetMessage } from '../cross-account/receive-migration-target-message';
 import { receiveSourceMessage } from '../cross-account/receive-source-message';
 import { MigrationProgress } from '../migration/migration-progress';
@@ -21,23 +22,28 @@ export const handler = async (event: unknown, context: Context): Promise<Receive
   const deps = { store: proposalStore(), sfn: stepFunctions(), ...accounts() };
   const reviewStateMachineArn = process.env[HANDLER_ENVIRONMENT.reviewStateMachineArn];
   const isMigration = MIGRATION_MESSAGE_TYPES.includes(String((event as Record<string, unknown> | null)?.['detail-type']));
-  const result =
-    isMigration && !reviewStateMachineArn
-      ? await receiveMigrationTargetMessage(
-          {
-            ...deps,
-            store: new MigrationExchangeStore(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.proposalTableName)),
-            objects: new S3MigrationObjects(migrationS3(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName)),
-            progress: new MigrationProgress(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationProgressTableName)),
-          },
-          event,
-        )
-      : reviewStateMachineArn
-        ? await receiveSourceMessage(
-            { ...deps, reviewStateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.reviewStateMachineArn) },
-            event,
-          )
-        : await receiveTargetMessage(deps, event);
+  const migrationStore = () => new MigrationExchangeStore(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.proposalTableName));
+  let result: ReceiveResult;
+  if (reviewStateMachineArn && isMigration) {
+    result = await receiveMigrationSourceMessage(
+      { ...deps, store: migrationStore(), migrationStateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.migrationStateMachineArn) },
+      event,
+    );
+  } else if (reviewStateMachineArn) {
+    result = await receiveSourceMessage({ ...deps, reviewStateMachineArn }, event);
+  } else if (isMigration) {
+    result = await receiveMigrationTargetMessage(
+      {
+        ...deps,
+        store: migrationStore(),
+        objects: new S3MigrationObjects(migrationS3(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName)),
+        progress: new MigrationProgress(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationProgressTableName)),
+      },
+      event,
+    );
+  } else {
+    result = await receiveTargetMessage(deps, event);
+  }
   const fields = {
     kind: result.kind,
     ...('type' in result ? { messageType: result.type } : {}),

@@ -9,6 +9,7 @@ import {
   ListPrincipalThingsCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { migrationIdOf, runMigrationJob } from '../../cli/migration-job';
 import type { AuditRow } from '../../lambdas/audit-trail/audit-row';
 import { listCertificates } from '../../lambdas/migration/certificate-listing';
@@ -114,7 +115,8 @@ describe('pipelined migrations in the sandbox, everything on', () => {
     for (const { certificateId } of [...seeded.withLanding, ...seeded.active]) expect(inTarget.get(certificateId)).toBe('ACTIVE');
     for (const { certificateId } of seeded.inactive) expect(inTarget.get(certificateId)).toBe('INACTIVE');
     for (const id of all) expect(inSource.has(id)).toBe(false);
-    for (const { certificateArn, thingName } of seeded.withLanding) {
+    for (const { certificateArn: sourceArn, thingName } of seeded.withLanding) {
+      const certificateArn = sourceArn.replace(`:${sourceAccount}:`, `:${targetAccount}:`);
       const policies = await targetIot.send(new ListAttachedPoliciesCommand({ target: certificateArn }));
       expect(policies.policies?.map((policy) => policy.policyName)).toEqual([POLICY]);
       const things = await targetIot.send(new ListPrincipalThingsCommand({ principal: certificateArn }));
@@ -140,11 +142,9 @@ describe('pipelined migrations in the sandbox, everything on', () => {
     expect(successes(targetRows).every((count) => count === 1)).toBe(true);
     expect(sourceRows.filter((row) => row.action === 'TransferCertificate' && row.outcome === 'SUCCEEDED')).toHaveLength(all.length);
     expect(targetRows.filter((row) => row.action === 'AcceptCertificateTransfer' && row.outcome === 'SUCCEEDED')).toHaveLength(all.length);
-    const reviews = await fixture.sfn(targetAccount).send(
-      new (await import('@aws-sdk/client-sfn')).ListExecutionsCommand({
-        stateMachineArn: fixture.sandbox.stacks.CertflowTarget?.outputs.InboundStateMachineArn ?? '',
-      }),
-    );
+    const reviews = await fixture
+      .sfn(targetAccount)
+      .send(new ListExecutionsCommand({ stateMachineArn: fixture.sandbox.stacks.CertflowTarget?.outputs.InboundStateMachineArn ?? '' }));
     expect(reviews.executions ?? []).toEqual([]);
   }, 240_000);
 

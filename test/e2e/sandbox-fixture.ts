@@ -29,6 +29,8 @@ export const E2E_CONTEXT = {
   'certflow:iotRequestsPerSecond': '100',
   // Small batches, so that a migration test can stop a run between them.
   'certflow:migrationBatchSize': '10',
+  // A migration's batches wait for their offers up to this long: scaled, 600 minutes are 72 s, room for a loaded CI machine.
+  'certflow:cutoverTimeoutMinutes': '600',
 };
 export const E2E_TIME_SCALE = 0.002;
 export const E2E_ASSEMBLY = path.join(PROJECT_ROOT, 'cdk.out.e2e');
