@@ -14,7 +14,14 @@ import { migrationReportCsv } from '../../lambdas/migration/migration-report';
 import { LocalCertificateAuthority } from '../../local/iot/x509-certificates';
 import { approveMigrationRequests } from '../../local/sandbox-approver';
 import { sandboxMigrationSide } from '../../local/sandbox-migration-side';
-import { createCertificate, E2E_MIGRATION_QUOTAS, startSandboxFixture, type SandboxFixture } from './sandbox-fixture';
+import {
+  createCertificate,
+  E2E_MIGRATION_QUOTAS,
+  operatorArn,
+  startSandboxFixture,
+  startThroughApi,
+  type SandboxFixture,
+} from './sandbox-fixture';
 
 /** The CA's device certificates, registered INACTIVE (RegisterCertificate's default) ... */
 const INACTIVE_UNDER_CA = 7;
@@ -116,7 +123,6 @@ describe('a CA selector migration in the sandbox', () => {
     const request: MigrationJobRequest = {
       manifest,
       targetAwsAccount: targetAccount,
-      requestedBy: 'migration-job@example.com',
       reason: 'move the fleet CA',
     };
     const approver = approveMigrationRequests(
@@ -129,7 +135,12 @@ describe('a CA selector migration in the sandbox', () => {
     let result: MigrationJobResult;
     try {
       result = await runMigrationJob(
-        { source: sandboxMigrationSide(fixture.sandbox, 'source'), target: sandboxMigrationSide(fixture.sandbox, 'target'), pollMs: 50 },
+        {
+          source: sandboxMigrationSide(fixture.sandbox, 'source'),
+          start: (name, input) =>
+            startThroughApi(fixture.sandbox, operatorArn(sourceAccount, 'migration-job@example.com'), 'migration', input, name),
+          pollMs: 50,
+        },
         request,
       );
     } finally {
@@ -144,8 +155,8 @@ describe('a CA selector migration in the sandbox', () => {
         result.rows.map((row) => [row.certificateId, [row.outcome, row.sourceOutcome, row.targetOutcome, row.previousStatus]]),
       ),
     ).toEqual({
-      ...each(inactive, ['TRANSFERRED', 'OFFERED', 'ACCEPTED', 'INACTIVE']),
-      ...each(active, ['TRANSFERRED', 'OFFERED', 'ACCEPTED', 'ACTIVE']),
+      ...each(inactive, ['LANDED', 'OFFERED', 'LANDED', 'INACTIVE']),
+      ...each(active, ['LANDED', 'OFFERED', 'LANDED', 'ACTIVE']),
     });
     const csv = migrationReportCsv(result.rows).trim().split('\n');
     expect(
@@ -155,12 +166,12 @@ describe('a CA selector migration in the sandbox', () => {
         .sort(),
     ).toEqual([...underCa].sort());
 
-    // The CA's certificates are the target's now, ACTIVE as its approvers chose; the others did not move or change.
+    // The CA's certificates are the target's now, each in the status it had in the source; the others did not move or change.
     const source = await statuses(sourceIot);
     const target = await statuses(targetIot);
     for (const id of underCa) {
       expect(source.has(id)).toBe(false);
-      expect(target.get(id)).toBe('ACTIVE');
+      expect(target.get(id)).toBe(before.get(id));
     }
     for (const id of underCa.slice(0, 1)) {
       const described = await targetIot.send(new DescribeCertificateCommand({ certificateId: id }));

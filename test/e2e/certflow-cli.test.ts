@@ -224,7 +224,7 @@ describe('the certflow command against the sandbox', () => {
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ cancelled: 'transfer' });
   }, 90_000);
 
-  it('exits 130 on Ctrl-C: transfer --wait stops following, migrate stops its workflow first', async () => {
+  it('exits 130 on Ctrl-C: transfer --wait and migrate stop following, the work goes on; migrate --stop stops the run', async () => {
     const { certificateId } = await createCertificate(fixture.iot(source));
     const waiting = start('transfer', '--certificate-id', certificateId, '--to', target, '--wait');
     await eventually('the first state', async () => (/RequestSourceApproval/.test(waiting.output.stderr) ? true : undefined));
@@ -235,20 +235,10 @@ describe('the certflow command against the sandbox', () => {
 
     const manifest = path.join(fixture.dataDir, 'one.csv');
     writeFileSync(manifest, `${(await createCertificate(fixture.iot(source))).certificateId}\n`);
-    const migrating = start(
-      'migrate',
-      '--manifest',
-      manifest,
-      '--to',
-      target,
-      '--requested-by',
-      REQUESTER,
-      '--report',
-      path.join(fixture.dataDir, 'report'),
-    );
+    const migrating = start('migrate', '--manifest', manifest, '--to', target, '--report', path.join(fixture.dataDir, 'report'));
     await eventually(
       'the source run',
-      async () => (/source (plan|inspect|approval|transfer)/.test(migrating.output.stderr) ? true : undefined),
+      async () => (/source (plan|approval|transfer)/.test(migrating.output.stderr) ? true : undefined),
       45_000,
     );
     // While it runs, status shows the migration run's counters.
@@ -259,17 +249,29 @@ describe('the certflow command against the sandbox', () => {
       const shown = await json<ExecutionView>('status', run.executionArn);
       return shown.progress ? shown : undefined;
     });
-    expect(counted).toMatchObject({ status: 'RUNNING', stateMachineName: 'CertflowSource-Migration', progress: { inspect: { total: 1 } } });
+    expect(counted).toMatchObject({
+      status: 'RUNNING',
+      stateMachineName: 'CertflowSource-Migration',
+      progress: { transfer: { total: 1 } },
+    });
     migrating.child.kill('SIGINT');
     expect(await migrating.exited).toBe(130);
-    expect(migrating.output.stderr).toMatch(/stopped the source run .*: run the same migration again to resume/);
+    expect(migrating.output.stderr).toContain('stopped following; the migration goes on');
+    expect((await json<ExecutionView>('status', run.executionArn)).status).toBe('RUNNING');
+    const stopped = await certflow('migrate', '--manifest', manifest, '--to', target, '--stop', '--json');
+    expect(stopped.code).toBe(0);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ stopped: run.executionArn });
+    // status exits 1 for a run that did not succeed, and says how it ended.
+    const afterStop = await certflow('status', run.executionArn);
+    expect(afterStop.code).toBe(1);
+    expect(afterStop.stderr).toContain('ended ABORTED: MigrationStopped');
   }, 120_000);
 
   it('exits 2 for bad usage: an unknown option, a missing manifest, a bad certificate id', async () => {
     const unknown = await certflow('pending', '--colour');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("certflow: unknown option '--colour'");
-    const noManifest = await certflow('migrate', '--manifest', 'nope.csv', '--to', target, '--requested-by', REQUESTER);
+    const noManifest = await certflow('migrate', '--manifest', 'nope.csv', '--to', target);
     expect(noManifest.code).toBe(2);
     expect(noManifest.stderr).toContain('certflow: --manifest: nope.csv does not exist');
     const badId = await certflow('transfer', '--certificate-id', 'abc', '--to', target);
