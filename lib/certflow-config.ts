@@ -1,3 +1,4 @@
+import { PACED_IOT_ACTIONS } from '../lambdas/migration/iot-request-pacing';
 import { MIGRATION_BATCH_SIZE_MAX } from '../lambdas/cross-account/migration-messages';
 import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
@@ -24,6 +25,8 @@ export interface CertflowConfig {
   readonly inboundPollInterval: Duration;
   /** The account's per-Action IoT request quota (TransferCertificate, AcceptCertificateTransfer, ...) that migrations pace themselves to. */
   readonly iotRequestsPerSecond: number;
+  /** Per-Action quotas over iotRequestsPerSecond, for Actions whose account quota differs (e.g. raised by a quota increase). */
+  readonly iotRequestsPerSecondByAction: Record<string, number>;
   /** Certificates per Distributed Map batch (one Lambda invocation) in a migration. */
   readonly migrationBatchSize: number;
   /** Batches a migration runs at once; each paces itself to the quota divided by this. */
@@ -55,6 +58,7 @@ export const CONTEXT_KEYS = {
   maxPollSeconds: 'certflow:maxPollSeconds',
   inboundPollMinutes: 'certflow:inboundPollMinutes',
   iotRequestsPerSecond: 'certflow:iotRequestsPerSecond',
+  iotRequestsPerSecondByAction: 'certflow:iotRequestsPerSecondByAction',
   migrationBatchSize: 'certflow:migrationBatchSize',
   migrationMaxConcurrency: 'certflow:migrationMaxConcurrency',
   migrationToleratedFailurePercent: 'certflow:migrationToleratedFailurePercent',
@@ -165,6 +169,21 @@ function whole(node: Node, key: string, fallback: number, min: number, max: numb
   return value;
 }
 
+function quotasByAction(node: Node): Record<string, number> {
+  const key = CONTEXT_KEYS.iotRequestsPerSecondByAction;
+  const value = json(node, key) ?? {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CertflowConfigError(key, 'must be a JSON object of IoT Action name to requests per second');
+  const known: readonly string[] = PACED_IOT_ACTIONS;
+  for (const [action, rate] of Object.entries(value)) {
+    if (!known.includes(action))
+      throw new CertflowConfigError(key, `names ${action}, which is not an Action certflow calls (${known.join(', ')})`);
+    if (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 1 || rate > 10_000)
+      throw new CertflowConfigError(key, `${action} must be a whole number from 1 to 10000`);
+  }
+  return value as Record<string, number>;
+}
+
 /** A migration batch's pacing budget: a third of Lambda's 15-minute limit, leaving room for retries and backoff. */
 const MAX_BATCH_SECONDS = 300;
 
@@ -207,6 +226,7 @@ export function readCertflowConfig(node: Node): CertflowConfig {
     inboundPollInterval: Duration.minutes(whole(node, CONTEXT_KEYS.inboundPollMinutes, 5, 1, 1440)),
     // AWS IoT's default for the certificate-transfer Actions and DescribeCertificate.
     iotRequestsPerSecond,
+    iotRequestsPerSecondByAction: quotasByAction(node),
     migrationBatchSize,
     migrationMaxConcurrency,
     migrationToleratedFailurePercent: whole(node, CONTEXT_KEYS.migrationToleratedFailurePercent, 10, 0, 100),

@@ -11,6 +11,12 @@ export function migrationEnvironment(config: CertflowConfig, storage: MigrationS
     [HANDLER_ENVIRONMENT.migrationProgressTableName]: storage.progressTable.tableName,
     [HANDLER_ENVIRONMENT.iotRequestsPerSecond]: String(config.iotRequestsPerSecond / config.migrationMaxConcurrency),
     [HANDLER_ENVIRONMENT.migrationBatchSize]: String(config.migrationBatchSize),
+    // Each batch's share of each Action's own quota, as for iotRequestsPerSecond.
+    [HANDLER_ENVIRONMENT.iotRequestsPerSecondByAction]: JSON.stringify(
+      Object.fromEntries(
+        Object.entries(config.iotRequestsPerSecondByAction).map(([action, rate]) => [action, rate / config.migrationMaxConcurrency]),
+      ),
+    ),
   };
 }
 

@@ -2,6 +2,29 @@ import type { IoTClient, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { RequestPacer } from './request-pacer';
 
+/** The IoT Actions a migration calls, each paced to its own per-account quota. */
+export const PACED_IOT_ACTIONS = [
+  'ListCertificates',
+  'ListCertificatesByCA',
+  'ListOutgoingCertificates',
+  'ListPolicies',
+  'ListTargetsForPolicy',
+  'GetPolicy',
+  'DescribeCertificate',
+  'UpdateCertificate',
+  'ListAttachedPolicies',
+  'AttachPolicy',
+  'DetachPolicy',
+  'ListPrincipalThings',
+  'DescribeThing',
+  'DescribeThingType',
+  'CreateThing',
+  'AttachThingPrincipal',
+  'DetachThingPrincipal',
+  'TransferCertificate',
+  'AcceptCertificateTransfer',
+] as const;
+
 /** Pace a little under the quota: AWS's buckets and ours drift apart by clock and network jitter. */
 export const PACING_SHARE_OF_QUOTA = 0.98;
 
