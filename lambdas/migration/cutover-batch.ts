@@ -77,24 +77,52 @@ export async function cutoverBatch(deps: CutoverBatchDeps, batch: CutoverBatch):
   const earlier = new Map((await readOwnSheet(deps, sheetKey))?.certificates.map((entry) => [entry.certificateId, entry]) ?? []);
   const now = () => (deps.now ?? (() => new Date()))();
 
-  const entries: OfferedCertificate[] = [];
-  for (const item of batch.items) {
-    const recorded = earlier.get(item.certificateId);
-    // A certificate left PENDING by an interrupted run, or by a failed step, may have been transferred before the interruption.
-    const interrupted = recorded?.outcome === 'PENDING' || (!recorded && batch.failure);
-    const entry = recorded ?? (await lookBefore(deps, item, batch.failure));
-    entries.push(interrupted ? await settleInterrupted(deps, entry) : entry);
-  }
   const sheet = (certificates: OfferedCertificate[]): OfferSheet => ({
     migrationId: context.migrationId,
     runName: context.runName,
     batch: batchNumber,
     certificates,
   });
-  if (!batch.failure) {
-    await publishExchangeObject(deps.s3, deps.bucket, sheetKey, sheet(entries));
+  /** What is known of each certificate before it is changed; filled in order by `lookAtEach`. */
+  const entries: OfferedCertificate[] = [];
+  const lookAt = async (item: CertificateToMove): Promise<OfferedCertificate> => {
+    const recorded = earlier.get(item.certificateId);
+    // A certificate left PENDING by an interrupted run, or by a failed step, may have been transferred before the interruption.
+    const interrupted = recorded?.outcome === 'PENDING' || (!recorded && batch.failure);
+    const entry = recorded ?? (await lookBefore(deps, item, batch.failure));
+    return interrupted ? settleInterrupted(deps, entry) : entry;
+  };
+  if (batch.failure) {
+    for (const item of batch.items) {
+      const entry = await lookAt(item);
+      entries.push(entry.outcome === 'PENDING' ? failedEntry(entry, batch.failure.error, batch.failure.cause.slice(0, 512)) : entry);
+    }
+  } else {
+    // Reading certificate i + 1 overlaps changing certificate i: the two use other Actions, each paced to its own quota.
+    // A certificate is changed only once the sheet that records it has been written.
+    const recorded = batch.items.map(() => {
+      let settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
+      const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      // Awaited below in order; a failure also surfaces through lookAtEach.
+      promise.catch(() => undefined);
+      return { promise, ...settle };
+    });
+    const lookAtEach = (async () => {
+      for (const [index, item] of batch.items.entries()) {
+        try {
+          entries.push(await lookAt(item));
+          await publishExchangeObject(deps.s3, deps.bucket, sheetKey, sheet(entries));
+          recorded[index]?.resolve();
+        } catch (error) {
+          for (const later of recorded.slice(index)) later.reject(error);
+          throw error;
+        }
+      }
+    })();
+    lookAtEach.catch(() => undefined);
     const startedAt = now().getTime();
     for (const [index, item] of batch.items.entries()) {
+      await recorded[index]?.promise;
       const entry = entries[index] as OfferedCertificate;
       if (entry.outcome !== 'PENDING') continue;
       entries[index] =
@@ -106,10 +134,7 @@ export async function cutoverBatch(deps: CutoverBatchDeps, batch: CutoverBatch):
               'the batch ran out of time before this certificate; run the migration again',
             );
     }
-  } else {
-    for (const [index, entry] of entries.entries()) {
-      if (entry.outcome === 'PENDING') entries[index] = failedEntry(entry, batch.failure.error, batch.failure.cause.slice(0, 512));
-    }
+    await lookAtEach;
   }
   const offerSheet = await publishExchangeObject(deps.s3, deps.bucket, sheetKey, sheet(entries));
   await sendTransferMessage(deps.sender, {
