@@ -63,17 +63,47 @@ parentPort.on('message', async ({ id, event, requestId, deadline }) => {
 `;
 
 /**
- * One deployed Lambda function run locally: its bundle loaded once in a worker thread
- * with its own process.env, so several functions with different environments share a
- * process without seeing each other's settings.
+ * Workers one function may run at once. Lambda runs one invocation per execution
+ * environment at a time and starts another environment for a concurrent invocation (up
+ * to the account's concurrency, 1,000 by default); the sandbox stops at this many and
+ * queues the rest, to keep its memory bounded.
+ */
+export const MAX_WORKERS_PER_FUNCTION = 32;
+
+interface PendingInvocation {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+  worker: Worker;
+}
+
+/**
+ * One deployed Lambda function run locally: its bundle loaded in worker threads with their
+ * own process.env, so several functions with different environments share a process
+ * without seeing each other's settings. Like Lambda's execution environments, a worker
+ * serves one invocation at a time and is reused warm afterwards (module-level state, such
+ * as a paced client, lives as long as it does); concurrent invocations get workers of
+ * their own.
  */
 export class LocalLambdaFunction {
-  private readonly worker: Worker;
-  private readonly pending = new Map<string, { resolve(value: unknown): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
+  private readonly idle: Worker[] = [];
+  private readonly workers = new Set<Worker>();
+  private readonly waiting: Array<(worker: Worker) => void> = [];
+  private readonly pending = new Map<string, PendingInvocation>();
   invocations = 0;
 
   constructor(readonly options: LocalLambdaFunctionOptions) {
-    this.worker = new Worker(WORKER_SOURCE, {
+    this.idle.push(this.startWorker());
+  }
+
+  /** How many execution environments (workers) the function has started and still runs. */
+  get environments(): number {
+    return this.workers.size;
+  }
+
+  private startWorker(): Worker {
+    const { options } = this;
+    const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       env: options.environment,
       // Piped only when they go elsewhere: by default a worker writes through the process's own streams.
@@ -89,47 +119,78 @@ export class LocalLambdaFunction {
     const logStream = options.logStream;
     if (logStream) {
       // Written rather than piped: dozens of functions share one stream, and each pipe would add its listeners to it.
-      this.worker.stdout.on('data', (chunk: Buffer) => logStream.write(chunk));
-      this.worker.stderr.on('data', (chunk: Buffer) => logStream.write(chunk));
+      worker.stdout.on('data', (chunk: Buffer) => logStream.write(chunk));
+      worker.stderr.on('data', (chunk: Buffer) => logStream.write(chunk));
     }
-    this.worker.on('message', (reply: InvocationReply) => this.settle(reply));
-    this.worker.on('error', (error) => {
-      for (const [id] of this.pending) {
-        this.settle({ id, ok: false, errorType: 'Runtime.ExitError', errorMessage: error.message });
+    worker.on('message', (reply: InvocationReply) => this.settle(reply, true));
+    worker.on('error', (error) => {
+      this.retire(worker);
+      for (const [id, invocation] of this.pending) {
+        if (invocation.worker === worker)
+          this.settle({ id, ok: false, errorType: 'Runtime.ExitError', errorMessage: error.message }, false);
       }
     });
-    this.worker.unref();
+    worker.unref();
+    this.workers.add(worker);
+    return worker;
   }
 
-  invoke(event: unknown): Promise<unknown> {
+  private async acquire(): Promise<Worker> {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.workers.size < MAX_WORKERS_PER_FUNCTION) return this.startWorker();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(worker: Worker): void {
+    if (!this.workers.has(worker)) return;
+    const next = this.waiting.shift();
+    if (next) next(worker);
+    else this.idle.push(worker);
+  }
+
+  /** A worker that crashed or timed out is not reused (Lambda starts a fresh environment). */
+  private retire(worker: Worker): void {
+    if (!this.workers.delete(worker)) return;
+    const at = this.idle.indexOf(worker);
+    if (at >= 0) this.idle.splice(at, 1);
+    void worker.terminate();
+    // Someone queued for a worker gets a fresh one.
+    const next = this.waiting.shift();
+    if (next) next(this.startWorker());
+  }
+
+  async invoke(event: unknown): Promise<unknown> {
     this.invocations += 1;
     const id = randomUUID();
+    const worker = await this.acquire();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          this.settle({
-            id,
-            ok: false,
-            errorType: 'Sandbox.Timedout',
-            errorMessage: `Task timed out after ${this.options.timeoutMs / 1000} seconds`,
-          }),
-        this.options.timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        this.settle(
+          { id, ok: false, errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.options.timeoutMs / 1000} seconds` },
+          false,
+        );
+        this.retire(worker);
+      }, this.options.timeoutMs);
       timer.unref();
-      this.pending.set(id, { resolve, reject, timer });
-      this.worker.postMessage({ id, event, requestId: id, deadline: Date.now() + this.options.timeoutMs });
+      this.pending.set(id, { resolve, reject, timer, worker });
+      worker.postMessage({ id, event, requestId: id, deadline: Date.now() + this.options.timeoutMs });
     });
   }
 
   async close(): Promise<void> {
-    await this.worker.terminate();
+    const workers = [...this.workers];
+    this.workers.clear();
+    this.idle.length = 0;
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
-  private settle(reply: InvocationReply): void {
+  private settle(reply: InvocationReply, workerIsFree: boolean): void {
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;
     this.pending.delete(reply.id);
     clearTimeout(waiting.timer);
+    if (workerIsFree) this.release(waiting.worker);
     if (reply.ok) waiting.resolve(reply.result);
     else waiting.reject(new LambdaInvocationError(reply.errorType ?? 'Error', reply.errorMessage ?? '', this.options.functionName));
   }

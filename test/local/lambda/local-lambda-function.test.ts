@@ -1,61 +1,55 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LambdaInvocationError, LocalLambdaFunction } from '../../../local/lambda/local-lambda-function';
+import { LocalLambdaFunction } from '../../../local/lambda/local-lambda-function';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'certflow-lambda-'));
 const bundleFile = path.join(dir, 'index.js');
+// A module-level counter, as a warm container keeps it; each call waits a little so that two calls overlap.
 writeFileSync(
   bundleFile,
-  `exports.handler = async (event, context) => {
-     if (event.fail) { const error = new Error('certificate is ACTIVE'); error.name = 'CertificateStateException'; throw error; }
-     if (event.hang) return new Promise(() => {});
-     return { table: process.env.AUDIT_TABLE_NAME, requestId: context.awsRequestId, remaining: context.getRemainingTimeInMillis(), echo: event };
-   };`,
+  'let calls = 0; exports.handler = async (event) => { calls += 1; const seen = calls; await new Promise((r) => setTimeout(r, event.waitMs)); return seen; };',
 );
-
-function start(name: string, table: string, timeoutMs = 5000): LocalLambdaFunction {
-  return new LocalLambdaFunction({
-    functionName: name,
-    functionArn: `arn:aws:lambda:us-east-1:111111111111:function:${name}`,
-    bundleFile,
-    handlerExport: 'handler',
-    environment: { AUDIT_TABLE_NAME: table },
-    timeoutMs,
-  });
-}
-
-const first = start('first', 'table-a');
-const second = start('second', 'table-b');
-const slow = start('slow', 'table-c', 200);
-
+const fn = new LocalLambdaFunction({
+  functionName: 'counter',
+  functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:counter',
+  bundleFile,
+  handlerExport: 'handler',
+  environment: {},
+  timeoutMs: 5_000,
+});
 afterAll(async () => {
-  await Promise.all([first.close(), second.close(), slow.close()]);
+  await fn.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('LocalLambdaFunction', () => {
-  it('gives each function its own environment in one process', async () => {
-    const [a, b] = (await Promise.all([first.invoke({ n: 1 }), second.invoke({ n: 2 })])) as Array<{ table: string; echo: unknown }>;
-    expect(a).toMatchObject({ table: 'table-a', echo: { n: 1 } });
-    expect(b).toMatchObject({ table: 'table-b', echo: { n: 2 } });
-    expect(process.env.AUDIT_TABLE_NAME).toBeUndefined();
+  it('runs concurrent invocations in environments of their own, and reuses a warm one afterwards', async () => {
+    const concurrent = await Promise.all([fn.invoke({ waitMs: 200 }), fn.invoke({ waitMs: 200 }), fn.invoke({ waitMs: 200 })]);
+    // Each overlapping call had a module of its own: each counted its first call.
+    expect(concurrent).toEqual([1, 1, 1]);
+    expect(fn.environments).toBe(3);
+    // A later call finds a warm environment: its module has counted before.
+    expect(await fn.invoke({ waitMs: 0 })).toBe(2);
+    expect(fn.environments).toBe(3);
   });
 
-  it('passes a Lambda-like context', async () => {
-    const result = (await first.invoke({})) as { requestId: string; remaining: number };
-    expect(result.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(result.remaining).toBeGreaterThan(0);
-    expect(result.remaining).toBeLessThanOrEqual(5000);
-  });
-
-  it('rejects with the handler error name as the error type, as Lambda reports it', async () => {
-    const error = await first.invoke({ fail: true }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LambdaInvocationError);
-    expect(error).toMatchObject({ name: 'CertificateStateException', message: 'certificate is ACTIVE', functionName: 'first' });
-  });
-
-  it('times out an invocation that runs past the function timeout', async () => {
-    await expect(slow.invoke({ hang: true })).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
+  it('does not reuse an environment whose invocation timed out', async () => {
+    const slow = new LocalLambdaFunction({
+      functionName: 'slow',
+      functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:slow',
+      bundleFile,
+      handlerExport: 'handler',
+      environment: {},
+      timeoutMs: 1_500,
+    });
+    try {
+      await expect(slow.invoke({ waitMs: 4_000 })).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
+      expect(slow.environments).toBe(0);
+      // A fresh environment: its module starts counting again.
+      expect(await slow.invoke({ waitMs: 0 })).toBe(1);
+    } finally {
+      await slow.close();
+    }
   });
 });
