@@ -70,6 +70,12 @@ parentPort.on('message', async ({ id, event, requestId, deadline }) => {
  */
 export const MAX_WORKERS_PER_FUNCTION = 32;
 
+/**
+ * How long a function's extra workers (beyond one idle one) stay warm. Lambda keeps idle
+ * environments for an undocumented while; the sandbox gives their memory back sooner.
+ */
+export const IDLE_WORKER_MS = 30_000;
+
 interface PendingInvocation {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -92,9 +98,11 @@ export class LocalLambdaFunction {
   private readonly pending = new Map<string, PendingInvocation>();
   invocations = 0;
 
-  constructor(readonly options: LocalLambdaFunctionOptions) {
-    this.idle.push(this.startWorker());
-  }
+  /** Workers beyond the first idle one, with when they went idle: stopped once idle this long, to give back their memory. */
+  private readonly idleSince = new Map<Worker, NodeJS.Timeout>();
+
+  // Started on first invocation: a deployed function nobody calls holds no memory.
+  constructor(readonly options: LocalLambdaFunctionOptions) {}
 
   /** How many execution environments (workers) the function has started and still runs. */
   get environments(): number {
@@ -137,7 +145,11 @@ export class LocalLambdaFunction {
 
   private async acquire(): Promise<Worker> {
     const idle = this.idle.pop();
-    if (idle) return idle;
+    if (idle) {
+      clearTimeout(this.idleSince.get(idle));
+      this.idleSince.delete(idle);
+      return idle;
+    }
     if (this.workers.size < MAX_WORKERS_PER_FUNCTION) return this.startWorker();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
@@ -145,13 +157,23 @@ export class LocalLambdaFunction {
   private release(worker: Worker): void {
     if (!this.workers.has(worker)) return;
     const next = this.waiting.shift();
-    if (next) next(worker);
-    else this.idle.push(worker);
+    if (next) return next(worker);
+    if (this.idle.length > 0) {
+      const timer = setTimeout(() => {
+        this.idleSince.delete(worker);
+        this.retire(worker);
+      }, IDLE_WORKER_MS);
+      timer.unref();
+      this.idleSince.set(worker, timer);
+    }
+    this.idle.push(worker);
   }
 
   /** A worker that crashed or timed out is not reused (Lambda starts a fresh environment). */
   private retire(worker: Worker): void {
     if (!this.workers.delete(worker)) return;
+    clearTimeout(this.idleSince.get(worker));
+    this.idleSince.delete(worker);
     const at = this.idle.indexOf(worker);
     if (at >= 0) this.idle.splice(at, 1);
     void worker.terminate();
@@ -179,6 +201,8 @@ export class LocalLambdaFunction {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.idleSince.values()) clearTimeout(timer);
+    this.idleSince.clear();
     const workers = [...this.workers];
     this.workers.clear();
     this.idle.length = 0;

@@ -24,6 +24,10 @@ afterAll(async () => {
 });
 
 describe('LocalLambdaFunction', () => {
+  it('starts no environment before the first invocation', () => {
+    expect(fn.environments).toBe(0);
+  });
+
   it('runs concurrent invocations in environments of their own, and reuses a warm one afterwards', async () => {
     const concurrent = await Promise.all([fn.invoke({ waitMs: 200 }), fn.invoke({ waitMs: 200 }), fn.invoke({ waitMs: 200 })]);
     // Each overlapping call had a module of its own: each counted its first call.
