@@ -488,7 +488,8 @@ function approveMigration(migrationId: string) {
           if (!link || !requestId || answered.has(requestId)) continue;
           const side = /accepting/i.test(notification.subject ?? '') ? 'target' : 'source';
           if (side === 'target' && !targetAllowed) continue;
-          const decision: ApproverDecision = side === 'target' ? { decision: 'APPROVED' } : { decision: 'APPROVED', consentToPrepare: true };
+          const decision: ApproverDecision =
+            side === 'target' ? { decision: 'APPROVED' } : { decision: 'APPROVED', consentToPrepare: true };
           if ((await submitApproval(link, decision)).status !== 200) continue;
           answered.set(requestId, side);
           if (side === 'source') sourceAnswered();
@@ -635,8 +636,8 @@ describe('a pipelined migration survives SIGKILLs of the sandbox across its appr
     const sourceRun = await finished(sourceSfn, runs[0] ?? '');
     expect([sourceRun.status, outcomeOf(sourceRun.output), sourceRun.error]).toEqual(['SUCCEEDED', 'LANDED', undefined]);
     const targetRuns = (
-      (await targetSfn.send(new ListExecutionsCommand({ stateMachineArn: clients.migrationSide('target').stateMachineArn })))
-        .executions ?? []
+      (await targetSfn.send(new ListExecutionsCommand({ stateMachineArn: clients.migrationSide('target').stateMachineArn }))).executions ??
+      []
     ).filter((execution) => execution.name?.startsWith(`${migrationId}-in-`));
     expect(targetRuns.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
     expect(result.outcome).toBe('LANDED');
@@ -673,7 +674,11 @@ describe('a pipelined migration survives SIGKILLs of the sandbox across its appr
     const expectedTarget: string[] = [];
     for (const device of seeded.devices) {
       const id = device.certificateId;
-      expectedSource.push(`${id} UpdateCertificate`, `${id} DetachPolicy ${MIGRATION_POLICY}`, `${id} DetachThingPrincipal ${device.thingName}`);
+      expectedSource.push(
+        `${id} UpdateCertificate`,
+        `${id} DetachPolicy ${MIGRATION_POLICY}`,
+        `${id} DetachThingPrincipal ${device.thingName}`,
+      );
       expectedTarget.push(
         `${id} AttachPolicy ${MIGRATION_POLICY}`,
         `${id} CreateThing ${device.thingName}`,
