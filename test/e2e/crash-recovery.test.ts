@@ -30,7 +30,7 @@ import {
   type MigrationJobResult,
 } from '../../cli/migration-job';
 import { listCertificates } from '../../lambdas/migration/certificate-listing';
-import type { AuditRow } from '../../lambdas/audit-trail/audit-row';
+import { MigrationProgress } from '../../lambdas/migration/migration-progress';
 import type { FaultSettings } from '../../local/iot/fault-injection';
 import { submitApproval, type ApproverDecision } from '../../local/sandbox-approver';
 import { submitDecision } from './approval-links';
@@ -57,8 +57,7 @@ const TARGET_APPROVER = 'target-approver-1@example.com';
 const REQUESTER = 'requester@example.com';
 /** Long enough for the test to see a step in flight and kill the sandbox in the middle of it. */
 const WINDOW_MS = 1500;
-const MIGRATION_SIZE = 20;
-/** Per IoT request during the migration's maps: 20 certificates take about 3 s, time to kill partway. */
+/** Per IoT request while the migration's steps are slowed down: a batch of 10 takes 1.5 s or more, time to kill partway. */
 const MIGRATION_STEP_LATENCY_MS = 150;
 
 let dataDir: string;
@@ -447,17 +446,38 @@ describe('a cutover transfer survives a SIGKILL of the sandbox and a restart on 
   );
 });
 
-/** "Action OUTCOME" → how many rows. */
-function tally(rows: AuditRow[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const row of rows) counts[`${row.action} ${row.outcome}`] = (counts[`${row.action} ${row.outcome}`] ?? 0) + 1;
-  return counts;
-}
+const MIGRATION_POLICY = 'crash-migration-policy';
+const MIGRATION_THING_TYPE = 'crash-migration-sensor';
+const MIGRATION_DEVICES = 8;
+const MIGRATION_ACTIVE = 12;
+const MIGRATION_INACTIVE = 10;
+const MIGRATION_SIZE = MIGRATION_DEVICES + MIGRATION_ACTIVE + MIGRATION_INACTIVE;
+/**
+ * The IoT Actions slowed down while the source transfers: the devices (batch 0, the
+ * manifest puts them first) detach their things slowly, so the plain batches are
+ * transferred and counted while batch 0 is still at work.
+ */
+const TRANSFER_FAULTS: FaultSettings = {
+  TransferCertificate: { latencyMs: MIGRATION_STEP_LATENCY_MS },
+  DetachThingPrincipal: { latencyMs: 3 * MIGRATION_STEP_LATENCY_MS },
+};
+/** While the target lands: each accept, and each device's thing, takes its time. */
+const LANDING_FAULTS: FaultSettings = {
+  AcceptCertificateTransfer: { latencyMs: MIGRATION_STEP_LATENCY_MS },
+  CreateThing: { latencyMs: 3 * MIGRATION_STEP_LATENCY_MS },
+};
 
-/** Plays the migration's approvers over HTTP: answers each request naming the migration once, again after a failed POST. */
-function approveMigration(migrationId: string): { stop(): void; answered: Map<string, 'source' | 'target'> } {
+/**
+ * Plays the migration's approvers over HTTP: answers each request naming the migration
+ * once (again after a failed POST). The target's answer waits for `allowTarget`, so that
+ * the test can set up the cutover's faults first.
+ */
+function approveMigration(migrationId: string) {
   const answered = new Map<string, 'source' | 'target'>();
   let stopped = false;
+  let targetAllowed = false;
+  let sourceAnswered: () => void = () => undefined;
+  const sourceApproved = new Promise<void>((resolve) => (sourceAnswered = resolve));
   void (async () => {
     while (!stopped) {
       try {
@@ -467,8 +487,12 @@ function approveMigration(migrationId: string): { stop(): void; answered: Map<st
           const requestId = link ? new URL(link).searchParams.get('r') : null;
           if (!link || !requestId || answered.has(requestId)) continue;
           const side = /accepting/i.test(notification.subject ?? '') ? 'target' : 'source';
-          const decision: ApproverDecision = side === 'target' ? { decision: 'APPROVED', setAsActive: true } : { decision: 'APPROVED' };
-          if ((await submitApproval(link, decision)).status === 200) answered.set(requestId, side);
+          if (side === 'target' && !targetAllowed) continue;
+          const decision: ApproverDecision =
+            side === 'target' ? { decision: 'APPROVED' } : { decision: 'APPROVED', consentToPrepare: true };
+          if ((await submitApproval(link, decision)).status !== 200) continue;
+          answered.set(requestId, side);
+          if (side === 'source') sourceAnswered();
         }
       } catch {
         // The sandbox is down or restarting: look again.
@@ -476,97 +500,204 @@ function approveMigration(migrationId: string): { stop(): void; answered: Map<st
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();
-  return { stop: () => (stopped = true), answered };
+  return {
+    answered,
+    /** Resolves the moment the page acknowledged the source approvers' decision. */
+    sourceApproved,
+    allowTarget: () => (targetAllowed = true),
+    stop: () => (stopped = true),
+  };
 }
 
-describe('a migration survives a SIGKILL of the sandbox during its transfer map and during its accept map', () => {
-  it(`moves all ${MIGRATION_SIZE} certificates ACTIVE into the target with one transfer and one accept row each`, async () => {
-    const certificates = await Promise.all(Array.from({ length: MIGRATION_SIZE }, () => createCertificate(sourceIot)));
-    const certificateIds = certificates.map((certificate) => certificate.certificateId);
+/** The migration's certificates: devices (policy and typed thing) first, then ACTIVE and INACTIVE plain ones. */
+async function seedMigration() {
+  for (const iot of [sourceIot, targetIot]) {
+    await iot.send(new CreatePolicyCommand({ policyName: MIGRATION_POLICY, policyDocument }));
+    await iot.send(new CreateThingTypeCommand({ thingTypeName: MIGRATION_THING_TYPE }));
+  }
+  const devices = [];
+  for (let index = 0; index < MIGRATION_DEVICES; index += 1) {
+    const certificate = await createCertificate(sourceIot, true);
+    const thingName = `crash-migration-device-${index}`;
+    await sourceIot.send(new AttachPolicyCommand({ policyName: MIGRATION_POLICY, target: certificate.certificateArn }));
+    await sourceIot.send(
+      new CreateThingCommand({ thingName, thingTypeName: MIGRATION_THING_TYPE, attributePayload: { attributes: { line: '4' } } }),
+    );
+    await sourceIot.send(new AttachThingPrincipalCommand({ thingName, principal: certificate.certificateArn }));
+    devices.push({ ...certificate, thingName, targetArn: certificate.certificateArn.replace(`:${source}:`, `:${target}:`) });
+  }
+  const active = await Promise.all(Array.from({ length: MIGRATION_ACTIVE }, () => createCertificate(sourceIot, true)));
+  const inactive = await Promise.all(Array.from({ length: MIGRATION_INACTIVE }, () => createCertificate(sourceIot, false)));
+  return { devices, active, inactive };
+}
+
+/** One SUCCEEDED row per row id, as `certificate Action subject` → how many. */
+async function successCounts(side: 'source' | 'target', certificateIds: string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const certificateId of certificateIds) {
+    // By row id, as auditOf does: a kill can leave dynalite a stale index entry of the same row.
+    const rows = new Map((await clients.auditTrail(side).query('byCertificate', certificateId)).map((row) => [row.rowId, row]));
+    for (const row of rows.values()) {
+      if (row.outcome !== 'SUCCEEDED') continue;
+      const key = `${row.certificateId} ${row.action} ${row.policyName ?? row.thingName ?? ''}`.trim();
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+describe('a pipelined migration survives SIGKILLs of the sandbox across its approval, cutover and landing', () => {
+  it(`lands all ${MIGRATION_SIZE} certificates once, as they were, after four kills and restarts`, async () => {
+    const seeded = await seedMigration();
+    const certificateIds = [...seeded.devices, ...seeded.active, ...seeded.inactive].map((certificate) => certificate.certificateId);
     const request: MigrationJobRequest = {
       manifest: { kind: 'list', certificateIds },
       targetAwsAccount: target,
-      requestedBy: 'migration-job@example.com',
       reason: 'account consolidation',
     };
     const migrationId = migrationIdOf(request.manifest, target);
-    const approver = approveMigration(migrationId);
-    const countWithStatus = async (iot: IoTClient, status: string) => {
-      const listed = await listCertificates(iot);
-      return certificateIds.filter((id) => listed.get(id)?.status === status).length;
+    const sourceSide = clients.migrationSide('source');
+    const progress = new MigrationProgress(sourceSide.dynamodb, sourceSide.progressTableName);
+    const runs: string[] = [];
+    // Started as people start it: through the start API, by REQUESTER's role session.
+    const start = async (name: string, input: Record<string, unknown>) => {
+      const { executionArn } = await startWorkflowExecution({
+        apiUrl: clients.startApiUrl(),
+        region: clients.region,
+        credentials: principalCredentialsFor(operatorArn(source, REQUESTER)),
+        workflow: 'migration',
+        name,
+        input,
+      });
+      runs.push(executionArn);
+      return executionArn;
     };
-    const partway = (count: number, status: string) =>
-      count >= 3 && count < MIGRATION_SIZE ? `${count} of ${MIGRATION_SIZE} ${status}` : undefined;
+    const runName = () => runs[0]?.split(':').pop() ?? '';
+    const progressNow = async () => progress.read(runName());
+    const partway = (phase: { done: number; failed: number } | undefined) =>
+      phase !== undefined && phase.done + phase.failed > 0 && phase.done + phase.failed < MIGRATION_SIZE;
+    const acceptedInTarget = async () => {
+      const listed = await listCertificates(targetIot);
+      return certificateIds.filter((id) => ['ACTIVE', 'INACTIVE'].includes(listed.get(id)?.status ?? '')).length;
+    };
 
-    await clients.setIotFaults({ TransferCertificate: { latencyMs: MIGRATION_STEP_LATENCY_MS } });
+    const approver = approveMigration(migrationId);
     const killer = (async () => {
-      await killWhen(
-        'migration: during the transfer map',
-        async () => partway(await countWithStatus(sourceIot, 'PENDING_TRANSFER'), 'PENDING_TRANSFER in the source'),
-        90_000,
-      );
-      // Faults end with the process; the accept map is slowed down on the restarted one.
-      await clients.setIotFaults({ AcceptCertificateTransfer: { latencyMs: MIGRATION_STEP_LATENCY_MS } });
-      await killWhen(
-        'migration: during the accept map',
-        async () => partway(await countWithStatus(targetIot, 'ACTIVE'), 'ACTIVE in the target'),
-        90_000,
-      );
+      await approver.sourceApproved;
+      await crashAndRestart('migration: right after the source approval POST answered');
+      await clients.setIotFaults(TRANSFER_FAULTS);
+      approver.allowTarget();
+      await killWhen('migration: while batches are transferred', async () => {
+        const { transfer } = await progressNow();
+        return partway(transfer) ? `transfer done ${transfer?.done} of ${MIGRATION_SIZE}` : undefined;
+      });
+      // Faults end with the process: the restarted one is slowed down where the target lands.
+      await clients.setIotFaults(LANDING_FAULTS);
+      await killWhen('migration: while the target lands', async () => {
+        const { land } = await progressNow();
+        const accepted = await acceptedInTarget();
+        return partway(land) || (accepted > 0 && accepted < MIGRATION_SIZE)
+          ? `land done ${land?.done ?? 0}, ${accepted} of ${MIGRATION_SIZE} accepted in the target`
+          : undefined;
+      });
+      await clients.setIotFaults(LANDING_FAULTS);
+      await killWhen('migration: while the source waits for the last landing reports', async () => {
+        const events = await historyOf(sourceSfn, runs[0] ?? '');
+        const { land } = await progressNow();
+        return entered(events, 'AwaitLandingReports') && !exited(events, 'AwaitLandingReports') && (land?.done ?? 0) < MIGRATION_SIZE
+          ? `AwaitLandingReports entered; land done ${land?.done ?? 0} of ${MIGRATION_SIZE}`
+          : undefined;
+      });
     })();
     killer.catch(() => undefined);
 
-    // The job runs in this process, as `certflow migrate` would: when the sandbox goes away under it, it is run again and rejoins its runs.
+    // The job runs in this process, as `certflow migrate` would: when the sandbox goes away under it, it is run again and re-attaches.
     let result: MigrationJobResult | undefined;
     let attempts = 0;
     try {
       while (!result) {
         attempts += 1;
         try {
-          result = await runMigrationJob(
-            { source: clients.migrationSide('source'), target: clients.migrationSide('target'), pollMs: 50 },
-            request,
-          );
+          result = await runMigrationJob({ source: sourceSide, start, pollMs: 100 }, request);
         } catch (error) {
-          if (error instanceof MigrationRunFailed || attempts > 20) throw error;
-          // Run again once the sandbox is back, as an operator would (see the deploying-window case below).
+          if (error instanceof MigrationRunFailed || attempts > 30) throw error;
           await sandbox.whenUp();
+          await new Promise((resolve) => setTimeout(resolve, 200));
         }
       }
       await killer;
     } finally {
       approver.stop();
+      await clients.setIotFaults({}).catch(() => undefined);
     }
 
-    // A job run again after the accept-map kill runs the source side again first: what the target had
-    // already accepted by then is reported ALREADY_TRANSFERRED, the rest TRANSFERRED.
-    expect(result.rows.filter((row) => row.outcome !== 'TRANSFERRED' && row.outcome !== 'ALREADY_TRANSFERRED')).toEqual([]);
+    // One run, never lost nor started again: it ended SUCCEEDED, LANDED, and so did the target's.
+    expect(runs).toHaveLength(1);
+    const sourceRun = await finished(sourceSfn, runs[0] ?? '');
+    expect([sourceRun.status, outcomeOf(sourceRun.output), sourceRun.error]).toEqual(['SUCCEEDED', 'LANDED', undefined]);
+    const targetRuns = (
+      (await targetSfn.send(new ListExecutionsCommand({ stateMachineArn: clients.migrationSide('target').stateMachineArn }))).executions ??
+      []
+    ).filter((execution) => execution.name?.startsWith(`${migrationId}-in-`));
+    expect(targetRuns.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    expect(result.outcome).toBe('LANDED');
     expect(result.rows.map((row) => row.certificateId).sort()).toEqual([...certificateIds].sort());
+    expect(result.rows.filter((row) => row.outcome !== 'LANDED')).toEqual([]);
     // Each approval the page acknowledged is kept: one per side, APPROVED.
     expect([...approver.answered.values()].sort()).toEqual(['source', 'target']);
     for (const [requestId, side] of approver.answered)
       expect(await clients.approvalStore(side).get(requestId)).toMatchObject({ status: 'APPROVED' });
+
+    // IoT: gone from the source, in the target as it was in the source, with the devices' policy and thing; nothing pending.
     const sourceNow = await listCertificates(sourceIot);
     const targetNow = await listCertificates(targetIot);
-    for (const id of certificateIds) {
-      expect(sourceNow.has(id)).toBe(false);
-      expect(targetNow.get(id)?.status).toBe('ACTIVE');
-    }
+    for (const id of certificateIds) expect(sourceNow.has(id)).toBe(false);
+    for (const { certificateId } of [...seeded.devices, ...seeded.active]) expect(targetNow.get(certificateId)?.status).toBe('ACTIVE');
+    for (const { certificateId } of seeded.inactive) expect(targetNow.get(certificateId)?.status).toBe('INACTIVE');
     expect(await pendingInSource()).toEqual([]);
-    // Exactly one transfer and one accept row per certificate, nothing else.
-    const trail = async (side: 'source' | 'target') =>
-      (await Promise.all(certificateIds.map((id) => clients.auditTrail(side).query('byCertificate', id)))).flat();
-    const sourceRows = await trail('source');
-    const targetRows = await trail('target');
-    expect(tally(sourceRows)).toEqual({ 'TransferCertificate SUCCEEDED': MIGRATION_SIZE });
-    expect(tally(targetRows)).toEqual({ 'AcceptCertificateTransfer SUCCEEDED': MIGRATION_SIZE });
-    expect(new Set(sourceRows.map((row) => row.certificateId)).size).toBe(MIGRATION_SIZE);
-    expect(new Set(targetRows.map((row) => row.certificateId)).size).toBe(MIGRATION_SIZE);
+    expect([...targetNow].filter(([, listed]) => listed.status === 'PENDING_TRANSFER')).toEqual([]);
+    for (const device of seeded.devices) {
+      expect(await policiesOf(targetIot, device.targetArn)).toEqual([MIGRATION_POLICY]);
+      expect(await thingsOf(targetIot, device.targetArn)).toEqual([device.thingName]);
+      expect(await targetIot.send(new DescribeThingCommand({ thingName: device.thingName }))).toMatchObject({
+        thingTypeName: MIGRATION_THING_TYPE,
+        attributes: { line: '4' },
+      });
+    }
+
+    // Exactly one success row per certificate, Action and subject on each side, and the ones the moves need.
+    const sourceSuccesses = await successCounts('source', certificateIds);
+    const targetSuccesses = await successCounts('target', certificateIds);
+    expect([...sourceSuccesses].filter(([, count]) => count !== 1)).toEqual([]);
+    expect([...targetSuccesses].filter(([, count]) => count !== 1)).toEqual([]);
+    const expectedSource: string[] = [];
+    const expectedTarget: string[] = [];
+    for (const device of seeded.devices) {
+      const id = device.certificateId;
+      expectedSource.push(
+        `${id} UpdateCertificate`,
+        `${id} DetachPolicy ${MIGRATION_POLICY}`,
+        `${id} DetachThingPrincipal ${device.thingName}`,
+      );
+      expectedTarget.push(
+        `${id} AttachPolicy ${MIGRATION_POLICY}`,
+        `${id} CreateThing ${device.thingName}`,
+        `${id} AttachThingPrincipal ${device.thingName}`,
+      );
+    }
+    for (const { certificateId } of seeded.active) expectedSource.push(`${certificateId} UpdateCertificate`);
+    for (const id of certificateIds) {
+      expectedSource.push(`${id} TransferCertificate`);
+      expectedTarget.push(`${id} AcceptCertificateTransfer`);
+    }
+    expect([...sourceSuccesses.keys()].sort()).toEqual(expectedSource.sort());
+    expect([...targetSuccesses.keys()].sort()).toEqual(expectedTarget.sort());
     // The poller ran through the migration (schedules on) and sent none of its offers to a single review.
     const { executions: inbound } = await targetSfn.send(
       new ListExecutionsCommand({ stateMachineArn: clients.stateMachineArn('target', 'InboundStateMachineArn') }),
     );
     expect((inbound ?? []).filter((execution) => certificateIds.some((id) => execution.name?.includes(id)))).toEqual([]);
-  }, 240_000);
+  }, 300_000);
 });
 
 describe('a sandbox restarting on its data', () => {
