@@ -143,7 +143,11 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
     /accepting/i.test(subject) ? { decision: 'APPROVED' } : { decision: 'APPROVED', consentToPrepare: true },
   );
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
+  let peakEnvironments = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakEnvironments = Math.max(peakEnvironments, [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.environments, 0));
+  }, 1000);
   const apiUrl = sandbox.stacks.CertflowSource?.outputs.StartApiUrl ?? '';
   const credentials = principalCredentialsFor(`arn:aws:sts::${sourceAccount}:assumed-role/CertflowOperator/${REQUESTER}`);
 
@@ -225,6 +229,7 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
     ['state transitions per certificate', (transitions / count).toFixed(3)],
     ['Lambda invocations per certificate', (invocations / count).toFixed(3)],
     ['peak memory (whole sandbox, one process)', `${Math.round(peakRss / 1024 / 1024)} MiB`],
+    ['peak Lambda execution environments (worker threads)', String(peakEnvironments)],
     ['report outcomes', JSON.stringify(outcomes)],
     [
       'landed in their source status / with their policy',

@@ -95,6 +95,24 @@ async function runningRun(side: MigrationSide, migrationId: string): Promise<str
   return running.executions?.find((execution) => ownRunPattern(migrationId).test(execution.name ?? ''))?.executionArn;
 }
 
+/** The migration's newest run, when it SUCCEEDED: its report is the migration's. */
+async function succeededRun(side: MigrationSide, migrationId: string): Promise<string | undefined> {
+  const own = ownRunPattern(migrationId);
+  let newest: { name: string; arn: string; status: string } | undefined;
+  let nextToken: string | undefined;
+  do {
+    const page = await side.sfn.send(new ListExecutionsCommand({ stateMachineArn: side.stateMachineArn, maxResults: 100, nextToken }));
+    for (const execution of page.executions ?? []) {
+      const name = execution.name ?? '';
+      // Run names end in their 13-digit start time: the greatest name of this migration is its newest run.
+      if (own.test(name) && execution.executionArn && (!newest || name > newest.name))
+        newest = { name, arn: execution.executionArn, status: execution.status ?? '' };
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return newest?.status === 'SUCCEEDED' ? newest.arn : undefined;
+}
+
 /**
  * Runs a migration, or re-attaches to its run: uploads the manifest, starts the source
  * run through the start API (everything after that — both approvals, the proposal, the
@@ -106,7 +124,8 @@ export async function runMigrationJob(deps: MigrationJobDeps, request: Migration
   const migrationId =
     request.migrationId === undefined ? migrationIdOf(request.manifest, request.targetAwsAccount) : parseMigrationId(request.migrationId);
   const now = deps.now ?? Date.now;
-  let executionArn = await runningRun(deps.source, migrationId);
+  // A run still going is re-attached to; a run that finished is reported; a stopped or failed one is resumed by a new run.
+  let executionArn = (await runningRun(deps.source, migrationId)) ?? (await succeededRun(deps.source, migrationId));
   if (!executionArn) {
     const manifestBody =
       request.manifest.kind === 'list'
