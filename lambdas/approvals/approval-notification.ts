@@ -171,7 +171,7 @@ export function migrationCounts(migration: MigrationSummary, side: ApprovalSide 
         'Certificates',
         `${migration.certificateCount} (nothing changes before you approve; then the source offers them batch by batch and each lands here as it arrives)`,
       ],
-      ['By status in the source', statusCountsText(migration.statusCounts)],
+      ['By status', statusCountsText(migration.statusCounts)],
       ['Already done', `${migration.alreadyDone} (skipped: landed by an earlier run)`],
     ];
   }

@@ -249,9 +249,9 @@ async function moveOne(
     detachedThings: preparation.attachedThings,
   };
   const now = () => (deps.now ?? (() => new Date()))();
-  const deactivatedAt = preparation.deactivate ? now().toISOString() : null;
   try {
-    await withBackoff(
+    // The deactivation's time is its audit row's: a re-run after a crash finds the earlier row and its time.
+    const changes = await withBackoff(
       () =>
         prepareCertificate(deps, {
           ...attempt,
@@ -273,7 +273,7 @@ async function moveOne(
         }),
       ITEM_BACKOFF,
     );
-    return { ...entry, outcome: 'OFFERED', deactivatedAt, transferredAt: now().toISOString() };
+    return { ...entry, outcome: 'OFFERED', deactivatedAt: changes.deactivatedAt ?? null, transferredAt: now().toISOString() };
   } catch (thrown) {
     // Without the audit trail nothing can be recorded, a restore neither: the batch is retried whole.
     if (thrown instanceof Error && thrown.name === AUDIT_TRAIL_UNAVAILABLE) throw thrown;
