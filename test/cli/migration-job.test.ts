@@ -191,13 +191,11 @@ describe('runMigrationJob', () => {
 
   it('re-attaches to a run of the migration still RUNNING instead of starting another', async () => {
     const runningName = `${migrationId}-out-1699999999999`;
-    source.sfnMock
-      .on(ListExecutionsCommand)
-      .resolves({
-        executions: [
-          { name: runningName, executionArn: executionArnOf(runningName), status: 'RUNNING', stateMachineArn: '', startDate: new Date() },
-        ],
-      });
+    source.sfnMock.on(ListExecutionsCommand).resolves({
+      executions: [
+        { name: runningName, executionArn: executionArnOf(runningName), status: 'RUNNING', stateMachineArn: '', startDate: new Date() },
+      ],
+    });
     runSucceeds(source, migrationId, rows, { polls: 2 });
 
     const result = await runMigrationJob(deps(), jobRequest());
@@ -229,16 +227,14 @@ describe('runMigrationJob', () => {
   });
 
   it('fails with MigrationRunFailed, naming the error and cause, when the run ends FAILED', async () => {
-    source.sfnMock
-      .on(DescribeExecutionCommand)
-      .resolves({
-        status: 'FAILED',
-        error: 'UnverifiedRequest',
-        cause: 'no start request recorded',
-        executionArn: 'x',
-        stateMachineArn: '',
-        startDate: new Date(),
-      });
+    source.sfnMock.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      error: 'UnverifiedRequest',
+      cause: 'no start request recorded',
+      executionArn: 'x',
+      stateMachineArn: '',
+      startDate: new Date(),
+    });
     const job = runMigrationJob(deps(), jobRequest());
     await expect(job).rejects.toBeInstanceOf(MigrationRunFailed);
     await expect(runMigrationJob(deps(), jobRequest())).rejects.toThrow(
