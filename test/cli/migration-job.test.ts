@@ -14,20 +14,21 @@ import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
+  MigrationDetached,
   migrationIdOf,
   MigrationRunFailed,
-  MigrationStopped,
   progressLine,
   runMigrationJob,
+  stopMigration,
   type MigrationJobDeps,
   type MigrationJobRequest,
   type MigrationProgressView,
   type MigrationSide,
 } from '../../cli/migration-job';
-import type { CertificateOutcome } from '../../lambdas/migration/certificate-outcome';
 import { parseJsonManifest, type MigrationManifest } from '../../lambdas/migration/migration-manifest';
 import { migrationKeys, runFiles } from '../../lambdas/migration/migration-objects';
 import { MIGRATION_PROGRESS_KEY } from '../../lambdas/migration/migration-progress';
+import type { MigrationReportRow } from '../../lambdas/migration/migration-report';
 import { parseMigrationId } from '../../lambdas/migration/migration-requests';
 
 const SOURCE_ACCOUNT = '111111111111';
@@ -35,19 +36,19 @@ const TARGET_ACCOUNT = '222222222222';
 const START = 1_700_000_000_000;
 const id = (n: number) => `${'c'.repeat(56)}${n.toString(16).padStart(8, '0')}`;
 
-/** One side's deployment, its clients mocked: an in-memory bucket, and a workflow whose runs the test scripts. */
-function fakeSide(accountId: string, stack: string) {
+/** The source's deployment, its clients mocked: an in-memory bucket, and a workflow whose runs the test scripts. */
+function fakeSource() {
   const sfn = new SFNClient({ region: 'us-east-1' });
   const s3 = new S3Client({ region: 'us-east-1' });
   const dynamodb = new DynamoDBClient({ region: 'us-east-1' });
   const side: MigrationSide = {
-    accountId,
+    accountId: SOURCE_ACCOUNT,
     sfn,
     s3,
     dynamodb,
-    stateMachineArn: `arn:aws:states:us-east-1:${accountId}:stateMachine:${stack}-Migration`,
-    bucketName: `${stack.toLowerCase()}-migration-files`,
-    progressTableName: `${stack}-MigrationProgress`,
+    stateMachineArn: `arn:aws:states:us-east-1:${SOURCE_ACCOUNT}:stateMachine:CertflowSource-Migration`,
+    bucketName: `certflow-migrations-${SOURCE_ACCOUNT}-us-east-1`,
+    progressTableName: 'CertflowSource-MigrationProgress',
   };
   const bucket = new Map<string, string>();
   const s3Mock = mockClient(s3);
@@ -62,31 +63,30 @@ function fakeSide(accountId: string, stack: string) {
   });
   const sfnMock = mockClient(sfn);
   sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
-  sfnMock
-    .on(StartExecutionCommand)
-    .callsFake((input: { name: string }) => ({ executionArn: executionArnOf(side, input.name), startDate: new Date() }));
   sfnMock.on(StopExecutionCommand).resolves({ stopDate: new Date() });
   const dynamoMock = mockClient(dynamodb);
   dynamoMock.on(GetItemCommand).resolves({});
   return { side, bucket, sfnMock, s3Mock, dynamoMock };
 }
 
-type FakeSide = ReturnType<typeof fakeSide>;
+type FakeSource = ReturnType<typeof fakeSource>;
 
-function executionArnOf(side: MigrationSide, name: string): string {
-  return `${side.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+function executionArnOf(name: string): string {
+  return `${source.side.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
 const runNameOf = (arn: string) => arn.split(':').pop() ?? '';
 
+const DOWNTIME = { count: 1, p50: 4, p99: 4, max: 4 };
+
 /**
- * Scripts the side's run: RUNNING for `polls` looks, then SUCCEEDED after writing
- * `outcomes` where the Finish step writes them; `clock` moves 10 s a look.
+ * Scripts the run: RUNNING for `polls` looks, then SUCCEEDED after writing `rows` where
+ * ReportCutover writes them; `clock` moves 10 s a look.
  */
 function runSucceeds(
-  fake: FakeSide,
+  fake: FakeSource,
   migrationId: string,
-  outcomes: CertificateOutcome[],
+  rows: MigrationReportRow[],
   options: { polls?: number; clock?: { now: number } } = {},
 ) {
   let looks = 0;
@@ -95,284 +95,206 @@ function runSucceeds(
     if (options.clock) options.clock.now += 10_000;
     if (looks <= (options.polls ?? 1)) return { executionArn: input.executionArn, status: 'RUNNING' };
     const outcomesKey = runFiles(migrationId, runNameOf(input.executionArn)).outcomes;
-    fake.bucket.set(outcomesKey, JSON.stringify(outcomes));
+    fake.bucket.set(outcomesKey, JSON.stringify(rows));
     return {
       executionArn: input.executionArn,
       status: 'SUCCEEDED',
-      output: JSON.stringify({ outcome: 'OFFERED', result: { outcomesKey, counts: {} } }),
+      output: JSON.stringify({ outcome: 'LANDED', result: { outcomesKey, counts: {}, downtimeSeconds: DOWNTIME } }),
     };
   });
 }
 
-let source: FakeSide;
-let target: FakeSide;
+let source: FakeSource;
+let started: Array<{ name: string; input: Record<string, unknown> }>;
 
 beforeEach(() => {
-  source = fakeSide(SOURCE_ACCOUNT, 'CertflowSource');
-  target = fakeSide(TARGET_ACCOUNT, 'CertflowTarget');
+  source = fakeSource();
+  started = [];
 });
 
+/** The start API as the CLI calls it: it answers the execution's ARN. */
+async function start(name: string, input: Record<string, unknown>): Promise<string> {
+  started.push({ name, input });
+  return executionArnOf(name);
+}
+
 function deps(change: Partial<MigrationJobDeps> = {}): MigrationJobDeps {
-  return { source: source.side, target: target.side, pollMs: 1, now: () => START, ...change };
+  return { source: source.side, start, pollMs: 1, now: () => START, ...change };
 }
 
 const LIST: MigrationManifest = { kind: 'list', certificateIds: [id(1), id(2), id(3), id(4)] };
 
 function jobRequest(change: Partial<MigrationJobRequest> = {}): MigrationJobRequest {
-  return {
-    manifest: LIST,
-    targetAwsAccount: TARGET_ACCOUNT,
-    requestedBy: 'alice@example.com',
-    reason: 'EU fleet',
-    transferMessage: 'fleet move',
-    ...change,
-  };
-}
-
-function startInput(fake: FakeSide): unknown {
-  const call = fake.sfnMock.commandCalls(StartExecutionCommand)[0];
-  return JSON.parse(call?.args[0].input.input ?? 'null') as unknown;
+  return { manifest: LIST, targetAwsAccount: TARGET_ACCOUNT, reason: 'EU fleet', transferMessage: 'fleet move', ...change };
 }
 
 describe('runMigrationJob', () => {
   const migrationId = migrationIdOf(LIST, TARGET_ACCOUNT);
-  const sourceOutcomes: CertificateOutcome[] = [
-    { certificateId: id(1), outcome: 'OFFERED', previousStatus: 'INACTIVE' },
-    { certificateId: id(2), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' },
-    { certificateId: id(3), outcome: 'FAILED', errorName: 'ConsentRequired', errorMessage: 'ACTIVE', previousStatus: 'ACTIVE' },
-    { certificateId: id(4), outcome: 'ALREADY_TRANSFERRED' },
-  ];
-  const targetOutcomes: CertificateOutcome[] = [
-    { certificateId: id(1), outcome: 'ACCEPTED', previousStatus: 'PENDING_TRANSFER' },
+  const rows: MigrationReportRow[] = [
     {
-      certificateId: id(2),
-      outcome: 'FAILED',
-      errorName: 'TransferAlreadyCompletedException',
-      errorMessage: 'cancelled',
-      previousStatus: 'PENDING_TRANSFER',
+      certificateId: id(1),
+      outcome: 'LANDED',
+      sourceOutcome: 'OFFERED',
+      targetOutcome: 'LANDED',
+      previousStatus: 'ACTIVE',
+      downtimeSeconds: 4,
     },
+    { certificateId: id(2), outcome: 'FAILED', sourceOutcome: 'FAILED', errorName: 'CertificateNotFound' },
   ];
 
-  it('uploads the manifest, runs the source workflow, hands the target what was offered, runs the target workflow and reports both sides', async () => {
-    runSucceeds(source, migrationId, sourceOutcomes);
-    runSucceeds(target, migrationId, targetOutcomes);
+  it('uploads the manifest, starts the source run through the start API and reports the run as it ended', async () => {
+    runSucceeds(source, migrationId, rows);
+
     const result = await runMigrationJob(deps(), jobRequest());
 
-    expect(JSON.parse(source.bucket.get(migrationKeys.manifest(migrationId)) ?? 'null')).toEqual({ certificateIds: LIST.certificateIds });
-    expect(source.sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
-      stateMachineArn: source.side.stateMachineArn,
-      name: `${migrationId}-out-${START}`,
+    expect(started).toEqual([
+      {
+        name: `${migrationId}-out-${START}`,
+        input: { migrationId, targetAwsAccount: TARGET_ACCOUNT, transferMessage: 'fleet move', reason: 'EU fleet' },
+      },
+    ]);
+    // The start API records who asked: the input names no requester.
+    expect(started[0]?.input).not.toHaveProperty('requestedBy');
+    expect(source.sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(source.s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
+      Bucket: source.side.bucketName,
+      Key: migrationKeys.manifest(migrationId),
     });
-    expect(startInput(source)).toEqual({
-      migrationId,
-      targetAwsAccount: TARGET_ACCOUNT,
-      transferMessage: 'fleet move',
-      requestedBy: 'alice@example.com',
-      reason: 'EU fleet',
-    });
-
-    expect(JSON.parse(target.bucket.get(migrationKeys.offers(migrationId)) ?? 'null')).toEqual({
-      sourceAwsAccount: SOURCE_ACCOUNT,
-      certificateIds: [id(1), id(2)],
-    });
-    expect(target.sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
-      stateMachineArn: target.side.stateMachineArn,
-      name: `${migrationId}-in-${START}`,
-    });
-    expect(startInput(target)).toEqual({ migrationId, requestedBy: 'alice@example.com', reason: 'EU fleet' });
-
-    expect(result).toEqual({
-      migrationId,
-      sourceRun: `${migrationId}-out-${START}`,
-      targetRun: `${migrationId}-in-${START}`,
-      rows: [
-        { certificateId: id(1), outcome: 'TRANSFERRED', sourceOutcome: 'OFFERED', targetOutcome: 'ACCEPTED', previousStatus: 'INACTIVE' },
-        {
-          certificateId: id(2),
-          outcome: 'FAILED',
-          sourceOutcome: 'ALREADY_OFFERED',
-          targetOutcome: 'FAILED',
-          previousStatus: 'PENDING_TRANSFER',
-          errorName: 'TransferAlreadyCompletedException',
-          errorMessage: 'cancelled',
-        },
-        {
-          certificateId: id(3),
-          outcome: 'FAILED',
-          sourceOutcome: 'FAILED',
-          previousStatus: 'ACTIVE',
-          errorName: 'ConsentRequired',
-          errorMessage: 'ACTIVE',
-        },
-        { certificateId: id(4), outcome: 'ALREADY_TRANSFERRED', sourceOutcome: 'ALREADY_TRANSFERRED' },
-      ],
-    });
+    expect(result).toEqual({ migrationId, sourceRun: `${migrationId}-out-${START}`, outcome: 'LANDED', rows, downtimeSeconds: DOWNTIME });
   });
 
   it('uploads a manifest the source plan reads back as the same manifest', async () => {
-    runSucceeds(source, migrationIdOf({ kind: 'selector', status: 'INACTIVE', caCertificateId: 'ca'.repeat(32) }, TARGET_ACCOUNT), []);
+    runSucceeds(source, migrationId, []);
     const selector: MigrationManifest = { kind: 'selector', status: 'INACTIVE', caCertificateId: 'ca'.repeat(32) };
-    const { migrationId: selectorMigration } = await runMigrationJob(deps(), jobRequest({ manifest: selector }));
-    const uploaded = source.bucket.get(migrationKeys.manifest(selectorMigration)) ?? '';
-    expect(JSON.parse(uploaded)).toEqual({ selector: { status: 'INACTIVE', caCertificateId: 'ca'.repeat(32) } });
-    expect(parseJsonManifest(uploaded).manifest).toEqual(selector);
+    const selectorId = migrationIdOf(selector, TARGET_ACCOUNT);
+    runSucceeds(source, selectorId, []);
+    await runMigrationJob(deps(), jobRequest());
+    await runMigrationJob(deps(), jobRequest({ manifest: selector }));
+    expect(parseJsonManifest(source.bucket.get(migrationKeys.manifest(migrationId)) ?? '').manifest).toEqual(LIST);
+    expect(parseJsonManifest(source.bucket.get(migrationKeys.manifest(selectorId)) ?? '').manifest).toEqual(selector);
   });
 
   it('passes null for a message and reason not given, as the workflow input expects', async () => {
     runSucceeds(source, migrationId, []);
-    await runMigrationJob(deps(), jobRequest({ transferMessage: undefined, reason: undefined }));
-    expect(startInput(source)).toMatchObject({ transferMessage: null, reason: null });
+    await runMigrationJob(deps(), jobRequest({ reason: undefined, transferMessage: undefined }));
+    expect(started[0]?.input).toEqual({ migrationId, targetAwsAccount: TARGET_ACCOUNT, transferMessage: null, reason: null });
   });
 
-  it('does not run the target side when nothing was offered', async () => {
-    runSucceeds(source, migrationId, [sourceOutcomes[2] as CertificateOutcome, sourceOutcomes[3] as CertificateOutcome]);
-    const result = await runMigrationJob(deps(), jobRequest());
-    expect(target.sfnMock.calls()).toHaveLength(0);
-    expect(target.bucket.size).toBe(0);
-    expect(result.targetRun).toBeUndefined();
-    expect(result.rows.map((row) => row.outcome)).toEqual(['FAILED', 'ALREADY_TRANSFERRED']);
+  it('names the migration with the given id instead of the derived one, and refuses an id that cannot name a run', async () => {
+    runSucceeds(source, 'eu-fleet', []);
+    expect(await runMigrationJob(deps(), jobRequest({ migrationId: 'eu-fleet' }))).toMatchObject({
+      migrationId: 'eu-fleet',
+      sourceRun: `eu-fleet-out-${START}`,
+    });
+    await expect(runMigrationJob(deps(), jobRequest({ migrationId: 'eu fleet' }))).rejects.toMatchObject({ name: 'ValidationError' });
   });
 
-  it('names the migration with the given id instead of the derived one', async () => {
-    runSucceeds(source, 'eu-fleet-2026_11', []);
-    const result = await runMigrationJob(deps(), jobRequest({ migrationId: 'eu-fleet-2026_11' }));
-    expect(result.migrationId).toBe('eu-fleet-2026_11');
-    expect(source.bucket.has('migrations/eu-fleet-2026_11/manifest.json')).toBe(true);
-    expect(source.sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: `eu-fleet-2026_11-out-${START}` });
-  });
-
-  it('rejoins a running execution of the same migration instead of starting another', async () => {
-    const running = `${migrationId}-out-${START - 60_000}`;
+  it('re-attaches to a run of the migration still RUNNING instead of starting another', async () => {
+    const runningName = `${migrationId}-out-1699999999999`;
     source.sfnMock.on(ListExecutionsCommand).resolves({
       executions: [
-        {
-          name: `m-someothermigration00000-out-${START}`,
-          executionArn: executionArnOf(source.side, `m-someothermigration00000-out-${START}`),
-          stateMachineArn: source.side.stateMachineArn,
-          status: 'RUNNING',
-          startDate: new Date(),
-        },
-        {
-          name: running,
-          executionArn: executionArnOf(source.side, running),
-          stateMachineArn: source.side.stateMachineArn,
-          status: 'RUNNING',
-          startDate: new Date(),
-        },
+        { name: runningName, executionArn: executionArnOf(runningName), status: 'RUNNING', stateMachineArn: '', startDate: new Date() },
       ],
     });
-    runSucceeds(source, migrationId, []);
+    runSucceeds(source, migrationId, rows, { polls: 2 });
+
     const result = await runMigrationJob(deps(), jobRequest());
+
+    expect(started).toEqual([]);
+    expect(source.s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
     expect(source.sfnMock).toHaveReceivedCommandWith(ListExecutionsCommand, {
       stateMachineArn: source.side.stateMachineArn,
       statusFilter: 'RUNNING',
     });
-    expect(source.sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
-    expect(source.sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: executionArnOf(source.side, running) });
-    expect(result.sourceRun).toBe(running);
+    expect(source.sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: executionArnOf(runningName) });
+    expect(result).toMatchObject({ sourceRun: runningName, rows });
   });
 
-  it('starts a new run when only other migrations are running', async () => {
+  it('starts a new run when only other migrations are running, even one whose id starts with this one', async () => {
+    const others = [`${migrationId}x-out-1699999999999`, `other-out-1699999999999`, `${migrationId}-out-17`];
     source.sfnMock.on(ListExecutionsCommand).resolves({
-      executions: [
-        {
-          name: `m-someothermigration00000-out-${START}`,
-          executionArn: executionArnOf(source.side, `m-someothermigration00000-out-${START}`),
-          stateMachineArn: source.side.stateMachineArn,
-          status: 'RUNNING',
-          startDate: new Date(),
-        },
-      ],
+      executions: others.map((name) => ({
+        name,
+        executionArn: executionArnOf(name),
+        status: 'RUNNING',
+        stateMachineArn: '',
+        startDate: new Date(),
+      })),
     });
     runSucceeds(source, migrationId, []);
     await runMigrationJob(deps(), jobRequest());
-    expect(source.sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(started.map((start) => start.name)).toEqual([`${migrationId}-out-${START}`]);
   });
 
   it('fails with MigrationRunFailed, naming the error and cause, when the run ends FAILED', async () => {
-    source.sfnMock
-      .on(DescribeExecutionCommand)
-      .resolves({ status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold', cause: 'too many batches failed' });
+    source.sfnMock.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      error: 'UnverifiedRequest',
+      cause: 'no start request recorded',
+      executionArn: 'x',
+      stateMachineArn: '',
+      startDate: new Date(),
+    });
     const job = runMigrationJob(deps(), jobRequest());
     await expect(job).rejects.toBeInstanceOf(MigrationRunFailed);
-    await expect(job).rejects.toThrow(
-      `the source run ${migrationId}-out-${START} ended FAILED (States.ExceedToleratedFailureThreshold: too many batches failed): run the same migration again to resume`,
-    );
-    expect(target.sfnMock.calls()).toHaveLength(0);
-  });
-
-  it('fails with MigrationRunFailed when the target run is aborted by someone else', async () => {
-    runSucceeds(source, migrationId, sourceOutcomes);
-    target.sfnMock.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
     await expect(runMigrationJob(deps(), jobRequest())).rejects.toThrow(
-      `the target run ${migrationId}-in-${START} ended ABORTED: run the same migration again to resume`,
+      `the source run ${migrationId}-out-${START} ended FAILED (UnverifiedRequest: no start request recorded): run the same migration again to resume`,
     );
   });
 
-  it('fails when a run succeeded without naming its outcomes file', async () => {
-    source.sfnMock.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ outcome: 'OFFERED' }) });
-    await expect(runMigrationJob(deps(), jobRequest())).rejects.toThrow(
-      new MigrationRunFailed(`the source run ${migrationId}-out-${START} wrote no outcomes`),
-    );
+  it('fails with MigrationRunFailed when the run was stopped, and when a run succeeded without naming its outcomes file', async () => {
+    source.sfnMock
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'ABORTED', executionArn: 'x', stateMachineArn: '', startDate: new Date() });
+    await expect(runMigrationJob(deps(), jobRequest())).rejects.toThrow(/ended ABORTED/);
+    source.sfnMock
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'SUCCEEDED', output: '{"outcome":"LANDED"}', executionArn: 'x', stateMachineArn: '', startDate: new Date() });
+    await expect(runMigrationJob(deps(), jobRequest())).rejects.toThrow(`the source run ${migrationId}-out-${START} wrote no outcomes`);
   });
 
-  it('stops the running execution and throws MigrationStopped when aborted', async () => {
+  it('stops following the run when aborted, with MigrationDetached, and leaves the run going', async () => {
     runSucceeds(source, migrationId, [], { polls: 1000 });
     const controller = new AbortController();
+    let polls = 0;
     const job = runMigrationJob(
-      deps({ signal: controller.signal, pollMs: 60_000, onProgress: () => setTimeout(() => controller.abort(), 10) }),
+      deps({
+        signal: controller.signal,
+        onProgress: () => {
+          polls += 1;
+          if (polls === 3) controller.abort();
+        },
+      }),
       jobRequest(),
     );
-    await expect(job).rejects.toBeInstanceOf(MigrationStopped);
-    await expect(job).rejects.toThrow(`stopped the source run ${migrationId}-out-${START}: run the same migration again to resume`);
-    expect(source.sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, {
-      executionArn: executionArnOf(source.side, `${migrationId}-out-${START}`),
-      error: 'MigrationStopped',
-    });
-    expect(target.sfnMock.calls()).toHaveLength(0);
-  });
-
-  it('stops promptly when aborted while it was looking at the run, not after a whole poll interval', async () => {
-    runSucceeds(source, migrationId, [], { polls: 1000 });
-    const controller = new AbortController();
-    const started = Date.now();
-    const job = runMigrationJob(deps({ signal: controller.signal, pollMs: 30_000, onProgress: () => controller.abort() }), jobRequest());
-    await expect(job).rejects.toBeInstanceOf(MigrationStopped);
-    expect(Date.now() - started).toBeLessThan(5_000);
-  });
-
-  it('stops the target run when aborted during the target side', async () => {
-    runSucceeds(source, migrationId, sourceOutcomes);
-    runSucceeds(target, migrationId, [], { polls: 1000 });
-    const controller = new AbortController();
-    const job = runMigrationJob(
-      deps({ signal: controller.signal, onProgress: (view) => view.side === 'target' && controller.abort() }),
-      jobRequest(),
-    );
-    await expect(job).rejects.toThrow(`stopped the target run ${migrationId}-in-${START}`);
-    expect(target.sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, {
-      executionArn: executionArnOf(target.side, `${migrationId}-in-${START}`),
-    });
+    await expect(job).rejects.toBeInstanceOf(MigrationDetached);
+    await expect(job).rejects.toThrow(`stopped following ${migrationId}-out-${START}; it goes on`);
     expect(source.sfnMock).not.toHaveReceivedCommand(StopExecutionCommand);
   });
 
+  it('detaches promptly when aborted while it was looking at the run, not after a whole poll interval', async () => {
+    runSucceeds(source, migrationId, [], { polls: 1000 });
+    const controller = new AbortController();
+    const startedAt = Date.now();
+    const job = runMigrationJob(deps({ signal: controller.signal, pollMs: 30_000, onProgress: () => controller.abort() }), jobRequest());
+    await expect(job).rejects.toBeInstanceOf(MigrationDetached);
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+  });
+
   it('leaves no abort listener behind on the signal however many times it polled', async () => {
-    runSucceeds(source, migrationId, sourceOutcomes, { polls: 15 });
-    runSucceeds(target, migrationId, targetOutcomes, { polls: 15 });
+    runSucceeds(source, migrationId, rows, { polls: 15 });
     const controller = new AbortController();
     await runMigrationJob(deps({ signal: controller.signal }), jobRequest());
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
-  it('shows planning, then the inspection with its rate and time left, then the wait for approval, then the transfers', async () => {
+  it('shows planning, the wait for both approvals, then the transfers here and the landings there with their rates, then the report', async () => {
     const clock = { now: START };
     const counters = [
       {},
-      { inspectTotal: 100 },
-      { inspectTotal: 100, inspectDone: 40, inspectFailed: 10, inspectBatches: new Set(['a+50']) },
-      { inspectTotal: 100, inspectDone: 90, inspectFailed: 10, transferTotal: 90 },
-      { inspectTotal: 100, inspectDone: 90, inspectFailed: 10, transferTotal: 90, transferDone: 30 },
-      { inspectTotal: 100, inspectDone: 90, inspectFailed: 10, transferTotal: 90, transferDone: 58, transferFailed: 2 },
+      { transferTotal: 100, landTotal: 100 },
+      { transferTotal: 100, transferDone: 20, landTotal: 100, transferBatches: new Set(['a']) },
+      { transferTotal: 100, transferDone: 58, transferFailed: 2, landTotal: 100, landDone: 9, landFailed: 1 },
     ];
     let reads = 0;
     source.dynamoMock.on(GetItemCommand).callsFake((input: { Key: Record<string, { S: string }> }) => {
@@ -382,6 +304,7 @@ describe('runMigrationJob', () => {
     });
     runSucceeds(source, migrationId, [], { polls: counters.length, clock });
     const views: MigrationProgressView[] = [];
+
     await runMigrationJob(deps({ now: () => clock.now, onProgress: (view) => views.push(view) }), jobRequest());
 
     const runName = `${migrationId}-out-${START}`;
@@ -391,30 +314,50 @@ describe('runMigrationJob', () => {
     });
     expect(views).toEqual([
       { side: 'source', phase: 'plan', runName },
-      { side: 'source', phase: 'inspect', runName, progress: { total: 100, done: 0, failed: 0 } },
-      { side: 'source', phase: 'inspect', runName, progress: { total: 100, done: 40, failed: 10 }, rate: 5, secondsLeft: 10 },
-      { side: 'source', phase: 'approval', runName, progress: { total: 90, done: 0, failed: 0 } },
-      { side: 'source', phase: 'transfer', runName, progress: { total: 90, done: 30, failed: 0 } },
-      { side: 'source', phase: 'transfer', runName, progress: { total: 90, done: 58, failed: 2 }, rate: 3, secondsLeft: 10 },
+      { side: 'source', phase: 'approval', runName, progress: { total: 100, done: 0, failed: 0 } },
+      { side: 'source', phase: 'transfer', runName, progress: { total: 100, done: 20, failed: 0 } },
+      { side: 'target', phase: 'land', runName, progress: { total: 100, done: 0, failed: 0 } },
+      { side: 'source', phase: 'transfer', runName, progress: { total: 100, done: 58, failed: 2 }, rate: 4, secondsLeft: 10 },
+      { side: 'target', phase: 'land', runName, progress: { total: 100, done: 9, failed: 1 }, rate: 1, secondsLeft: 90 },
       { side: 'source', phase: 'report', runName },
     ]);
   });
+});
 
-  it('shows the target side waiting for its approvers, then answering', async () => {
-    runSucceeds(source, migrationId, sourceOutcomes);
-    const clock = { now: START };
-    runSucceeds(target, migrationId, targetOutcomes, { polls: 2, clock });
-    target.dynamoMock
-      .on(GetItemCommand)
-      .resolvesOnce({ Item: marshall({ answerTotal: 2 }) })
-      .resolves({ Item: marshall({ answerTotal: 2, answerDone: 1 }) });
-    const views: MigrationProgressView[] = [];
-    await runMigrationJob(deps({ now: () => clock.now, onProgress: (view) => views.push(view) }), jobRequest());
-    expect(views.filter((view) => view.side === 'target').map((view) => [view.phase, view.progress])).toEqual([
-      ['approval', { total: 2, done: 0, failed: 0 }],
-      ['answer', { total: 2, done: 1, failed: 0 }],
-      ['report', undefined],
-    ]);
+describe('stopMigration', () => {
+  const migrationId = 'eu-fleet';
+
+  it("stops the migration's running source run, saying how to resume it", async () => {
+    const runningName = `${migrationId}-out-1699999999999`;
+    source.sfnMock.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          name: `${migrationId}2-out-1699999999999`,
+          executionArn: executionArnOf('other'),
+          status: 'RUNNING',
+          stateMachineArn: '',
+          startDate: new Date(),
+        },
+        { name: runningName, executionArn: executionArnOf(runningName), status: 'RUNNING', stateMachineArn: '', startDate: new Date() },
+      ],
+    });
+    expect(await stopMigration(source.side, migrationId)).toBe(executionArnOf(runningName));
+    expect(source.sfnMock).toHaveReceivedCommandTimes(StopExecutionCommand, 1);
+    expect(source.sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, {
+      executionArn: executionArnOf(runningName),
+      error: 'MigrationStopped',
+      cause: 'stopped with certflow migrate --stop: run it again to resume',
+    });
+  });
+
+  it('stops nothing when no run of the migration is going', async () => {
+    expect(await stopMigration(source.side, migrationId)).toBeUndefined();
+    expect(source.sfnMock).not.toHaveReceivedCommand(StopExecutionCommand);
+  });
+
+  it('refuses an id that cannot name a run', async () => {
+    await expect(stopMigration(source.side, 'eu/fleet')).rejects.toMatchObject({ name: 'ValidationError' });
+    expect(source.sfnMock).not.toHaveReceivedCommand(ListExecutionsCommand);
   });
 });
 
@@ -447,8 +390,8 @@ describe('progressLine', () => {
   it('says what the job waits for before there is anything to count', () => {
     expect(progressLine({ side: 'source', phase: 'plan', runName: 'r' })).toBe('source plan: planning');
     expect(progressLine({ side: 'target', phase: 'report', runName: 'r' })).toBe('target report: writing the report');
-    expect(progressLine({ side: 'target', phase: 'approval', runName: 'r', progress: { total: 12, done: 0, failed: 0 } })).toBe(
-      'target approval: waiting for the target approvers (12 certificates)',
+    expect(progressLine({ side: 'source', phase: 'approval', runName: 'r', progress: { total: 12, done: 0, failed: 0 } })).toBe(
+      "source approval: waiting for both accounts' approvers (12 certificates)",
     );
   });
 
@@ -462,14 +405,14 @@ describe('progressLine', () => {
   });
 
   it('shows a dash for a rate not known yet', () => {
-    expect(progressLine({ side: 'source', phase: 'inspect', runName: 'r', progress: { total: 4, done: 0, failed: 0 } }, 4)).toBe(
-      'source inspect [....] done 0 failed 0 remaining 4 | -/s | - left',
+    expect(progressLine({ side: 'target', phase: 'land', runName: 'r', progress: { total: 4, done: 0, failed: 0 } }, 4)).toBe(
+      'target land [....] done 0 failed 0 remaining 4 | -/s | - left',
     );
   });
 
   it('draws a full bar for a phase with nothing in it', () => {
-    expect(progressLine({ side: 'target', phase: 'answer', runName: 'r', progress: { total: 0, done: 0, failed: 0 } }, 5)).toBe(
-      'target answer [#####] done 0 failed 0 remaining 0 | -/s | - left',
+    expect(progressLine({ side: 'target', phase: 'land', runName: 'r', progress: { total: 0, done: 0, failed: 0 } }, 5)).toBe(
+      'target land [#####] done 0 failed 0 remaining 0 | -/s | - left',
     );
   });
 });

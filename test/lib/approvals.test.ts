@@ -29,7 +29,7 @@ const sides = [
       verify: 'VerifyTargetApproval',
       resultPath: '$.targetApproval',
       side: 'TARGET',
-      next: 'Answered',
+      next: 'TargetDecision',
     },
   ],
 ] as const;

@@ -23,6 +23,7 @@ const UNSCOPED_IOT_ACTIONS = [
   'iot:ListCertificatesByCA',
   'iot:ListOutgoingCertificates',
   'iot:ListAttachedPolicies',
+  'iot:ListPolicies',
 ];
 const CERTIFICATE_LISTERS = ['iot:ListCertificates', 'iot:ListCertificatesByCA', 'iot:ListOutgoingCertificates'];
 /** `{Ref: X}` as X without its hash; anything else (a wildcard, an ARN) as undefined. */
@@ -37,14 +38,19 @@ describe.each([
     sourceTemplate,
     {
       account: SOURCE_ACCOUNT,
-      listers: ['OutboundMigrationFinishFunction', 'OutboundMigrationPlanFunction', 'OutboundTransferFollowedOfferSweepFunction'],
+      // The migration's report step reads the run's files and the landing reports, not IoT.
+      listers: ['OutboundMigrationPlanFunction', 'OutboundTransferFollowedOfferSweepFunction'],
       workflows: ['CertflowSource-Migration', 'CertflowSource-OutboundTransfer'],
+      // The migration's exchange step wakes its own wait when the peer's message came first.
       taskCompleters: [
+        'OutboundMigrationExchangeWithTargetFunction',
         'OutboundTransferFollowedOfferSweepFunction',
         'OutboundTransferReceiveTargetMessagesFunction',
         'SourceApprovalsPageFunction',
       ],
       completedWorkflows: [
+        'CertflowSource-Migration',
+        'CertflowSource-Migration',
         'CertflowSource-Migration',
         'CertflowSource-OutboundTransfer',
         'CertflowSource-OutboundTransfer',
@@ -57,11 +63,15 @@ describe.each([
     targetTemplate,
     {
       account: TARGET_ACCOUNT,
-      listers: ['InboundMigrationFinishFunction', 'InboundMigrationPlanFunction', 'InboundTransferPollerFunction'],
+      // The migration's plan reads the source's list, not this account's certificates: they arrive batch by batch.
+      listers: ['InboundTransferPollerFunction'],
       workflows: ['CertflowTarget-InboundReview', 'CertflowTarget-Migration', 'CertflowTarget-ProposalReview'],
-      taskCompleters: ['ProposalReviewReceiveSourceMessagesFunction', 'TargetApprovalsPageFunction'],
+      // The await-offer step wakes its own map item when the batch's offer came first.
+      taskCompleters: ['InboundMigrationAwaitOfferFunction', 'ProposalReviewReceiveSourceMessagesFunction', 'TargetApprovalsPageFunction'],
       completedWorkflows: [
         'CertflowTarget-InboundReview',
+        'CertflowTarget-Migration',
+        'CertflowTarget-Migration',
         'CertflowTarget-Migration',
         'CertflowTarget-ProposalReview',
         'CertflowTarget-ProposalReview',
@@ -187,7 +197,7 @@ describe.each([
     expect(readers).toHaveLength(3);
   });
 
-  it("lets only the approval page, the peer-message receiver and the followed-offer sweep complete waiting tasks, on its own side's workflows", () => {
+  it("lets only the approval page, the peer-message receivers, the followed-offer sweep and the migration's waits complete waiting tasks, on its own side's workflows", () => {
     expect(side).toBeTruthy();
     expect(holdersOf(template, 'states:SendTaskSuccess')).toEqual(expected.taskCompleters);
     const workflows = grantsOf(template)
@@ -263,19 +273,27 @@ describe('the source side', () => {
     },
   );
 
-  it("lets only the prepare and restore steps, and the migration's transfer batches, change a certificate before and after the transfer", () => {
+  it("lets only the prepare and restore steps, and the migration's cutover batches, change a certificate before and after the transfer", () => {
     expect(holdersOf(sourceTemplate, 'iot:UpdateCertificate')).toEqual([
-      'OutboundMigrationTransferFunction',
+      'OutboundMigrationCutoverFunction',
       'OutboundTransferPrepareFunction',
       'OutboundTransferRestoreFunction',
     ]);
-    expect(holdersOf(sourceTemplate, 'iot:DetachPolicy')).toEqual(['OutboundMigrationTransferFunction', 'OutboundTransferPrepareFunction']);
-    expect(holdersOf(sourceTemplate, 'iot:AttachPolicy')).toEqual(['OutboundMigrationTransferFunction', 'OutboundTransferRestoreFunction']);
+    expect(holdersOf(sourceTemplate, 'iot:DetachPolicy')).toEqual(['OutboundMigrationCutoverFunction', 'OutboundTransferPrepareFunction']);
+    expect(holdersOf(sourceTemplate, 'iot:AttachPolicy')).toEqual(['OutboundMigrationCutoverFunction', 'OutboundTransferRestoreFunction']);
+    expect(holdersOf(sourceTemplate, 'iot:DetachThingPrincipal')).toEqual([
+      'OutboundMigrationCutoverFunction',
+      'OutboundTransferPrepareFunction',
+    ]);
+    expect(holdersOf(sourceTemplate, 'iot:AttachThingPrincipal')).toEqual([
+      'OutboundMigrationCutoverFunction',
+      'OutboundTransferRestoreFunction',
+    ]);
   });
 
-  it("lets only the TransferCertificate function and the migration's transfer batches offer a certificate, and only the Cancel function withdraw one", () => {
+  it("lets only the TransferCertificate function and the migration's cutover batches offer a certificate, and only the Cancel function withdraw one", () => {
     expect(holdersOf(sourceTemplate, 'iot:TransferCertificate')).toEqual([
-      'OutboundMigrationTransferFunction',
+      'OutboundMigrationCutoverFunction',
       'TransferCertificateHandlerFunction',
     ]);
     expect(holdersOf(sourceTemplate, 'iot:CancelCertificateTransfer')).toEqual(['CancelCertificateTransferHandlerFunction']);
@@ -327,17 +345,15 @@ describe('the target side', () => {
     },
   );
 
-  it("lets only the Accept and Reject functions, and the migration's answer batches, answer an offer; only the landing step attach policies and create things", () => {
+  it("lets only the Accept and Reject functions and the migration's land batches answer an offer; only the landing steps attach policies and create things", () => {
     expect(holdersOf(targetTemplate, 'iot:AcceptCertificateTransfer')).toEqual([
       'AcceptCertificateTransferHandlerFunction',
-      'InboundMigrationAnswerFunction',
+      'InboundMigrationLandFunction',
     ]);
-    expect(holdersOf(targetTemplate, 'iot:RejectCertificateTransfer')).toEqual([
-      'InboundMigrationAnswerFunction',
-      'RejectCertificateTransferHandlerFunction',
-    ]);
+    // The target approvers decide before anything is offered: a migration has nothing to reject.
+    expect(holdersOf(targetTemplate, 'iot:RejectCertificateTransfer')).toEqual(['RejectCertificateTransferHandlerFunction']);
     for (const action of ['iot:AttachPolicy', 'iot:CreateThing', 'iot:AttachThingPrincipal'])
-      expect(holdersOf(targetTemplate, action)).toEqual(['ProposalReviewLandFunction']);
+      expect(holdersOf(targetTemplate, action)).toEqual(['InboundMigrationLandFunction', 'ProposalReviewLandFunction']);
     for (const action of [
       'iot:UpdateCertificate',
       'iot:DetachPolicy',
@@ -349,7 +365,7 @@ describe('the target side', () => {
     }
   });
 
-  it('polls for offered certificates on a schedule and may start only its own review workflow (the migration workflow only itself)', () => {
+  it('polls for offered certificates on a schedule and may start only its own review workflow; the receiver starts reviews and migration runs', () => {
     targetTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
     const starters = grantsOf(targetTemplate).filter((grant) => actionsOf(grant.statement).includes('states:StartExecution'));
     const starts = starters.map((grant) => ({
@@ -359,9 +375,15 @@ describe('the target side', () => {
     expect(starts.sort((a, b) => String(a.holders).localeCompare(String(b.holders)))).toEqual([
       { holders: ['InboundMigrationWorkflowStateMachine'], starts: 'InboundMigrationWorkflowStateMachine' },
       { holders: ['InboundTransferPollerFunction'], starts: 'InboundTransferWorkflowStateMachine' },
-      // The receiver starts proposal reviews by the review workflow's ARN (its name is fixed).
+      // The receiver starts proposal reviews and migration runs by their workflows' ARNs (their names are fixed).
+      { holders: ['ProposalReviewReceiveSourceMessagesFunction'], starts: undefined },
       { holders: ['ProposalReviewReceiveSourceMessagesFunction'], starts: undefined },
     ]);
+    const receiverStarts = starters
+      .filter((grant) => grant.holders.map(withoutHash).includes('ProposalReviewReceiveSourceMessagesFunction'))
+      .map((grant) => JSON.stringify(grant.statement.Resource).match(/:stateMachine:([\w-]+)"/)?.[1])
+      .sort();
+    expect(receiverStarts).toEqual(['CertflowTarget-Migration', 'CertflowTarget-ProposalReview']);
   });
 
   it('tells the landing step which policies to attach and whether to recreate things, from context', () => {
@@ -398,8 +420,9 @@ describe('configuration from CDK context', () => {
     ],
     [{ 'certflow:iotRequestsPerSecond': 0 }, 'context certflow:iotRequestsPerSecond: must be a whole number from 1 to 10000'],
     [{ 'certflow:iotRequestsPerSecond': 'ten' }, 'context certflow:iotRequestsPerSecond: must be a whole number from 1 to 10000'],
-    [{ 'certflow:migrationBatchSize': 1001 }, 'context certflow:migrationBatchSize: must be a whole number from 1 to 1000'],
-    [{ 'certflow:migrationBatchSize': 0 }, 'context certflow:migrationBatchSize: must be a whole number from 1 to 1000'],
+    // At most 50 a batch, so that a landing report stays far under EventBridge's 256 KB.
+    [{ 'certflow:migrationBatchSize': 51 }, 'context certflow:migrationBatchSize: must be a whole number from 1 to 50'],
+    [{ 'certflow:migrationBatchSize': 0 }, 'context certflow:migrationBatchSize: must be a whole number from 1 to 50'],
     [{ 'certflow:migrationMaxConcurrency': '2.5' }, 'context certflow:migrationMaxConcurrency: must be a whole number from 1 to 1000'],
     [{ 'certflow:migrationMaxConcurrency': 0 }, 'context certflow:migrationMaxConcurrency: must be a whole number from 1 to 1000'],
     [
@@ -423,8 +446,8 @@ describe('configuration from CDK context', () => {
     [{ 'certflow:landingRecreateThings': '"yes"' }, 'context certflow:landingRecreateThings: landing.recreateThings: must be a boolean'],
     [{ 'certflow:cutoverTimeoutMinutes': 0 }, 'context certflow:cutoverTimeoutMinutes: must be a whole number from 1 to 10080'],
     [
-      { 'certflow:migrationBatchSize': 1000, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 },
-      'context certflow:migrationBatchSize: must let a batch finish within 300 s at certflow:iotRequestsPerSecond / certflow:migrationMaxConcurrency requests a second (at most 750, got 1000)',
+      { 'certflow:migrationBatchSize': 50, 'certflow:iotRequestsPerSecond': 1, 'certflow:migrationMaxConcurrency': 7 },
+      'context certflow:migrationBatchSize: must let a batch finish within 300 s at certflow:iotRequestsPerSecond / certflow:migrationMaxConcurrency requests a second (at most 42, got 50)',
     ],
   ])('refuses %j with an error naming the key and the rule', (context, message) => {
     expect(() => certflowApp(context)).toThrow(CertflowConfigError);
@@ -433,12 +456,12 @@ describe('configuration from CDK context', () => {
 
   it('accepts a migration batch that needs exactly 300 s at the quota / concurrency', () => {
     expect(() =>
-      certflowApp({ 'certflow:migrationBatchSize': 750, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 }),
+      certflowApp({ 'certflow:migrationBatchSize': 50, 'certflow:iotRequestsPerSecond': 1, 'certflow:migrationMaxConcurrency': 6 }),
     ).not.toThrow();
     expect(() =>
-      certflowApp({ 'certflow:migrationBatchSize': 751, 'certflow:iotRequestsPerSecond': 10, 'certflow:migrationMaxConcurrency': 4 }),
+      certflowApp({ 'certflow:migrationBatchSize': 43, 'certflow:iotRequestsPerSecond': 1, 'certflow:migrationMaxConcurrency': 7 }),
     ).toThrow(
-      'context certflow:migrationBatchSize: must let a batch finish within 300 s at certflow:iotRequestsPerSecond / certflow:migrationMaxConcurrency requests a second (at most 750, got 751)',
+      'context certflow:migrationBatchSize: must let a batch finish within 300 s at certflow:iotRequestsPerSecond / certflow:migrationMaxConcurrency requests a second (at most 42, got 43)',
     );
   });
 

@@ -1,13 +1,20 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { HANDLER_ENVIRONMENT } from '../../lambdas/handlers/handler-environment';
+import { migrationBucketName } from '../../lambdas/cross-account/exchange-objects';
 import { MIGRATION_PROGRESS_KEY } from '../../lambdas/migration/migration-progress';
-import { parseAnswerBatch, parseFinishRunRequest, parseSummarizeRequest } from '../../lambdas/migration/migration-requests';
-import { APPROVAL_EXPIRED_REASON, REVIEW_CANCELLED_REASON } from '../../lib/inbound-transfer-workflow';
+import {
+  parseAwaitLandings,
+  parseCutoverBatch,
+  parseFinishOutboundRequest,
+  parseProposeMigration,
+} from '../../lambdas/migration/migration-requests';
+import { parseAwaitBatchOfferRequest, parseLandBatchRequest } from '../../lambdas/migration/target-migration-requests';
 import {
   actionsOf,
   certflowApp,
   definitionOf,
   grantsOf,
+  REGION,
   SOURCE_ACCOUNT,
   TARGET_ACCOUNT,
   templateOf,
@@ -25,9 +32,6 @@ const sourceTemplate = templateOf(source);
 const targetTemplate = templateOf(target);
 
 const FIFTEEN_MINUTES = 900;
-const MIGRATION_FILE_ACTIONS = ['s3:GetObject', 's3:PutObject'];
-// What the CDK grants a Distributed Map's ItemReader and ResultWriter.
-const MAP_FILE_ACTIONS = [...MIGRATION_FILE_ACTIONS, 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'];
 
 function logicalIdOf(template: Template, type: string, pattern: RegExp): string {
   const ids = Object.keys(template.findResources(type)).filter((id) => pattern.test(id));
@@ -37,28 +41,31 @@ function logicalIdOf(template: Template, type: string, pattern: RegExp): string 
 
 type MapState = {
   Type: string;
-  ItemBatcher: { MaxItemsPerBatch: number; BatchInput: Record<string, string> };
+  ItemBatcher?: { MaxItemsPerBatch: number; BatchInput: Record<string, string> };
+  ItemSelector?: Record<string, string>;
+  ItemProcessor: { StartAt: string; States: Record<string, Record<string, unknown>> };
   ResultWriter: Record<string, unknown>;
 };
 type Definition = ReturnType<typeof definitionOf>;
 
-/** The value at a `$.a.b` path of a state; undefined when the path selects nothing. */
-function valueAt(state: unknown, path: string): unknown {
-  return path
-    .replace(/^\$\.?/, '')
+/** The value at a `$.a.b` path of a state (a `$$.a.b` path of the context object); undefined when it selects nothing. */
+function valueAt(state: unknown, path: string, context: unknown = {}): unknown {
+  const [root, rest] = path.startsWith('$$') ? [context, path.slice(2)] : [state, path.slice(1)];
+  return rest
+    .replace(/^\.?/, '')
     .split('.')
     .filter(Boolean)
     .reduce<unknown>(
       (value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined),
-      state,
+      root,
     );
 }
 
 /** What a step's Parameters (or a map's BatchInput) hand on for `state`: each `key.$` path filled in, the rest as written. */
-function filledIn(parameters: Record<string, unknown>, state: unknown): Record<string, unknown> {
+function filledIn(parameters: Record<string, unknown>, state: unknown, context: unknown = {}): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(parameters).map(([key, value]) =>
-      key.endsWith('.$') ? [key.slice(0, -2), valueAt(state, String(value))] : [key, value],
+      key.endsWith('.$') ? [key.slice(0, -2), valueAt(state, String(value), context)] : [key, value],
     ),
   );
 }
@@ -91,36 +98,13 @@ function catchOf(definition: Definition, stateName: string, error: string): { Ne
   return catchers.find((catcher) => catcher.ErrorEquals.includes(error));
 }
 
+const sourceDefinition = definitionOf(sourceTemplate, 'CertflowSource-Migration');
+const targetDefinition = definitionOf(targetTemplate, 'CertflowTarget-Migration');
+
 describe.each([
-  [
-    'source',
-    sourceTemplate,
-    {
-      stateMachineName: 'CertflowSource-Migration',
-      constructId: 'OutboundMigration',
-      functions: ['Finish', 'Inspect', 'Plan', 'Summarize', 'Transfer'],
-      maps: { InspectEachCertificate: 'Inspect', TransferEachCertificate: 'Transfer' },
-      approval: 'RequestSourceApproval',
-      fileUsers: ['Finish', 'Plan', 'Summarize'],
-      progressCounters: ['Inspect', 'Plan', 'Summarize', 'Transfer'],
-      finishLists: 'iot:ListOutgoingCertificates',
-    },
-  ],
-  [
-    'target',
-    targetTemplate,
-    {
-      stateMachineName: 'CertflowTarget-Migration',
-      constructId: 'InboundMigration',
-      functions: ['Answer', 'Finish', 'Plan'],
-      maps: { AnswerEachOffer: 'Answer' },
-      approval: 'RequestTargetApproval',
-      fileUsers: ['Finish', 'Plan'],
-      progressCounters: ['Answer', 'Plan'],
-      finishLists: 'iot:ListCertificates',
-    },
-  ],
-])('the %s side migration', (_side, template, expected) => {
+  ['source', sourceTemplate, { constructId: 'OutboundMigration', account: SOURCE_ACCOUNT, peer: TARGET_ACCOUNT }],
+  ['target', targetTemplate, { constructId: 'InboundMigration', account: TARGET_ACCOUNT, peer: SOURCE_ACCOUNT }],
+])('the %s side migration storage', (_side, template, expected) => {
   const bucketId = logicalIdOf(template, 'AWS::S3::Bucket', /^MigrationStorageFiles[0-9A-F]{8}$/);
   const progressTableId = logicalIdOf(template, 'AWS::DynamoDB::Table', /^MigrationStorageProgress[0-9A-F]{8}$/);
   const stateMachineId = logicalIdOf(
@@ -128,14 +112,11 @@ describe.each([
     'AWS::StepFunctions::StateMachine',
     new RegExp(`^${expected.constructId}WorkflowStateMachine[0-9A-F]{8}$`),
   );
-  const definition = definitionOf(template, expected.stateMachineName);
-  const migrationFunctions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
-    withoutHash(id).startsWith(expected.constructId),
-  );
-  const functionsNamed = (names: string[]) => names.map((name) => `${expected.constructId}${name}Function`);
 
-  it('keeps its files in a bucket that blocks public access, refuses plain HTTP and expires them', () => {
+  it('names its bucket certflow-migrations-<account>-<region>, so the peer knows it before any message', () => {
+    expect(migrationBucketName(expected.account, REGION)).toBe(`certflow-migrations-${expected.account}-${REGION}`);
     template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: migrationBucketName(expected.account, REGION),
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -145,19 +126,30 @@ describe.each([
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Status: 'Enabled', ExpirationInDays: 90 })]) },
     });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: bucketId },
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 's3:*',
-            Principal: { AWS: '*' },
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          }),
-        ]),
+  });
+
+  it('lets the peer account GetObject under exchange/ and nothing else, and refuses plain HTTP', () => {
+    const [policy] = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: bucketId } } }));
+    const statements = (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+      .PolicyDocument.Statement;
+    const allowed = statements.filter((statement) => statement.Effect === 'Allow');
+    expect(allowed).toEqual([
+      {
+        Sid: 'certflow-peer-reads-exchange-objects',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${expected.peer}:root`]] } },
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/exchange/*']] },
       },
-    });
+    ]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
   });
 
   it('counts progress in a pay-per-request, recoverable table keyed by run', () => {
@@ -175,59 +167,11 @@ describe.each([
     template.hasOutput('MigrationProgressTableName', { Value: { Ref: progressTableId } });
   });
 
-  it('runs a Distributed Map over the items in the migration bucket, in batches of the configured size and concurrency, its results written back to the bucket', () => {
-    const maps = Object.entries(definition.States).filter(([, state]) => state.Type === 'Map');
-    expect(maps.map(([name]) => name).sort()).toEqual(Object.keys(expected.maps).sort());
-    for (const [name, state] of maps) {
-      expect(state).toMatchObject({
-        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
-        ItemReader: {
-          Resource: 'arn:<AWS::Partition>:states:::s3:getObject',
-          ReaderConfig: { InputType: 'JSON' },
-          Parameters: { Bucket: `<${bucketId}>`, 'Key.$': expect.stringMatching(/^\$\./) },
-        },
-        ItemBatcher: { MaxItemsPerBatch: 25 },
-        MaxConcurrency: 4,
-        ToleratedFailurePercentage: 5,
-        ResultWriter: {
-          Resource: 'arn:<AWS::Partition>:states:::s3:putObject',
-          Parameters: { Bucket: `<${bucketId}>`, 'Prefix.$': expect.stringMatching(/^\$\./) },
-        },
-      });
-      // WriterConfig (output transformations) would change the files the finish step reads.
-      expect((state as MapState).ResultWriter).not.toHaveProperty('WriterConfig');
-      const batchFunction = `${expected.constructId}${expected.maps[name as keyof typeof expected.maps]}Function`;
-      expect(JSON.stringify(state.ItemProcessor)).toMatch(new RegExp(`"Resource":"<${batchFunction}[0-9A-F]{8}\\.Arn>"`));
-    }
-  });
-
-  it('gives every batch its run as paths into the state (BatchInput keys ending in .$)', () => {
-    for (const [, state] of Object.entries(definition.States).filter(([, candidate]) => candidate.Type === 'Map')) {
-      const batchInput = Object.entries((state as MapState).ItemBatcher.BatchInput);
-      expect(batchInput.map(([key]) => key)).toContain('runName.$');
-      for (const [key, path] of batchInput) {
-        expect(key).toMatch(/\.\$$/);
-        expect(path).toMatch(/^\$\./);
-      }
-    }
-  });
-
-  it('asks the approvers once, for the whole migration on its summary, not for a certificate', () => {
-    expect(JSON.stringify(definition).match(/lambda:invoke\.waitForTaskToken/g)).toHaveLength(1);
-    const approval = definition.States[expected.approval];
-    expect(approval).toMatchObject({
-      Resource: 'arn:<AWS::Partition>:states:::lambda:invoke.waitForTaskToken',
-      TimeoutSeconds: 86400,
-      Parameters: { Payload: { 'taskToken.$': '$$.Task.Token', 'migration.$': expect.stringMatching(/\.summary$/) } },
-    });
-    const payload = (approval as { Parameters: { Payload: Record<string, unknown> } }).Parameters.Payload;
-    expect(Object.keys(payload).filter((key) => /^certificate/i.test(key))).toEqual([]);
-  });
-
   it('gives every migration function 15 minutes, its files, its progress table and its share of the IoT quota (quota / max concurrency)', () => {
-    expect(migrationFunctions.map(([id]) => withoutHash(id)).sort()).toEqual(
-      expected.functions.map((name) => `${expected.constructId}${name}Function`),
+    const migrationFunctions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
+      withoutHash(id).startsWith(expected.constructId),
     );
+    expect(migrationFunctions).toHaveLength(4);
     for (const [, resource] of migrationFunctions) {
       expect(resource).toMatchObject({
         Properties: {
@@ -244,96 +188,190 @@ describe.each([
     }
   });
 
-  it('lets only the migration functions and state machine use the migration files: the functions under migrations/ only', () => {
-    // The approval page's GetObject of the certificate lists is asserted with the page (test/lib/certflow-stacks.test.ts).
-    const isApprovalPage = (holder: string) => /^(Source|Target)ApprovalsPageFunction/.test(holder);
-    const fileGrants = grantsOf(template).filter(
-      (grant) => actionsOf(grant.statement).some((action) => action.startsWith('s3:')) && !grant.holders.every(isApprovalPage),
+  it('lets only its migration functions and state machine write the migration bucket, and the receiver its landing reports', () => {
+    const writes = grantsOf(template).filter(
+      (grant) => actionsOf(grant.statement).includes('s3:PutObject') && JSON.stringify(grant.statement.Resource).includes(bucketId),
     );
-    expect(fileGrants.length).toBeGreaterThan(0);
-    const functionHolders = fileGrants.flatMap((grant) => grant.holders).filter((holder) => holder !== stateMachineId);
-    expect([...new Set(functionHolders.map(withoutHash))].sort()).toEqual(functionsNamed(expected.fileUsers));
-    for (const { holders, statement } of fileGrants) {
-      expect(holders).toHaveLength(1);
-      const [holder = ''] = holders;
-      expect(withoutHash(holder)).toMatch(new RegExp(`^${expected.constructId}`));
-      if (holder === stateMachineId) {
-        expect(MAP_FILE_ACTIONS).toEqual(expect.arrayContaining(actionsOf(statement)));
-        expect(statement.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: bucketId }, '/*']] });
-      } else {
-        if (actionsOf(statement).includes('s3:ListBucket')) {
-          // Listing is what makes S3 answer a missing file with NoSuchKey; only the migrations/ prefix.
-          expect(actionsOf(statement)).toEqual(['s3:ListBucket']);
-          expect(statement.Resource).toEqual({ 'Fn::GetAtt': [bucketId, 'Arn'] });
-          expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': ['migrations/*'] } });
-        } else {
-          expect(actionsOf(statement).sort()).toEqual(MIGRATION_FILE_ACTIONS);
+    expect(writes.length).toBeGreaterThan(0);
+    for (const { holders, statement } of writes) {
+      for (const holder of holders.map(withoutHash)) {
+        if (holder === 'OutboundTransferReceiveTargetMessagesFunction') {
+          // The source's receiver keeps the target's landing reports for the run's last step: under migrations/, not exchange/.
           expect(statement.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/migrations/*']] });
-        }
+        } else expect(holder).toMatch(new RegExp(`^${expected.constructId}`));
       }
     }
   });
-
-  it('lets only the functions that count progress update the progress table, and none read it (only the job does)', () => {
-    const progressGrants = grantsOf(template).filter((grant) => JSON.stringify(grant.statement.Resource).includes(progressTableId));
-    expect(progressGrants.flatMap((grant) => grant.holders.map(withoutHash)).sort()).toEqual(functionsNamed(expected.progressCounters));
-    for (const { statement } of progressGrants) expect(actionsOf(statement)).toEqual(['dynamodb:UpdateItem']);
-  });
-
-  it(`lets the finish step list what it checks failed items against (${expected.finishLists}), on * as the list Actions require, and call no other IoT Action`, () => {
-    const [finish = ''] = functionsNamed(['Finish']);
-    const iotGrants = grantsOf(template).filter(
-      (grant) => grant.holders.map(withoutHash).includes(finish) && actionsOf(grant.statement).some((action) => action.startsWith('iot:')),
-    );
-    expect(iotGrants.map((grant) => [actionsOf(grant.statement), grant.statement.Resource])).toEqual([[[expected.finishLists], '*']]);
-  });
 });
 
+/** A state's Task fields, as the tests read them. */
+type TaskState = {
+  Type: string;
+  Resource: string;
+  Next?: string;
+  End?: boolean;
+  TimeoutSeconds?: number;
+  ResultPath?: string | null;
+  Parameters: Record<string, unknown> & { Payload?: Record<string, unknown> };
+  Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string | null }>;
+};
+
+const WAIT_FOR_TOKEN = 'arn:<AWS::Partition>:states:::lambda:invoke.waitForTaskToken';
+
 describe('the source side migration workflow', () => {
-  const template = sourceTemplate;
-  const definition = definitionOf(template, 'CertflowSource-Migration');
-  const request = {
-    migrationId: 'eu-fleet',
-    runName: 'eu-fleet-out-1700000000000',
-    executionId: 'arn:execution',
-    targetAwsAccount: TARGET_ACCOUNT,
-    transferMessage: null,
-    requestedBy: 'alice',
-    reason: null,
-  };
-  const plan = {
-    certificateCount: 3,
-    duplicateCount: 0,
-    itemsKey: 'inspect-items.json',
-    itemCount: 0,
-    settledKey: 'planned.json',
-    settledCount: 3,
-    mapResultsPrefix: 'map-results',
+  const states = sourceDefinition.States;
+  const state = (name: string) => states[name] as unknown as TaskState;
+  // The state as it is once the plan, the source approval and the target decision are in.
+  const run = {
+    request: {
+      migrationId: 'eu-fleet',
+      runName: 'eu-fleet-out-1700000000000',
+      executionId: 'arn:aws:states:eu-west-1:111111111111:execution:CertflowSource-Migration:eu-fleet-out-1700000000000',
+      targetAwsAccount: TARGET_ACCOUNT,
+      transferMessage: null,
+      requestedBy: 'alice',
+      requestedByArn: null,
+      reason: null,
+    },
+    plan: {
+      itemsKey: 'migrations/eu-fleet/runs/r/transfer-items.json',
+      settledKey: 'migrations/eu-fleet/runs/r/planned-outcomes.json',
+      mapResultsPrefix: 'migrations/eu-fleet/runs/r/map-results',
+      itemCount: 3,
+      batchSize: 25,
+      batchCount: 1,
+      activeCount: 1,
+      policies: { 'sensor-policy': 2 },
+    },
+    sourceApproval: { decision: 'APPROVED', approvedBy: 'bob', consentToPrepare: true },
+    targetDecision: { decision: 'APPROVED', decidedBy: 'dave', rejectReason: null },
+    cutover: { ResultWriterDetails: { Bucket: 'b', Key: 'migrations/eu-fleet/runs/r/map-results/x/manifest.json' } },
   };
 
-  it('skips the inspect map when the plan left nothing to inspect', () => {
-    expect(definition.States.PlanMigration?.Next).toBe('AnythingToInspect');
-    expect(definition.States.AnythingToInspect).toEqual({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.plan.itemCount', NumericEquals: 0, Next: 'NothingToInspect' }],
-      Default: 'InspectEachCertificate',
+  it('starts by verifying that the start API recorded this execution, then plans', () => {
+    expect((sourceDefinition as { StartAt?: string }).StartAt).toBe('VerifyStartRequest');
+    expect(state('VerifyStartRequest')).toMatchObject({
+      Resource: expect.stringMatching(/^<StartRequestsVerifyFunction[0-9A-F]{8}\.Arn>$/),
+      Parameters: { 'executionId.$': '$$.Execution.Id', 'input.$': '$$.Execution.Input' },
+      ResultPath: null,
+      Next: 'PlanMigration',
     });
-    expect(passesFrom(definition, 'NothingToInspect').next).toBe('SummarizeInspection');
-    expect(definition.States.InspectEachCertificate?.Next).toBe('SummarizeInspection');
+    expect(state('PlanMigration').Next).toBe('AnythingToTransfer');
   });
 
-  it('summarizes a skipped inspection as one without results: the inspection manifest key it hands on is null', () => {
-    const { written } = passesFrom(definition, 'NothingToInspect');
-    const state = {
-      request,
-      plan,
-      ...Object.fromEntries(Object.entries(written).map(([path, value]) => [path.replace(/^\$\./, ''), value])),
-    };
-    const parameters = definition.States.SummarizeInspection?.Parameters as Record<string, unknown>;
-    expect(parseSummarizeRequest(filledIn(parameters, state))).toMatchObject({
+  it('asks the source approvers first, then proposes to the target and waits for its decision with a task token', () => {
+    expect(state('RequestSourceApproval')).toMatchObject({ Resource: WAIT_FOR_TOKEN, TimeoutSeconds: 86400 });
+    expect(states.SourceDecision).toMatchObject({ Default: 'ProposeToTarget' });
+    const propose = state('ProposeToTarget');
+    expect(propose).toMatchObject({
+      Resource: WAIT_FOR_TOKEN,
+      Next: 'ReadTargetDecision',
+      Parameters: { Payload: { step: 'ProposeMigration', 'taskToken.$': '$$.Task.Token' } },
+    });
+    expect(propose.TimeoutSeconds).toBeGreaterThan(86400);
+    expect(catchOf(sourceDefinition, 'ProposeToTarget', 'States.Timeout')?.Next).toBe('TargetDidNotAnswer');
+    expect(parseProposeMigration(filledIn(propose.Parameters.Payload ?? {}, run, { Task: { Token: 'token' } }))).toMatchObject({
+      runName: run.request.runName,
+      sourceApprovedBy: 'bob',
+      itemsKey: run.plan.itemsKey,
+      batchCount: 1,
+      taskToken: 'token',
+    });
+    expect(states.TargetDecision).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.targetDecision.decision', StringEquals: 'APPROVED', Next: 'CutoverEachBatch' }],
+      Default: 'TargetRejected',
+    });
+  });
+
+  it('cuts over in a Distributed Map over the items in the bucket, in batches of the configured size and concurrency', () => {
+    const map = states.CutoverEachBatch as unknown as MapState & Record<string, unknown>;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'CutoverBatch' },
+      ItemReader: {
+        Resource: 'arn:<AWS::Partition>:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSON' },
+        Parameters: { 'Key.$': '$.plan.itemsKey' },
+      },
+      ItemBatcher: { MaxItemsPerBatch: 25 },
+      MaxConcurrency: 4,
+      ToleratedFailurePercentage: 5,
+      ResultWriter: { Resource: 'arn:<AWS::Partition>:states:::s3:putObject', Parameters: { 'Prefix.$': '$.plan.mapResultsPrefix' } },
+      ResultPath: '$.cutover',
+      Next: 'AwaitLandingReports',
+    });
+    // WriterConfig (output transformations) would change the files the report step reads.
+    expect(map.ResultWriter).not.toHaveProperty('WriterConfig');
+    const batch = parseCutoverBatch(
+      {
+        Items: [{ certificateId: 'c'.repeat(64), certificateArn: 'arn', status: 'ACTIVE', policies: [], position: 0 }],
+        BatchInput: filledIn(map.ItemBatcher?.BatchInput ?? {}, run),
+      },
+      'invocation-1',
+    );
+    expect(batch.context).toMatchObject({
       migrationId: 'eu-fleet',
-      inspectionManifestKey: null,
-      plan: { itemCount: 0 },
+      runName: run.request.runName,
+      targetAwsAccount: TARGET_ACCOUNT,
+      approvedBy: 'bob',
+      consentToPrepare: true,
+      batchSize: 25,
+    });
+  });
+
+  it('catches a failed batch into ReportFailedBatch, the same function told the failure, so the target does not wait for it', () => {
+    const processor = (states.CutoverEachBatch as unknown as MapState).ItemProcessor.States;
+    const cutover = processor.CutoverBatch as unknown as TaskState;
+    const report = processor.ReportFailedBatch as unknown as TaskState;
+    expect(cutover.Resource).toMatch(/^<OutboundMigrationCutoverFunction[0-9A-F]{8}\.Arn>$/);
+    expect(cutover.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReportFailedBatch' }]);
+    expect(report).toMatchObject({ Resource: cutover.Resource, End: true });
+    expect(report).not.toHaveProperty('Catch');
+    const caught = {
+      Items: [{ certificateId: 'c'.repeat(64), certificateArn: 'arn', status: 'ACTIVE', policies: [], position: 0 }],
+      BatchInput: filledIn((states.CutoverEachBatch as unknown as MapState).ItemBatcher?.BatchInput ?? {}, run),
+      error: { Error: 'States.Timeout', Cause: 'the batch ran too long' },
+    };
+    expect(parseCutoverBatch(filledIn(report.Parameters, caught), 'invocation-2').failure).toEqual({
+      error: 'States.Timeout',
+      cause: 'the batch ran too long',
+    });
+  });
+
+  it('waits for every landing report with a task token, then reports the cutover with the map results', () => {
+    const wait = state('AwaitLandingReports');
+    expect(wait).toMatchObject({
+      Resource: WAIT_FOR_TOKEN,
+      Next: 'Landed',
+      Parameters: { Payload: { step: 'AwaitLandings', 'taskToken.$': '$$.Task.Token' } },
+    });
+    expect(parseAwaitLandings(filledIn(wait.Parameters.Payload ?? {}, run, { Task: { Token: 'token' } }))).toEqual({
+      runName: run.request.runName,
+      batchCount: 1,
+      taskToken: 'token',
+    });
+    expect(catchOf(sourceDefinition, 'AwaitLandingReports', 'States.Timeout')?.Next).toBe('LandingReportsMissing');
+    expect(passesFrom(sourceDefinition, 'Landed')).toMatchObject({ next: 'ReportCutover', written: { '$.outcome': 'LANDED' } });
+    expect(passesFrom(sourceDefinition, 'LandingReportsMissing').next).toBe('ReportCutover');
+    expect(parseFinishOutboundRequest(filledIn(state('ReportCutover').Parameters, run))).toMatchObject({
+      resultsManifestKey: run.cutover.ResultWriterDetails.Key,
+      batchCount: 1,
+    });
+  });
+
+  it.each([
+    ['TargetRejected', 'TARGET_REJECTED', 'ReportTargetRejected', 'TARGET_REJECTED'],
+    ['TargetDidNotAnswer', 'TARGET_DID_NOT_ANSWER', 'ReportTargetRejected', 'TARGET_REJECTED'],
+    ['SourceRejected', 'SOURCE_REJECTED', 'ReportNotApproved', 'NOT_APPROVED'],
+    ['NothingToTransfer', 'NOTHING_TO_TRANSFER', 'ReportNotApproved', 'NOT_APPROVED'],
+  ])('reports every certificate unmoved after %s: outcome %s, no map results', (start, outcome, report, unprocessedOutcome) => {
+    const { next, written } = passesFrom(sourceDefinition, start);
+    expect(written).toEqual({ '$.outcome': outcome });
+    expect(next).toBe(report);
+    expect(parseFinishOutboundRequest(filledIn(state(report).Parameters, run))).toMatchObject({
+      resultsManifestKey: null,
+      unprocessedOutcome,
     });
   });
 
@@ -341,126 +379,122 @@ describe('the source side migration workflow', () => {
     ['States.Timeout', 'APPROVAL_EXPIRED', 'EXPIRED'],
     ['RequestCancelled', 'CANCELLED', 'CANCELLED'],
   ] as const)(
-    'transfers nothing when the source approval ends with %s: the request is closed, every certificate is reported not approved',
+    'proposes nothing when the source approval ends with %s: the request is closed, the run reported not approved',
     (error, outcome, closing) => {
-      const caught = catchOf(definition, 'RequestSourceApproval', error);
-      expect(caught).toBeDefined();
-      const { next, written } = passesFrom(definition, afterCloseStep(definition, caught?.Next ?? '', closing));
+      const caught = catchOf(sourceDefinition, 'RequestSourceApproval', error);
+      const { next, written } = passesFrom(sourceDefinition, afterCloseStep(sourceDefinition, caught?.Next ?? '', closing));
       expect(written).toEqual({ '$.outcome': outcome });
       expect(next).toBe('ReportNotApproved');
-      const parameters = definition.States.ReportNotApproved?.Parameters as Record<string, unknown>;
-      const finish = parseFinishRunRequest(
-        filledIn(parameters, { request, inspected: { settledKey: 'inspected.json', itemsKey: 'transfer-items.json' } }),
-      );
-      expect(finish).toMatchObject({ resultsManifestKey: null, unprocessedOutcome: 'NOT_APPROVED' });
     },
   );
 
-  it('checks the failed transfers against the offers pending to the target account', () => {
-    const parameters = definition.States.ReportTransfers?.Parameters as Record<string, unknown>;
-    const state = {
-      request,
-      inspected: { settledKey: 'inspected.json', itemsKey: 'transfer-items.json' },
-      transfers: { ResultWriterDetails: { Key: 'map-results/manifest.json' } },
-    };
-    expect(parseFinishRunRequest(filledIn(parameters, state))).toMatchObject({
-      reconcile: 'OFFERS',
-      targetAwsAccount: TARGET_ACCOUNT,
-      resultsManifestKey: 'map-results/manifest.json',
-    });
-  });
-
-  it('lets the plan Query only the indexes of the audit table, and neither read nor write its rows', () => {
-    const auditTableArn = {
-      'Fn::GetAtt': [Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => /^AuditTable[0-9A-F]{8}$/.test(id)), 'Arn'],
-    };
-    const auditGrants = grantsOf(template).filter(
-      (grant) =>
-        grant.holders.map(withoutHash).includes('OutboundMigrationPlanFunction') &&
-        JSON.stringify(grant.statement.Resource).includes(JSON.stringify(auditTableArn)),
-    );
-    expect(auditGrants.map((grant) => [actionsOf(grant.statement), grant.statement.Resource])).toEqual([
-      [['dynamodb:Query'], { 'Fn::Join': ['', [auditTableArn, '/index/*']] }],
-    ]);
+  it('has no other Map than the cutover', () => {
+    expect(
+      Object.entries(states)
+        .filter(([, candidate]) => candidate.Type === 'Map')
+        .map(([name]) => name),
+    ).toEqual(['CutoverEachBatch']);
   });
 });
 
 describe('the target side migration workflow', () => {
-  const definition = definitionOf(targetTemplate, 'CertflowTarget-Migration');
-  const request = {
+  const states = targetDefinition.States;
+  const map = states.LandEachBatch as unknown as MapState & Record<string, unknown>;
+  const processor = map.ItemProcessor.States;
+  const run = {
     migrationId: 'eu-fleet',
-    runName: 'eu-fleet-in-1700000000000',
-    executionId: 'arn:execution',
-    requestedBy: 'alice',
-    reason: null,
-  };
-  const plan = {
-    sourceAwsAccount: SOURCE_ACCOUNT,
-    itemsKey: 'answer-items.json',
-    itemCount: 2,
-    settledKey: 'planned.json',
-    mapResultsPrefix: 'map-results',
-  };
-
-  it.each([
-    ['States.Timeout', APPROVAL_EXPIRED_REASON, 'APPROVAL_EXPIRED', 'EXPIRED'],
-    ['RequestCancelled', REVIEW_CANCELLED_REASON, 'CANCELLED', 'CANCELLED'],
-  ] as const)(
-    'rejects every offer when the target approval ends with %s, as certflow and with the reason, once the request is closed',
-    (error, rejectReason, outcome, closing) => {
-      const caught = catchOf(definition, 'RequestTargetApproval', error);
-      expect(caught).toBeDefined();
-      const { next, written } = passesFrom(definition, afterCloseStep(definition, caught?.Next ?? '', closing));
-      expect(next).toBe('AnswerEachOffer');
-      expect(written['$.outcome']).toBe(outcome);
-      expect(written['$.targetApproval']).toMatchObject({ decision: 'REJECTED', approvedBy: 'certflow', rejectReason });
-
-      // What each answer batch then gets: a rejection, with the reason, that the batch accepts.
-      const batchInput = (definition.States.AnswerEachOffer as MapState).ItemBatcher.BatchInput;
-      const state = { request, plan, targetApproval: written['$.targetApproval'] };
-      const batch = parseAnswerBatch(
-        { Items: [{ certificateId: 'c'.repeat(64) }], BatchInput: filledIn(batchInput, state) },
-        'invocation-1',
-      );
-      expect(batch.context).toMatchObject({
-        decision: 'REJECTED',
-        rejectReason,
-        approvedBy: 'certflow',
-        sourceAwsAccount: SOURCE_ACCOUNT,
-        setAsActive: false,
-      });
+    sourceRunName: 'eu-fleet-out-1700000000000',
+    plan: {
+      batchesKey: 'migrations/eu-fleet/runs/r/batches.json',
+      mapResultsPrefix: 'p',
+      requestedBy: 'alice',
+      sourceAwsAccount: SOURCE_ACCOUNT,
     },
-  );
+    targetApproval: { decision: 'APPROVED', approvedBy: 'dave' },
+  };
+  const context = {
+    Map: { Item: { Value: { batch: 3, certificateIds: ['c'.repeat(64)] } } },
+    Execution: {
+      Name: 'eu-fleet-in-1700000000000',
+      Id: 'arn:aws:states:eu-west-1:222222222222:execution:CertflowTarget-Migration:eu-fleet-in-1700000000000',
+    },
+    Task: { Token: 'token' },
+  };
 
-  it('checks the failed answers against the certificates now in this account', () => {
-    const parameters = definition.States.ReportAnswers?.Parameters as Record<string, unknown>;
-    const state = { request, plan, answers: { ResultWriterDetails: { Key: 'map-results/manifest.json' } } };
-    expect(parseFinishRunRequest(filledIn(parameters, state))).toMatchObject({
-      reconcile: 'ACCEPTANCES',
-      targetAwsAccount: null,
-      resultsManifestKey: 'map-results/manifest.json',
+  it('answers the source once its approvers approved, then lands the batches in a Distributed Map over batches.json', () => {
+    expect(states.AnswerApproved).toMatchObject({ Parameters: { decision: 'APPROVED' }, Next: 'LandEachBatch' });
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'AwaitBatchOffer' },
+      ItemReader: { Resource: 'arn:<AWS::Partition>:states:::s3:getObject', Parameters: { 'Key.$': '$.plan.batchesKey' } },
+      MaxConcurrency: 4,
+      ResultWriter: { Parameters: { 'Prefix.$': '$.plan.mapResultsPrefix' } },
     });
+    // One item is one batch: the source cut the list, the target does not batch again.
+    expect(map).not.toHaveProperty('ItemBatcher');
+  });
+
+  it('waits in each item for its batch offer with a task token, then lands the batch', () => {
+    const item = filledIn(map.ItemSelector ?? {}, run, context);
+    const wait = processor.AwaitBatchOffer as unknown as TaskState;
+    expect(wait).toMatchObject({ Resource: WAIT_FOR_TOKEN, Next: 'LandBatch', ResultPath: null });
+    expect(wait.Resource.endsWith('.waitForTaskToken')).toBe(true);
+    expect(parseAwaitBatchOfferRequest(filledIn(wait.Parameters.Payload ?? {}, item, context))).toEqual({
+      sourceRunName: run.sourceRunName,
+      batch: 3,
+      taskToken: 'token',
+    });
+    const land = processor.LandBatch as unknown as TaskState;
+    expect(land).toMatchObject({ Resource: expect.stringMatching(/^<InboundMigrationLandFunction[0-9A-F]{8}\.Arn>$/), End: true });
+    expect(parseLandBatchRequest(filledIn(land.Parameters, item), 'invocation-1')).toMatchObject({
+      sourceRunName: run.sourceRunName,
+      runName: context.Execution.Name,
+      batch: 3,
+      certificateIds: ['c'.repeat(64)],
+      offered: true,
+      approvedBy: 'dave',
+      sourceAwsAccount: SOURCE_ACCOUNT,
+    });
+  });
+
+  it('reports a batch never offered in time as not offered, with the same function', () => {
+    expect(catchOf({ States: processor }, 'AwaitBatchOffer', 'States.Timeout')?.Next).toBe('ReportBatchNotOffered');
+    const report = processor.ReportBatchNotOffered as unknown as TaskState;
+    expect(report.Resource).toBe((processor.LandBatch as unknown as TaskState).Resource);
+    expect(report.Parameters).toMatchObject({ offered: false });
+  });
+
+  it('answers a rejection, an expiry, a cancellation and a landing not possible, and lands nothing then', () => {
+    for (const answer of ['AnswerRejected', 'AnswerExpired', 'AnswerCancelled', 'AnswerLandingNotPossible']) {
+      expect(states[answer]).toMatchObject({ Type: 'Task' });
+      expect(states[answer]?.Next).not.toBe('LandEachBatch');
+    }
+    expect(
+      Object.entries(states)
+        .filter(([, candidate]) => candidate.Next === 'LandEachBatch')
+        .map(([name]) => name),
+    ).toEqual(['AnswerApproved']);
   });
 });
 
 describe('migration settings given on the command line', () => {
-  const { target: configured } = certflowApp({ 'certflow:migrationBatchSize': '40', 'certflow:migrationMaxConcurrency': '4' });
+  const { source: configured } = certflowApp({ 'certflow:migrationBatchSize': '40', 'certflow:migrationMaxConcurrency': '4' });
   const template = templateOf(configured);
 
   it('are read as numbers, and split the default quota of 10 requests a second between the concurrent batches', () => {
-    expect(definitionOf(template, 'CertflowTarget-Migration').States.AnswerEachOffer).toMatchObject({
+    expect(definitionOf(template, 'CertflowSource-Migration').States.CutoverEachBatch).toMatchObject({
       ItemBatcher: { MaxItemsPerBatch: 40 },
       MaxConcurrency: 4,
       ToleratedFailurePercentage: 10,
     });
-    const quotas = Object.values(template.findResources('AWS::Lambda::Function'))
+    const quotas = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => id.startsWith('OutboundMigration'))
       .map(
-        (resource) =>
+        ([, resource]) =>
           (resource as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables?.[
             HANDLER_ENVIRONMENT.iotRequestsPerSecond
           ],
-      )
-      .filter((quota) => quota !== undefined);
-    expect(quotas).toEqual(['2.5', '2.5', '2.5']);
+      );
+    expect(quotas).toEqual(['2.5', '2.5', '2.5', '2.5']);
   });
 });

@@ -129,4 +129,30 @@ describe('paceIotRequests', () => {
     // At 0.98 requests a second, a shared pacer would hold the second request for about a second.
     expect(Date.now() - started).toBeLessThan(900);
   });
+
+  it('paces an Action named in quotaByAction (without "Command") at its own rate, the others at the default', async () => {
+    const iot = iotClientAnswering([], []);
+    const made: number[] = [];
+    paceIotRequests(iot, 10, { ListOutgoingCertificates: 2, ListOutgoingCertificatesCommand: 99 }, (rate) => {
+      made.push(rate);
+      return new RecordingPacer(rate, [], String(rate));
+    });
+    await iot.send(new ListOutgoingCertificatesCommand({}));
+    await iot.send(new ListCertificatesCommand({}));
+    await iot.send(new ListOutgoingCertificatesCommand({}));
+    expect(made).toEqual([2 * PACING_SHARE_OF_QUOTA, 10 * PACING_SHARE_OF_QUOTA]);
+  });
+
+  it('holds the requests of an Action with a lower quota to that quota with the default pacer', async () => {
+    const iot = iotClientAnswering([], []);
+    paceIotRequests(iot, 100, { ListCertificates: 5 });
+    let started = Date.now();
+    for (let request = 0; request < 3; request += 1) await iot.send(new ListOutgoingCertificatesCommand({}));
+    // At 98 a second, three requests take about 20 ms.
+    expect(Date.now() - started).toBeLessThan(350);
+    started = Date.now();
+    for (let request = 0; request < 3; request += 1) await iot.send(new ListCertificatesCommand({}));
+    // At 4.9 a second, the 2nd and 3rd requests wait about 204 ms each.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
 });

@@ -18,7 +18,7 @@ describe('MigrationProgress against dynalite', () => {
   it('shows a phase once its total is set, with nothing done yet', async () => {
     const runName = freshRunName();
     await table.progress.setTotal(runName, 'transfer', 120);
-    expect(await table.progress.read(runName)).toEqual({ inspect: { total: 120, done: 0, failed: 0 } });
+    expect(await table.progress.read(runName)).toEqual({ transfer: { total: 120, done: 0, failed: 0 } });
   });
 
   it('adds the counts of each batch to its phase', async () => {
@@ -43,18 +43,18 @@ describe('MigrationProgress against dynalite', () => {
     expect(await table.progress.countBatch(runName, 'transfer', 'a+3', { done: 3, failed: 0 })).toBe(true);
     expect(await table.progress.read(runName)).toEqual({});
     await table.progress.setTotal(runName, 'transfer', 3);
-    expect(await table.progress.read(runName)).toEqual({ inspect: { total: 3, done: 3, failed: 0 } });
+    expect(await table.progress.read(runName)).toEqual({ transfer: { total: 3, done: 3, failed: 0 } });
   });
 
   it('keeps the phases of a run apart: the same batch key counts once in each phase', async () => {
     const runName = freshRunName();
     await table.progress.setTotal(runName, 'transfer', 2);
-    await table.progress.setTotal(runName, 'transfer', 2);
+    await table.progress.setTotal(runName, 'land', 2);
     expect(await table.progress.countBatch(runName, 'transfer', 'a+2', { done: 1, failed: 1 })).toBe(true);
-    expect(await table.progress.countBatch(runName, 'transfer', 'a+2', { done: 1, failed: 0 })).toBe(true);
+    expect(await table.progress.countBatch(runName, 'land', 'a+2', { done: 1, failed: 0 })).toBe(true);
     expect(await table.progress.read(runName)).toEqual({
-      inspect: { total: 2, done: 1, failed: 1 },
-      transfer: { total: 2, done: 1, failed: 0 },
+      transfer: { total: 2, done: 1, failed: 1 },
+      land: { total: 2, done: 1, failed: 0 },
     });
   });
 
@@ -65,8 +65,8 @@ describe('MigrationProgress against dynalite', () => {
     await table.progress.setTotal(second, 'land', 7);
     await table.progress.countBatch(first, 'land', 'a+5', { done: 5, failed: 0 });
     expect(await table.progress.countBatch(second, 'land', 'a+5', { done: 4, failed: 1 })).toBe(true);
-    expect(await table.progress.read(first)).toEqual({ answer: { total: 5, done: 5, failed: 0 } });
-    expect(await table.progress.read(second)).toEqual({ answer: { total: 7, done: 4, failed: 1 } });
+    expect(await table.progress.read(first)).toEqual({ land: { total: 5, done: 5, failed: 0 } });
+    expect(await table.progress.read(second)).toEqual({ land: { total: 7, done: 4, failed: 1 } });
   });
 
   it('keeps the counted batch keys in a string set on the run item', async () => {
@@ -76,8 +76,8 @@ describe('MigrationProgress against dynalite', () => {
     const { Item } = await table.dynamodb.send(
       new GetItemCommand({ TableName: table.tableName, Key: { [MIGRATION_PROGRESS_KEY]: { S: runName } } }),
     );
-    expect(Item?.inspectBatches?.SS?.sort()).toEqual(['a+2', 'b+1']);
-    expect(unmarshall(Item ?? {})).toMatchObject({ inspectDone: 3, inspectFailed: 0 });
+    expect(Item?.transferBatches?.SS?.sort()).toEqual(['a+2', 'b+1']);
+    expect(unmarshall(Item ?? {})).toMatchObject({ transferDone: 3, transferFailed: 0 });
   });
 
   it('rethrows a failure other than an already counted batch', async () => {

@@ -47,11 +47,27 @@ describe('migration reports', () => {
       [{ certificateId: id('a'), outcome: 'ACCEPTED' }],
     );
     expect(migrationReportCsv(rows).split('\n')).toEqual([
-      'certificateId,outcome,sourceOutcome,targetOutcome,previousStatus,errorName,errorMessage',
-      `${id('a')},TRANSFERRED,OFFERED,ACCEPTED,INACTIVE,,`,
-      `${id('b')},FAILED,FAILED,,ACTIVE,ConsentRequired,"ACTIVE, and ""consent"" was not given"`,
+      'certificateId,outcome,sourceOutcome,targetOutcome,previousStatus,downtimeSeconds,landedPolicies,landedThings,errorName,errorMessage',
+      `${id('a')},TRANSFERRED,OFFERED,ACCEPTED,INACTIVE,,,,,`,
+      `${id('b')},FAILED,FAILED,,ACTIVE,,,,ConsentRequired,"ACTIVE, and ""consent"" was not given"`,
       '',
     ]);
+  });
+
+  it('writes a landed row with its downtime and what the target attached, space-separated in one cell', () => {
+    const csv = migrationReportCsv([
+      {
+        certificateId: id('a'),
+        outcome: 'LANDED',
+        sourceOutcome: 'OFFERED',
+        targetOutcome: 'LANDED',
+        previousStatus: 'ACTIVE',
+        downtimeSeconds: 4.25,
+        landedPolicies: ['fleet-base', 'eu-sensor-policy'],
+        landedThings: ['door-7'],
+      },
+    ]);
+    expect(csv.split('\n')[1]).toBe(`${id('a')},LANDED,OFFERED,LANDED,ACTIVE,4.25,fleet-base eu-sensor-policy,door-7,,`);
   });
 
   it('counts outcomes in the JSON report and keeps every row', () => {

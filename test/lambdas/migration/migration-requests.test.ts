@@ -1,23 +1,14 @@
 import { ValidationError } from '../../../lambdas/iot-api/field-rules';
 import {
-  parseAnswerBatch,
-  parseFinishRunRequest,
-  parseInspectBatch,
   MIGRATION_ID_MAX_LENGTH,
+  parseAwaitLandings,
+  parseCutoverBatch,
+  parseFinishOutboundRequest,
   parseMigrationId,
   parseOutboundMigrationRequest,
-  parseSummarizeRequest,
-  parseTransferBatch,
+  parseProposeMigration,
 } from '../../../lambdas/migration/migration-requests';
-import {
-  certificateArnOf,
-  certificateIdOf,
-  EXECUTION_ID,
-  MIGRATION_ID,
-  RUN_NAME,
-  SOURCE_ACCOUNT,
-  TARGET_ACCOUNT,
-} from './migration-fixtures';
+import { certificateArnOf, certificateIdOf, EXECUTION_ID, MIGRATION_ID, RUN_NAME, TARGET_ACCOUNT } from './migration-fixtures';
 
 /** The field a ValidationError names, or a failure when the call did not throw one. */
 function rejectedField(parse: () => unknown): string {
@@ -37,6 +28,7 @@ function runStartEvent(migration: Record<string, unknown> = {}, change: Record<s
       targetAwsAccount: TARGET_ACCOUNT,
       transferMessage: 'fleet move',
       requestedBy: 'alice@example.com',
+      requestedByArn: 'arn:aws:sts::111111111111:assumed-role/migrator/alice',
       reason: 'EU fleet',
       ...migration,
     },
@@ -46,17 +38,23 @@ function runStartEvent(migration: Record<string, unknown> = {}, change: Record<s
   };
 }
 
-const inspectItem = (n: number) => ({
+const cutoverItem = (n: number, position = n - 1) => ({
   certificateId: certificateIdOf(n),
   certificateArn: certificateArnOf(certificateIdOf(n)),
-  status: 'INACTIVE',
+  status: 'ACTIVE',
+  policies: ['fleet-policy'],
+  position,
 });
-const transferItem = (n: number) => ({ ...inspectItem(n), policies: ['fleet-policy'], thingCount: 1 });
 
-function transferEvent(batchInput: Record<string, unknown> = {}, items: unknown[] = [transferItem(1), transferItem(2)]) {
+function cutoverEvent(
+  batchInput: Record<string, unknown> = {},
+  items: unknown[] = [cutoverItem(1), cutoverItem(2)],
+  change: Record<string, unknown> = {},
+) {
   return {
     Items: items,
     BatchInput: {
+      migrationId: MIGRATION_ID,
       runName: RUN_NAME,
       executionId: EXECUTION_ID,
       targetAwsAccount: TARGET_ACCOUNT,
@@ -64,42 +62,25 @@ function transferEvent(batchInput: Record<string, unknown> = {}, items: unknown[
       requestedBy: 'alice',
       approvedBy: 'bob',
       consentToPrepare: true,
+      batchSize: 10,
       ...batchInput,
     },
+    ...change,
   };
 }
 
-function answerEvent(batchInput: Record<string, unknown> = {}, items: unknown[] = [{ certificateId: certificateIdOf(1) }]) {
-  return {
-    Items: items,
-    BatchInput: {
-      runName: RUN_NAME,
-      executionId: EXECUTION_ID,
-      sourceAwsAccount: SOURCE_ACCOUNT,
-      decision: 'APPROVED',
-      setAsActive: 'true',
-      requestedBy: 'alice',
-      approvedBy: 'dave',
-      ...batchInput,
-    },
-  };
-}
-
-function summarizeEvent(plan: Record<string, unknown> = {}, change: Record<string, unknown> = {}) {
+function proposeEvent(change: Record<string, unknown> = {}, plan: Record<string, unknown> = {}) {
   return {
     migrationId: MIGRATION_ID,
     runName: RUN_NAME,
-    plan: {
-      certificateCount: 3,
-      duplicateCount: 0,
-      itemsKey: 'items.json',
-      itemCount: 2,
-      settledKey: 'settled.json',
-      settledCount: 1,
-      mapResultsPrefix: 'map-results',
-      ...plan,
-    },
-    inspectionManifestKey: 'map-results/run/manifest.json',
+    executionId: EXECUTION_ID,
+    targetAwsAccount: TARGET_ACCOUNT,
+    requestedBy: 'alice@example.com',
+    reason: 'EU fleet',
+    transferMessage: 'fleet move',
+    sourceApprovedBy: 'bob@example.com',
+    plan: { itemsKey: 'items.json', batchSize: 10, batchCount: 3, activeCount: 12, policies: { 'fleet-policy': 25 }, ...plan },
+    taskToken: 'token-1',
     ...change,
   };
 }
@@ -111,9 +92,8 @@ function finishEvent(change: Record<string, unknown> = {}) {
     settledKey: 'settled.json',
     itemsKey: 'items.json',
     resultsManifestKey: 'map-results/run/manifest.json',
-    unprocessedOutcome: 'NOT_APPROVED',
-    reconcile: 'OFFERS',
-    targetAwsAccount: TARGET_ACCOUNT,
+    batchCount: 3,
+    unprocessedOutcome: 'TARGET_REJECTED',
     ...change,
   };
 }
@@ -127,8 +107,13 @@ describe('parseOutboundMigrationRequest', () => {
       targetAwsAccount: TARGET_ACCOUNT,
       transferMessage: 'fleet move',
       requestedBy: 'alice@example.com',
+      requestedByArn: 'arn:aws:sts::111111111111:assumed-role/migrator/alice',
       reason: 'EU fleet',
     });
+  });
+
+  it('takes an absent requester ARN as null (a run not started through the start API)', () => {
+    expect(parseOutboundMigrationRequest(runStartEvent({ requestedByArn: undefined })).requestedByArn).toBeNull();
   });
 
   it('turns an absent message and reason into null, as the workflow passes them on', () => {
@@ -152,6 +137,7 @@ describe('parseOutboundMigrationRequest', () => {
       () => parseOutboundMigrationRequest(runStartEvent({ transferMessage: 'm'.repeat(129) })),
     ],
     ['no one requested it', 'requestedBy', () => parseOutboundMigrationRequest(runStartEvent({ requestedBy: '  ' }))],
+    ['the requester ARN is empty', 'requestedByArn', () => parseOutboundMigrationRequest(runStartEvent({ requestedByArn: '' }))],
     ['the reason is too long', 'reason', () => parseOutboundMigrationRequest(runStartEvent({ reason: 'r'.repeat(257) }))],
     ['the run name is not an execution name', 'runName', () => parseOutboundMigrationRequest(runStartEvent({}, { runName: 'run one' }))],
     ['the run name is too long', 'runName', () => parseOutboundMigrationRequest(runStartEvent({}, { runName: 'r'.repeat(81) }))],
@@ -161,194 +147,178 @@ describe('parseOutboundMigrationRequest', () => {
   });
 });
 
-describe('parseInspectBatch', () => {
-  it('reads the batch items and the run name', () => {
-    expect(parseInspectBatch({ Items: [inspectItem(1), inspectItem(2)], BatchInput: { runName: RUN_NAME } })).toEqual({
-      runName: RUN_NAME,
-      items: [inspectItem(1), inspectItem(2)],
-    });
-  });
-
-  it.each([
-    ['there are no items', 'Items', { Items: [], BatchInput: { runName: RUN_NAME } }],
-    ['the items are not a list', 'Items', { Items: 'all', BatchInput: { runName: RUN_NAME } }],
-    [
-      'the fourth item has a bad certificate id',
-      'Items[3].certificateId',
-      {
-        Items: [inspectItem(1), inspectItem(2), inspectItem(3), { ...inspectItem(4), certificateId: 'xyz' }],
-        BatchInput: { runName: RUN_NAME },
-      },
-    ],
-    ['an item is not an object', 'Items[1]', { Items: [inspectItem(1), 'cert'], BatchInput: { runName: RUN_NAME } }],
-    [
-      'an item has no ARN',
-      'Items[0].certificateArn',
-      { Items: [{ ...inspectItem(1), certificateArn: '' }], BatchInput: { runName: RUN_NAME } },
-    ],
-    [
-      'an item has no status',
-      'Items[1].status',
-      { Items: [inspectItem(1), { ...inspectItem(2), status: undefined }], BatchInput: { runName: RUN_NAME } },
-    ],
-    ['the batch input is missing', 'BatchInput', { Items: [inspectItem(1)] }],
-    ['the batch input has no run name', 'BatchInput.runName', { Items: [inspectItem(1)], BatchInput: {} }],
-  ])('refuses a batch where %s, naming %s', (_case, field, event) => {
-    expect(rejectedField(() => parseInspectBatch(event))).toBe(field);
-  });
-});
-
-describe('parseSummarizeRequest', () => {
-  it('reads the run, the plan and the inspection results', () => {
-    expect(parseSummarizeRequest(summarizeEvent())).toEqual(summarizeEvent());
-  });
-
-  it.each([
-    ['null', null],
-    ['absent', undefined],
-  ])(
-    'takes an inspection manifest key that is %s as an inspection skipped because nothing was left to inspect',
-    (_case, inspectionManifestKey) => {
-      expect(parseSummarizeRequest(summarizeEvent({ itemCount: 0 }, { inspectionManifestKey })).inspectionManifestKey).toBeNull();
-    },
-  );
-
-  it.each([
-    ['the plan is missing', 'plan', summarizeEvent({}, { plan: null })],
-    ['the item count is negative', 'plan.itemCount', summarizeEvent({ itemCount: -1 })],
-    ['the certificate count is not whole', 'plan.certificateCount', summarizeEvent({ certificateCount: 2.5 })],
-    ['the settled key is missing', 'plan.settledKey', summarizeEvent({ settledKey: undefined })],
-    ['the inspection manifest key is empty', 'inspectionManifestKey', summarizeEvent({}, { inspectionManifestKey: '' })],
-    ['the inspection manifest key is not a string', 'inspectionManifestKey', summarizeEvent({}, { inspectionManifestKey: 42 })],
-    ['the migration id is missing', 'migrationId', summarizeEvent({}, { migrationId: undefined })],
-  ])('refuses a request where %s, naming %s', (_case, field, event) => {
-    expect(rejectedField(() => parseSummarizeRequest(event))).toBe(field);
-  });
-});
-
-describe('parseTransferBatch', () => {
-  it('reads the items and the context every item shares', () => {
-    expect(parseTransferBatch(transferEvent(), 'invocation-1')).toEqual({
+describe('parseCutoverBatch', () => {
+  it('reads the items with their positions and the context every item shares', () => {
+    expect(parseCutoverBatch(cutoverEvent(), 'invocation-1')).toEqual({
       invocationId: 'invocation-1',
-      items: [transferItem(1), transferItem(2)],
+      items: [cutoverItem(1), cutoverItem(2)],
       context: {
-        runName: RUN_NAME,
         executionId: EXECUTION_ID,
-        targetAwsAccount: TARGET_ACCOUNT,
-        transferMessage: 'fleet move',
         requestedBy: 'alice',
         approvedBy: 'bob',
+        migrationId: MIGRATION_ID,
+        runName: RUN_NAME,
+        targetAwsAccount: TARGET_ACCOUNT,
+        transferMessage: 'fleet move',
         consentToPrepare: true,
+        batchSize: 10,
       },
     });
   });
 
   it('reads consent as Step Functions passes it, as a string, and defaults it to false', () => {
-    expect(parseTransferBatch(transferEvent({ consentToPrepare: 'true' }), 'i').context.consentToPrepare).toBe(true);
-    expect(parseTransferBatch(transferEvent({ consentToPrepare: 'false' }), 'i').context.consentToPrepare).toBe(false);
-    expect(parseTransferBatch(transferEvent({ consentToPrepare: undefined }), 'i').context.consentToPrepare).toBe(false);
+    expect(parseCutoverBatch(cutoverEvent({ consentToPrepare: 'true' }), 'i').context.consentToPrepare).toBe(true);
+    expect(parseCutoverBatch(cutoverEvent({ consentToPrepare: undefined }), 'i').context.consentToPrepare).toBe(false);
   });
 
-  it('takes a null transfer message as none', () => {
-    expect(parseTransferBatch(transferEvent({ transferMessage: null }), 'i').context.transferMessage).toBeUndefined();
-  });
-
-  it.each([
-    ['the target account is not 12 digits', 'BatchInput.targetAwsAccount', transferEvent({ targetAwsAccount: '22222222222a' })],
-    ['the execution id is missing', 'BatchInput.executionId', transferEvent({ executionId: undefined })],
-    ['consent is not a boolean', 'BatchInput.consentToPrepare', transferEvent({ consentToPrepare: 'yes' })],
-    ['the transfer message is too long', 'BatchInput.transferMessage', transferEvent({ transferMessage: 'm'.repeat(129) })],
-    ['the approver is empty', 'BatchInput.approvedBy', transferEvent({ approvedBy: '' })],
-    ['the requester is too long', 'BatchInput.requestedBy', transferEvent({ requestedBy: 'r'.repeat(257) })],
-    ['the run name is missing', 'BatchInput.runName', transferEvent({ runName: undefined })],
-    ['the policies are not names', 'Items[1].policies', transferEvent({}, [transferItem(1), { ...transferItem(2), policies: [1] }])],
-    ['the thing count is negative', 'Items[0].thingCount', transferEvent({}, [{ ...transferItem(1), thingCount: -1 }])],
-    [
-      'the third certificate id is too short',
-      'Items[2].certificateId',
-      transferEvent({}, [transferItem(1), transferItem(2), { ...transferItem(3), certificateId: 'abc' }]),
-    ],
-  ])('refuses a batch where %s, naming %s', (_case, field, event) => {
-    expect(rejectedField(() => parseTransferBatch(event, 'invocation-1'))).toBe(field);
-  });
-});
-
-describe('parseAnswerBatch', () => {
-  it('reads the decision, the source account and setAsActive', () => {
-    expect(parseAnswerBatch(answerEvent(), 'invocation-1')).toEqual({
-      invocationId: 'invocation-1',
-      items: [{ certificateId: certificateIdOf(1) }],
-      context: {
-        runName: RUN_NAME,
-        executionId: EXECUTION_ID,
-        requestedBy: 'alice',
-        approvedBy: 'dave',
-        sourceAwsAccount: SOURCE_ACCOUNT,
-        decision: 'APPROVED',
-        setAsActive: true,
-        rejectReason: undefined,
-      },
+  it('reads the failure a Catch hands on, with its Error and Cause, and no failure when there is none', () => {
+    const caught = parseCutoverBatch(cutoverEvent({}, undefined, { failure: { Error: 'States.Timeout', Cause: 'c'.repeat(40) } }), 'i');
+    expect(caught.failure).toEqual({ error: 'States.Timeout', cause: 'c'.repeat(40) });
+    expect(parseCutoverBatch(cutoverEvent({}, undefined, { failure: { Error: 'Lambda.Unknown' } }), 'i').failure).toEqual({
+      error: 'Lambda.Unknown',
+      cause: '',
     });
-  });
-
-  it('reads a rejection with its reason', () => {
-    const { context } = parseAnswerBatch(
-      answerEvent({ decision: 'REJECTED', rejectReason: 'unknown devices', setAsActive: undefined }),
-      'i',
-    );
-    expect(context).toMatchObject({ decision: 'REJECTED', rejectReason: 'unknown devices', setAsActive: false });
+    expect(parseCutoverBatch(cutoverEvent({}, undefined, { failure: null }), 'i')).not.toHaveProperty('failure');
   });
 
   it.each([
-    ['the decision is neither APPROVED nor REJECTED', 'BatchInput.decision', answerEvent({ decision: 'MAYBE' })],
-    ['the source account is missing', 'BatchInput.sourceAwsAccount', answerEvent({ sourceAwsAccount: undefined })],
-    ['the reject reason is too long', 'BatchInput.rejectReason', answerEvent({ decision: 'REJECTED', rejectReason: 'r'.repeat(129) })],
-    ['setAsActive is not a boolean', 'BatchInput.setAsActive', answerEvent({ setAsActive: 'on' })],
+    ['there are no items', 'Items', () => cutoverEvent({}, [])],
+    ['the items are not a list', 'Items', () => cutoverEvent({}, { 0: cutoverItem(1) } as unknown as unknown[])],
+    ['an item is not an object', 'Items[1]', () => cutoverEvent({}, [cutoverItem(1), 'x'])],
     [
       'the second certificate id is not hex',
       'Items[1].certificateId',
-      answerEvent({}, [{ certificateId: certificateIdOf(1) }, { certificateId: 'z'.repeat(64) }]),
+      () => cutoverEvent({}, [cutoverItem(1), { ...cutoverItem(2), certificateId: 'z'.repeat(64) }]),
     ],
+    ['an item has no ARN', 'Items[0].certificateArn', () => cutoverEvent({}, [{ ...cutoverItem(1), certificateArn: undefined }])],
+    ['an item has no status', 'Items[0].status', () => cutoverEvent({}, [{ ...cutoverItem(1), status: '' }])],
+    ['the policies are not names', 'Items[1].policies', () => cutoverEvent({}, [cutoverItem(1), { ...cutoverItem(2), policies: [7] }])],
+    ['a position is negative', 'Items[0].position', () => cutoverEvent({}, [cutoverItem(1, -1)])],
+    ['a position is not whole', 'Items[0].position', () => cutoverEvent({}, [cutoverItem(1, 0.5)])],
+    ['the batch input is missing', 'BatchInput', () => ({ Items: [cutoverItem(1)] })],
+    ['the migration id is missing', 'BatchInput.migrationId', () => cutoverEvent({ migrationId: undefined })],
+    ['the run name is missing', 'BatchInput.runName', () => cutoverEvent({ runName: undefined })],
+    ['the execution id is missing', 'BatchInput.executionId', () => cutoverEvent({ executionId: undefined })],
+    ['the target account is not 12 digits', 'BatchInput.targetAwsAccount', () => cutoverEvent({ targetAwsAccount: '22' })],
+    ['the transfer message is too long', 'BatchInput.transferMessage', () => cutoverEvent({ transferMessage: 'm'.repeat(129) })],
+    ['the requester is too long', 'BatchInput.requestedBy', () => cutoverEvent({ requestedBy: 'r'.repeat(2049) })],
+    ['the approver is empty', 'BatchInput.approvedBy', () => cutoverEvent({ approvedBy: '' })],
+    ['consent is not a boolean', 'BatchInput.consentToPrepare', () => cutoverEvent({ consentToPrepare: 'yes' })],
+    ['the batch size is missing', 'BatchInput.batchSize', () => cutoverEvent({ batchSize: undefined })],
+    ['the failure is not an object', 'failure', () => cutoverEvent({}, undefined, { failure: 'boom' })],
+    ['the failure has no Error', 'failure.Error', () => cutoverEvent({}, undefined, { failure: { Cause: 'why' } })],
+    ['the failure Cause is not text', 'failure.Cause', () => cutoverEvent({}, undefined, { failure: { Error: 'E', Cause: 3 } })],
   ])('refuses a batch where %s, naming %s', (_case, field, event) => {
-    expect(rejectedField(() => parseAnswerBatch(event, 'invocation-1'))).toBe(field);
+    expect(rejectedField(() => parseCutoverBatch(event(), 'i'))).toBe(field);
   });
 });
 
-describe('parseFinishRunRequest', () => {
-  it('reads the run files, the outcome of unprocessed items, and how failed items are checked on the source side', () => {
-    expect(parseFinishRunRequest(finishEvent())).toEqual({ ...finishEvent(), decision: null });
-  });
-
-  it('reads the target approvers decision, which decides whether failed items are checked as acceptances', () => {
-    expect(
-      parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: undefined, decision: 'REJECTED' })).decision,
-    ).toBe('REJECTED');
-    expect(() => parseFinishRunRequest(finishEvent({ decision: 'MAYBE' }))).toThrow(expect.objectContaining({ field: 'decision' }));
-  });
-
-  it('reads the target side request, which checks acceptances and names no target account', () => {
-    expect(parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: undefined }))).toMatchObject({
-      reconcile: 'ACCEPTANCES',
-      targetAwsAccount: null,
+describe('parseProposeMigration', () => {
+  it('reads the run, who asked and approved, the plan figures and the task token', () => {
+    expect(parseProposeMigration(proposeEvent())).toEqual({
+      migrationId: MIGRATION_ID,
+      runName: RUN_NAME,
+      executionId: EXECUTION_ID,
+      targetAwsAccount: TARGET_ACCOUNT,
+      requestedBy: 'alice@example.com',
+      reason: 'EU fleet',
+      transferMessage: 'fleet move',
+      sourceApprovedBy: 'bob@example.com',
+      itemsKey: 'items.json',
+      batchSize: 10,
+      batchCount: 3,
+      activeCount: 12,
+      policies: { 'fleet-policy': 25 },
+      taskToken: 'token-1',
     });
-    expect(parseFinishRunRequest(finishEvent({ reconcile: 'ACCEPTANCES', targetAwsAccount: null })).targetAwsAccount).toBeNull();
   });
 
-  it('takes a null results manifest as a map that did not run', () => {
-    expect(parseFinishRunRequest(finishEvent({ resultsManifestKey: null })).resultsManifestKey).toBeNull();
+  it('turns an absent reason and message into null', () => {
+    expect(parseProposeMigration(proposeEvent({ reason: undefined, transferMessage: null }))).toMatchObject({
+      reason: null,
+      transferMessage: null,
+    });
   });
 
   it.each([
-    ['the unprocessed outcome is not NOT_APPROVED', 'unprocessedOutcome', finishEvent({ unprocessedOutcome: 'OFFERED' })],
+    ['the event is not an object', 'event', () => 'propose'],
+    ['the run name is not an execution name', 'runName', () => proposeEvent({ runName: 'run one' })],
+    ['the migration id has a dot', 'migrationId', () => proposeEvent({ migrationId: 'eu.fleet' })],
+    ['the execution id is missing', 'executionId', () => proposeEvent({ executionId: undefined })],
+    ['the target account is not 12 digits', 'targetAwsAccount', () => proposeEvent({ targetAwsAccount: '2222' })],
+    ['no one requested it', 'requestedBy', () => proposeEvent({ requestedBy: ' ' })],
+    ['the reason is too long', 'reason', () => proposeEvent({ reason: 'r'.repeat(257) })],
+    ['the transfer message is not text', 'transferMessage', () => proposeEvent({ transferMessage: 5 })],
+    ['no source approver is named', 'sourceApprovedBy', () => proposeEvent({ sourceApprovedBy: undefined })],
+    ['the plan is missing', 'plan', () => proposeEvent({ plan: undefined })],
+    ['the items key is empty', 'plan.itemsKey', () => proposeEvent({}, { itemsKey: '' })],
+    ['the batch size is not whole', 'plan.batchSize', () => proposeEvent({}, { batchSize: 2.5 })],
+    ['the batch count is negative', 'plan.batchCount', () => proposeEvent({}, { batchCount: -1 })],
+    ['the ACTIVE count is text', 'plan.activeCount', () => proposeEvent({}, { activeCount: '12' })],
+    ['the policies are not an object', 'plan.policies', () => proposeEvent({}, { policies: ['fleet-policy'] })],
+    ['a policy count is negative', 'plan.policies.fleet-policy', () => proposeEvent({}, { policies: { 'fleet-policy': -2 } })],
+    ['the task token is missing', 'taskToken', () => proposeEvent({ taskToken: undefined })],
+    ['the task token is too long', 'taskToken', () => proposeEvent({ taskToken: 't'.repeat(8193) })],
+  ])('refuses a proposal step where %s, naming %s', (_case, field, event) => {
+    expect(rejectedField(() => parseProposeMigration(event()))).toBe(field);
+  });
+});
+
+describe('parseAwaitLandings', () => {
+  it('reads the run name, the batch count and the task token', () => {
+    expect(parseAwaitLandings({ runName: RUN_NAME, batchCount: 250, taskToken: 'token-2' })).toEqual({
+      runName: RUN_NAME,
+      batchCount: 250,
+      taskToken: 'token-2',
+    });
+  });
+
+  it.each([
+    ['the event is a list', 'event', []],
+    ['the run name is missing', 'runName', { batchCount: 1, taskToken: 't' }],
+    ['the run name has a slash', 'runName', { runName: 'a/b', batchCount: 1, taskToken: 't' }],
+    ['the batch count is text', 'batchCount', { runName: RUN_NAME, batchCount: '1', taskToken: 't' }],
+    ['the batch count is negative', 'batchCount', { runName: RUN_NAME, batchCount: -1, taskToken: 't' }],
+    ['the task token is empty', 'taskToken', { runName: RUN_NAME, batchCount: 1, taskToken: '' }],
+  ])('refuses a wait where %s, naming %s', (_case, field, event) => {
+    expect(rejectedField(() => parseAwaitLandings(event))).toBe(field);
+  });
+});
+
+describe('parseFinishOutboundRequest', () => {
+  it('reads the run files, the cutover map results, the batch count and the outcome of unprocessed items', () => {
+    expect(parseFinishOutboundRequest(finishEvent())).toEqual({
+      migrationId: MIGRATION_ID,
+      runName: RUN_NAME,
+      settledKey: 'settled.json',
+      itemsKey: 'items.json',
+      resultsManifestKey: 'map-results/run/manifest.json',
+      batchCount: 3,
+      unprocessedOutcome: 'TARGET_REJECTED',
+    });
+  });
+
+  it('takes a null or absent results manifest as a map that did not run', () => {
+    expect(parseFinishOutboundRequest(finishEvent({ resultsManifestKey: null })).resultsManifestKey).toBeNull();
+    expect(parseFinishOutboundRequest(finishEvent({ resultsManifestKey: undefined })).resultsManifestKey).toBeNull();
+  });
+
+  it('reads NOT_APPROVED as an outcome of unprocessed items too', () => {
+    expect(parseFinishOutboundRequest(finishEvent({ unprocessedOutcome: 'NOT_APPROVED' })).unprocessedOutcome).toBe('NOT_APPROVED');
+  });
+
+  it.each([
+    ['the event is not an object', 'event', null],
+    ['the unprocessed outcome is not one it knows', 'unprocessedOutcome', finishEvent({ unprocessedOutcome: 'REJECTED' })],
+    ['the unprocessed outcome is missing', 'unprocessedOutcome', finishEvent({ unprocessedOutcome: undefined })],
+    ['the run name is missing', 'runName', finishEvent({ runName: undefined })],
+    ['the migration id is too long', 'migrationId', finishEvent({ migrationId: 'm'.repeat(49) })],
     ['the settled key is missing', 'settledKey', finishEvent({ settledKey: undefined })],
     ['the items key is empty', 'itemsKey', finishEvent({ itemsKey: '' })],
-    ['the run name is missing', 'runName', finishEvent({ runName: undefined })],
-    ['it does not say how to check failed items', 'reconcile', finishEvent({ reconcile: undefined })],
-    ['the check is neither OFFERS nor ACCEPTANCES', 'reconcile', finishEvent({ reconcile: 'offers' })],
-    ['offers are checked without a target account', 'targetAwsAccount', finishEvent({ targetAwsAccount: undefined })],
-    ['offers are checked against a target account that is not 12 digits', 'targetAwsAccount', finishEvent({ targetAwsAccount: '2222' })],
-  ])('refuses a request where %s, naming %s', (_case, field, event) => {
-    expect(rejectedField(() => parseFinishRunRequest(event))).toBe(field);
+    ['the results manifest key is not text', 'resultsManifestKey', finishEvent({ resultsManifestKey: 7 })],
+    ['the batch count is missing', 'batchCount', finishEvent({ batchCount: undefined })],
+  ])('refuses a report request where %s, naming %s', (_case, field, event) => {
+    expect(rejectedField(() => parseFinishOutboundRequest(event))).toBe(field);
   });
 });
 
@@ -363,7 +333,7 @@ describe('parseMigrationId', () => {
   it.each(['out', 'in'])('leaves room for the longest id in a run name <id>-%s-<13-digit time> that the steps accept', (side) => {
     const migrationId = parseMigrationId('A'.repeat(MIGRATION_ID_MAX_LENGTH));
     const runName = `${migrationId}-${side}-${9_999_999_999_999}`;
-    expect(parseFinishRunRequest(finishEvent({ migrationId, runName }))).toMatchObject({ migrationId, runName });
+    expect(parseFinishOutboundRequest(finishEvent({ migrationId, runName }))).toMatchObject({ migrationId, runName });
   });
 
   it.each([[''], ['A'.repeat(49)], ['eu.fleet'], ['../x'], [42]])('refuses %p', (value) => {

@@ -115,6 +115,7 @@ describe('planInboundMigration', () => {
       batchesKey: files.batches,
       batchCount: 2,
       certificateCount: 3,
+      mapResultsPrefix: files.mapResults,
       activeCount: 1,
       sourceAwsAccount: SOURCE_ACCOUNT,
       requestedBy: 'alice@example.com',

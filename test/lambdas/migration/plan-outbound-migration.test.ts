@@ -3,6 +3,8 @@ import {
   ListCertificatesByCACommand,
   ListCertificatesCommand,
   ListOutgoingCertificatesCommand,
+  ListPoliciesCommand,
+  ListTargetsForPolicyCommand,
   type Certificate,
 } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,7 +14,7 @@ import type { CertificateOutcome } from '../../../lambdas/migration/certificate-
 import { migrationKeys, runFiles } from '../../../lambdas/migration/migration-objects';
 import {
   planOutboundMigration,
-  type CertificateToInspect,
+  type CertificateToMove,
   type OutboundMigrationRequest,
 } from '../../../lambdas/migration/plan-outbound-migration';
 import { InMemoryAuditTrail } from '../audit-trail/in-memory-audit-trail';
@@ -41,9 +43,11 @@ afterAll(() => table.close());
 beforeEach(() => {
   iot.reset();
   iot.on(ListOutgoingCertificatesCommand).resolves({ outgoingCertificates: [] });
+  iot.on(ListPoliciesCommand).resolves({ policies: [] });
 });
 
 const CA_ID = 'ca'.repeat(32);
+const BATCH_SIZE = 2;
 
 function listed(n: number, status: string): Certificate {
   return {
@@ -61,6 +65,7 @@ function request(runName = freshRunName()): OutboundMigrationRequest {
     targetAwsAccount: TARGET_ACCOUNT,
     transferMessage: 'fleet move',
     requestedBy: 'alice',
+    requestedByArn: null,
     reason: null,
   };
 }
@@ -88,13 +93,16 @@ async function plan(
 ) {
   await objects.writeJson(migrationKeys.manifest(MIGRATION_ID), manifest);
   iot.on(ListCertificatesCommand).resolves({ certificates });
-  const result = await planOutboundMigration({ iot: new IoTClient({}), objects, auditTrail, progress: table.progress }, request(runName));
+  const result = await planOutboundMigration(
+    { iot: new IoTClient({}), objects, auditTrail, progress: table.progress, batchSize: BATCH_SIZE },
+    request(runName),
+  );
   const files = runFiles(MIGRATION_ID, runName);
   return {
     ...result,
     objects,
     runName,
-    toInspect: objects.json(files.inspectItems) as CertificateToInspect[],
+    toMove: objects.json(files.transferItems) as CertificateToMove[],
     settled: objects.json(files.plannedOutcomes) as CertificateOutcome[],
   };
 }
@@ -118,11 +126,23 @@ class SlowAuditTrail extends InMemoryAuditTrail {
 }
 
 describe('planOutboundMigration', () => {
-  it('sends ACTIVE and INACTIVE certificates on to inspection, with their ARN and status', async () => {
-    const { toInspect, settled } = await plan(ids(1, 2), [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(3, 'INACTIVE')]);
-    expect(toInspect).toEqual([
-      { certificateId: certificateIdOf(1), certificateArn: certificateArnOf(certificateIdOf(1)), status: 'ACTIVE' },
-      { certificateId: certificateIdOf(2), certificateArn: certificateArnOf(certificateIdOf(2)), status: 'INACTIVE' },
+  it('lists ACTIVE and INACTIVE certificates to move, with their ARN, status, policies and place in the list', async () => {
+    const { toMove, settled } = await plan(ids(1, 2), [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(3, 'INACTIVE')]);
+    expect(toMove).toEqual([
+      {
+        certificateId: certificateIdOf(1),
+        certificateArn: certificateArnOf(certificateIdOf(1)),
+        status: 'ACTIVE',
+        policies: [],
+        position: 0,
+      },
+      {
+        certificateId: certificateIdOf(2),
+        certificateArn: certificateArnOf(certificateIdOf(2)),
+        status: 'INACTIVE',
+        policies: [],
+        position: 1,
+      },
     ]);
     expect(settled).toEqual([]);
   });
@@ -131,9 +151,9 @@ describe('planOutboundMigration', () => {
     iot
       .on(ListOutgoingCertificatesCommand)
       .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(1), transferredTo: TARGET_ACCOUNT }] });
-    const { toInspect, settled } = await plan(ids(1), [listed(1, 'PENDING_TRANSFER')]);
+    const { toMove, settled } = await plan(ids(1), [listed(1, 'PENDING_TRANSFER')]);
     expect(settled).toEqual([{ certificateId: certificateIdOf(1), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' }]);
-    expect(toInspect).toEqual([]);
+    expect(toMove).toEqual([]);
   });
 
   it('fails a certificate pending transfer to another account as PendingTransferElsewhere, naming that account', async () => {
@@ -162,9 +182,9 @@ describe('planOutboundMigration', () => {
   it('settles a certificate gone from the account that an earlier run transferred to the same target as ALREADY_TRANSFERRED', async () => {
     const auditTrail = new InMemoryAuditTrail();
     await auditTrail.record(transferRow(1, TARGET_ACCOUNT));
-    const { settled, toInspect } = await plan(ids(1), [listed(2, 'INACTIVE')], auditTrail);
+    const { settled, toMove } = await plan(ids(1), [listed(2, 'INACTIVE')], auditTrail);
     expect(settled).toEqual([{ certificateId: certificateIdOf(1), outcome: 'ALREADY_TRANSFERRED' }]);
-    expect(toInspect).toEqual([]);
+    expect(toMove).toEqual([]);
   });
 
   it('fails a certificate missing from the account as CertificateNotFound when no transfer to this target is recorded', async () => {
@@ -190,7 +210,7 @@ describe('planOutboundMigration', () => {
   it.each(['REVOKED', 'PENDING_ACTIVATION', 'REGISTER_INACTIVE'])(
     'fails a %s certificate as CertificateNotTransferable',
     async (status) => {
-      const { settled, toInspect } = await plan(ids(1), [listed(1, status)]);
+      const { settled, toMove } = await plan(ids(1), [listed(1, status)]);
       expect(settled).toEqual([
         {
           certificateId: certificateIdOf(1),
@@ -200,7 +220,7 @@ describe('planOutboundMigration', () => {
           previousStatus: status,
         },
       ]);
-      expect(toInspect).toEqual([]);
+      expect(toMove).toEqual([]);
     },
   );
 
@@ -220,7 +240,7 @@ describe('planOutboundMigration', () => {
       .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(3), transferredTo: TARGET_ACCOUNT }] });
     const runName = freshRunName();
     await planOutboundMigration(
-      { iot: new IoTClient({}), objects, auditTrail: new InMemoryAuditTrail(), progress: table.progress },
+      { iot: new IoTClient({}), objects, auditTrail: new InMemoryAuditTrail(), progress: table.progress, batchSize: BATCH_SIZE },
       request(runName),
     );
     expect(iot).toHaveReceivedCommandTimes(ListCertificatesCommand, 3);
@@ -228,19 +248,25 @@ describe('planOutboundMigration', () => {
     expect(iot).toHaveReceivedCommandTimes(ListOutgoingCertificatesCommand, 2);
     const settled = objects.json(runFiles(MIGRATION_ID, runName).plannedOutcomes) as CertificateOutcome[];
     expect(settled.map((outcome) => outcome.outcome)).toEqual(['ALREADY_OFFERED', 'ALREADY_OFFERED']);
-    expect(objects.json(runFiles(MIGRATION_ID, runName).inspectItems)).toEqual([
-      { certificateId: certificateIdOf(1), certificateArn: certificateArnOf(certificateIdOf(1)), status: 'INACTIVE' },
+    expect(objects.json(runFiles(MIGRATION_ID, runName).transferItems)).toEqual([
+      {
+        certificateId: certificateIdOf(1),
+        certificateArn: certificateArnOf(certificateIdOf(1)),
+        status: 'INACTIVE',
+        policies: [],
+        position: 0,
+      },
     ]);
   });
 
   it('resolves a status selector to the certificates of the account in that status', async () => {
-    const { plan: result, toInspect } = await plan({ selector: { status: 'INACTIVE' } }, [
+    const { plan: result, toMove } = await plan({ selector: { status: 'INACTIVE' } }, [
       listed(1, 'ACTIVE'),
       listed(2, 'INACTIVE'),
       listed(3, 'REVOKED'),
       listed(4, 'INACTIVE'),
     ]);
-    expect(toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(2), certificateIdOf(4)]);
+    expect(toMove.map((item) => item.certificateId)).toEqual([certificateIdOf(2), certificateIdOf(4)]);
     expect(result.certificateCount).toBe(2);
     expect(iot).not.toHaveReceivedCommand(ListCertificatesByCACommand);
   });
@@ -250,25 +276,25 @@ describe('planOutboundMigration', () => {
       .on(ListCertificatesByCACommand, { caCertificateId: CA_ID })
       .resolves({ certificates: [listed(2, 'INACTIVE'), listed(3, 'ACTIVE')], nextMarker: 'Y2Ey' });
     iot.on(ListCertificatesByCACommand, { caCertificateId: CA_ID, marker: 'Y2Ey' }).resolves({ certificates: [listed(4, 'INACTIVE')] });
-    const { toInspect, plan: result } = await plan({ selector: { status: 'INACTIVE', caCertificateId: CA_ID } }, [
+    const { toMove, plan: result } = await plan({ selector: { status: 'INACTIVE', caCertificateId: CA_ID } }, [
       listed(1, 'INACTIVE'),
       listed(2, 'INACTIVE'),
       listed(3, 'ACTIVE'),
       listed(4, 'INACTIVE'),
     ]);
-    expect(toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(2), certificateIdOf(4)]);
+    expect(toMove.map((item) => item.certificateId)).toEqual([certificateIdOf(2), certificateIdOf(4)]);
     expect(result.certificateCount).toBe(2);
     expect(iot).toHaveReceivedCommandTimes(ListCertificatesByCACommand, 2);
   });
 
   it('moves every certificate of a CA whatever its status when the selector names only the CA', async () => {
     iot.on(ListCertificatesByCACommand).resolves({ certificates: [listed(1, 'ACTIVE'), listed(2, 'REVOKED')] });
-    const { toInspect, settled } = await plan({ selector: { caCertificateId: CA_ID } }, [
+    const { toMove, settled } = await plan({ selector: { caCertificateId: CA_ID } }, [
       listed(1, 'ACTIVE'),
       listed(2, 'REVOKED'),
       listed(3, 'INACTIVE'),
     ]);
-    expect(toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(1)]);
+    expect(toMove.map((item) => item.certificateId)).toEqual([certificateIdOf(1)]);
     expect(settled.map((outcome) => [outcome.certificateId, outcome.errorName])).toEqual([
       [certificateIdOf(2), 'CertificateNotTransferable'],
     ]);
@@ -290,7 +316,7 @@ describe('planOutboundMigration', () => {
       [listed(1, 'INACTIVE'), listed(2, 'INACTIVE'), listed(3, 'INACTIVE'), listed(4, 'ACTIVE')],
       auditTrail,
     );
-    expect(first.toInspect.map((item) => item.certificateId)).toEqual([1, 2, 3].map(certificateIdOf));
+    expect(first.toMove.map((item) => item.certificateId)).toEqual([1, 2, 3].map(certificateIdOf));
 
     // Since then: 1 is offered to the target, 2 was accepted there, 3 is as it was, and 5 is a new INACTIVE certificate.
     iot
@@ -309,7 +335,7 @@ describe('planOutboundMigration', () => {
       { certificateId: certificateIdOf(1), outcome: 'ALREADY_OFFERED', previousStatus: 'PENDING_TRANSFER' },
       { certificateId: certificateIdOf(2), outcome: 'ALREADY_TRANSFERRED' },
     ]);
-    expect(later.toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(3)]);
+    expect(later.toMove.map((item) => item.certificateId)).toEqual([certificateIdOf(3)]);
   });
 
   it('does not resolve a CA selector again on a later run', async () => {
@@ -323,7 +349,7 @@ describe('planOutboundMigration', () => {
       freshRunName(),
       first.objects,
     );
-    expect(later.toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(1)]);
+    expect(later.toMove.map((item) => item.certificateId)).toEqual([certificateIdOf(1)]);
     expect(iot).toHaveReceivedCommandTimes(ListCertificatesByCACommand, 1);
   });
 
@@ -346,39 +372,118 @@ describe('planOutboundMigration', () => {
   });
 
   it('matches upper-case manifest ids to the listed certificates and moves a duplicate once', async () => {
-    const { toInspect, plan: result } = await plan(
+    const { toMove, plan: result } = await plan(
       { certificateIds: [certificateIdOf(1).toUpperCase(), certificateIdOf(1), certificateIdOf(2)] },
       [listed(1, 'INACTIVE'), listed(2, 'INACTIVE')],
     );
-    expect(toInspect.map((item) => item.certificateId)).toEqual([certificateIdOf(1), certificateIdOf(2)]);
+    expect(toMove.map((item) => item.certificateId)).toEqual([certificateIdOf(1), certificateIdOf(2)]);
     expect(result).toMatchObject({ certificateCount: 2, duplicateCount: 1 });
   });
 
-  it('writes the items and the settled outcomes to the run files, and sets the inspect total', async () => {
+  it('writes the items and the settled outcomes to the run files, and sets the transfer and land totals', async () => {
     iot
       .on(ListOutgoingCertificatesCommand)
       .resolves({ outgoingCertificates: [{ certificateId: certificateIdOf(3), transferredTo: TARGET_ACCOUNT }] });
     const runName = freshRunName();
     const result = await plan(
-      ids(1, 2, 3, 4),
-      [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(3, 'PENDING_TRANSFER')],
+      ids(1, 2, 3, 4, 5, 6),
+      [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(3, 'PENDING_TRANSFER'), listed(5, 'ACTIVE'), listed(6, 'INACTIVE')],
       new InMemoryAuditTrail(),
       runName,
     );
     const files = runFiles(MIGRATION_ID, runName);
     expect(result.plan).toEqual({
-      certificateCount: 4,
+      certificateCount: 6,
       duplicateCount: 0,
-      itemsKey: files.inspectItems,
-      itemCount: 2,
+      itemsKey: files.transferItems,
+      itemCount: 4,
       settledKey: files.plannedOutcomes,
       settledCount: 2,
       mapResultsPrefix: files.mapResults,
+      batchSize: BATCH_SIZE,
+      batchCount: 2,
+      activeCount: 2,
+      policies: {},
+      summary: {
+        migrationId: MIGRATION_ID,
+        certificateCount: 4,
+        statusCounts: { ACTIVE: 2, INACTIVE: 2 },
+        withPolicies: 0,
+        withThings: null,
+        toDeactivate: 2,
+        alreadyDone: 1,
+        notTransferable: 1,
+        sampleCertificateIds: [1, 2, 5, 6].map(certificateIdOf),
+        certificateListKey: files.transferItems,
+      },
     });
     expect(result.request).toEqual(request(runName));
-    expect(result.toInspect).toHaveLength(2);
+    expect(result.toMove.map((item) => item.position)).toEqual([0, 1, 2, 3]);
     expect(result.settled.map((outcome) => outcome.outcome)).toEqual(['ALREADY_OFFERED', 'FAILED']);
-    expect(await table.progress.read(runName)).toEqual({ inspect: { total: 2, done: 0, failed: 0 } });
+    expect(await table.progress.read(runName)).toEqual({
+      transfer: { total: 4, done: 0, failed: 0 },
+      land: { total: 4, done: 0, failed: 0 },
+    });
+  });
+
+  it('cuts the list into batches of batchSize, the last one shorter', async () => {
+    const numbers = [1, 2, 3, 4, 5];
+    const { plan: result } = await plan(
+      ids(...numbers),
+      numbers.map((n) => listed(n, 'INACTIVE')),
+    );
+    expect(result).toMatchObject({ itemCount: 5, batchSize: BATCH_SIZE, batchCount: 3 });
+  });
+
+  it('finds policy attachments per policy (ListPolicies, then ListTargetsForPolicy through every page) and counts them', async () => {
+    iot.on(ListPoliciesCommand).resolves({ policies: [{ policyName: 'telemetry' }], nextMarker: 'cG9s' });
+    iot.on(ListPoliciesCommand, { marker: 'cG9s' }).resolves({ policies: [{ policyName: 'shadow' }, { policyName: 'unused' }] });
+    iot
+      .on(ListTargetsForPolicyCommand, { policyName: 'telemetry' })
+      .resolves({ targets: [certificateArnOf(certificateIdOf(1)), certificateArnOf(certificateIdOf(9))], nextMarker: 'dDI=' });
+    iot
+      .on(ListTargetsForPolicyCommand, { policyName: 'telemetry', marker: 'dDI=' })
+      .resolves({ targets: [certificateArnOf(certificateIdOf(2)), 'arn:aws:iot:us-east-1:111111111111:thinggroup/fleet'] });
+    iot.on(ListTargetsForPolicyCommand, { policyName: 'shadow' }).resolves({ targets: [certificateArnOf(certificateIdOf(2))] });
+    iot.on(ListTargetsForPolicyCommand, { policyName: 'unused' }).resolves({ targets: [] });
+
+    const { toMove, plan: result } = await plan(ids(1, 2, 3), [listed(1, 'ACTIVE'), listed(2, 'INACTIVE'), listed(3, 'INACTIVE')]);
+
+    expect(toMove.map((item) => [item.position, item.policies])).toEqual([
+      [0, ['telemetry']],
+      [1, ['telemetry', 'shadow']],
+      [2, []],
+    ]);
+    // Certificate 9 is not moved: only the certificates moved are counted.
+    expect(result.policies).toEqual({ telemetry: 2, shadow: 1 });
+    expect(result.summary).toMatchObject({ withPolicies: 2, withThings: null, certificateCount: 3 });
+    expect(iot).toHaveReceivedCommandTimes(ListPoliciesCommand, 2);
+    expect(iot).toHaveReceivedCommandTimes(ListTargetsForPolicyCommand, 4);
+    expect(iot).toHaveReceivedCommandWith(ListTargetsForPolicyCommand, { policyName: 'shadow', pageSize: 250 });
+  });
+
+  it('makes no per-certificate IoT request: only the listings, however many certificates move', async () => {
+    const numbers = Array.from({ length: 30 }, (_, index) => index + 1);
+    iot.on(ListPoliciesCommand).resolves({ policies: [{ policyName: 'telemetry' }] });
+    iot.on(ListTargetsForPolicyCommand).resolves({ targets: numbers.map((n) => certificateArnOf(certificateIdOf(n))) });
+    await plan(
+      ids(...numbers),
+      numbers.map((n) => listed(n, n % 2 ? 'ACTIVE' : 'INACTIVE')),
+    );
+    const actions = iot.calls().map((call) => (call.args[0] as { constructor: { name: string } }).constructor.name);
+    expect([...new Set(actions)].sort()).toEqual([
+      'ListCertificatesCommand',
+      'ListOutgoingCertificatesCommand',
+      'ListPoliciesCommand',
+      'ListTargetsForPolicyCommand',
+    ]);
+    expect(actions).toHaveLength(4);
+  });
+
+  it('reads no policies when nothing is left to move', async () => {
+    const { plan: result } = await plan(ids(1), [listed(1, 'REVOKED')]);
+    expect(result).toMatchObject({ itemCount: 0, batchCount: 0, policies: {} });
+    expect(iot).not.toHaveReceivedCommand(ListPoliciesCommand);
   });
 
   it('fails the step with the IoT error name when listing is throttled, so the workflow retries it', async () => {
@@ -386,7 +491,10 @@ describe('planOutboundMigration', () => {
     await objects.writeJson(migrationKeys.manifest(MIGRATION_ID), ids(1));
     iot.on(ListCertificatesCommand).rejects(iotError('ThrottlingException', 'Rate exceeded'));
     await expect(
-      planOutboundMigration({ iot: new IoTClient({}), objects, auditTrail: new InMemoryAuditTrail(), progress: table.progress }, request()),
+      planOutboundMigration(
+        { iot: new IoTClient({}), objects, auditTrail: new InMemoryAuditTrail(), progress: table.progress, batchSize: BATCH_SIZE },
+        request(),
+      ),
     ).rejects.toMatchObject({
       name: 'ThrottlingException',
       retryable: true,
