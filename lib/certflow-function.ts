@@ -20,6 +20,7 @@ export const RESOURCE_LESS_ACTIONS = {
   'iot:ListCertificates': "the inbound poller and the migrations list this account's certificates",
   'iot:ListCertificatesByCA': "a migration selects a CA's certificates",
   'iot:ListOutgoingCertificates': 'a source migration lists its pending offers',
+  'iot:ListPolicies': "a source migration's plan lists the account's policies, to list each one's targets",
   'iot:ListAttachedPolicies': "the outbound steps read a certificate's policies before detaching them",
 } as const;
 

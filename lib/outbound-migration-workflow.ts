@@ -15,7 +15,7 @@ import { auditTableAccess, thisAccountsCertificates } from './transfer-action-fu
 import type { StartRequestApi } from './start-request-api';
 import type { TransferMessageBus } from './transfer-message-bus';
 import type { TransferProposalTable } from './transfer-proposal-table';
-import { acknowledgeMigrationWildcards } from './wildcard-acknowledgements';
+import { acknowledgeMigrationWildcards, acknowledgeWildcard } from './wildcard-acknowledgements';
 import { WorkflowStateMachine, stateMachineArnOf } from './workflow-state-machine';
 
 export interface OutboundMigrationWorkflowProps {
@@ -158,6 +158,11 @@ export class OutboundMigrationWorkflow extends Construct {
     props.receiver.function.addEnvironment(HANDLER_ENVIRONMENT.migrationProgressTableName, storage.progressTable.tableName);
     for (const statement of [...storage.accessStatements({ files: true, progress: true }), wakeOwnSteps])
       props.receiver.function.addToRolePolicy(statement);
+    acknowledgeWildcard(props.receiver, storage.filesArn, {
+      actions: ['s3:GetObject', 's3:PutObject'],
+      reason:
+        "The target's landing reports are kept under the run's files, keyed by run and batch at run time; Get and Put only, under migrations/",
+    });
 
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
     const outcome = (stateId: string, value: (typeof OUTBOUND_MIGRATION_OUTCOMES)[number]) =>

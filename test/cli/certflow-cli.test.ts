@@ -335,10 +335,16 @@ describe('certflow migrate', () => {
   const migrate = (...extra: string[]) =>
     certflow('migrate', '--manifest', manifestFile, '--to', '222222222222', '--sandbox-file', migrationSandboxFile, ...extra);
 
+  it("refuses --requested-by, saying the requester is the caller's AWS identity, before uploading or starting anything", async () => {
+    const { code, stderr } = await migrate('--requested-by', 'alice');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^certflow: --requested-by: no longer taken: the requester is the caller's AWS identity/);
+    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
   it.each([
-    ['requestedBy', ['--requested-by', 'r'.repeat(257)]],
-    ['reason', ['--requested-by', 'alice', '--reason', 'r'.repeat(257)]],
-    ['transferMessage', ['--requested-by', 'alice', '--message', 'm'.repeat(129)]],
+    ['reason', ['--reason', 'r'.repeat(257)]],
+    ['transferMessage', ['--message', 'm'.repeat(129)]],
   ])('exits 2, naming %s, for what the workflow would refuse, before uploading or starting anything', async (field, options) => {
     const { code, stderr } = await migrate(...options);
     expect(code).toBe(2);
@@ -354,8 +360,6 @@ describe('certflow migrate', () => {
       path.join(dir, 'nope.csv'),
       '--to',
       '222222222222',
-      '--requested-by',
-      'alice',
       '--sandbox-file',
       migrationSandboxFile,
     );

@@ -80,12 +80,7 @@ const certflowFunctionsOf = (app: App) =>
   app.node.findAll().filter((construct): construct is CertflowFunction => construct instanceof CertflowFunction);
 
 describe('cdk-nag AwsSolutions', () => {
-  // Bug (pipelined migration): two AwsSolutions-IAM5 findings are unacknowledged.
-  // 1. CertflowSource/OutboundMigration/Plan: iot:ListPolicies is granted on * in the default
-  //    policy, because RESOURCE_LESS_ACTIONS (lib/certflow-function.ts) does not name it.
-  // 2. CertflowSource/OutboundTransfer/ReceiveTargetMessages: its Get/Put of the landing reports
-  //    on <MigrationStorageFiles.Arn>/migrations/* has no acknowledgeWildcard.
-  it.failing('finds nothing unacknowledged on either side', () => {
+  it('finds nothing unacknowledged on either side', () => {
     const app = nagApp();
     bothSides(app);
     const { findings, failure } = nagFindings(app);

@@ -378,7 +378,7 @@ describe('cutoverBatch', () => {
   // A batch retried (new invocation) after dying between UpdateCertificate INACTIVE and the
   // transfer finds the certificate INACTIVE already and stamps the retry's time, so the
   // report's downtime leaves out the time the devices were already dark.
-  it.failing('keeps the time of the deactivation when the batch is retried after dying between deactivation and transfer', async () => {
+  it('keeps the time of the deactivation when the batch is retried after dying between deactivation and transfer', async () => {
     const runName = freshRunName();
     const active = await sourceCertificate('ACTIVE', 0);
     const auditTrail = new AuditTrailLostAt('DetachPolicy');
