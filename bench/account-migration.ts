@@ -146,7 +146,10 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
   let peakEnvironments = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    peakEnvironments = Math.max(peakEnvironments, [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.environments, 0));
+    peakEnvironments = Math.max(
+      peakEnvironments,
+      [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.environments, 0),
+    );
   }, 1000);
   const apiUrl = sandbox.stacks.CertflowSource?.outputs.StartApiUrl ?? '';
   const credentials = principalCredentialsFor(`arn:aws:sts::${sourceAccount}:assumed-role/CertflowOperator/${REQUESTER}`);
