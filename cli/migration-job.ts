@@ -83,10 +83,17 @@ function ownRunPattern(migrationId: string): RegExp {
 }
 
 async function runningRun(side: MigrationSide, migrationId: string): Promise<string | undefined> {
-  const running = await side.sfn.send(
-    new ListExecutionsCommand({ stateMachineArn: side.stateMachineArn, statusFilter: 'RUNNING', maxResults: 100 }),
-  );
-  return running.executions?.find((execution) => ownRunPattern(migrationId).test(execution.name ?? ''))?.executionArn;
+  const own = ownRunPattern(migrationId);
+  let nextToken: string | undefined;
+  do {
+    const page = await side.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: side.stateMachineArn, statusFilter: 'RUNNING', maxResults: 100, nextToken }),
+    );
+    const found = page.executions?.find((execution) => own.test(execution.name ?? ''))?.executionArn;
+    if (found) return found;
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
 }
 
 /** The migration's newest run, when it SUCCEEDED: its report is the migration's. */
