@@ -21,16 +21,16 @@ import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SFNClient,
-  StartExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
+import { startWorkflowExecution, type StartWorkflowExecutionOptions } from '../cli/start-request-client';
 import { DynamoDbAuditTrail } from '../lambdas/audit-trail/audit-trail';
 import type { AuditRow } from '../lambdas/audit-trail/audit-row';
 import { ensureSynthesized, PROJECT_ROOT } from '../local/cloudformation/cloud-assembly';
 import type { IotRequestStats } from '../local/iot/iot-endpoint';
 import { IOT_OPERATIONS } from '../local/iot/iot-operations';
 import { ANY_FREE_PORTS, startSandbox, type Sandbox } from '../local/sandbox';
-import { credentialsFor, sandboxSynthContext } from '../local/sandbox-accounts';
+import { credentialsFor, principalCredentialsFor, sandboxSynthContext } from '../local/sandbox-accounts';
 import { submitApproval } from '../local/sandbox-approver';
 
 /**
@@ -48,7 +48,8 @@ import { submitApproval } from '../local/sandbox-approver';
  *   npm run bench:transfer -- [--certificates 20] [--concurrency 20] [--schedules-every-ms 0]
  *                             [--iot-latency-ms 0] [--keep-data]
  */
-const REQUESTER = 'transfer-bench@example.com';
+/** The role session that requests every transfer: the start API records it as the requester. */
+const requesterArn = (sourceAccount: string) => `arn:aws:sts::${sourceAccount}:assumed-role/CertflowOperator/bench@example.com`;
 const THING_TYPE = 'bench-sensor';
 const POLICY_DOCUMENT = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
 const LINK_POLL_MS = 25;
@@ -93,6 +94,9 @@ class ApprovalNotTaken extends Error {
 class BenchTimeout extends Error {
   override readonly name = 'BenchTimeout';
 }
+
+/** Where and as whom the bench asks the start API for each transfer. */
+type TransferRequester = Pick<StartWorkflowExecutionOptions, 'apiUrl' | 'region' | 'credentials'>;
 
 interface SeededDevice {
   certificateId: string;
@@ -206,8 +210,14 @@ async function benchmark(sandbox: Sandbox, settings: BenchSettings): Promise<boo
   const targetIot = iot(targetAccount);
   const sourceSfn = sfn(sourceAccount);
   const targetSfn = sfn(targetAccount);
-  const outboundStateMachineArn = sandbox.stacks.CertflowSource?.outputs.OutboundStateMachineArn;
-  if (!outboundStateMachineArn) throw new Error('CertflowSource has no OutboundStateMachineArn output');
+  // The outbound workflow fails UnverifiedRequest unless the start API recorded its start, so the bench starts through it.
+  const startApiUrl = sandbox.stacks.CertflowSource?.outputs.StartApiUrl;
+  if (!startApiUrl) throw new Error('CertflowSource has no StartApiUrl output');
+  const requester: TransferRequester = {
+    apiUrl: startApiUrl,
+    region: sandbox.region,
+    credentials: principalCredentialsFor(requesterArn(sourceAccount)),
+  };
 
   console.log(`seeding ${count} ACTIVE certificates with a policy and a ${THING_TYPE} thing in account ${sourceAccount} ...`);
   const devices = await seedDevices(sourceIot, targetIot, count, sourceAccount, targetAccount);
@@ -228,7 +238,7 @@ async function benchmark(sandbox: Sandbox, settings: BenchSettings): Promise<boo
   const queue = [...devices];
   const worker = async (): Promise<void> => {
     for (let device = queue.shift(); device; device = queue.shift()) {
-      const run = await runTransfer(sandbox, sourceSfn, outboundStateMachineArn, device, targetAccount);
+      const run = await runTransfer(sandbox, sourceSfn, requester, device, targetAccount);
       runs.push(run);
       console.log(
         `  ${((Date.now() - started) / 1000).toFixed(1)}s  ${runs.length}/${count} ended${run.error ? `: ${device.certificateId.slice(0, 8)} ${run.error}` : ''}`,
@@ -331,23 +341,17 @@ async function seedDevices(
 async function runTransfer(
   sandbox: Sandbox,
   sourceSfn: SFNClient,
-  stateMachineArn: string,
+  requester: TransferRequester,
   device: SeededDevice,
   targetAccount: string,
 ): Promise<TransferRun> {
   const startedAt = Date.now();
-  const started = await sourceSfn.send(
-    new StartExecutionCommand({
-      stateMachineArn,
-      input: JSON.stringify({
-        certificateId: device.certificateId,
-        targetAwsAccount: targetAccount,
-        requestedBy: REQUESTER,
-        reason: 'transfer benchmark',
-      }),
-    }),
-  );
-  const run: TransferRun = { device, outboundArn: started.executionArn ?? '', startedAt };
+  const started = await startWorkflowExecution({
+    ...requester,
+    workflow: 'transfer',
+    input: { certificateId: device.certificateId, targetAwsAccount: targetAccount, reason: 'transfer benchmark' },
+  });
+  const run: TransferRun = { device, outboundArn: started.executionArn, startedAt };
   try {
     const deadline = startedAt + TRANSFER_TIMEOUT_MS;
     const outboundEnded = async () => {

@@ -109,13 +109,14 @@ export function isListedIdentity(listed: readonly string[], identity: string): b
 }
 
 /**
- * Who asked for an approval: a person's e-mail address, on the source side the caller's
- * ARN when it names no address, or on the target side the account that offered the
- * certificate (`account 123456789012`); no approver can be either of the last two.
+ * Who asked for an approval: a person's e-mail address, or the source caller's ARN when it
+ * names no address (the target sees it in the proposal), or on the target side the account
+ * that offered the certificate (`account 123456789012`); no approver can be either of the
+ * last two.
  */
 export function parseRequester(value: unknown, side: 'SOURCE' | 'TARGET', field = 'requestedBy'): string {
   if (side === 'TARGET' && typeof value === 'string' && OFFERING_ACCOUNT_PATTERN.test(value)) return value;
-  if (side === 'SOURCE' && typeof value === 'string' && value.length <= REQUESTER_ARN_MAX_LENGTH && REQUESTER_ARN_PATTERN.test(value)) {
+  if (typeof value === 'string' && value.length <= REQUESTER_ARN_MAX_LENGTH && REQUESTER_ARN_PATTERN.test(value)) {
     return value;
   }
   return parseEmailAddress(value, field);

@@ -88,6 +88,13 @@ describe('parseRequester', () => {
     expect(parseRequester('account 111111111111', 'TARGET')).toBe('account 111111111111');
     expect(() => parseRequester('account 111111111111', 'SOURCE')).toThrow(ValidationError);
   });
+
+  it("accepts the source caller's ARN on both sides (the target sees it in the proposal), and no other text", () => {
+    for (const side of ['SOURCE', 'TARGET'] as const) {
+      expect(parseRequester('arn:aws:iam::111111111111:root', side)).toBe('arn:aws:iam::111111111111:root');
+      expect(() => parseRequester('arn:aws:iam::111111111111:root\nOpen this link', side)).toThrow(ValidationError);
+    }
+  });
 });
 
 describe('parseApproverList', () => {
