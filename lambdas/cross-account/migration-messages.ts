@@ -8,10 +8,9 @@ import {
 } from '../iot-api/field-rules';
 import { parseMigrationId } from '../migration/migration-requests';
 import {
-  InvalidTransferMessage,
   PROPOSAL_DECISIONS,
-  SOURCE_EVENT_SOURCE,
-  TARGET_EVENT_SOURCE,
+  parsePeerEvent,
+  type ExpectedSender,
   type ProposalDecision,
   bool,
   instant,
@@ -245,40 +244,13 @@ export function parseMigrationDetail(type: string, value: unknown): MigrationMes
   }
 }
 
-/**
- * Checks a migration event as parseTransferEvent checks a transfer's: the expected side,
- * from the configured peer account (the envelope's account, which EventBridge sets),
- * about a migration between the peer and this account, with valid fields.
- */
-export function parseMigrationEvent(
-  event: unknown,
-  expected: { from: 'SOURCE' | 'TARGET'; peerAccount: string; ownAccount: string },
-): MigrationMessage {
-  const envelope = object(event, 'event');
-  const wantedSource = expected.from === 'SOURCE' ? SOURCE_EVENT_SOURCE : TARGET_EVENT_SOURCE;
-  const wantedTypes: readonly string[] = expected.from === 'SOURCE' ? MIGRATION_SOURCE_MESSAGE_TYPES : MIGRATION_TARGET_MESSAGE_TYPES;
-  if (envelope.account !== expected.peerAccount)
-    throw new InvalidTransferMessage(
-      `event.account ${String(envelope.account)} is not the configured peer account ${expected.peerAccount}`,
-    );
-  if (envelope.source !== wantedSource) throw new InvalidTransferMessage(`event.source must be ${wantedSource}`);
-  const type = envelope['detail-type'];
-  if (typeof type !== 'string' || !wantedTypes.includes(type))
-    throw new InvalidTransferMessage(`event.detail-type must be one of ${wantedTypes.join(', ')}`);
-  let message: MigrationMessage;
-  try {
-    message = parseMigrationDetail(type, envelope.detail);
-  } catch (error) {
-    throw new InvalidTransferMessage(error instanceof Error ? error.message : String(error), { cause: error });
-  }
-  const { sourceAwsAccount, targetAwsAccount } = message.detail;
-  const [sender, receiver] = expected.from === 'SOURCE' ? [sourceAwsAccount, targetAwsAccount] : [targetAwsAccount, sourceAwsAccount];
-  if (sender !== expected.peerAccount || receiver !== expected.ownAccount) {
-    throw new InvalidTransferMessage(
-      `the message is about a migration between ${sourceAwsAccount} and ${targetAwsAccount}, not between ${expected.peerAccount} and ${expected.ownAccount}`,
-    );
-  }
-  return message;
+/** A migration's message, checked as parsePeerEvent checks a transfer's. */
+export function parseMigrationEvent(event: unknown, expected: ExpectedSender): MigrationMessage {
+  return parsePeerEvent(event, expected, {
+    what: 'migration',
+    types: { SOURCE: MIGRATION_SOURCE_MESSAGE_TYPES, TARGET: MIGRATION_TARGET_MESSAGE_TYPES },
+    parse: parseMigrationDetail,
+  });
 }
 
 /** A source run is named `<migrationId>-out-<13-digit start time>`; its target run `<migrationId>-in-<the same time>`. */

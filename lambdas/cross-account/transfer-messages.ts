@@ -340,18 +340,27 @@ export interface TransferEvent {
   detail: unknown;
 }
 
+/** Who a receiver expects a message from, and who it is. */
+export interface ExpectedSender {
+  from: 'SOURCE' | 'TARGET';
+  peerAccount: string;
+  ownAccount: string;
+}
+
 /**
- * Checks an event a receiver got: sent by the expected side from the configured peer
- * account, about a transfer between the peer and this account, with valid fields. The
- * envelope's `account` is set by EventBridge, not by the sender, so it can be trusted.
+ * Checks an event a receiver got, for one family of messages (a transfer's, a migration's):
+ * sent by the expected side from the configured peer account, one of `types`, with fields
+ * `parse` accepts, about `what` between the peer and this account. The envelope's `account`
+ * is set by EventBridge, not by the sender, so it can be trusted.
  */
-export function parseTransferEvent(
+export function parsePeerEvent<Message extends { detail: { sourceAwsAccount: string; targetAwsAccount: string } }>(
   event: unknown,
-  expected: { from: 'SOURCE' | 'TARGET'; peerAccount: string; ownAccount: string },
-): TransferMessage {
+  expected: ExpectedSender,
+  family: { what: string; types: Record<'SOURCE' | 'TARGET', readonly string[]>; parse: (type: string, detail: unknown) => Message },
+): Message {
   const envelope = object(event, 'event');
   const wantedSource = expected.from === 'SOURCE' ? SOURCE_EVENT_SOURCE : TARGET_EVENT_SOURCE;
-  const wantedTypes: readonly string[] = expected.from === 'SOURCE' ? SOURCE_MESSAGE_TYPES : TARGET_MESSAGE_TYPES;
+  const wantedTypes = family.types[expected.from];
   if (envelope.account !== expected.peerAccount) {
     throw new InvalidTransferMessage(
       `event.account ${String(envelope.account)} is not the configured peer account ${expected.peerAccount}`,
@@ -361,9 +370,9 @@ export function parseTransferEvent(
   const type = envelope['detail-type'];
   if (typeof type !== 'string' || !wantedTypes.includes(type))
     throw new InvalidTransferMessage(`event.detail-type must be one of ${wantedTypes.join(', ')}`);
-  let message: TransferMessage;
+  let message: Message;
   try {
-    message = parseDetail(type, envelope.detail);
+    message = family.parse(type, envelope.detail);
   } catch (error) {
     throw new InvalidTransferMessage(error instanceof Error ? error.message : String(error), { cause: error });
   }
@@ -371,8 +380,17 @@ export function parseTransferEvent(
   const [sender, receiver] = expected.from === 'SOURCE' ? [sourceAwsAccount, targetAwsAccount] : [targetAwsAccount, sourceAwsAccount];
   if (sender !== expected.peerAccount || receiver !== expected.ownAccount) {
     throw new InvalidTransferMessage(
-      `the message is about a transfer between ${sourceAwsAccount} and ${targetAwsAccount}, not between ${expected.peerAccount} and ${expected.ownAccount}`,
+      `the message is about a ${family.what} between ${sourceAwsAccount} and ${targetAwsAccount}, not between ${expected.peerAccount} and ${expected.ownAccount}`,
     );
   }
   return message;
+}
+
+/** A transfer's message, checked as parsePeerEvent says. */
+export function parseTransferEvent(event: unknown, expected: ExpectedSender): TransferMessage {
+  return parsePeerEvent(event, expected, {
+    what: 'transfer',
+    types: { SOURCE: SOURCE_MESSAGE_TYPES, TARGET: TARGET_MESSAGE_TYPES },
+    parse: parseDetail,
+  });
 }
