@@ -1,16 +1,15 @@
-import { MigrationExchangeStore } from '../cross-account/migration-exchange-store';
 import { ValidationError } from '../iot-api/field-rules';
 import { parseAwaitLandings, parseProposeMigration, parseRunNameRequest } from '../migration/migration-requests';
 import { awaitLandings, proposeMigration, readTargetDecision, type SourceMigrationDeps } from '../migration/source-migration-steps';
-import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
-import { dynamoDbClient, workflowStepHandler } from './lambda-runtime';
+import { workflowStepHandler } from './lambda-runtime';
 import { migrationBucketNameFromEnvironment, migrationS3, migrationStepDeps } from './migration-runtime';
+import { migrationExchangeStore } from './migration-target-runtime';
 import { messageSender, stepFunctions } from './transfer-exchange-runtime';
 
 function deps(): SourceMigrationDeps {
   const shared = migrationStepDeps();
   return {
-    store: new MigrationExchangeStore(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.proposalTableName)),
+    store: migrationExchangeStore(),
     sfn: stepFunctions(),
     s3: migrationS3(),
     objects: shared.objects,

@@ -61,12 +61,16 @@ function quotasByAction(): Record<string, number> {
 const auditTrail = onFirstUse(
   (): AuditTrail => new DynamoDbAuditTrail(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)),
 );
-const s3 = onFirstUse(() => tracedClient(new S3Client({})));
+const s3 = onFirstUse(() => {
+  const client = tracedClient(new S3Client({}));
+  nameDeniedPermissions(client, 's3');
+  return client;
+});
 const objects = onFirstUse(
   (): MigrationObjects => new S3MigrationObjects(s3(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName)),
 );
 
-/** The S3 client of the migration steps (exchange objects), created on first use. */
+/** The S3 client of the migration steps (their files, this side's and the peer's exchange objects), created on first use. */
 export function migrationS3(): S3Client {
   return s3();
 }

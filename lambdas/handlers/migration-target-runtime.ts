@@ -1,24 +1,18 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { MigrationExchangeStore } from '../cross-account/migration-exchange-store';
-import { nameDeniedPermissions } from '../iot-api/iot-errors';
 import { parseLandingConfig, type LandingConfig } from '../landing/plan-landing';
 import { ThingTypesHere } from '../migration/land-migration-batch';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
-import { dynamoDbClient, tracedClient } from './lambda-runtime';
-import { migrationStepDeps } from './migration-runtime';
+import { dynamoDbClient } from './lambda-runtime';
+import { migrationS3, migrationStepDeps } from './migration-runtime';
 
 // Created on first use, once per container: each function builds only the clients it calls.
-let s3: S3Client | undefined;
 let landing: LandingConfig | undefined;
 let thingTypes: ThingTypesHere | undefined;
 
 /** Reads the peer's exchange objects (its bucket policy lets this account read `exchange/`). */
 export function exchangeS3(): S3Client {
-  if (!s3) {
-    s3 = tracedClient(new S3Client({}));
-    nameDeniedPermissions(s3, 's3');
-  }
-  return s3;
+  return migrationS3();
 }
 
 export function migrationExchangeStore(): MigrationExchangeStore {

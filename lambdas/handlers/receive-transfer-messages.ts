@@ -1,5 +1,4 @@
 import type { Context } from 'aws-lambda';
-import { MigrationExchangeStore } from '../cross-account/migration-exchange-store';
 import { MIGRATION_MESSAGE_TYPES } from '../cross-account/migration-messages';
 import { receiveMigrationSourceMessage } from '../cross-account/receive-migration-source-message';
 import { receiveMigrationTargetMessage } from '../cross-account/receive-migration-target-message';
@@ -10,6 +9,7 @@ import { receiveTargetMessage, type ReceiveResult } from '../cross-account/recei
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
 import { dynamoDbClient, logger } from './lambda-runtime';
 import { migrationS3 } from './migration-runtime';
+import { migrationExchangeStore } from './migration-target-runtime';
 import { accounts, proposalStore, stepFunctions } from './transfer-exchange-runtime';
 
 /**
@@ -22,7 +22,7 @@ export const handler = async (event: unknown, context: Context): Promise<Receive
   const deps = { store: proposalStore(), sfn: stepFunctions(), ...accounts() };
   const reviewStateMachineArn = process.env[HANDLER_ENVIRONMENT.reviewStateMachineArn];
   const isMigration = MIGRATION_MESSAGE_TYPES.includes(String((event as Record<string, unknown> | null)?.['detail-type']));
-  const migrationStore = () => new MigrationExchangeStore(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.proposalTableName));
+  const migrationStore = () => migrationExchangeStore();
   let result: ReceiveResult;
   if (reviewStateMachineArn && isMigration) {
     result = await receiveMigrationSourceMessage(

@@ -1,4 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { needsPreparation, type TransferPreparation } from '../approvals/approval-request';
 import { exchangeKeys, publishExchangeObject } from '../cross-account/exchange-objects';
 import { sendTransferMessage, type MessageSenderDeps } from '../cross-account/send-transfer-message';
@@ -11,6 +11,7 @@ import type { AttemptContext, TransferActionDeps } from '../transfer-actions/run
 import { transferCertificate } from '../transfer-actions/transfer-certificate';
 import { MIGRATION_FAILURES } from './certificate-outcome';
 import { BATCH_TIME_BUDGET_MS, countFinishedBatch, ITEM_BACKOFF } from './migration-batch';
+import { readJsonIfExists, S3MigrationObjects } from './migration-objects';
 import type { MigrationProgress } from './migration-progress';
 import { migrationTransferMessage } from './migration-transfer-message';
 import type { OfferedCertificate, OfferSheet } from './offer-sheet';
@@ -74,7 +75,8 @@ export async function cutoverBatch(deps: CutoverBatchDeps, batch: CutoverBatch):
   const { context } = batch;
   const batchNumber = batchNumberOf(batch.items, context.batchSize);
   const sheetKey = exchangeKeys.offerSheet(context.migrationId, context.runName, batchNumber);
-  const earlier = new Map((await readOwnSheet(deps, sheetKey))?.certificates.map((entry) => [entry.certificateId, entry]) ?? []);
+  const ownSheet = (await readJsonIfExists(new S3MigrationObjects(deps.s3, deps.bucket), sheetKey)) as OfferSheet | undefined;
+  const earlier = new Map(ownSheet?.certificates.map((entry) => [entry.certificateId, entry]) ?? []);
   const now = () => (deps.now ?? (() => new Date()))();
 
   const sheet = (certificates: OfferedCertificate[]): OfferSheet => ({
@@ -157,16 +159,6 @@ export async function cutoverBatch(deps: CutoverBatchDeps, batch: CutoverBatch):
     entries.map((entry) => ({ certificateId: entry.certificateId, failed: entry.outcome === 'FAILED' })),
   );
   return entries;
-}
-
-async function readOwnSheet(deps: CutoverBatchDeps, key: string): Promise<OfferSheet | undefined> {
-  try {
-    const output = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }));
-    return JSON.parse((await output.Body?.transformToString('utf8')) ?? '') as OfferSheet;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'NoSuchKey') return undefined;
-    throw error;
-  }
 }
 
 /** An interrupted certificate that is PENDING_TRANSFER was offered: the target may take it. */
