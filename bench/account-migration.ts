@@ -144,12 +144,17 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
   );
   let peakRss = process.memoryUsage().rss;
   let peakEnvironments = 0;
+  const peakEnvironmentsByFunction = new Map<string, number>();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     peakEnvironments = Math.max(
       peakEnvironments,
       [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.environments, 0),
     );
+    for (const fn of sandbox.functions.values()) {
+      const name = fn.options.functionName;
+      peakEnvironmentsByFunction.set(name, Math.max(peakEnvironmentsByFunction.get(name) ?? 0, fn.environments));
+    }
   }, 1000);
   const apiUrl = sandbox.stacks.CertflowSource?.outputs.StartApiUrl ?? '';
   const credentials = principalCredentialsFor(`arn:aws:sts::${sourceAccount}:assumed-role/CertflowOperator/${REQUESTER}`);
@@ -164,7 +169,11 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
       onProgress: (view) => {
         if (Date.now() - lastPrinted < 30_000) return;
         lastPrinted = Date.now();
-        console.log(`  ${Math.round((Date.now() - started) / 1000)}s  ${progressLine(view)}`);
+        const environments = [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.environments, 0);
+        const rss = Math.round(process.memoryUsage().rss / 1024 / 1024);
+        console.log(
+          `  ${Math.round((Date.now() - started) / 1000)}s  ${progressLine(view)}  (sandbox ${rss} MiB, ${environments} environments)`,
+        );
       },
     },
     { manifest, targetAwsAccount: targetAccount, reason: 'benchmark' },
@@ -233,6 +242,14 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
     ['Lambda invocations per certificate', (invocations / count).toFixed(3)],
     ['peak memory (whole sandbox, one process)', `${Math.round(peakRss / 1024 / 1024)} MiB`],
     ['peak Lambda execution environments (worker threads)', String(peakEnvironments)],
+    [
+      'peak environments by function',
+      [...peakEnvironmentsByFunction]
+        .filter(([, peak]) => peak > 0)
+        .sort(([, a], [, b]) => b - a)
+        .map(([name, peak]) => `${name} ${peak}`)
+        .join(', '),
+    ],
     ['report outcomes', JSON.stringify(outcomes)],
     [
       'landed in their source status / with their policy',

@@ -2,6 +2,7 @@ import { PACED_IOT_ACTIONS } from '../lambdas/migration/iot-request-pacing';
 import { MIGRATION_BATCH_SIZE_MAX } from '../lambdas/cross-account/migration-messages';
 import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import { NO_LANDING, parseLandingConfig, type LandingConfig } from '../lambdas/landing/plan-landing';
 
 /** How a certflow deployment behaves, read from CDK context (`cdk.json` or `cdk deploy -c key=value`). */
@@ -236,5 +237,19 @@ export function readCertflowConfig(node: Node): CertflowConfig {
     trustedSourceAccounts: accounts(node, CONTEXT_KEYS.trustedSourceAccounts) ?? (sourceAccount ? [sourceAccount] : []),
     landing: landing(node),
     cutoverTimeout: Duration.minutes(whole(node, CONTEXT_KEYS.cutoverTimeoutMinutes, 60, 1, 7 * 24 * 60)),
+  };
+}
+
+/**
+ * The pacing a function with a paced IoT client is told: the account's quota for every
+ * Action, and each per-Action override, divided among `sharers` (e.g. the batches that
+ * run at once).
+ */
+export function iotPacingEnvironment(config: CertflowConfig, sharers: number): Record<string, string> {
+  return {
+    [HANDLER_ENVIRONMENT.iotRequestsPerSecond]: String(config.iotRequestsPerSecond / sharers),
+    [HANDLER_ENVIRONMENT.iotRequestsPerSecondByAction]: JSON.stringify(
+      Object.fromEntries(Object.entries(config.iotRequestsPerSecondByAction).map(([action, rate]) => [action, rate / sharers])),
+    ),
   };
 }

@@ -9,11 +9,14 @@ import { Construct } from 'constructs';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
 import type { Approvals } from './approvals';
 import { CertflowFunction } from './certflow-function';
-import type { CertflowConfig } from './certflow-config';
+import { iotPacingEnvironment, type CertflowConfig } from './certflow-config';
 import { lambdaStep } from './lambda-step';
 import { thisAccountsCertificates, type TransferActionFunction } from './transfer-action-function';
 import type { TransferProposalTable } from './transfer-proposal-table';
 import { WorkflowStateMachine, stateMachineArnOf } from './workflow-state-machine';
+
+/** The poller paces itself to 1 / this of each IoT Action's quota. */
+const POLLER_QUOTA_SHARERS = 2;
 
 export interface InboundTransferWorkflowProps {
   /** The deployment's configuration (deadlines, quotas, accounts), read from CDK context. */
@@ -169,6 +172,8 @@ export class InboundTransferWorkflow extends Construct {
         [HANDLER_ENVIRONMENT.inboundStateMachineArn]: this.stateMachine.stateMachineArn,
         [HANDLER_ENVIRONMENT.proposalTableName]: props.proposalTable.table.tableName,
         [HANDLER_ENVIRONMENT.trustedSourceAccounts]: config.trustedSourceAccounts.join(','),
+        // Half of each Action's quota: the rest is left to the reviews and migrations the account runs meanwhile.
+        ...iotPacingEnvironment(config, POLLER_QUOTA_SHARERS),
       },
     });
     new events.Rule(this, 'PollSchedule', {

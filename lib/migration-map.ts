@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { HANDLER_ENVIRONMENT } from '../lambdas/handlers/handler-environment';
-import type { CertflowConfig } from './certflow-config';
+import { iotPacingEnvironment, type CertflowConfig } from './certflow-config';
 import type { MigrationStorage } from './migration-storage';
 
 /** What every migration function is told: its files, its progress counters and the share of the IoT quota each batch may use. */
@@ -9,14 +9,8 @@ export function migrationEnvironment(config: CertflowConfig, storage: MigrationS
   return {
     [HANDLER_ENVIRONMENT.migrationBucketName]: storage.bucket.bucketName,
     [HANDLER_ENVIRONMENT.migrationProgressTableName]: storage.progressTable.tableName,
-    [HANDLER_ENVIRONMENT.iotRequestsPerSecond]: String(config.iotRequestsPerSecond / config.migrationMaxConcurrency),
     [HANDLER_ENVIRONMENT.migrationBatchSize]: String(config.migrationBatchSize),
-    // Each batch's share of each Action's own quota, as for iotRequestsPerSecond.
-    [HANDLER_ENVIRONMENT.iotRequestsPerSecondByAction]: JSON.stringify(
-      Object.fromEntries(
-        Object.entries(config.iotRequestsPerSecondByAction).map(([action, rate]) => [action, rate / config.migrationMaxConcurrency]),
-      ),
-    ),
+    ...iotPacingEnvironment(config, config.migrationMaxConcurrency),
   };
 }
 

@@ -10,7 +10,7 @@ import { ScheduleRunner, scheduledTargetsOf, type ScheduledTarget } from './even
 import { deployTemplateEvents, LocalEventBridge, startEventBridgeEndpoint } from './eventbridge';
 import { startIotEndpoint, type IotEndpoint, type IotEndpointOptions } from './iot/iot-endpoint';
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/lambda-endpoint';
-import type { LocalLambdaFunction } from './lambda/local-lambda-function';
+import { IdleEnvironments, type LocalLambdaFunction } from './lambda/local-lambda-function';
 import { startTemplateFunctions } from './lambda/template-functions';
 import { NotificationSink } from './notifications/notification-sink';
 import { startSnsEndpoint, type SnsEndpoint } from './notifications/sns-endpoint';
@@ -35,6 +35,13 @@ export interface SandboxPorts {
 }
 
 /** Fixed ports for `npm start`; tests pass 0 for any free port. */
+/**
+ * Idle Lambda environments the whole sandbox keeps warm, across functions. Each is a worker
+ * thread of 20 to 30 MiB; a migration touches about twenty functions once, just before
+ * its cutover needs fifteen busy ones.
+ */
+export const MAX_IDLE_ENVIRONMENTS = 12;
+
 export const DEFAULT_PORTS: SandboxPorts = {
   iot: 7701,
   dynamodb: 7702,
@@ -135,6 +142,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     for (const stopper of stoppers.splice(0).reverse()) await stopper();
   };
   const functions = new Map<string, LocalLambdaFunction>();
+  const idleEnvironments = new IdleEnvironments(MAX_IDLE_ENVIRONMENTS);
   const invoke = async (functionArn: string, event: unknown): Promise<unknown> => {
     const fn = functions.get(functionArn);
     if (!fn) throw Object.assign(new Error(`Function not found: ${functionArn}`), { name: 'ResourceNotFoundException' });
@@ -244,6 +252,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         },
         (value) => apigateway.localUrl(value),
         options.functionLogStream,
+        idleEnvironments,
       );
       for (const fn of started) {
         functions.set(fn.options.functionArn, fn);

@@ -1,12 +1,11 @@
-import { IoTClient } from '@aws-sdk/client-iot';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbAuditTrail, type AuditTrail } from '../audit-trail/audit-trail';
 import { nameDeniedPermissions } from '../iot-api/iot-errors';
-import { paceIotRequests } from '../migration/iot-request-pacing';
 import { S3MigrationObjects, type MigrationObjects } from '../migration/migration-objects';
 import { MigrationProgress } from '../migration/migration-progress';
 import type { TransferActionDeps } from '../transfer-actions/run-transfer-action';
 import { HANDLER_ENVIRONMENT, requiredEnvironment } from './handler-environment';
+import { pacedIotClientFromEnvironment } from './paced-iot-client';
 import { dynamoDbClient, tracedClient } from './lambda-runtime';
 
 export interface MigrationStepDeps extends TransferActionDeps {
@@ -26,37 +25,7 @@ function onFirstUse<Value>(create: () => Value): () => Value {
 
 // The migration steps share one IoT client per container, paced to the account's quota
 // (not lambda-runtime's unpaced one), so the pacers see every request of the container.
-const pacedIot = onFirstUse(() => {
-  const quota = Number(requiredEnvironment(HANDLER_ENVIRONMENT.iotRequestsPerSecond));
-  if (!(quota > 0))
-    throw new MigrationConfigError(`environment variable ${HANDLER_ENVIRONMENT.iotRequestsPerSecond} must be a number above 0`);
-  const iot = tracedClient(new IoTClient({}));
-  paceIotRequests(iot, quota, quotasByAction());
-  nameDeniedPermissions(iot, 'iot');
-  return iot;
-});
-function quotasByAction(): Record<string, number> {
-  const text = process.env[HANDLER_ENVIRONMENT.iotRequestsPerSecondByAction];
-  if (!text) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new MigrationConfigError(`environment variable ${HANDLER_ENVIRONMENT.iotRequestsPerSecondByAction} is not JSON`, {
-      cause: error,
-    });
-  }
-  if (
-    typeof parsed !== 'object' ||
-    parsed === null ||
-    Array.isArray(parsed) ||
-    !Object.values(parsed).every((rate) => typeof rate === 'number' && rate > 0)
-  )
-    throw new MigrationConfigError(
-      `environment variable ${HANDLER_ENVIRONMENT.iotRequestsPerSecondByAction} must map Action names to numbers above 0`,
-    );
-  return parsed as Record<string, number>;
-}
+const pacedIot = onFirstUse(pacedIotClientFromEnvironment);
 
 const auditTrail = onFirstUse(
   (): AuditTrail => new DynamoDbAuditTrail(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.auditTableName)),

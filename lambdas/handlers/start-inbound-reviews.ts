@@ -1,10 +1,14 @@
+import type { IoTClient } from '@aws-sdk/client-iot';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { startInboundReviews } from '../inbound-workflow/start-inbound-reviews';
 import { HANDLER_ENVIRONMENT, listEnvironment, requiredEnvironment } from './handler-environment';
-import { iotClient, logger, tracedClient, workflowStepHandler } from './lambda-runtime';
+import { logger, tracedClient, workflowStepHandler } from './lambda-runtime';
+import { pacedIotClientFromEnvironment } from './paced-iot-client';
 import { proposalStore } from './transfer-exchange-runtime';
 
 let sfn: SFNClient | undefined;
+// Paced: during a migration hundreds of offers may be pending at once, and the poller describes each.
+let iot: IoTClient | undefined;
 
 /** One CloudWatch metric through the embedded metric format: a log line, no extra client. */
 function untrustedOffersMetric(count: number): void {
@@ -24,7 +28,7 @@ export const handler = workflowStepHandler(
   async () => {
     const store = proposalStore();
     const result = await startInboundReviews({
-      iot: iotClient(),
+      iot: (iot ??= pacedIotClientFromEnvironment()),
       sfn: (sfn ??= tracedClient(new SFNClient({}))),
       accountId: requiredEnvironment(HANDLER_ENVIRONMENT.accountId),
       stateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.inboundStateMachineArn),

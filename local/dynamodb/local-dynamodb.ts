@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { CreateTableCommand, ResourceInUseException, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// Before dynalite, which takes MemoryLevel from memory-level as it loads.
+import './memory-level-store';
 import dynalite from 'dynalite';
 import type { LocalStackResources } from '../cloudformation/cloudformation-template';
 import { listenLocally } from '../aws-protocol/local-server';

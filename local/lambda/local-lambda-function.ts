@@ -11,6 +11,12 @@ export interface LocalLambdaFunctionOptions {
   /** The function's environment: the template's variables plus the sandbox's endpoints and credentials. */
   environment: Record<string, string>;
   timeoutMs: number;
+  /** The function's MemorySize in MB: its heap limit here, as Lambda stops an environment that outgrows it. */
+  memorySizeMb: number;
+  /** How long an idle environment stays warm before it is stopped; IDLE_WORKER_MS when unset. */
+  idleEnvironmentMs?: number;
+  /** A cap on idle environments that this function shares with others; none when unset. */
+  idleEnvironments?: IdleEnvironments;
   /** Where the function's stdout and stderr (its logs) go; the sandbox process's own when unset. */
   logStream?: NodeJS.WritableStream;
 }
@@ -44,7 +50,7 @@ parentPort.on('message', async ({ id, event, requestId, deadline }) => {
     functionName: workerData.functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: workerData.functionArn,
-    memoryLimitInMB: '256',
+    memoryLimitInMB: String(workerData.memorySizeMb),
     logGroupName: '/aws/lambda/' + workerData.functionName,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: true,
@@ -71,10 +77,51 @@ parentPort.on('message', async ({ id, event, requestId, deadline }) => {
 export const MAX_WORKERS_PER_FUNCTION = 32;
 
 /**
- * How long a function's extra workers (beyond one idle one) stay warm. Lambda keeps idle
- * environments for an undocumented while; the sandbox gives their memory back sooner.
+ * How long an idle worker stays warm. Lambda keeps idle environments for an undocumented
+ * while; the sandbox gives their memory back sooner, so a function called again after
+ * this long starts cold.
  */
 export const IDLE_WORKER_MS = 30_000;
+
+/**
+ * Each worker's young generation. V8's default lets a busy worker's grow to tens of MiB, and
+ * the sandbox runs dozens of workers in one process; a small one costs only more frequent,
+ * cheap scavenges.
+ */
+const YOUNG_GENERATION_MB = 4;
+
+/**
+ * A cap on the idle (warm) environments of all the functions that share it: when one more
+ * goes idle beyond `max`, the one idle longest is stopped. Lambda keeps idle environments
+ * for an undocumented while; in the sandbox each is a worker thread holding tens of MiB,
+ * so a burst that touches many functions once would otherwise keep them all.
+ */
+export class IdleEnvironments {
+  /** Idle environments, longest idle first, each with how to stop it. */
+  private readonly idle = new Map<object, () => void>();
+
+  constructor(readonly max: number) {
+    if (!(Number.isInteger(max) && max >= 0)) throw new RangeError('max must be a whole number of environments');
+  }
+
+  get count(): number {
+    return this.idle.size;
+  }
+
+  wentIdle(environment: object, stop: () => void): void {
+    this.idle.set(environment, stop);
+    for (const [longestIdle, stopIt] of this.idle) {
+      if (this.idle.size <= this.max) break;
+      this.idle.delete(longestIdle);
+      stopIt();
+    }
+  }
+
+  /** The environment is busy again, or stopped. */
+  left(environment: object): void {
+    this.idle.delete(environment);
+  }
+}
 
 interface PendingInvocation {
   resolve(value: unknown): void;
@@ -98,7 +145,7 @@ export class LocalLambdaFunction {
   private readonly pending = new Map<string, PendingInvocation>();
   invocations = 0;
 
-  /** Workers beyond the first idle one, with when they went idle: stopped once idle this long, to give back their memory. */
+  /** Idle workers, each with the timer that stops it once idle for idleEnvironmentMs, to give back its memory. */
   private readonly idleSince = new Map<Worker, NodeJS.Timeout>();
 
   // Started on first invocation: a deployed function nobody calls holds no memory.
@@ -113,7 +160,8 @@ export class LocalLambdaFunction {
     const { options } = this;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      env: options.environment,
+      env: { ...options.environment, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memorySizeMb) },
+      resourceLimits: { maxOldGenerationSizeMb: options.memorySizeMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       // Piped only when they go elsewhere: by default a worker writes through the process's own streams.
       stdout: options.logStream !== undefined,
       stderr: options.logStream !== undefined,
@@ -122,6 +170,7 @@ export class LocalLambdaFunction {
         handlerExport: options.handlerExport,
         functionName: options.functionName,
         functionArn: options.functionArn,
+        memorySizeMb: options.memorySizeMb,
       },
     });
     const logStream = options.logStream;
@@ -131,6 +180,7 @@ export class LocalLambdaFunction {
       worker.stderr.on('data', (chunk: Buffer) => logStream.write(chunk));
     }
     worker.on('message', (reply: InvocationReply) => this.settle(reply, true));
+    // A crash, or a heap beyond MemorySize (ERR_WORKER_OUT_OF_MEMORY): Lambda reports both as Runtime.ExitError.
     worker.on('error', (error) => {
       this.retire(worker);
       for (const [id, invocation] of this.pending) {
@@ -148,6 +198,7 @@ export class LocalLambdaFunction {
     if (idle) {
       clearTimeout(this.idleSince.get(idle));
       this.idleSince.delete(idle);
+      this.options.idleEnvironments?.left(idle);
       return idle;
     }
     if (this.workers.size < MAX_WORKERS_PER_FUNCTION) return this.startWorker();
@@ -158,20 +209,20 @@ export class LocalLambdaFunction {
     if (!this.workers.has(worker)) return;
     const next = this.waiting.shift();
     if (next) return next(worker);
-    if (this.idle.length > 0) {
-      const timer = setTimeout(() => {
-        this.idleSince.delete(worker);
-        this.retire(worker);
-      }, IDLE_WORKER_MS);
-      timer.unref();
-      this.idleSince.set(worker, timer);
-    }
+    const timer = setTimeout(() => {
+      this.idleSince.delete(worker);
+      this.retire(worker);
+    }, this.options.idleEnvironmentMs ?? IDLE_WORKER_MS);
+    timer.unref();
+    this.idleSince.set(worker, timer);
     this.idle.push(worker);
+    this.options.idleEnvironments?.wentIdle(worker, () => this.retire(worker));
   }
 
   /** A worker that crashed or timed out is not reused (Lambda starts a fresh environment). */
   private retire(worker: Worker): void {
     if (!this.workers.delete(worker)) return;
+    this.options.idleEnvironments?.left(worker);
     clearTimeout(this.idleSince.get(worker));
     this.idleSince.delete(worker);
     const at = this.idle.indexOf(worker);
@@ -205,6 +256,7 @@ export class LocalLambdaFunction {
     this.idleSince.clear();
     const workers = [...this.workers];
     this.workers.clear();
+    for (const worker of workers) this.options.idleEnvironments?.left(worker);
     this.idle.length = 0;
     await Promise.all(workers.map((worker) => worker.terminate()));
   }

@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import type { LocalStackResources } from '../cloudformation/cloudformation-template';
-import { LocalLambdaFunction } from './local-lambda-function';
+import { LocalLambdaFunction, type IdleEnvironments } from './local-lambda-function';
 
-/** Lambda's defaults when the template gives no Timeout. */
+/** Lambda's defaults when the template gives no Timeout or MemorySize. */
 const DEFAULT_TIMEOUT_SECONDS = 3;
+const DEFAULT_MEMORY_SIZE_MB = 128;
 
 /**
  * Starts every AWS::Lambda::Function of a synthesized template from its bundled asset,
@@ -19,6 +20,8 @@ export function startTemplateFunctions(
   localValue: (value: string) => string = (value) => value,
   /** Where the functions' logs go; the sandbox process's stdout and stderr when unset. */
   logStream?: NodeJS.WritableStream,
+  /** The cap on idle environments the functions share; none when unset. */
+  idleEnvironments?: IdleEnvironments,
 ): LocalLambdaFunction[] {
   return resources.resourcesOfType('AWS::Lambda::Function').map(([logicalId, resource]) => {
     const assetPath = resource.Metadata?.['aws:asset:path'];
@@ -28,6 +31,7 @@ export function startTemplateFunctions(
     const properties = resources.resolve(resource.Properties ?? {}) as {
       Handler?: string;
       Timeout?: number;
+      MemorySize?: number;
       Environment?: { Variables?: Record<string, string> };
     };
     const [file, handlerExport] = (properties.Handler ?? 'index.handler').split('.');
@@ -37,7 +41,9 @@ export function startTemplateFunctions(
       bundleFile: path.resolve(assemblyDir, assetPath, `${file ?? 'index'}.js`),
       handlerExport: handlerExport ?? 'handler',
       timeoutMs: (properties.Timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      memorySizeMb: properties.MemorySize ?? DEFAULT_MEMORY_SIZE_MB,
       logStream,
+      idleEnvironments,
       environment: {
         ...Object.fromEntries(Object.entries(properties.Environment?.Variables ?? {}).map(([name, value]) => [name, localValue(value)])),
         ...sandboxEnvironment,

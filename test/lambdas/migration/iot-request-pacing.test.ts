@@ -1,6 +1,6 @@
 import { IoTClient, ListCertificatesCommand, ListOutgoingCertificatesCommand } from '@aws-sdk/client-iot';
 import { HttpResponse, type HttpRequest } from '@smithy/core/transport';
-import { paceIotRequests, PACING_SHARE_OF_QUOTA } from '../../../lambdas/migration/iot-request-pacing';
+import { paceIotRequests, pacingBurst, PACING_SHARE_OF_QUOTA } from '../../../lambdas/migration/iot-request-pacing';
 import { RequestPacer } from '../../../lambdas/migration/request-pacer';
 
 /**
@@ -111,13 +111,19 @@ describe('paceIotRequests', () => {
     expect(sent).toEqual(['send /certificates']);
   });
 
-  it('spaces the requests of one Action evenly at the paced rate with the default pacer', async () => {
+  it('spaces the requests of one Action at the paced rate once the default pacer has spent its banked burst', async () => {
     const iot = iotClientAnswering([], []);
     paceIotRequests(iot, 10);
     const started = Date.now();
-    for (let request = 0; request < 3; request += 1) await iot.send(new ListCertificatesCommand({}));
-    // A burst of 1 at 9.8 requests a second: the 2nd and 3rd requests wait about 102 ms each.
+    for (let request = 0; request < 4; request += 1) await iot.send(new ListCertificatesCommand({}));
+    // At 9.8 requests a second the pacer banks 2: the 3rd and 4th requests wait about 102 ms each.
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+  });
+
+  it("banks 0.9 s of a pacer's rate, at least 1 request and at most 2", () => {
+    expect(pacingBurst(1.96)).toBeCloseTo(1.764);
+    expect(pacingBurst(0.5)).toBe(1);
+    expect(pacingBurst(9.8)).toBe(2);
   });
 
   it('does not pace one Action by the requests of another', async () => {
@@ -151,8 +157,8 @@ describe('paceIotRequests', () => {
     // At 98 a second, three requests take about 20 ms.
     expect(Date.now() - started).toBeLessThan(350);
     started = Date.now();
-    for (let request = 0; request < 3; request += 1) await iot.send(new ListCertificatesCommand({}));
-    // At 4.9 a second, the 2nd and 3rd requests wait about 204 ms each.
+    for (let request = 0; request < 4; request += 1) await iot.send(new ListCertificatesCommand({}));
+    // At 4.9 a second the pacer banks 2: the 3rd and 4th requests wait about 204 ms each.
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
   });
 });

@@ -22,6 +22,7 @@ const fn = new LocalLambdaFunction({
   handlerExport: 'handler',
   environment: {},
   timeoutMs: 5000,
+  memorySizeMb: 128,
 });
 let endpoint: LambdaEndpoint;
 const client = (account: string) =>

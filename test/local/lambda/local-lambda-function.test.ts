@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LocalLambdaFunction } from '../../../local/lambda/local-lambda-function';
+import { IdleEnvironments, LocalLambdaFunction } from '../../../local/lambda/local-lambda-function';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'certflow-lambda-'));
 const bundleFile = path.join(dir, 'index.js');
@@ -17,6 +17,7 @@ const fn = new LocalLambdaFunction({
   handlerExport: 'handler',
   environment: {},
   timeoutMs: 5_000,
+  memorySizeMb: 128,
 });
 afterAll(async () => {
   await fn.close();
@@ -46,6 +47,7 @@ describe('LocalLambdaFunction', () => {
       handlerExport: 'handler',
       environment: {},
       timeoutMs: 1_500,
+      memorySizeMb: 128,
     });
     try {
       await expect(slow.invoke({ waitMs: 4_000 })).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
@@ -55,5 +57,87 @@ describe('LocalLambdaFunction', () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it('stops an environment once it has been idle for idleEnvironmentMs, and starts a fresh one on the next call', async () => {
+    const shortLived = new LocalLambdaFunction({
+      functionName: 'short-lived',
+      functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:short-lived',
+      bundleFile,
+      handlerExport: 'handler',
+      environment: {},
+      timeoutMs: 5_000,
+      memorySizeMb: 128,
+      idleEnvironmentMs: 200,
+    });
+    try {
+      expect(await shortLived.invoke({ waitMs: 0 })).toBe(1);
+      expect(shortLived.environments).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(shortLived.environments).toBe(0);
+      // Cold again: the module counts from the start.
+      expect(await shortLived.invoke({ waitMs: 0 })).toBe(1);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  it('tells the handler its MemorySize, and fails an invocation whose heap outgrows it as Runtime.ExitError', async () => {
+    const memoryFile = path.join(dir, 'memory.js');
+    writeFileSync(
+      memoryFile,
+      [
+        'const kept = [];',
+        'exports.handler = async (event, context) => {',
+        '  if (!event.grow) return { fromContext: context.memoryLimitInMB, fromEnvironment: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE };',
+        '  for (;;) kept.push(new Array(100000).fill(kept.length));',
+        '};',
+      ].join('\n'),
+    );
+    const hungry = new LocalLambdaFunction({
+      functionName: 'hungry',
+      functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:hungry',
+      bundleFile: memoryFile,
+      handlerExport: 'handler',
+      environment: {},
+      timeoutMs: 20_000,
+      memorySizeMb: 128,
+    });
+    try {
+      expect(await hungry.invoke({ grow: false })).toEqual({ fromContext: '128', fromEnvironment: '128' });
+      await expect(hungry.invoke({ grow: true })).rejects.toMatchObject({ name: 'Runtime.ExitError' });
+      expect(hungry.environments).toBe(0);
+    } finally {
+      await hungry.close();
+    }
+  });
+
+  it('stops the environment idle longest when more functions than the shared cap go idle', async () => {
+    const cap = new IdleEnvironments(1);
+    const make = (name: string) =>
+      new LocalLambdaFunction({
+        functionName: name,
+        functionArn: `arn:aws:lambda:us-east-1:111111111111:function:${name}`,
+        bundleFile,
+        handlerExport: 'handler',
+        environment: {},
+        timeoutMs: 5_000,
+        memorySizeMb: 128,
+        idleEnvironments: cap,
+      });
+    const first = make('first');
+    const second = make('second');
+    try {
+      await first.invoke({ waitMs: 0 });
+      expect([first.environments, cap.count]).toEqual([1, 1]);
+      await second.invoke({ waitMs: 0 });
+      // The second went idle beyond the cap of 1: the first, idle longer, was stopped.
+      expect([first.environments, second.environments, cap.count]).toEqual([0, 1, 1]);
+      expect(await second.invoke({ waitMs: 0 })).toBe(2);
+      expect(await first.invoke({ waitMs: 0 })).toBe(1);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+    expect(cap.count).toBe(0);
   });
 });
