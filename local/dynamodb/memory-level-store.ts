@@ -1,3 +1,5 @@
+// The patch must reach the module object that dynalite's require returns, not a copy of it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import memoryLevel = require('memory-level');
 
 /**
