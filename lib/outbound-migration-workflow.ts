@@ -49,6 +49,7 @@ export const OUTBOUND_MIGRATION_OUTCOMES = [
   'TARGET_REJECTED',
   'TARGET_DID_NOT_ANSWER',
   'LANDING_REPORTS_MISSING',
+  'CUTOVER_FAILED',
   'APPROVAL_EXPIRED',
   'CANCELLED',
 ] as const;
@@ -167,7 +168,13 @@ export class OutboundMigrationWorkflow extends Construct {
     const request = (field: string): string => sfn.JsonPath.stringAt(`$.request.${field}`);
     const outcome = (stateId: string, value: (typeof OUTBOUND_MIGRATION_OUTCOMES)[number]) =>
       new sfn.Pass(this, stateId, { result: sfn.Result.fromString(value), resultPath: '$.outcome' });
-    const finishRun = (stateId: string, resultsManifestKey: string | null, unprocessedOutcome: 'NOT_APPROVED' | 'TARGET_REJECTED') =>
+    const finishRun = (
+      stateId: string,
+      resultsManifestKey: string | null,
+      unprocessedOutcome: 'NOT_APPROVED' | 'TARGET_REJECTED',
+      /** A path to the cutover map's error, for the report of a run whose map failed. */
+      cutoverFailure?: unknown,
+    ) =>
       lambdaStep(this, stateId, {
         fn: this.functions.finish.function,
         payload: {
@@ -178,6 +185,7 @@ export class OutboundMigrationWorkflow extends Construct {
           resultsManifestKey,
           batchCount: sfn.JsonPath.numberAt('$.plan.batchCount'),
           unprocessedOutcome,
+          ...(cutoverFailure ? { cutoverFailure } : {}),
         },
         resultPath: '$.result',
         comment: 'Every certificate outcome and downtime, in one file the migration job reads',
@@ -291,6 +299,13 @@ export class OutboundMigrationWorkflow extends Construct {
     const reportCutover = finishRun('ReportCutover', sfn.JsonPath.stringAt('$.cutover.ResultWriterDetails.Key'), 'TARGET_REJECTED');
     awaitLandings.addCatch(outcome('LandingReportsMissing', 'LANDING_REPORTS_MISSING').next(reportCutover), {
       errors: ['States.Timeout'],
+      resultPath: '$.error',
+    });
+    // Beyond its tolerated failures (or unable to read its items or write its results) the map fails:
+    // the report then comes from the offer sheets, so every certificate's outcome is still reported.
+    const reportFailedCutover = finishRun('ReportFailedCutover', null, 'TARGET_REJECTED', sfn.JsonPath.objectAt('$.error'));
+    cutoverMap.addCatch(outcome('CutoverFailed', 'CUTOVER_FAILED').next(reportFailedCutover).next(finished), {
+      errors: ['States.ALL'],
       resultPath: '$.error',
     });
 

@@ -1,8 +1,9 @@
+import { exchangeKeys } from '../cross-account/exchange-objects';
 import type { LandedCertificate, MigrationBatchLanded } from '../cross-account/migration-messages';
 import type { CertificateOutcome } from './certificate-outcome';
 import { landingReportKey, readJsonIfExists, readMapRunResults, runFiles, type MigrationObjects } from './migration-objects';
 import type { MigrationOutcome, MigrationReportRow } from './migration-report';
-import type { OfferedCertificate } from './offer-sheet';
+import type { OfferedCertificate, OfferSheet } from './offer-sheet';
 import type { CertificateToMove } from './plan-outbound-migration';
 
 export interface FinishOutboundRequest {
@@ -15,6 +16,11 @@ export interface FinishOutboundRequest {
   batchCount: number;
   /** What the certificates are reported as when the map did not run. */
   unprocessedOutcome: Extract<MigrationOutcome, 'NOT_APPROVED' | 'TARGET_REJECTED'>;
+  /**
+   * Set when the cutover map itself failed (so it left no results): the report is read from
+   * the offer sheets its batches wrote before they changed anything.
+   */
+  cutoverFailure?: { error: string; cause: string };
 }
 
 export interface DowntimeStats {
@@ -42,7 +48,9 @@ export async function finishOutboundMigration(
 ): Promise<FinishedOutboundRun> {
   const rows: MigrationReportRow[] = ((await deps.objects.readJson(request.settledKey)) as CertificateOutcome[]).map(settledRow);
   const items = (await deps.objects.readJson(request.itemsKey)) as CertificateToMove[];
-  if (request.resultsManifestKey === null) {
+  if (request.cutoverFailure) {
+    rows.push(...(await rowsFromOfferSheets(deps.objects, request, items, request.cutoverFailure)));
+  } else if (request.resultsManifestKey === null) {
     rows.push(
       ...items.map((item): MigrationReportRow => ({
         certificateId: item.certificateId,
@@ -56,12 +64,7 @@ export async function finishOutboundMigration(
       deps.objects,
       request.resultsManifestKey,
     );
-    const landed = new Map<string, LandedCertificate>();
-    for (let batch = 0; batch < request.batchCount; batch += 1) {
-      const report = (await readJsonIfExists(deps.objects, landingReportKey(request.migrationId, request.runName, batch))) as
-        MigrationBatchLanded | undefined;
-      for (const certificate of report?.certificates ?? []) landed.set(certificate.certificateId, certificate);
-    }
+    const landed = await landingReports(deps.objects, request);
     const offered = new Map(results.map((entry) => [entry.certificateId, entry]));
     const failedItems = new Map<string, { error: string; cause: string }>();
     for (const batch of failedBatches) for (const item of batch.items) failedItems.set(item.certificateId, batch);
@@ -87,6 +90,49 @@ export async function finishOutboundMigration(
   const counts: Partial<Record<MigrationOutcome, number>> = {};
   for (const row of rows) counts[row.outcome] = (counts[row.outcome] ?? 0) + 1;
   return { outcomesKey, counts, downtimeSeconds: downtimeStats(rows) };
+}
+
+/** Every certificate the target has reported on, from its landing reports so far. */
+async function landingReports(objects: MigrationObjects, request: FinishOutboundRequest): Promise<Map<string, LandedCertificate>> {
+  const landed = new Map<string, LandedCertificate>();
+  for (let batch = 0; batch < request.batchCount; batch += 1) {
+    const report = (await readJsonIfExists(objects, landingReportKey(request.migrationId, request.runName, batch))) as
+      MigrationBatchLanded | undefined;
+    for (const certificate of report?.certificates ?? []) landed.set(certificate.certificateId, certificate);
+  }
+  return landed;
+}
+
+/**
+ * The rows of a run whose cutover map failed: what each batch's offer sheet says it did
+ * (a sheet is written before the batch changes anything), with the landings reported so
+ * far; a certificate in no sheet was never touched.
+ */
+async function rowsFromOfferSheets(
+  objects: MigrationObjects,
+  request: FinishOutboundRequest,
+  items: readonly CertificateToMove[],
+  failure: { error: string; cause: string },
+): Promise<MigrationReportRow[]> {
+  const landed = await landingReports(objects, request);
+  const offered = new Map<string, OfferedCertificate>();
+  for (let batch = 0; batch < request.batchCount; batch += 1) {
+    const sheet = (await readJsonIfExists(objects, exchangeKeys.offerSheet(request.migrationId, request.runName, batch))) as
+      OfferSheet | undefined;
+    for (const entry of sheet?.certificates ?? []) offered.set(entry.certificateId, entry);
+  }
+  return items.map((item): MigrationReportRow => {
+    const entry = offered.get(item.certificateId);
+    if (entry) return cutoverRow(entry, landed.get(item.certificateId));
+    return {
+      certificateId: item.certificateId,
+      outcome: 'FAILED',
+      sourceOutcome: 'FAILED',
+      previousStatus: item.status,
+      errorName: failure.error,
+      errorMessage: `the cutover failed before this certificate's batch started, so nothing changed: ${failure.cause}`.slice(0, 512),
+    };
+  });
 }
 
 function settledRow(outcome: CertificateOutcome): MigrationReportRow {

@@ -191,8 +191,18 @@ export function parseFinishOutboundRequest(event: unknown): FinishOutboundReques
   const unprocessed = fields.unprocessedOutcome;
   if (typeof unprocessed !== 'string' || !(UNPROCESSED_OUTCOMES as readonly string[]).includes(unprocessed))
     throw new ValidationError('unprocessedOutcome', `must be one of ${UNPROCESSED_OUTCOMES.join(', ')}`);
+  const cutoverFailure =
+    fields.cutoverFailure === undefined || fields.cutoverFailure === null ? undefined : asObject(fields.cutoverFailure, 'cutoverFailure');
   return {
     ...runRequest(fields),
+    ...(cutoverFailure
+      ? {
+          cutoverFailure: {
+            error: text(cutoverFailure, 'Error', 256, 'cutoverFailure.Error'),
+            cause: optionalText(cutoverFailure, 'Cause', 32_768, 'cutoverFailure.Cause') ?? '',
+          },
+        }
+      : {}),
     settledKey: text(fields, 'settledKey', 1024),
     itemsKey: text(fields, 'itemsKey', 1024),
     resultsManifestKey: optionalText(fields, 'resultsManifestKey', 1024) ?? null,

@@ -360,6 +360,22 @@ describe('the source side migration workflow', () => {
     });
   });
 
+  it('catches a failed cutover map into a report read from the offer sheets, told the map error', () => {
+    const caught = catchOf(sourceDefinition, 'CutoverEachBatch', 'States.ALL');
+    expect(caught).toMatchObject({ Next: 'CutoverFailed', ResultPath: '$.error' });
+    expect(passesFrom(sourceDefinition, 'CutoverFailed')).toMatchObject({
+      next: 'ReportFailedCutover',
+      written: { '$.outcome': 'CUTOVER_FAILED' },
+    });
+    expect(state('ReportFailedCutover').Next).toBe('Finished');
+    const failedRun = { ...run, error: { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'too many batches failed' } };
+    expect(parseFinishOutboundRequest(filledIn(state('ReportFailedCutover').Parameters, failedRun))).toMatchObject({
+      resultsManifestKey: null,
+      batchCount: 1,
+      cutoverFailure: { error: 'States.ExceedToleratedFailureThreshold', cause: 'too many batches failed' },
+    });
+  });
+
   it.each([
     ['TargetRejected', 'TARGET_REJECTED', 'ReportTargetRejected', 'TARGET_REJECTED'],
     ['TargetDidNotAnswer', 'TARGET_DID_NOT_ANSWER', 'ReportTargetRejected', 'TARGET_REJECTED'],

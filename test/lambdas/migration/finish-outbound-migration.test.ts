@@ -1,9 +1,10 @@
 import type { LandedCertificate, MigrationBatchLanded } from '../../../lambdas/cross-account/migration-messages';
 import type { CertificateOutcome } from '../../../lambdas/migration/certificate-outcome';
 import { finishOutboundMigration, type FinishOutboundRequest } from '../../../lambdas/migration/finish-outbound-migration';
+import { exchangeKeys } from '../../../lambdas/cross-account/exchange-objects';
 import { landingReportKey, runFiles } from '../../../lambdas/migration/migration-objects';
 import type { MigrationReportRow } from '../../../lambdas/migration/migration-report';
-import type { OfferedCertificate } from '../../../lambdas/migration/offer-sheet';
+import type { OfferedCertificate, OfferSheet } from '../../../lambdas/migration/offer-sheet';
 import type { CertificateToMove } from '../../../lambdas/migration/plan-outbound-migration';
 import {
   certificateArnOf,
@@ -98,6 +99,29 @@ function requestOf(resultsManifestKey: string | null, change: Partial<FinishOutb
 const rowsOf = (objects: InMemoryMigrationObjects) => objects.json(files.outcomes) as MigrationReportRow[];
 
 describe('finishOutboundMigration', () => {
+  it('reports a run whose cutover map failed from the offer sheets, and what no batch touched as FAILED with the map error', async () => {
+    const objects = new InMemoryMigrationObjects();
+    await runFilesWith(objects, [toMove(1), toMove(2), toMove(3)]);
+    const sheet: OfferSheet = { migrationId: MIGRATION_ID, runName: RUN_NAME, batch: 0, certificates: [offered(1), offered(2)] };
+    await objects.writeJson(exchangeKeys.offerSheet(MIGRATION_ID, RUN_NAME, 0), sheet);
+    await writeLanding(objects, 0, [landed(1, 4)]);
+
+    const finished = await finishOutboundMigration(
+      { objects },
+      requestOf(null, { cutoverFailure: { error: 'States.ExceedToleratedFailureThreshold', cause: 'too many batches failed' } }),
+    );
+
+    expect(rowsOf(objects).map((row) => [row.certificateId, row.outcome, row.errorName, row.downtimeSeconds])).toEqual([
+      [certificateIdOf(1), 'LANDED', undefined, 4],
+      [certificateIdOf(2), 'PENDING', undefined, undefined],
+      [certificateIdOf(3), 'FAILED', 'States.ExceedToleratedFailureThreshold', undefined],
+    ]);
+    expect(rowsOf(objects)[2]?.errorMessage).toBe(
+      "the cutover failed before this certificate's batch started, so nothing changed: too many batches failed",
+    );
+    expect(finished.counts).toEqual({ LANDED: 1, PENDING: 1, FAILED: 1 });
+  });
+
   it('reports a landed ACTIVE certificate with its downtime, from its deactivation here to its landing there', async () => {
     const objects = new InMemoryMigrationObjects();
     await runFilesWith(objects, [toMove(1)]);

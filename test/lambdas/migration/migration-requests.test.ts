@@ -303,6 +303,18 @@ describe('parseFinishOutboundRequest', () => {
     expect(parseFinishOutboundRequest(finishEvent({ resultsManifestKey: undefined })).resultsManifestKey).toBeNull();
   });
 
+  it("reads the cutover map's error (Error and Cause, as a Catch gives it) for the report of a failed cutover", () => {
+    expect(
+      parseFinishOutboundRequest(finishEvent({ cutoverFailure: { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'too many' } }))
+        .cutoverFailure,
+    ).toEqual({ error: 'States.ExceedToleratedFailureThreshold', cause: 'too many' });
+    expect(parseFinishOutboundRequest(finishEvent({ cutoverFailure: { Error: 'States.Runtime' } })).cutoverFailure).toEqual({
+      error: 'States.Runtime',
+      cause: '',
+    });
+    expect(parseFinishOutboundRequest(finishEvent())).not.toHaveProperty('cutoverFailure');
+  });
+
   it('reads NOT_APPROVED as an outcome of unprocessed items too', () => {
     expect(parseFinishOutboundRequest(finishEvent({ unprocessedOutcome: 'NOT_APPROVED' })).unprocessedOutcome).toBe('NOT_APPROVED');
   });
@@ -317,6 +329,8 @@ describe('parseFinishOutboundRequest', () => {
     ['the items key is empty', 'itemsKey', finishEvent({ itemsKey: '' })],
     ['the results manifest key is not text', 'resultsManifestKey', finishEvent({ resultsManifestKey: 7 })],
     ['the batch count is missing', 'batchCount', finishEvent({ batchCount: undefined })],
+    ['the cutover failure is text', 'cutoverFailure', finishEvent({ cutoverFailure: 'failed' })],
+    ['the cutover failure has no error name', 'cutoverFailure.Error', finishEvent({ cutoverFailure: { Cause: 'x' } })],
   ])('refuses a report request where %s, naming %s', (_case, field, event) => {
     expect(rejectedField(() => parseFinishOutboundRequest(event))).toBe(field);
   });
