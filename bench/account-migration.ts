@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -85,20 +83,11 @@ async function main(): Promise<void> {
 
   const assemblyDir = path.join(PROJECT_ROOT, 'cdk.out.bench');
   ensureSynthesized(assemblyDir, (line) => console.log(line), sandboxSynthContext());
-  // State on disk, as `npm start` keeps it (in .certflow-data), in a folder of the run's own.
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'certflow-bench-'));
-  const sandbox = await startSandbox({
-    ports: ANY_FREE_PORTS,
-    assemblyDir,
-    dataDir,
-    iot: { keyAlgorithm: 'EC-P256' },
-    functionLogLevel: 'ERROR',
-  });
+  const sandbox = await startSandbox({ ports: ANY_FREE_PORTS, assemblyDir, iot: { keyAlgorithm: 'EC-P256' }, functionLogLevel: 'ERROR' });
   try {
     await benchmark(sandbox, count, faultRate);
   } finally {
     await sandbox.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
