@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { IdleEnvironments, LocalLambdaFunction } from '../../../local/lambda/local-lambda-function';
+import { IdleEnvironments, LocalLambdaFunction, type LocalLambdaFunctionOptions } from '../../../local/lambda/local-lambda-function';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'certflow-lambda-'));
 const bundleFile = path.join(dir, 'index.js');
@@ -10,15 +10,20 @@ writeFileSync(
   bundleFile,
   'let calls = 0; exports.handler = async (event) => { calls += 1; const seen = calls; await new Promise((r) => setTimeout(r, event.waitMs)); return seen; };',
 );
-const fn = new LocalLambdaFunction({
-  functionName: 'counter',
-  functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:counter',
-  bundleFile,
-  handlerExport: 'handler',
-  environment: {},
-  timeoutMs: 5_000,
-  memorySizeMb: 128,
-});
+/** A function named `name` running the counter bundle (5 s timeout, 128 MB), with `change` applied. */
+function localFunction(name: string, change: Partial<LocalLambdaFunctionOptions> = {}): LocalLambdaFunction {
+  return new LocalLambdaFunction({
+    functionName: name,
+    functionArn: `arn:aws:lambda:us-east-1:111111111111:function:${name}`,
+    bundleFile,
+    handlerExport: 'handler',
+    environment: {},
+    timeoutMs: 5_000,
+    memorySizeMb: 128,
+    ...change,
+  });
+}
+const fn = localFunction('counter');
 afterAll(async () => {
   await fn.close();
   rmSync(dir, { recursive: true, force: true });
@@ -40,15 +45,7 @@ describe('LocalLambdaFunction', () => {
   });
 
   it('does not reuse an environment whose invocation timed out', async () => {
-    const slow = new LocalLambdaFunction({
-      functionName: 'slow',
-      functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:slow',
-      bundleFile,
-      handlerExport: 'handler',
-      environment: {},
-      timeoutMs: 1_500,
-      memorySizeMb: 128,
-    });
+    const slow = localFunction('slow', { timeoutMs: 1_500 });
     try {
       await expect(slow.invoke({ waitMs: 4_000 })).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
       expect(slow.environments).toBe(0);
@@ -60,16 +57,7 @@ describe('LocalLambdaFunction', () => {
   });
 
   it('stops an environment once it has been idle for idleEnvironmentMs, and starts a fresh one on the next call', async () => {
-    const shortLived = new LocalLambdaFunction({
-      functionName: 'short-lived',
-      functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:short-lived',
-      bundleFile,
-      handlerExport: 'handler',
-      environment: {},
-      timeoutMs: 5_000,
-      memorySizeMb: 128,
-      idleEnvironmentMs: 200,
-    });
+    const shortLived = localFunction('short-lived', { idleEnvironmentMs: 200 });
     try {
       expect(await shortLived.invoke({ waitMs: 0 })).toBe(1);
       expect(shortLived.environments).toBe(1);
@@ -94,15 +82,7 @@ describe('LocalLambdaFunction', () => {
         '};',
       ].join('\n'),
     );
-    const hungry = new LocalLambdaFunction({
-      functionName: 'hungry',
-      functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:hungry',
-      bundleFile: memoryFile,
-      handlerExport: 'handler',
-      environment: {},
-      timeoutMs: 20_000,
-      memorySizeMb: 128,
-    });
+    const hungry = localFunction('hungry', { bundleFile: memoryFile, timeoutMs: 20_000 });
     try {
       expect(await hungry.invoke({ grow: false })).toEqual({ fromContext: '128', fromEnvironment: '128' });
       await expect(hungry.invoke({ grow: true })).rejects.toMatchObject({ name: 'Runtime.ExitError' });
@@ -114,17 +94,7 @@ describe('LocalLambdaFunction', () => {
 
   it('stops the environment idle longest when more functions than the shared cap go idle', async () => {
     const cap = new IdleEnvironments(1);
-    const make = (name: string) =>
-      new LocalLambdaFunction({
-        functionName: name,
-        functionArn: `arn:aws:lambda:us-east-1:111111111111:function:${name}`,
-        bundleFile,
-        handlerExport: 'handler',
-        environment: {},
-        timeoutMs: 5_000,
-        memorySizeMb: 128,
-        idleEnvironments: cap,
-      });
+    const make = (name: string) => localFunction(name, { idleEnvironments: cap });
     const first = make('first');
     const second = make('second');
     try {
