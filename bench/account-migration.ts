@@ -142,15 +142,13 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
   const approver = approveMigrationRequests(sandbox.notifications, migrationId, (subject) =>
     /accepting/i.test(subject) ? { decision: 'APPROVED' } : { decision: 'APPROVED', consentToPrepare: true },
   );
+  const environmentsNow = () => [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.environments, 0);
   let peakRss = process.memoryUsage().rss;
   let peakEnvironments = 0;
   const peakEnvironmentsByFunction = new Map<string, number>();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    peakEnvironments = Math.max(
-      peakEnvironments,
-      [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.environments, 0),
-    );
+    peakEnvironments = Math.max(peakEnvironments, environmentsNow());
     for (const fn of sandbox.functions.values()) {
       const name = fn.options.functionName;
       peakEnvironmentsByFunction.set(name, Math.max(peakEnvironmentsByFunction.get(name) ?? 0, fn.environments));
@@ -169,7 +167,7 @@ async function benchmark(sandbox: Sandbox, count: number, faultRate: number): Pr
       onProgress: (view) => {
         if (Date.now() - lastPrinted < 30_000) return;
         lastPrinted = Date.now();
-        const environments = [...sandbox.functions.values()].reduce((sum, fn) => sum + fn.environments, 0);
+        const environments = environmentsNow();
         const rss = Math.round(process.memoryUsage().rss / 1024 / 1024);
         console.log(
           `  ${Math.round((Date.now() - started) / 1000)}s  ${progressLine(view)}  (sandbox ${rss} MiB, ${environments} environments)`,

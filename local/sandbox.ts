@@ -34,7 +34,6 @@ export interface SandboxPorts {
   events: number;
 }
 
-/** Fixed ports for `npm start`; tests pass 0 for any free port. */
 /**
  * Idle Lambda environments the whole sandbox keeps warm, across functions. Each is a worker
  * thread of 20 to 30 MiB; a migration touches about twenty functions once, just before
@@ -42,6 +41,7 @@ export interface SandboxPorts {
  */
 export const MAX_IDLE_ENVIRONMENTS = 12;
 
+/** Fixed ports for `npm start`; tests pass 0 for any free port. */
 export const DEFAULT_PORTS: SandboxPorts = {
   iot: 7701,
   dynamodb: 7702,

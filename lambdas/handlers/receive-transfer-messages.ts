@@ -22,11 +22,14 @@ export const handler = async (event: unknown, context: Context): Promise<Receive
   const deps = { store: proposalStore(), sfn: stepFunctions(), ...accounts() };
   const reviewStateMachineArn = process.env[HANDLER_ENVIRONMENT.reviewStateMachineArn];
   const isMigration = MIGRATION_MESSAGE_TYPES.includes(String((event as Record<string, unknown> | null)?.['detail-type']));
-  const migrationStore = () => migrationExchangeStore();
   let result: ReceiveResult;
   if (reviewStateMachineArn && isMigration) {
     result = await receiveMigrationSourceMessage(
-      { ...deps, store: migrationStore(), migrationStateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.migrationStateMachineArn) },
+      {
+        ...deps,
+        store: migrationExchangeStore(),
+        migrationStateMachineArn: requiredEnvironment(HANDLER_ENVIRONMENT.migrationStateMachineArn),
+      },
       event,
     );
   } else if (reviewStateMachineArn) {
@@ -35,7 +38,7 @@ export const handler = async (event: unknown, context: Context): Promise<Receive
     result = await receiveMigrationTargetMessage(
       {
         ...deps,
-        store: migrationStore(),
+        store: migrationExchangeStore(),
         objects: new S3MigrationObjects(migrationS3(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationBucketName)),
         progress: new MigrationProgress(dynamoDbClient(), requiredEnvironment(HANDLER_ENVIRONMENT.migrationProgressTableName)),
       },
